@@ -1,0 +1,5 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+
+/// The protocol crate, re-exported for the benchmarks.
+pub use nut_proto as proto;

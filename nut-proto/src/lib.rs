@@ -1,0 +1,12 @@
+#![doc = include_str!("../README.md")]
+#![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+pub mod cmdvartab;
+pub mod config;
+pub mod names;
+pub mod net;
+pub mod secret;
+pub mod sock;
+pub mod status;
+pub mod tokenizer;
