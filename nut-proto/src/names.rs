@@ -415,7 +415,10 @@ mod tests {
             .filter(|&c| is_name_char(c))
             .collect();
         let name = VarName::try_from(all.as_str()).unwrap();
-        assert_eq!(tokenize_line(name.as_str().as_bytes()).unwrap().words, [all]);
+        assert_eq!(
+            tokenize_line(name.as_str().as_bytes()).unwrap().words,
+            [all]
+        );
     }
 
     #[test]

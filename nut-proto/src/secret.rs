@@ -65,7 +65,8 @@ impl From<&str> for Secret {
 #[cfg(feature = "arbitrary")]
 impl<'a> arbitrary::Arbitrary<'a> for Secret {
     fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
-        <crate::names::Value as arbitrary::Arbitrary<'a>>::arbitrary(u).map(|v| Self(v.as_str().to_owned()))
+        <crate::names::Value as arbitrary::Arbitrary<'a>>::arbitrary(u)
+            .map(|v| Self(v.as_str().to_owned()))
     }
 }
 

@@ -261,8 +261,12 @@ impl Tokenizer {
                 self.reset_line();
                 err.map(Err)
             }
-            State::Word | State::WordLiteral | State::Quoted | State::QuotedLiteral
-            | State::FindWordStart | State::Comment => {
+            State::Word
+            | State::WordLiteral
+            | State::Quoted
+            | State::QuotedLiteral
+            | State::FindWordStart
+            | State::Comment => {
                 // As in C: a word still being built is kept only if it has characters.
                 if !self.word.is_empty() || self.word_truncated {
                     self.end_word();
@@ -506,10 +510,7 @@ impl Iterator for FileLines<'_> {
                 Some(item) => item,
                 None => {
                     self.done = true;
-                    match self.tok.finish() {
-                        Some(item) => item,
-                        None => return None,
-                    }
+                    self.tok.finish()?
                 }
             };
             match item {
@@ -554,8 +555,7 @@ impl fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("\"")?;
         let mut rest = self.value;
-        while let Some(pos) = rest
-            .find(|c| c == '"' || c == '\\' || (self.escape_hash && c == '#'))
+        while let Some(pos) = rest.find(|c| c == '"' || c == '\\' || (self.escape_hash && c == '#'))
         {
             f.write_str(&rest[..pos])?;
             f.write_str("\\")?;
@@ -579,7 +579,10 @@ mod tests {
     fn known_answers() {
         let cases: &[(&[u8], &[&str])] = &[
             (b"this is a line", &["this", "is", "a", "line"]),
-            (b"this \"is also\" a line", &["this", "is also", "a", "line"]),
+            (
+                b"this \"is also\" a line",
+                &["this", "is also", "a", "line"],
+            ),
             (b"embedded\\ space", &["embedded space"]),
             (b"embedded\\\\backslash", &["embedded\\backslash"]),
             (b"a=b", &["a", "=", "b"]),
@@ -598,7 +601,10 @@ mod tests {
             (b"x \"\"", &["x", ""]),
             (b"\"esc \\\"q\\\" \\\\\"", &["esc \"q\" \\"]),
             (b"  \t lead and trail \t ", &["lead", "and", "trail"]),
-            (b"GET VAR ups ups.status\r", &["GET", "VAR", "ups", "ups.status"]),
+            (
+                b"GET VAR ups ups.status\r",
+                &["GET", "VAR", "ups", "ups.status"],
+            ),
             (b"a\rb", &["a", "b"]),
             (b"", &[]),
             (b"   ", &[]),
@@ -689,7 +695,8 @@ mod tests {
 
     #[test]
     fn chunking_does_not_matter() {
-        let input: &[u8] = b"SET VAR ups x \"a \\\"b\\\"\"\r\n# c\nLIST UPS\n\"open\ncontinued\" y\n";
+        let input: &[u8] =
+            b"SET VAR ups x \"a \\\"b\\\"\"\r\n# c\nLIST UPS\n\"open\ncontinued\" y\n";
         let whole: Vec<_> = {
             let mut tok = Tokenizer::new();
             let mut rest = input;
@@ -720,7 +727,16 @@ mod tests {
 
     #[test]
     fn quoting_round_trips() {
-        for value in ["", "plain", "with space", "q\"uote", "back\\slash", "=", "a=b", "\\\""] {
+        for value in [
+            "",
+            "plain",
+            "with space",
+            "q\"uote",
+            "back\\slash",
+            "=",
+            "a=b",
+            "\\\"",
+        ] {
             let encoded = quote(value).to_string();
             assert_eq!(words(encoded.as_bytes()), [value], "{encoded}");
         }
