@@ -1,8 +1,26 @@
 #![no_main]
-//! Placeholder: filled in with its parser.
+//! upsd.conf: any bytes parse without panicking, and whatever parses is written and read back
+//! to the same configuration (and the same text). The same bytes, read as an `Arbitrary`
+//! configuration, must round-trip too.
 
+use arbitrary::{Arbitrary, Unstructured};
 use libfuzzer_sys::fuzz_target;
+use nut_proto::config::UpsdConf;
+
+fn round_trip(config: &UpsdConf) {
+    let text = config.to_text();
+    let back = UpsdConf::parse(text.as_bytes(), "upsd.conf")
+        .unwrap_or_else(|e| panic!("written text does not parse: {e}\n{text}"));
+    assert_eq!(&back.config, config, "\n{text}");
+    assert_eq!(back.config.to_text(), text);
+}
 
 fuzz_target!(|data: &[u8]| {
-    let _ = data;
+    if let Ok(parsed) = UpsdConf::parse(data, "upsd.conf") {
+        assert!(parsed.warnings.iter().all(|w| w.line >= 1));
+        round_trip(&parsed.config);
+    }
+    if let Ok(value) = UpsdConf::arbitrary_take_rest(Unstructured::new(data)) {
+        round_trip(&value);
+    }
 });
