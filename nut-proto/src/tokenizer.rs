@@ -522,41 +522,27 @@ impl Iterator for FileLines<'_> {
     }
 }
 
-/// Writes `value` as one quoted word: wrapped in double quotes, with `\` and `"` escaped.
+/// Writes `value` as one quoted word: wrapped in double quotes, with `\`, `"` and `#` escaped
+/// by a backslash.
 ///
-/// This is how C NUT writes values on the network and on the driver socket. The result
-/// tokenizes back to `value` when `value` holds only bytes 0x20–0x7F, no `#`, and is at most
-/// [`MAX_WORD_LEN`] bytes long.
+/// This is how C NUT writes every value — on the network, on the driver socket and in
+/// configuration files (`pconf_encode`). The result tokenizes back to `value` whenever `value`
+/// holds only bytes 0x20–0x7F and is at most [`MAX_WORD_LEN`] bytes long.
 pub fn quote(value: &str) -> Quoted<'_> {
-    Quoted {
-        value,
-        escape_hash: false,
-    }
+    Quoted { value }
 }
 
-/// Like [`quote`], but also escapes `#`, as C NUT does when it writes configuration files
-/// (`pconf_encode`). The result always tokenizes back to `value` (within the byte-range and
-/// length limits).
-pub fn quote_config(value: &str) -> Quoted<'_> {
-    Quoted {
-        value,
-        escape_hash: true,
-    }
-}
-
-/// A value displayed as a quoted word; see [`quote`] and [`quote_config`].
+/// A value displayed as a quoted word; see [`quote`].
 #[derive(Debug, Clone, Copy)]
 pub struct Quoted<'a> {
     value: &'a str,
-    escape_hash: bool,
 }
 
 impl fmt::Display for Quoted<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("\"")?;
         let mut rest = self.value;
-        while let Some(pos) = rest.find(|c| c == '"' || c == '\\' || (self.escape_hash && c == '#'))
-        {
+        while let Some(pos) = rest.find(['"', '\\', '#']) {
             f.write_str(&rest[..pos])?;
             f.write_str("\\")?;
             f.write_str(&rest[pos..=pos])?;
@@ -741,8 +727,7 @@ mod tests {
             assert_eq!(words(encoded.as_bytes()), [value], "{encoded}");
         }
         assert_eq!(quote("a\"b\\c").to_string(), r#""a\"b\\c""#);
-        assert_eq!(quote("x#y").to_string(), "\"x#y\"");
-        assert_eq!(quote_config("x#y").to_string(), "\"x\\#y\"");
-        assert_eq!(words(quote_config("x#y").to_string().as_bytes()), ["x#y"]);
+        assert_eq!(quote("x#y").to_string(), "\"x\\#y\"");
+        assert_eq!(words(quote("x#y").to_string().as_bytes()), ["x#y"]);
     }
 }

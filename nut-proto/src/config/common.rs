@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::error::{Diag, WarningKind};
-use crate::tokenizer::{file_lines, quote_config, Line};
+use crate::tokenizer::{file_lines, quote, Line};
 
 /// Splits a file into its logical lines; lines the tokenizer rejects and what it dropped
 /// become warnings.
@@ -178,7 +178,7 @@ impl fmt::Display for Word<'_> {
         if is_bare_word(self.0) {
             f.write_str(self.0)
         } else {
-            fmt::Display::fmt(&quote_config(self.0), f)
+            fmt::Display::fmt(&quote(self.0), f)
         }
     }
 }

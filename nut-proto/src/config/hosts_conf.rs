@@ -19,7 +19,7 @@ use std::fmt::Write as _;
 use super::common::{logical_lines, word};
 use super::error::{ConfigError, Diag, WarningKind};
 use super::{Parsed, UpsAddress};
-use crate::tokenizer::quote_config;
+use crate::tokenizer::quote;
 
 /// The whole of hosts.conf.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -120,7 +120,7 @@ impl HostsConf {
                 out,
                 "MONITOR {} {}",
                 word(&m.system.to_string()),
-                quote_config(&m.description)
+                quote(&m.description)
             );
         }
         out

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::names::{CmdName, Value, VarName};
-use crate::tokenizer::{quote_config, tokenize_line};
+use crate::tokenizer::{quote, tokenize_line};
 
 use super::error::{DecodeError, ParseError};
 use super::flags::{Flag, Flags};
@@ -322,7 +322,7 @@ impl fmt::Display for DriverMessage {
             Self::SetInfo { var, value }
             | Self::AddEnum { var, value }
             | Self::DelEnum { var, value } => {
-                write!(f, "{keyword} {var} {}", quote_config(value.as_str()))
+                write!(f, "{keyword} {var} {}", quote(value.as_str()))
             }
             Self::DelInfo { var } => write!(f, "{keyword} {var}"),
             Self::AddRange { var, min, max } | Self::DelRange { var, min, max } => {

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use crate::names::{CmdName, Value, VarName};
-use crate::tokenizer::{quote_config, tokenize_line};
+use crate::tokenizer::{quote, tokenize_line};
 
 use super::error::{DecodeError, ParseError};
 use super::tracking::TrackingId;
@@ -259,7 +259,7 @@ impl fmt::Display for ServerMessage {
                 value,
                 tracking,
             } => {
-                write!(f, "{keyword} {var} {}", quote_config(value.as_str()))?;
+                write!(f, "{keyword} {var} {}", quote(value.as_str()))?;
                 if let Some(id) = tracking {
                     write!(f, " TRACKING {id}")?;
                 }

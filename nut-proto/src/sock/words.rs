@@ -5,7 +5,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use crate::names::{CmdName, NameError, Value, VarName};
-use crate::tokenizer::quote_config;
+use crate::tokenizer::quote;
 
 use super::error::ParseError;
 use super::tracking::TrackingId;
@@ -29,7 +29,7 @@ impl fmt::Display for BareOrQuoted<'_> {
         let text = self.0;
         let bare_ok = !text.is_empty() && !text.contains([' ', '=']);
         if !bare_ok {
-            return quote_config(text).fmt(f);
+            return quote(text).fmt(f);
         }
         let mut rest = text;
         while let Some(pos) = rest.find(['\\', '"', '#']) {
