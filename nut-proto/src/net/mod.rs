@@ -62,13 +62,13 @@ mod request;
 mod response;
 mod word;
 
+pub use crate::names::TrackingId;
 pub use assembler::{ResponseAssembler, DEFAULT_MAX_LIST_ITEMS};
 pub use error::ErrorCode;
 pub use list::{ClientEntry, ListItem, ListQuery, ListReply, RangeEntry, UpsEntry, VarEntry};
 pub use parse::RequestError;
 pub use request::{Command, Request};
 pub use response::{ReplyLine, Response, ResponseError, Text, VarKind, VarType, MAX_ERR_EXTRA};
-pub use word::TrackingId;
 
 /// The protocol version C upsd 2.8 reports for `NETVER` and `PROTVER`.
 pub const PROTOCOL_VERSION: &str = "1.3";

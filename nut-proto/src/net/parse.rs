@@ -25,7 +25,7 @@ use super::error::ErrorCode;
 use super::list::ListQuery;
 use super::request::{Command, Request};
 use super::response::Response;
-use super::word::TrackingId;
+use crate::names::TrackingId;
 
 /// Why a request line is not a valid request, and what C upsd answers to it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

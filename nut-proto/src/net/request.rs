@@ -11,7 +11,8 @@ use crate::secret::Secret;
 use crate::tokenizer::quote;
 
 use super::list::ListQuery;
-use super::word::{TrackingId, Word};
+use super::word::Word;
+use crate::names::TrackingId;
 
 /// The first word of a request: the commands C upsd 2.8 knows. Matched without regard to
 /// case.

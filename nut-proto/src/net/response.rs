@@ -13,7 +13,8 @@ use crate::tokenizer::{quote, tokenize_line, TokenizeError, MAX_WORDS};
 
 use super::error::ErrorCode;
 use super::list::{ListItem, ListQuery, ListReply};
-use super::word::{TrackingId, Word};
+use super::word::Word;
+use crate::names::TrackingId;
 
 /// First words that make a line a structured reply rather than free [`Text`].
 const REPLY_KEYWORDS: &[&str] = &[

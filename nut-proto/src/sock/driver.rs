@@ -7,8 +7,9 @@ use crate::tokenizer::{quote, tokenize_line};
 
 use super::error::{DecodeError, ParseError};
 use super::flags::{Flag, Flags};
-use super::tracking::{TrackingId, TrackingStatus};
+use super::tracking::TrackingStatus;
 use super::words::{bare_or_quoted, Args};
+use crate::names::TrackingId;
 
 /// A line a driver writes on its socket.
 ///
@@ -339,7 +340,9 @@ impl fmt::Display for DriverMessage {
             Self::AddCmd { cmd } | Self::DelCmd { cmd } => write!(f, "{keyword} {cmd}"),
             Self::DumpDone | Self::DataOk | Self::DataStale | Self::Pong => f.write_str(keyword),
             Self::Pid { pid } => write!(f, "{keyword} {}", bare_or_quoted(pid.as_str())),
-            Self::Tracking { id, status } => write!(f, "{keyword} {id} {status}"),
+            Self::Tracking { id, status } => {
+                write!(f, "{keyword} {} {status}", bare_or_quoted(id.as_str()))
+            }
             Self::Goodbye => f.write_str("OK Goodbye"),
         }
     }

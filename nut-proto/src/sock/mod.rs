@@ -44,6 +44,7 @@ mod server;
 mod tracking;
 mod words;
 
+pub use crate::names::TrackingId;
 #[cfg(feature = "codec")]
 #[cfg_attr(docsrs, doc(cfg(feature = "codec")))]
 pub use codec::{DriverCodec, ServerCodec};
@@ -51,7 +52,7 @@ pub use driver::DriverMessage;
 pub use error::{DecodeError, ParseError};
 pub use flags::{Flag, Flags, MAX_FLAGS};
 pub use server::ServerMessage;
-pub use tracking::{TrackingId, TrackingStatus};
+pub use tracking::TrackingStatus;
 
 /// The file name of a driver's socket in the state directory: `<driver>-<upsname>`.
 ///

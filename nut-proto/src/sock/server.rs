@@ -6,8 +6,8 @@ use crate::names::{CmdName, Value, VarName};
 use crate::tokenizer::{quote, tokenize_line};
 
 use super::error::{DecodeError, ParseError};
-use super::tracking::TrackingId;
 use super::words::{bare_or_quoted, Args};
+use crate::names::TrackingId;
 
 /// A line a client of a driver's socket (normally upsd) writes to the driver.
 ///
@@ -250,7 +250,7 @@ impl fmt::Display for ServerMessage {
                     write!(f, " {}", bare_or_quoted(param.as_str()))?;
                 }
                 if let Some(id) = tracking {
-                    write!(f, " TRACKING {id}")?;
+                    write!(f, " TRACKING {}", bare_or_quoted(id.as_str()))?;
                 }
                 Ok(())
             }
@@ -261,7 +261,7 @@ impl fmt::Display for ServerMessage {
             } => {
                 write!(f, "{keyword} {var} {}", quote(value.as_str()))?;
                 if let Some(id) = tracking {
-                    write!(f, " TRACKING {id}")?;
+                    write!(f, " TRACKING {}", bare_or_quoted(id.as_str()))?;
                 }
                 Ok(())
             }

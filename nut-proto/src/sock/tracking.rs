@@ -1,110 +1,8 @@
-//! Tracking of SET and INSTCMD requests: the id upsd attaches to a request, and the result
-//! code the driver sends back for it.
+//! Tracking of SET and INSTCMD requests: the result code the driver sends back for a tracked
+//! request (the id is [`TrackingId`](crate::names::TrackingId), shared with the network
+//! protocol).
 
 use std::fmt;
-use std::hash::{Hash, Hasher};
-
-use crate::names::{is_name_char, CaseInsensitive, NameError};
-use crate::tokenizer::MAX_WORD_LEN;
-
-/// The id of a tracked request, as in `INSTCMD load.off TRACKING <id>` and
-/// `TRACKING <id> 0`.
-///
-/// C upsd makes these as upper-case UUIDs (`2DDC5036-F665-4D29-BE4C-0374D091D263`), but any
-/// bare word is accepted. Ids compare and hash ignoring ASCII case, as C upsd matches them,
-/// and keep their spelling.
-///
-/// ```
-/// use nut_proto::sock::TrackingId;
-///
-/// let id = TrackingId::new("1bd31808-cb49-4aec-9d75-d056e6f018d2").unwrap();
-/// assert_eq!(id, TrackingId::new("1BD31808-CB49-4AEC-9D75-D056E6F018D2").unwrap());
-/// assert!(TrackingId::new("two words").is_err());
-/// ```
-#[derive(Clone)]
-pub struct TrackingId(Box<str>);
-
-impl TrackingId {
-    /// What this type names, for error messages.
-    pub const KIND: &'static str = "tracking id";
-
-    /// Validates and wraps `id`: a non-empty bare word (the characters a name may hold).
-    pub fn new(id: impl Into<String>) -> Result<Self, NameError> {
-        let id = id.into();
-        if id.is_empty() {
-            return Err(NameError::Empty { kind: Self::KIND });
-        }
-        if id.len() > MAX_WORD_LEN {
-            return Err(NameError::TooLong { kind: Self::KIND });
-        }
-        if let Some(ch) = id.chars().find(|&c| !is_name_char(c)) {
-            return Err(NameError::InvalidChar {
-                kind: Self::KIND,
-                value: id,
-                ch,
-            });
-        }
-        Ok(Self(id.into_boxed_str()))
-    }
-
-    /// The id as it was spelled.
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<&str> for TrackingId {
-    type Error = NameError;
-    fn try_from(s: &str) -> Result<Self, NameError> {
-        Self::new(s)
-    }
-}
-
-impl std::str::FromStr for TrackingId {
-    type Err = NameError;
-    fn from_str(s: &str) -> Result<Self, NameError> {
-        Self::new(s)
-    }
-}
-
-impl AsRef<str> for TrackingId {
-    fn as_ref(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for TrackingId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl fmt::Debug for TrackingId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&*self.0, f)
-    }
-}
-
-impl PartialEq for TrackingId {
-    fn eq(&self, other: &Self) -> bool {
-        self.0.eq_ignore_ascii_case(&other.0)
-    }
-}
-
-impl Eq for TrackingId {}
-
-impl Hash for TrackingId {
-    fn hash<H: Hasher>(&self, state: &mut H) {
-        CaseInsensitive::new(&self.0).hash(state);
-    }
-}
-
-#[cfg(feature = "arbitrary")]
-impl<'a> arbitrary::Arbitrary<'a> for TrackingId {
-    fn arbitrary(u: &mut arbitrary::Unstructured<'a>) -> arbitrary::Result<Self> {
-        crate::names::arbitrary_name(u).map(|s| Self(s.into_boxed_str()))
-    }
-}
 
 /// The result a driver reports for a tracked request: `TRACKING <id> <code>`.
 ///
@@ -206,7 +104,6 @@ impl<'a> arbitrary::Arbitrary<'a> for TrackingStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
 
     #[test]
     fn codes_and_net_replies() {
@@ -230,21 +127,24 @@ mod tests {
     }
 
     #[test]
-    fn ids_are_case_insensitive_and_validated() {
-        let a = TrackingId::new("AbC-1").unwrap();
-        let b = TrackingId::new("abc-1").unwrap();
-        assert_eq!(a, b);
-        assert_eq!(a.as_str(), "AbC-1");
-        let set: HashSet<_> = [a, b].into_iter().collect();
-        assert_eq!(set.len(), 1);
-        assert_eq!(
-            TrackingId::new(""),
-            Err(NameError::Empty {
-                kind: TrackingId::KIND
-            })
-        );
-        assert!(TrackingId::new("a b").is_err());
-        assert!(TrackingId::new("a\"b").is_err());
-        assert!(TrackingId::new("x".repeat(513)).is_err());
+    fn any_tracking_id_survives_the_socket() {
+        use crate::names::{CmdName, TrackingId};
+        use crate::sock::{DriverMessage, ServerMessage};
+        for id in ["2DDC5036-F665-4D29-BE4C-0374D091D263", "a b", "q\"uote", ""] {
+            let id = TrackingId::new(id).unwrap();
+            let msg = ServerMessage::InstCmd {
+                cmd: CmdName::new("load.off").unwrap(),
+                param: None,
+                tracking: Some(id.clone()),
+            };
+            let back = ServerMessage::parse_line(msg.to_line().as_bytes()).unwrap();
+            assert_eq!(back.tracking().map(TrackingId::as_str), Some(id.as_str()));
+            let reply = DriverMessage::Tracking {
+                id: id.clone(),
+                status: TrackingStatus::Handled,
+            };
+            let back = DriverMessage::parse_line(reply.to_line().as_bytes()).unwrap();
+            assert_eq!(back.to_line(), reply.to_line());
+        }
     }
 }

@@ -8,7 +8,7 @@ use crate::names::{CmdName, NameError, Value, VarName};
 use crate::tokenizer::quote;
 
 use super::error::ParseError;
-use super::tracking::TrackingId;
+use crate::names::TrackingId;
 
 /// Writes `text` as exactly one word that tokenizes back to `text`.
 ///
