@@ -8,7 +8,7 @@ use crate::tokenizer::{quote, tokenize_line};
 use super::error::{DecodeError, ParseError};
 use super::flags::{Flag, Flags};
 use super::tracking::TrackingStatus;
-use super::words::{bare_or_quoted, Args};
+use super::words::{bare_or_quoted, find_keyword, Args};
 use crate::names::TrackingId;
 
 /// A line a driver writes on its socket.
@@ -158,16 +158,7 @@ impl DriverMessage {
     /// message, and the line does not count as a sign of life of the driver. It does not
     /// know `PID` and `OK` either (they are for other clients of the socket).
     pub fn parse(words: &[String]) -> Result<Self, ParseError> {
-        let Some(keyword) = words.first() else {
-            return Err(ParseError::Empty);
-        };
-        let command = KEYWORDS
-            .iter()
-            .find(|k| keyword.eq_ignore_ascii_case(k))
-            .copied()
-            .ok_or_else(|| ParseError::UnknownCommand {
-                command: keyword.clone(),
-            })?;
+        let command = find_keyword(words, &KEYWORDS)?;
         let args = |min| Args::new(command, words, min);
         Ok(match command {
             "SETINFO" => {

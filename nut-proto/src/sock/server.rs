@@ -6,7 +6,7 @@ use crate::names::{CmdName, Value, VarName};
 use crate::tokenizer::{quote, tokenize_line};
 
 use super::error::{DecodeError, ParseError};
-use super::words::{bare_or_quoted, Args};
+use super::words::{bare_or_quoted, find_keyword, Args};
 use crate::names::TrackingId;
 
 /// A line a client of a driver's socket (normally upsd) writes to the driver.
@@ -104,16 +104,7 @@ pub enum ServerMessage {
 impl ServerMessage {
     /// Parses the words of one line (as the tokenizer produced them).
     pub fn parse(words: &[String]) -> Result<Self, ParseError> {
-        let Some(keyword) = words.first() else {
-            return Err(ParseError::Empty);
-        };
-        let command = KEYWORDS
-            .iter()
-            .find(|k| keyword.eq_ignore_ascii_case(k))
-            .copied()
-            .ok_or_else(|| ParseError::UnknownCommand {
-                command: keyword.clone(),
-            })?;
+        let command = find_keyword(words, &KEYWORDS)?;
         let args = |min| Args::new(command, words, min);
         Ok(match command {
             "DUMPALL" => Self::DumpAll,

@@ -46,6 +46,23 @@ impl fmt::Display for BareOrQuoted<'_> {
     }
 }
 
+/// The keyword of `keywords` that the first word names (ignoring case).
+pub(crate) fn find_keyword(
+    words: &[String],
+    keywords: &[&'static str],
+) -> Result<&'static str, ParseError> {
+    let Some(keyword) = words.first() else {
+        return Err(ParseError::Empty);
+    };
+    keywords
+        .iter()
+        .find(|k| keyword.eq_ignore_ascii_case(k))
+        .copied()
+        .ok_or_else(|| ParseError::UnknownCommand {
+            command: keyword.clone(),
+        })
+}
+
 /// The words of one line, with the command keyword they belong to, for typed access.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Args<'a> {
