@@ -1,5 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod daemon;
+pub mod tools;
+pub mod upsmon;
+pub mod upssched;
+
 /// The protocol crate, re-exported for the binaries.
 pub use nut_proto as proto;

@@ -1,0 +1,160 @@
+//! What every daemon among the reference programs shares: logging set-up from `-D`, the PID
+//! file, signalling the running instance (`-c reload|stop`), and dropping root privileges.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use anyhow::{anyhow, bail, Context};
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::{Pid, User};
+
+/// Where C NUT's daemons keep PID files unless told otherwise (Debian's `PIDPATH`).
+pub const DEFAULT_PID_PATH: &str = "/run/nut";
+
+/// The directory for PID files of daemons that run unprivileged (upsd, drivers): C's
+/// `altpidpath()`: `$NUT_ALTPIDPATH`, else `$NUT_STATEPATH`, else [`DEFAULT_PID_PATH`].
+pub fn alt_pid_path() -> PathBuf {
+    std::env::var_os("NUT_ALTPIDPATH")
+        .or_else(|| std::env::var_os("NUT_STATEPATH"))
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(DEFAULT_PID_PATH))
+}
+
+/// Sets up `tracing` on stderr: `-D` given `debug` times maps to warn (0), info (1), debug
+/// (2) and trace (3 or more). `RUST_LOG` overrides when set.
+pub fn init_logging(debug: u8) {
+    let level = match debug {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    // A second initialisation (tests calling into a binary's library twice) is harmless.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+/// A PID file that is removed when dropped.
+#[derive(Debug)]
+pub struct PidFile {
+    path: PathBuf,
+}
+
+impl PidFile {
+    /// Writes this process's id (and a line feed) to `path`, replacing what was there.
+    pub fn create(path: impl Into<PathBuf>) -> anyhow::Result<Self> {
+        let path = path.into();
+        fs::write(&path, format!("{}\n", std::process::id()))
+            .with_context(|| format!("can't write PID file {}", path.display()))?;
+        Ok(Self { path })
+    }
+
+    /// The file's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Drop for PidFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.path);
+    }
+}
+
+/// Reads the process id in the PID file at `path`.
+pub fn read_pid(path: &Path) -> anyhow::Result<i32> {
+    let text = fs::read_to_string(path)
+        .with_context(|| format!("can't open PID file {}", path.display()))?;
+    let pid: i32 = text
+        .trim()
+        .parse()
+        .map_err(|_| anyhow!("PID file {} does not hold a process id", path.display()))?;
+    if pid <= 0 {
+        bail!(
+            "PID file {} holds an invalid process id {pid}",
+            path.display()
+        );
+    }
+    Ok(pid)
+}
+
+/// The signal a `-c <command>` sends to the running instance: `reload` → SIGHUP, `stop` →
+/// SIGTERM; `None` for another word.
+pub fn command_signal(command: &str) -> Option<Signal> {
+    match command {
+        "reload" => Some(Signal::SIGHUP),
+        "stop" => Some(Signal::SIGTERM),
+        _ => None,
+    }
+}
+
+/// Sends `signal` to the process whose id is in the PID file at `path` (what `-c` does).
+pub fn signal_pid_file(path: &Path, signal: Signal) -> anyhow::Result<()> {
+    let pid = read_pid(path)?;
+    kill(Pid::from_raw(pid), signal).with_context(|| {
+        format!(
+            "can't send {signal} to process {pid} from {}",
+            path.display()
+        )
+    })
+}
+
+/// Drops root privileges to `user` (its primary group and supplementary groups, then its user
+/// id). Does nothing when not running as root, as C NUT does; an unknown user is an error.
+pub fn drop_privileges(user: &str) -> anyhow::Result<()> {
+    if !nix::unistd::geteuid().is_root() {
+        return Ok(());
+    }
+    let found = User::from_name(user)
+        .with_context(|| format!("can't look up user {user}"))?
+        .ok_or_else(|| anyhow!("user {user} not found"))?;
+    let name = std::ffi::CString::new(user).context("user name contains a NUL byte")?;
+    nix::unistd::initgroups(&name, found.gid).context("initgroups")?;
+    nix::unistd::setgid(found.gid).context("setgid")?;
+    nix::unistd::setuid(found.uid).context("setuid")?;
+    Ok(())
+}
+
+/// Looks up `user` and returns its uid and gid (to chown a socket or state file before
+/// dropping privileges).
+pub fn user_ids(user: &str) -> anyhow::Result<(nix::unistd::Uid, nix::unistd::Gid)> {
+    let found = User::from_name(user)
+        .with_context(|| format!("can't look up user {user}"))?
+        .ok_or_else(|| anyhow!("user {user} not found"))?;
+    Ok((found.uid, found.gid))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pid_file_round_trip_and_removal() {
+        let dir = std::env::temp_dir().join(format!("nut-pid-{}", std::process::id()));
+        fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.pid");
+        {
+            let pid = PidFile::create(&path).unwrap();
+            assert_eq!(read_pid(pid.path()).unwrap(), std::process::id() as i32);
+        }
+        assert!(!path.exists());
+        fs::write(&path, "garbage\n").unwrap();
+        assert!(read_pid(&path).is_err());
+        fs::write(&path, "0\n").unwrap();
+        assert!(read_pid(&path).is_err());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn commands_map_to_signals() {
+        assert_eq!(command_signal("reload"), Some(Signal::SIGHUP));
+        assert_eq!(command_signal("stop"), Some(Signal::SIGTERM));
+        assert_eq!(command_signal("fsd"), None);
+    }
+}

@@ -1,0 +1,1 @@
+//! The client tools (upsc, upscmd, upsrw, upslog): what each prints and how it exits.

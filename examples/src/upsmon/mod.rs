@@ -1,0 +1,1 @@
+//! upsmon: the shutdown decision (a pure state machine) and the daemon around it.

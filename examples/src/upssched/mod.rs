@@ -1,0 +1,1 @@
+//! upssched: timers started and cancelled by notifications, run through a background process.

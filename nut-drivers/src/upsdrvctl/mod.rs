@@ -1,0 +1,1 @@
+//! upsdrvctl: start, stop and supervise the drivers listed in ups.conf.
