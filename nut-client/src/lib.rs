@@ -1,5 +1,25 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+mod client;
+mod config;
+mod connection;
+mod error;
+mod session;
+mod tls;
+mod types;
+mod watch;
+
+#[cfg(feature = "blocking")]
+#[cfg_attr(docsrs, doc(cfg(feature = "blocking")))]
+pub mod blocking;
+
+pub use client::Client;
+pub use config::{ClientConfig, ClientConfigBuilder, ReconnectPolicy, TlsConfig, TlsMode};
+pub use error::{Error, Result};
+pub use types::{TrackingStatus, VarValue, Variable};
+pub use watch::{diff, Snapshot, VarChange, Watch};
 
 /// The protocol crate this crate builds on, re-exported so that users need one dependency.
 pub use nut_proto as proto;

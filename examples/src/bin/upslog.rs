@@ -1,0 +1,34 @@
+//! `upslog`: drop-in for C NUT's upslog (the logic is in `nut_examples::tools::upslog`).
+
+use nut_examples::tools::common::with_process_stdio;
+use nut_examples::tools::upslog::{prepare, run, Prepared};
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let config = match with_process_stdio(|io| match prepare(&args, io) {
+        Prepared::Exit(code) => Err(code),
+        Prepared::Run(config) => Ok(config),
+    }) {
+        Ok(config) => config,
+        Err(code) => std::process::exit(code),
+    };
+    // Leave the terminal before any thread exists: C's background().
+    if !config.foreground {
+        if let Err(e) = nix::unistd::daemon(true, false) {
+            eprintln!("Unable to enter background: {e}");
+            std::process::exit(1);
+        }
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("can't start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let code = with_process_stdio(|io| runtime.block_on(run(config, io)));
+    std::process::exit(code)
+}

@@ -1,0 +1,492 @@
+//! What the client tools share with each other, all matching C NUT 2.8.0 byte for byte: a
+//! POSIX `getopt` with glibc's messages, `upscli_splitname` / `upscli_splitaddr`, the
+//! `upscli_strerror` texts, and the standard streams the tools write to.
+
+use std::io::{self, BufRead, Write};
+
+use nut_client::proto::names::{CmdName, UpsName, VarName};
+use nut_client::proto::net::ErrorCode;
+use std::time::Duration;
+
+use nut_client::{Client, ClientConfig, Error, TlsConfig, TlsMode};
+
+/// The NUT release whose tools these reproduce (printed in banners and `-V`).
+pub const NUT_VERSION: &str = "2.8.0";
+
+/// The default port (`PORT` in C).
+pub const DEFAULT_PORT: u16 = 3493;
+
+/// The standard streams of a tool run, so tests can capture them.
+pub struct Stdio<'a> {
+    /// Standard input (prompts read from it).
+    pub input: &'a mut dyn BufRead,
+    /// Standard output.
+    pub out: &'a mut dyn Write,
+    /// Standard error.
+    pub err: &'a mut dyn Write,
+}
+
+impl Stdio<'_> {
+    /// Writes `text` and a line feed to stderr (C's `fatalx` and `fprintf(stderr, …)`).
+    pub fn eprintln(&mut self, text: &str) {
+        let _ = writeln!(self.err, "{text}");
+        let _ = self.err.flush();
+    }
+
+    /// Writes `text` to stdout.
+    pub fn print(&mut self, text: &str) {
+        let _ = self.out.write_all(text.as_bytes());
+    }
+}
+
+/// Runs `tool` with the process's real standard streams and returns its exit code.
+pub fn with_process_stdio<T, F: FnOnce(&mut Stdio<'_>) -> T>(tool: F) -> T {
+    let stdin = io::stdin();
+    let mut input = stdin.lock();
+    let mut out = io::BufWriter::new(io::stdout());
+    let mut err = io::stderr();
+    let code = {
+        let mut stdio = Stdio {
+            input: &mut input,
+            out: &mut out,
+            err: &mut err,
+        };
+        tool(&mut stdio)
+    };
+    let _ = out.flush();
+    code
+}
+
+/// The program name as C's `xbasename(argv[0])`.
+pub fn prog_name(argv0: Option<&String>, default: &str) -> String {
+    argv0
+        .and_then(|a| a.rsplit('/').next())
+        .filter(|s| !s.is_empty())
+        .unwrap_or(default)
+        .to_owned()
+}
+
+/// One result of [`Getopt::next`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Opt {
+    /// A known option, with its argument if it takes one.
+    Flag(char, Option<String>),
+    /// `--help`.
+    Help,
+    /// `--version`.
+    Version,
+    /// An unknown option or a missing argument; the message was already printed, as glibc's
+    /// getopt does (C's tools then fall into their `default:` case).
+    Bad,
+}
+
+/// glibc `getopt` with a `+` spec (stop at the first operand), plus `--help` and
+/// `--version`.
+#[derive(Debug)]
+pub struct Getopt<'a> {
+    args: &'a [String],
+    spec: &'a str,
+    prog: String,
+    /// Index of the next argument.
+    pub index: usize,
+    /// Position inside a cluster of short options (`-lc`).
+    pos: usize,
+}
+
+impl<'a> Getopt<'a> {
+    /// A parser over `args` (without the program name) for the short options in `spec`
+    /// (`"hlu:"`: a colon marks an option with an argument).
+    pub fn new(args: &'a [String], spec: &'a str, prog: &str) -> Self {
+        Self {
+            args,
+            spec,
+            prog: prog.to_owned(),
+            index: 0,
+            pos: 0,
+        }
+    }
+
+    /// The arguments after the options.
+    pub fn operands(&self) -> &'a [String] {
+        self.args.get(self.index..).unwrap_or_default()
+    }
+
+    fn takes_arg(&self, c: char) -> Option<bool> {
+        let mut chars = self.spec.chars().peekable();
+        while let Some(s) = chars.next() {
+            let has_arg = chars.peek() == Some(&':');
+            if has_arg {
+                chars.next();
+            }
+            if s == c && s != ':' {
+                return Some(has_arg);
+            }
+        }
+        None
+    }
+
+    /// The next option, printing glibc's message to `err` for a bad one; `None` at the
+    /// first operand or after `--`.
+    pub fn next(&mut self, err: &mut dyn Write) -> Option<Opt> {
+        if self.pos == 0 {
+            let arg = self.args.get(self.index)?;
+            if arg == "--" {
+                self.index += 1;
+                return None;
+            }
+            if arg == "--help" {
+                self.index += 1;
+                return Some(Opt::Help);
+            }
+            if arg == "--version" {
+                self.index += 1;
+                return Some(Opt::Version);
+            }
+            if arg.starts_with("--") {
+                let _ = writeln!(err, "{}: unrecognized option '{arg}'", self.prog);
+                self.index += 1;
+                return Some(Opt::Bad);
+            }
+            if !arg.starts_with('-') || arg.len() == 1 {
+                return None;
+            }
+            self.pos = 1;
+        }
+        let arg = &self.args[self.index];
+        let c = arg[self.pos..].chars().next()?;
+        self.pos += c.len_utf8();
+        let at_end = self.pos >= arg.len();
+        let advance = |me: &mut Self| {
+            me.index += 1;
+            me.pos = 0;
+        };
+        match self.takes_arg(c) {
+            None => {
+                let _ = writeln!(err, "{}: invalid option -- '{c}'", self.prog);
+                if at_end {
+                    advance(self);
+                }
+                Some(Opt::Bad)
+            }
+            Some(false) => {
+                if at_end {
+                    advance(self);
+                }
+                Some(Opt::Flag(c, None))
+            }
+            Some(true) => {
+                if !at_end {
+                    let value = arg[self.pos..].to_owned();
+                    advance(self);
+                    return Some(Opt::Flag(c, Some(value)));
+                }
+                advance(self);
+                match self.args.get(self.index) {
+                    Some(value) => {
+                        self.index += 1;
+                        Some(Opt::Flag(c, Some(value.clone())))
+                    }
+                    None => {
+                        let _ =
+                            writeln!(err, "{}: option requires an argument -- '{c}'", self.prog);
+                        Some(Opt::Bad)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// C's `strtol(s, NULL, 10)`: leading blanks, a sign, then as many digits as there are;
+/// 0 when there are none. Saturates like C's `LONG_MIN` / `LONG_MAX`.
+pub fn c_strtol(s: &str) -> i64 {
+    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match s.as_bytes().first() {
+        Some(b'-') => (true, &s[1..]),
+        Some(b'+') => (false, &s[1..]),
+        _ => (false, s),
+    };
+    let mut value: i64 = 0;
+    for b in digits.bytes().take_while(u8::is_ascii_digit) {
+        let d = i64::from(b - b'0');
+        value = match negative {
+            false => value.saturating_mul(10).saturating_add(d),
+            true => value.saturating_mul(10).saturating_sub(d),
+        };
+    }
+    value
+}
+
+/// C's `atoi`: [`c_strtol`] cut to 32 bits as glibc does.
+pub fn c_atoi(s: &str) -> i32 {
+    c_strtol(s) as i32
+}
+
+/// The parts of `upsname[@host[:port]]`, as C's `upscli_splitname` reads them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UpsTarget {
+    /// The UPS name (not validated: the server decides).
+    pub ups: String,
+    /// The host.
+    pub host: String,
+    /// The port.
+    pub port: u16,
+}
+
+/// C's `upscli_splitname`: the messages it prints go to `err`; `None` on failure.
+pub fn split_name(arg: Option<&str>, err: &mut dyn Write) -> Option<UpsTarget> {
+    let arg = arg?;
+    if arg.is_empty() {
+        let _ = writeln!(err, "upscli_splitname: can't parse empty string");
+        return None;
+    }
+    // strtok skips leading '@'s: the name is the first run of non-'@' characters.
+    let trimmed = arg.trim_start_matches('@');
+    let ups = trimmed.split('@').next().unwrap_or_default().to_owned();
+    match arg.find('@') {
+        None => Some(UpsTarget {
+            ups,
+            host: "localhost".into(),
+            port: DEFAULT_PORT,
+        }),
+        Some(at) => {
+            let (host, port) = split_addr(&arg[at + 1..], err)?;
+            Some(UpsTarget { ups, host, port })
+        }
+    }
+}
+
+/// C's `upscli_splitaddr`: `host[:port]` or `[v6]:port`.
+pub fn split_addr(arg: &str, err: &mut dyn Write) -> Option<(String, u16)> {
+    if arg.is_empty() {
+        let _ = writeln!(err, "upscli_splitaddr: can't parse empty string");
+        return None;
+    }
+    let (host, rest) = if let Some(inner) = arg.strip_prefix('[') {
+        let Some(close) = inner.find(']') else {
+            let _ = writeln!(
+                err,
+                "upscli_splitaddr: missing closing bracket in [domain literal]"
+            );
+            return None;
+        };
+        let host = &inner[..close];
+        let after = &inner[close + 1..];
+        match after.strip_prefix(':') {
+            // strtok_r(NULL, "\0") takes the rest; the port must follow ':'.
+            Some(port) if !after.is_empty() => (host, Some(port)),
+            _ => (host, None),
+        }
+    } else {
+        let trimmed = arg.trim_start_matches(':');
+        let host = trimmed.split(':').next().unwrap_or_default();
+        match arg.find(':') {
+            Some(colon) => (host, Some(&arg[colon + 1..])),
+            None => (host, None),
+        }
+    };
+    let port = match rest {
+        None => DEFAULT_PORT,
+        Some(p) => {
+            let l = c_strtol(p);
+            if p.is_empty() || !(1..=65535).contains(&l) {
+                let _ = writeln!(
+                    err,
+                    "upscli_splitaddr: no port specified after ':' separator"
+                );
+                return None;
+            }
+            l as u16
+        }
+    };
+    Some((host.to_owned(), port))
+}
+
+/// `strerror(errno)` for an I/O error, as glibc words it.
+pub fn strerror(e: &io::Error) -> String {
+    match e.raw_os_error() {
+        Some(code) => nix::errno::Errno::from_raw(code).desc().to_owned(),
+        None => e.to_string(),
+    }
+}
+
+/// The ERR code C upsd would send for a name that is not valid on the wire (nut-proto
+/// refuses to send it; upsd would find nothing by that name).
+pub fn server_code(e: &Error) -> Option<ErrorCode> {
+    match e {
+        Error::Server { code } => Some(code.clone()),
+        Error::InvalidArgument(name) => {
+            let text = name.to_string();
+            Some(if text.starts_with(UpsName::KIND) {
+                ErrorCode::UnknownUps
+            } else if text.starts_with(VarName::KIND) {
+                ErrorCode::VarNotSupported
+            } else if text.starts_with(CmdName::KIND) {
+                ErrorCode::CmdNotSupported
+            } else {
+                ErrorCode::InvalidArgument
+            })
+        }
+        _ => None,
+    }
+}
+
+/// What C's `upscli_strerror` says for an error.
+pub fn c_strerror(e: &Error) -> String {
+    if let Some(code) = server_code(e) {
+        return code.client_message().to_owned();
+    }
+    match e {
+        Error::Resolve { .. } => "No such host".into(),
+        Error::Connect { source, .. } => format!("Connection failure: {}", strerror(source)),
+        Error::ConnectTimeout { .. } => "Connection failure: Connection timed out".into(),
+        Error::Timeout | Error::Closed => "Server disconnected".into(),
+        Error::Io(source) => format!("Read error: {}", strerror(source)),
+        Error::Tls(source) => format!("SSL error: {source}"),
+        Error::TlsUnavailable(_) => "SSL is not available".into(),
+        Error::Protocol(_) | Error::UnexpectedReply { .. } => "Protocol error".into(),
+        other => other.to_string(),
+    }
+}
+
+/// Whether the TCP connection was made before `e` happened (C's upsc prints its NSS
+/// start-up line only then).
+pub fn connected_before(e: &Error) -> bool {
+    !matches!(
+        e,
+        Error::Resolve { .. } | Error::Connect { .. } | Error::ConnectTimeout { .. }
+    )
+}
+
+/// Debian's C clients are built with NSS: a client that tries STARTTLS initialises NSS
+/// without a certificate database and says so on stderr, once connected.
+pub const NSS_INIT_NOTICE: &str = "Init SSL without certificate database";
+
+/// Reads one line from `input` as C's `fgets` into a buffer of `size` bytes: the line
+/// with its line feed (if it fits), or `None` at end of input.
+pub fn read_line(input: &mut dyn BufRead, size: usize) -> Option<String> {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while line.len() + 1 < size {
+        match input.read(&mut byte) {
+            Ok(1) => {
+                line.push(byte[0]);
+                if byte[0] == b'\n' {
+                    break;
+                }
+            }
+            _ => break,
+        }
+    }
+    if line.is_empty() {
+        return None;
+    }
+    Some(String::from_utf8_lossy(&line).into_owned())
+}
+
+/// The name of the user running the program (`getpwuid(getuid())`).
+pub fn current_user() -> Option<String> {
+    nix::unistd::User::from_uid(nix::unistd::getuid())
+        .ok()
+        .flatten()
+        .map(|u| u.name)
+}
+
+/// Connects to `target` as C's clients do: no connect timeout to speak of, C's
+/// five-second wait for each reply line, STARTTLS tried (without certificate checks, as
+/// Debian's clients do without a certificate database) when `try_tls` is set.
+pub async fn connect(target: &UpsTarget, try_tls: bool) -> Result<Client, Error> {
+    let mut builder = ClientConfig::builder(target.host.as_str())
+        .port(target.port)
+        .connect_timeout(Duration::from_secs(120))
+        .read_timeout(Duration::from_secs(READ_TIMEOUT_SECS));
+    if try_tls {
+        builder = builder
+            .tls(TlsConfig::insecure())
+            .tls_mode(TlsMode::Opportunistic);
+    }
+    Client::connect(builder.build()).await
+}
+
+/// C's `DEFAULT_NETWORK_TIMEOUT`, seconds.
+pub const READ_TIMEOUT_SECS: u64 = 5;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn getopt_like_glibc() {
+        let a = args(&["-lc", "-uadmin", "-p", "pw", "-x", "ups", "-l"]);
+        let mut err = Vec::new();
+        let mut g = Getopt::new(&a, "lcu:p:", "upsc");
+        let mut seen = Vec::new();
+        while let Some(opt) = g.next(&mut err) {
+            seen.push(opt);
+        }
+        assert_eq!(
+            seen,
+            [
+                Opt::Flag('l', None),
+                Opt::Flag('c', None),
+                Opt::Flag('u', Some("admin".into())),
+                Opt::Flag('p', Some("pw".into())),
+                Opt::Bad,
+            ]
+        );
+        assert_eq!(g.operands(), ["ups", "-l"]);
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            "upsc: invalid option -- 'x'\n"
+        );
+
+        let a = args(&["-u"]);
+        let mut err = Vec::new();
+        let mut g = Getopt::new(&a, "u:", "upscmd");
+        assert_eq!(g.next(&mut err), Some(Opt::Bad));
+        assert_eq!(g.next(&mut err), None);
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            "upscmd: option requires an argument -- 'u'\n"
+        );
+    }
+
+    #[test]
+    fn splitname_like_c() {
+        let mut err = Vec::new();
+        let t = split_name(Some("ups@host:34930:"), &mut err).unwrap();
+        assert_eq!(
+            (t.ups.as_str(), t.host.as_str(), t.port),
+            ("ups", "host", 34930)
+        );
+        let t = split_name(Some("@host"), &mut err).unwrap();
+        assert_eq!((t.ups.as_str(), t.host.as_str()), ("host", "host"));
+        let t = split_name(Some("u@[::1]:99"), &mut err).unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("::1", 99));
+        let t = split_name(Some("u"), &mut err).unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("localhost", 3493));
+        assert!(err.is_empty());
+        assert!(split_name(Some("u@"), &mut err).is_none());
+        assert!(split_name(Some("u@[::1"), &mut err).is_none());
+        assert!(split_name(Some("u@h:0"), &mut err).is_none());
+        assert!(split_name(None, &mut err).is_none());
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            "upscli_splitaddr: can't parse empty string\n\
+             upscli_splitaddr: missing closing bracket in [domain literal]\n\
+             upscli_splitaddr: no port specified after ':' separator\n"
+        );
+    }
+
+    #[test]
+    fn c_numbers() {
+        assert_eq!(c_strtol("  42abc"), 42);
+        assert_eq!(c_strtol("-7"), -7);
+        assert_eq!(c_strtol("x"), 0);
+        assert_eq!(c_atoi("99999999999"), 99999999999i64 as i32);
+    }
+}
