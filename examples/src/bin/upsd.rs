@@ -1,0 +1,108 @@
+//! `upsd`: the NUT network data server, a drop-in for C upsd 2.8.0, over the `nut-server`
+//! library. Reads upsd.conf, upsd.users and ups.conf from `$NUT_CONFPATH` (default
+//! `/etc/nut`); SIGHUP (or `upsd -c reload`) reloads them, SIGTERM (`upsd -c stop`) stops.
+
+use anyhow::{bail, Context as _};
+use clap::{ArgAction, Parser};
+use nix::sys::signal::kill;
+use nix::unistd::Pid;
+use nut_examples::daemon::{
+    alt_pid_path, command_signal, drop_privileges, init_logging, signal_pid_file, PidFile,
+};
+use nut_server::{ConfigPaths, Server, ServerConfig};
+use tokio::signal::unix::{signal, SignalKind};
+
+/// Network server for UPS data.
+#[derive(Parser, Debug)]
+#[command(name = "upsd", version, about)]
+struct Args {
+    /// Send a command to the running upsd: `reload` or `stop`.
+    #[arg(short = 'c', value_name = "command")]
+    command: Option<String>,
+    /// With -c: signal this process instead of the one in the PID file.
+    #[arg(short = 'P', value_name = "pid")]
+    pid: Option<i32>,
+    /// Raise the debugging level (repeatable); stays in the foreground.
+    #[arg(short = 'D', action = ArgAction::Count)]
+    debug: u8,
+    /// Stay in the foreground.
+    #[arg(short = 'F', action = ArgAction::Count)]
+    foreground: u8,
+    /// Go to the background even when debugging.
+    #[arg(short = 'B')]
+    background: bool,
+    /// Drop root privileges to this user after binding the sockets.
+    #[arg(short = 'u', value_name = "user")]
+    user: Option<String>,
+}
+
+fn load(paths: &ConfigPaths) -> anyhow::Result<ServerConfig> {
+    let loaded = ServerConfig::load(paths)?;
+    for warning in &loaded.warnings {
+        tracing::warn!("{warning}");
+    }
+    Ok(loaded.config)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    init_logging(args.debug);
+    let pid_path = alt_pid_path().join("upsd.pid");
+    if let Some(command) = &args.command {
+        let Some(sig) = command_signal(command) else {
+            bail!("unknown command {command:?} (use reload or stop)");
+        };
+        return match args.pid {
+            Some(pid) => kill(Pid::from_raw(pid), sig).context("signalling upsd"),
+            None => signal_pid_file(&pid_path, sig),
+        };
+    }
+    let paths = ConfigPaths::from_env();
+    let config = load(&paths)?;
+    if args.background || (args.foreground == 0 && args.debug == 0) {
+        nix::unistd::daemon(true, false).context("going to the background")?;
+    }
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(serve(args, paths, config, pid_path))
+}
+
+async fn serve(
+    args: Args,
+    paths: ConfigPaths,
+    config: ServerConfig,
+    pid_path: std::path::PathBuf,
+) -> anyhow::Result<()> {
+    let server = Server::builder().config(config).start().await?;
+    if let Some(user) = &args.user {
+        drop_privileges(user)?;
+    }
+    let _pid_file = PidFile::create(&pid_path)?;
+    let handle = server.handle();
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let run = tokio::spawn(server.run());
+    loop {
+        tokio::select! {
+            _ = hup.recv() => {
+                tracing::info!("SIGHUP: reloading the configuration");
+                match load(&paths) {
+                    Ok(config) => {
+                        if let Err(e) = handle.reload(config).await {
+                            tracing::error!("reload failed: {e}");
+                        }
+                    }
+                    Err(e) => tracing::error!("reload failed: {e:#}"),
+                }
+            }
+            _ = term.recv() => break,
+            _ = int.recv() => break,
+        }
+    }
+    tracing::info!("stopping");
+    handle.shutdown();
+    run.await?;
+    Ok(())
+}

@@ -1,0 +1,144 @@
+//! The `upsd` binary: start in the foreground from C's files, `-c reload` with a changed
+//! ups.conf and upsd.users (existing clients stay and see the change), `-c stop`.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Kill(Child);
+
+/// A private directory removed on drop (examples has no tempfile dependency).
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> Self {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_nanos();
+        let path = std::env::temp_dir().join(format!("upsd-test-{}-{nanos}", std::process::id()));
+        std::fs::create_dir(&path).unwrap();
+        Self(path)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn upsd(dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_upsd"));
+    cmd.env("NUT_CONFPATH", dir)
+        .env("NUT_STATEPATH", dir)
+        .env("NUT_ALTPIDPATH", dir)
+        .env("NUT_DATAPATH", dir)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "timed out: {what}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn ask(stream: &mut BufReader<TcpStream>, line: &str) -> Vec<String> {
+    stream
+        .get_mut()
+        .write_all(format!("{line}\n").as_bytes())
+        .unwrap();
+    let mut lines = Vec::new();
+    loop {
+        let mut l = String::new();
+        assert!(stream.read_line(&mut l).unwrap() > 0, "connection closed");
+        let l = l.trim_end_matches('\n').to_owned();
+        let more = (l.starts_with("BEGIN") || !lines.is_empty()) && !l.starts_with("END");
+        lines.push(l);
+        if !more {
+            return lines;
+        }
+    }
+}
+
+#[test]
+fn foreground_reload_and_stop() {
+    let dir = TempDir::new();
+    let d = &dir.0;
+    let port = TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(d.join("upsd.conf"), format!("LISTEN 127.0.0.1 {port}\n")).unwrap();
+    std::fs::write(d.join("upsd.users"), "").unwrap();
+    std::fs::write(d.join("ups.conf"), "[one]\n driver = none\n port = x\n").unwrap();
+    let mut child = Kill(upsd(d).arg("-F").spawn().unwrap());
+
+    let stream = wait_for("upsd to listen", || {
+        TcpStream::connect(("127.0.0.1", port)).ok()
+    });
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let mut c = BufReader::new(stream);
+    assert_eq!(
+        ask(&mut c, "GET VAR one ups.status"),
+        ["ERR DRIVER-NOT-CONNECTED"]
+    );
+    assert_eq!(ask(&mut c, "USERNAME admin"), ["OK"]);
+    assert_eq!(ask(&mut c, "PASSWORD pw"), ["OK"]);
+    assert_eq!(ask(&mut c, "FSD one"), ["ERR ACCESS-DENIED"]);
+    wait_for("the PID file", || d.join("upsd.pid").exists().then_some(()));
+
+    std::fs::write(
+        d.join("ups.conf"),
+        "[one]\n driver = none\n port = x\n[two]\n driver = none\n port = y\n desc = \"Second\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("upsd.users"),
+        "[admin]\n password = pw\n actions = FSD\n",
+    )
+    .unwrap();
+    let status = upsd(d).args(["-c", "reload"]).status().unwrap();
+    assert!(status.success());
+    wait_for("the reload", || {
+        (ask(&mut c, "GET UPSDESC two") == ["UPSDESC two \"Second\""]).then_some(())
+    });
+    assert_eq!(ask(&mut c, "FSD one"), ["OK FSD-SET"]);
+
+    let status = upsd(d).args(["-c", "stop"]).status().unwrap();
+    assert!(status.success());
+    let exit = wait_for("upsd to exit", || child.0.try_wait().unwrap());
+    assert!(exit.success(), "{exit:?}");
+    assert!(!d.join("upsd.pid").exists(), "PID file left behind");
+
+    // A broken configuration is reported with the file name, and upsd does not start.
+    std::fs::remove_file(d.join("upsd.users")).unwrap();
+    let out = upsd(d).arg("-F").stderr(Stdio::piped()).output().unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("upsd.users"),
+        "{out:?}"
+    );
+}

@@ -1,0 +1,240 @@
+//! One task per client connection: read bytes, split them into lines with nut-proto's
+//! streaming tokenizer, hand each line to the [`Session`], write the replies; drop the client
+//! after the idle timeout; switch to TLS on STARTTLS.
+//!
+//! An idle plaintext connection holds no read buffer: the task waits for readability and
+//! reads into a small buffer that lives only while the bytes are processed. The reply buffer
+//! is dropped when a large reply made it grow.
+
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::BytesMut;
+use nut_proto::tokenizer::Tokenizer;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::OwnedSemaphorePermit;
+use tokio::time::{sleep_until, Instant};
+use tokio_rustls::TlsAcceptor;
+use tokio_util::sync::CancellationToken;
+
+use crate::session::{Outcome, Session};
+use crate::shared::{Shared, Snapshot};
+
+/// Bytes read at a time.
+const READ_CHUNK: usize = 512;
+/// A reply buffer that grew beyond this is released after use.
+const KEEP_OUT: usize = 1024;
+/// The longest a TLS handshake may take.
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What became of a chunk of input.
+enum Step {
+    Continue,
+    Close,
+    /// STARTTLS; `true` when plaintext followed it (refused).
+    StartTls(TlsAcceptor, bool),
+}
+
+/// The per-connection state besides the socket.
+struct Conn {
+    shared: Arc<Shared>,
+    snap: Arc<Snapshot>,
+    generation: u64,
+    session: Session,
+    tokenizer: Tokenizer,
+    out: BytesMut,
+    deadline: Instant,
+    addr: String,
+}
+
+impl Conn {
+    /// Feeds `input` to the tokenizer and the session; replies go to `self.out`.
+    fn process(&mut self, mut input: &[u8]) -> Step {
+        if self.shared.is_stale(self.generation) {
+            (self.snap, self.generation) = self.shared.snapshot();
+        }
+        while let Some(line) = self.tokenizer.feed(&mut input) {
+            match line {
+                Ok(line) => {
+                    self.deadline = Instant::now() + self.snap.config.idle_timeout;
+                    let outcome =
+                        self.session
+                            .handle(&self.shared, &self.snap, &line.words, &mut self.out);
+                    match outcome {
+                        Outcome::Continue => {}
+                        Outcome::Close => return Step::Close,
+                        Outcome::StartTls(acceptor) => {
+                            let leftover = !input.is_empty() || self.tokenizer.is_mid_line();
+                            return Step::StartTls(acceptor, leftover);
+                        }
+                    }
+                }
+                Err(error) => {
+                    tracing::debug!(addr = %self.addr, %error, "parse error on a client line");
+                }
+            }
+        }
+        Step::Continue
+    }
+
+    async fn flush<W: AsyncWrite + Unpin>(&mut self, w: &mut W) -> io::Result<()> {
+        if !self.out.is_empty() {
+            w.write_all(&self.out).await?;
+            w.flush().await?;
+            if self.out.capacity() > KEEP_OUT {
+                self.out = BytesMut::new();
+            } else {
+                self.out.clear();
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Decrements the active-connection counter when the task ends.
+struct ActiveGuard(Arc<Shared>);
+
+impl Drop for ActiveGuard {
+    fn drop(&mut self) {
+        self.0
+            .counters
+            .active
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// Serves one client until it leaves, idles out, or `cancel` fires.
+pub(crate) async fn serve(
+    shared: Arc<Shared>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    cancel: CancellationToken,
+    permit: Option<OwnedSemaphorePermit>,
+) {
+    let _permit = permit;
+    shared
+        .counters
+        .active
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let _active = ActiveGuard(Arc::clone(&shared));
+    let (snap, generation) = shared.snapshot();
+    let addr = peer.ip().to_string();
+    let conn_id = shared.next_conn_id();
+    tracing::debug!(%addr, conn_id, "connect");
+    let mut conn = Conn {
+        session: Session::new(conn_id, &addr),
+        deadline: Instant::now() + snap.config.idle_timeout,
+        shared,
+        snap,
+        generation,
+        tokenizer: Tokenizer::new(),
+        out: BytesMut::new(),
+        addr,
+    };
+    let mut stream = stream;
+    let step = serve_plain(&mut conn, &mut stream, &cancel).await;
+    let Some((acceptor, leftover)) = step else {
+        tracing::debug!(addr = %conn.addr, "disconnect");
+        return;
+    };
+    if leftover {
+        tracing::warn!(addr = %conn.addr, "plaintext after STARTTLS: connection refused");
+        return;
+    }
+    let handshake = tokio::select! {
+        () = cancel.cancelled() => return,
+        r = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)) => r,
+    };
+    let tls = match handshake {
+        Ok(Ok(tls)) => tls,
+        Ok(Err(error)) => {
+            tracing::info!(addr = %conn.addr, %error, "TLS handshake failed");
+            return;
+        }
+        Err(_) => {
+            tracing::info!(addr = %conn.addr, "TLS handshake timed out");
+            return;
+        }
+    };
+    conn.shared
+        .counters
+        .tls
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    conn.session.set_tls();
+    conn.deadline = Instant::now() + conn.snap.config.idle_timeout;
+    serve_stream(&mut conn, tls, &cancel).await;
+    tracing::debug!(addr = %conn.addr, "disconnect");
+}
+
+/// The plaintext part of a session. Returns the TLS acceptor when the client sent STARTTLS.
+async fn serve_plain(
+    conn: &mut Conn,
+    stream: &mut TcpStream,
+    cancel: &CancellationToken,
+) -> Option<(TlsAcceptor, bool)> {
+    loop {
+        tokio::select! {
+            biased;
+            () = cancel.cancelled() => return None,
+            () = sleep_until(conn.deadline) => {
+                tracing::debug!(addr = %conn.addr, "idle client dropped");
+                return None;
+            }
+            r = stream.readable() => r.ok()?,
+        }
+        let step = {
+            let mut buf = [0u8; READ_CHUNK];
+            match stream.try_read(&mut buf) {
+                Ok(0) => return None,
+                Ok(n) => conn.process(&buf[..n]),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                Err(_) => return None,
+            }
+        };
+        if conn.flush(stream).await.is_err() {
+            return None;
+        }
+        match step {
+            Step::Continue => {}
+            Step::Close => return None,
+            Step::StartTls(acceptor, leftover) => return Some((acceptor, leftover)),
+        }
+    }
+}
+
+/// The session over any byte stream (TLS after STARTTLS).
+async fn serve_stream<S: AsyncRead + AsyncWrite + Unpin>(
+    conn: &mut Conn,
+    mut stream: S,
+    cancel: &CancellationToken,
+) {
+    let mut buf = vec![0u8; READ_CHUNK];
+    loop {
+        let n = tokio::select! {
+            biased;
+            () = cancel.cancelled() => break,
+            () = sleep_until(conn.deadline) => {
+                tracing::debug!(addr = %conn.addr, "idle client dropped");
+                break;
+            }
+            r = stream.read(&mut buf) => match r {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            },
+        };
+        let step = conn.process(&buf[..n]);
+        if conn.flush(&mut stream).await.is_err() {
+            break;
+        }
+        match step {
+            Step::Continue => {}
+            Step::Close => break,
+            // The session refuses STARTTLS over TLS; nothing else can come here.
+            Step::StartTls(..) => break,
+        }
+    }
+    let _ = stream.shutdown().await;
+}

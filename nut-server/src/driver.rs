@@ -1,0 +1,119 @@
+//! One task per device that keeps the server's copy in step with its driver: connect (socket
+//! or in-process), `DUMPALL`, apply every message, `PING` a silent driver, pass SET and
+//! INSTCMD on, record tracking results, and reconnect when the link drops.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use nut_driver_api::link::DriverEndpoint;
+use nut_proto::sock::{DriverMessage, ServerMessage};
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use crate::device::Device;
+use crate::shared::Shared;
+
+/// How many SET / INSTCMD requests may wait for the driver task.
+const COMMAND_QUEUE: usize = 64;
+/// How often the task checks whether a PING is due.
+const TICK: Duration = Duration::from_secs(1);
+/// Complaints about an unreachable driver are logged at most this often (C: 60 s).
+const COMPLAIN_EVERY: Duration = Duration::from_secs(60);
+
+/// Runs until `cancel` fires.
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    device: Arc<Device>,
+    endpoint: DriverEndpoint,
+    cancel: CancellationToken,
+) {
+    let mut last_complaint: Option<Instant> = None;
+    loop {
+        let delay = shared.snapshot().0.config.reconnect_delay;
+        let connected = tokio::select! {
+            () = cancel.cancelled() => return,
+            c = endpoint.connect() => c,
+        };
+        match connected {
+            Ok(mut conn) => {
+                if conn.send(ServerMessage::DumpAll).await.is_ok() {
+                    tracing::info!(ups = %device.name, %endpoint, "connected to the driver");
+                    last_complaint = None;
+                    serve(&shared, &device, &mut conn, &cancel).await;
+                    device.on_disconnect();
+                    if cancel.is_cancelled() {
+                        let _ = conn.send(ServerMessage::Logout).await;
+                        return;
+                    }
+                    tracing::warn!(ups = %device.name, "lost the connection to the driver");
+                }
+            }
+            Err(error) => {
+                if last_complaint.is_none_or(|t| t.elapsed() >= COMPLAIN_EVERY) {
+                    tracing::error!(ups = %device.name, %endpoint, %error, "can't connect to the driver");
+                    last_complaint = Some(Instant::now());
+                }
+            }
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(delay) => {}
+        }
+    }
+}
+
+/// Serves one driver connection until it fails or `cancel` fires.
+async fn serve(
+    shared: &Shared,
+    device: &Device,
+    conn: &mut nut_driver_api::link::DriverConnection,
+    cancel: &CancellationToken,
+) {
+    let (tx, mut rx) = mpsc::channel(COMMAND_QUEUE);
+    device.on_connect(tx);
+    let mut tick = tokio::time::interval(TICK);
+    let mut was_stale = false;
+    loop {
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            msg = conn.recv() => match msg {
+                Some(Ok(msg)) => {
+                    if let DriverMessage::Tracking { id, status } = &msg {
+                        shared.tracker.set(id, *status);
+                    }
+                    device.on_message(&msg);
+                }
+                Some(Err(error)) => {
+                    tracing::warn!(ups = %device.name, %error, "reading from the driver failed");
+                    return;
+                }
+                None => return,
+            },
+            cmd = rx.recv() => {
+                let Some(cmd) = cmd else { return };
+                if let Err(error) = conn.send(cmd).await {
+                    tracing::warn!(ups = %device.name, %error, "sending to the driver failed");
+                    return;
+                }
+            }
+            _ = tick.tick() => {
+                let maxage = shared.snapshot().0.config.maxage;
+                let stale = device.read().unavailable(maxage).is_some();
+                if stale != was_stale {
+                    if stale {
+                        tracing::warn!(ups = %device.name, "data is stale - check driver");
+                    } else {
+                        tracing::info!(ups = %device.name, "data is no longer stale");
+                    }
+                    was_stale = stale;
+                }
+                if device.ping_due(maxage) {
+                    if let Err(error) = conn.send(ServerMessage::Ping).await {
+                        tracing::warn!(ups = %device.name, %error, "sending PING to the driver failed");
+                        return;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,451 @@
+//! The server: a builder, the running [`Server`], and a cheap [`ServerHandle`] to reload,
+//! inspect and stop it.
+//!
+//! The library spawns its tasks on the caller's tokio runtime and creates no threads: one
+//! task per listener, per driver link and per client connection.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use nut_driver_api::link::DriverEndpoint;
+use nut_proto::config::{Listen, UpsdUser};
+use nut_proto::names::UpsName;
+use tokio::net::{TcpListener, TcpSocket};
+use tokio::sync::{Mutex, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::config::{DeviceConfig, ServerConfig};
+use crate::device::Device;
+use crate::shared::{Shared, Snapshot};
+use crate::{connection, driver, ServerError};
+
+/// The listen backlog of the sockets the server binds.
+const BACKLOG: u32 = 1024;
+
+/// Builds a [`Server`]: give it a configuration (or pieces of one) and, if you like, your
+/// own bound listeners, then [`start`](Self::start) it.
+#[derive(Debug, Default)]
+pub struct ServerBuilder {
+    config: ServerConfig,
+    listeners: Vec<TcpListener>,
+    shutdown: Option<CancellationToken>,
+}
+
+impl ServerBuilder {
+    /// A builder with C upsd's defaults, no device, no user and nothing to listen on.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Replaces the whole configuration (e.g. one read by [`ServerConfig::load`]).
+    pub fn config(mut self, config: ServerConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// Adds a device.
+    pub fn device(mut self, name: UpsName, endpoint: DriverEndpoint) -> Self {
+        self.config.devices.push(DeviceConfig::new(name, endpoint));
+        self
+    }
+
+    /// Adds a device with its description and endpoint.
+    pub fn device_config(mut self, device: DeviceConfig) -> Self {
+        self.config.devices.push(device);
+        self
+    }
+
+    /// Adds a user (as a `[user]` section of upsd.users).
+    pub fn user(mut self, user: UpsdUser) -> Self {
+        self.config.users.users.push(user);
+        self
+    }
+
+    /// Adds an address to bind (a `LISTEN` line).
+    pub fn listen(mut self, listen: Listen) -> Self {
+        self.config.listen.push(listen);
+        self
+    }
+
+    /// Serves on a listener the caller bound. It stays in service across reloads.
+    pub fn listener(mut self, listener: TcpListener) -> Self {
+        self.listeners.push(listener);
+        self
+    }
+
+    /// Drops clients silent for this long (default 60 s, as C upsd).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.config.idle_timeout = timeout;
+        self
+    }
+
+    /// Stops the server when `token` is cancelled (default: a token of its own, see
+    /// [`ServerHandle::shutdown_token`]).
+    pub fn shutdown_token(mut self, token: CancellationToken) -> Self {
+        self.shutdown = Some(token);
+        self
+    }
+
+    /// Binds the `LISTEN` addresses, starts the driver links and starts accepting clients,
+    /// on the current tokio runtime.
+    ///
+    /// Fails when no address can be bound, or when one cannot and
+    /// [`allow_not_all_listeners`](ServerConfig::allow_not_all_listeners) is off.
+    pub async fn start(self) -> Result<Server, ServerError> {
+        // A child token, so that a failed start can stop its tasks without touching the
+        // caller's token.
+        let cancel = self.shutdown.unwrap_or_default().child_token();
+        let permits = self
+            .config
+            .maxconn
+            .unwrap_or(Semaphore::MAX_PERMITS)
+            .min(Semaphore::MAX_PERMITS);
+        let inner = Arc::new(Inner {
+            shared: Arc::new(Shared::new(Snapshot::new(
+                ServerConfig::default(),
+                Vec::new(),
+            ))),
+            cancel,
+            tasks: TaskTracker::new(),
+            semaphore: Arc::new(Semaphore::new(permits)),
+            managed: Mutex::new(Managed::default()),
+        });
+        let mut extra = Vec::new();
+        for listener in self.listeners {
+            let addr = listener.local_addr()?;
+            let token = inner.cancel.child_token();
+            inner.spawn_accept(listener, token);
+            extra.push(addr);
+        }
+        if extra.is_empty() && self.config.listen.is_empty() {
+            inner.cancel.cancel();
+            return Err(ServerError::NoListener);
+        }
+        inner.managed.lock().await.extra = extra;
+        if let Err(e) = inner.apply(self.config, true).await {
+            inner.cancel.cancel();
+            return Err(e);
+        }
+        Ok(Server {
+            handle: ServerHandle { inner },
+        })
+    }
+}
+
+/// A running server. Dropping it does not stop it: cancel its
+/// [shutdown token](ServerHandle::shutdown_token), then await [`run`](Self::run).
+#[derive(Debug)]
+pub struct Server {
+    handle: ServerHandle,
+}
+
+impl Server {
+    /// A builder.
+    pub fn builder() -> ServerBuilder {
+        ServerBuilder::new()
+    }
+
+    /// A handle to reload, inspect or stop the server.
+    pub fn handle(&self) -> ServerHandle {
+        self.handle.clone()
+    }
+
+    /// The addresses the server listens on.
+    pub async fn local_addrs(&self) -> Vec<SocketAddr> {
+        self.handle.local_addrs().await
+    }
+
+    /// Waits until the shutdown token is cancelled, then for every task to end: listeners
+    /// close, clients are disconnected, drivers get `LOGOUT`.
+    pub async fn run(self) {
+        let inner = &self.handle.inner;
+        inner.cancel.cancelled().await;
+        inner.tasks.close();
+        inner.tasks.wait().await;
+    }
+}
+
+/// A cheap, cloneable handle to a running server.
+#[derive(Debug, Clone)]
+pub struct ServerHandle {
+    inner: Arc<Inner>,
+}
+
+/// Numbers about a running server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Client connections accepted since the start.
+    pub accepted: u64,
+    /// Client connections open now.
+    pub active: u64,
+    /// Successful STARTTLS handshakes since the start.
+    pub tls_sessions: u64,
+}
+
+impl ServerHandle {
+    /// Applies a new configuration without dropping clients: users, limits, descriptions
+    /// and TLS settings change at once; new devices get a driver link, removed ones lose
+    /// theirs (a device keeps its link when its socket path is unchanged, or when both old
+    /// and new are in-process); new `LISTEN` addresses are bound and removed ones closed.
+    ///
+    /// On error (an address cannot be bound and not all are required) nothing changes.
+    pub async fn reload(&self, config: ServerConfig) -> Result<(), ServerError> {
+        self.inner.apply(config, false).await
+    }
+
+    /// The token that stops the server when cancelled.
+    pub fn shutdown_token(&self) -> CancellationToken {
+        self.inner.cancel.clone()
+    }
+
+    /// Stops the server (the same as cancelling the shutdown token).
+    pub fn shutdown(&self) {
+        self.inner.cancel.cancel();
+    }
+
+    /// The addresses the server listens on.
+    pub async fn local_addrs(&self) -> Vec<SocketAddr> {
+        let managed = self.inner.managed.lock().await;
+        let mut addrs = managed.extra.clone();
+        addrs.extend(managed.listeners.iter().map(|l| l.addr));
+        addrs
+    }
+
+    /// Connection counters.
+    pub fn stats(&self) -> Stats {
+        let c = &self.inner.shared.counters;
+        Stats {
+            accepted: c.accepted.load(Ordering::Relaxed),
+            active: c.active.load(Ordering::Relaxed),
+            tls_sessions: c.tls.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct BoundListener {
+    listen: Listen,
+    addr: SocketAddr,
+    cancel: CancellationToken,
+}
+
+#[derive(Debug)]
+struct RunningDevice {
+    device: Arc<Device>,
+    endpoint: DriverEndpoint,
+    cancel: CancellationToken,
+}
+
+#[derive(Debug, Default)]
+struct Managed {
+    extra: Vec<SocketAddr>,
+    listeners: Vec<BoundListener>,
+    devices: HashMap<UpsName, RunningDevice>,
+    maxconn: Option<usize>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    shared: Arc<Shared>,
+    cancel: CancellationToken,
+    tasks: TaskTracker,
+    semaphore: Arc<Semaphore>,
+    managed: Mutex<Managed>,
+}
+
+fn same_endpoint(a: &DriverEndpoint, b: &DriverEndpoint) -> bool {
+    match (a, b) {
+        (DriverEndpoint::Socket(a), DriverEndpoint::Socket(b)) => a == b,
+        (DriverEndpoint::InProcess(_), DriverEndpoint::InProcess(_)) => true,
+        _ => false,
+    }
+}
+
+/// Binds one `LISTEN` entry: the first resolved address that binds, as C does.
+async fn bind(listen: &Listen) -> io::Result<TcpListener> {
+    let addrs =
+        tokio::net::lookup_host((listen.address.as_str(), listen.port_or_default())).await?;
+    let mut last = io::Error::new(io::ErrorKind::NotFound, "the name resolves to no address");
+    for addr in addrs {
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.set_reuseaddr(true)?;
+        match socket.bind(addr).and_then(|()| socket.listen(BACKLOG)) {
+            Ok(listener) => return Ok(listener),
+            Err(e) => last = e,
+        }
+    }
+    Err(last)
+}
+
+impl Inner {
+    fn spawn_accept(self: &Arc<Self>, listener: TcpListener, token: CancellationToken) {
+        let inner = Arc::clone(self);
+        self.tasks
+            .spawn(async move { inner.accept_loop(listener, token).await });
+    }
+
+    async fn accept_loop(self: Arc<Self>, listener: TcpListener, token: CancellationToken) {
+        loop {
+            let permit = tokio::select! {
+                () = token.cancelled() => return,
+                p = Arc::clone(&self.semaphore).acquire_owned() => match p {
+                    Ok(p) => p,
+                    Err(_) => return,
+                },
+            };
+            let accepted = tokio::select! {
+                () = token.cancelled() => return,
+                r = listener.accept() => r,
+            };
+            let (stream, peer) = match accepted {
+                Ok(pair) => pair,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait a little.
+                    tracing::warn!(%error, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            };
+            let _ = stream.set_nodelay(true);
+            self.shared
+                .counters
+                .accepted
+                .fetch_add(1, Ordering::Relaxed);
+            let shared = Arc::clone(&self.shared);
+            let cancel = self.cancel.clone();
+            self.tasks.spawn(connection::serve(
+                shared,
+                stream,
+                peer,
+                cancel,
+                Some(permit),
+            ));
+        }
+    }
+
+    /// Installs `config`: listeners, MAXCONN, devices, then the snapshot.
+    async fn apply(self: &Arc<Self>, config: ServerConfig, first: bool) -> Result<(), ServerError> {
+        let mut managed = self.managed.lock().await;
+
+        // Listeners: keep those still configured, bind the new ones.
+        let keep = |l: &BoundListener| config.listen.contains(&l.listen);
+        let mut new_listeners = Vec::new();
+        let mut failures = Vec::new();
+        for listen in &config.listen {
+            if managed.listeners.iter().any(|l| l.listen == *listen)
+                || new_listeners
+                    .iter()
+                    .any(|(l, _): &(Listen, TcpListener)| l == listen)
+            {
+                continue;
+            }
+            match bind(listen).await {
+                Ok(listener) => new_listeners.push((listen.clone(), listener)),
+                Err(error) => {
+                    tracing::error!(address = %listen.address, port = listen.port_or_default(), %error, "not listening");
+                    failures.push(format!(
+                        "{} port {}: {error}",
+                        listen.address,
+                        listen.port_or_default()
+                    ));
+                }
+            }
+        }
+        let kept = managed.listeners.iter().filter(|l| keep(l)).count();
+        let total = kept + new_listeners.len() + managed.extra.len();
+        if total == 0 {
+            return Err(ServerError::Listen(if failures.is_empty() {
+                "no listening address".into()
+            } else {
+                failures.join("; ")
+            }));
+        }
+        if !failures.is_empty() && !config.allow_not_all_listeners {
+            return Err(ServerError::Listen(failures.join("; ")));
+        }
+        managed.listeners.retain(|l| {
+            let k = keep(l);
+            if !k {
+                tracing::info!(addr = %l.addr, "no longer listening");
+                l.cancel.cancel();
+            }
+            k
+        });
+        for (listen, listener) in new_listeners {
+            let addr = listener.local_addr()?;
+            tracing::info!(%addr, "listening");
+            let cancel = self.cancel.child_token();
+            self.spawn_accept(listener, cancel.clone());
+            managed.listeners.push(BoundListener {
+                listen,
+                addr,
+                cancel,
+            });
+        }
+
+        // MAXCONN.
+        if !first && managed.maxconn != config.maxconn {
+            let old = managed
+                .maxconn
+                .unwrap_or(Semaphore::MAX_PERMITS)
+                .min(Semaphore::MAX_PERMITS);
+            let new = config
+                .maxconn
+                .unwrap_or(Semaphore::MAX_PERMITS)
+                .min(Semaphore::MAX_PERMITS);
+            if new > old {
+                self.semaphore.add_permits(new - old);
+            } else {
+                self.semaphore.forget_permits(old - new);
+            }
+        }
+        managed.maxconn = config.maxconn;
+
+        // Devices: keep the links of unchanged ones.
+        let mut devices = Vec::with_capacity(config.devices.len());
+        let mut running = HashMap::new();
+        for dc in &config.devices {
+            let reuse = managed
+                .devices
+                .remove(&dc.name)
+                .filter(|r| same_endpoint(&r.endpoint, &dc.endpoint));
+            let run = match reuse {
+                Some(r) => r,
+                None => {
+                    let device = Arc::new(Device::new(dc.name.clone()));
+                    let cancel = self.cancel.child_token();
+                    self.tasks.spawn(driver::run(
+                        Arc::clone(&self.shared),
+                        Arc::clone(&device),
+                        dc.endpoint.clone(),
+                        cancel.clone(),
+                    ));
+                    RunningDevice {
+                        device,
+                        endpoint: dc.endpoint.clone(),
+                        cancel,
+                    }
+                }
+            };
+            devices.push(Arc::clone(&run.device));
+            running.insert(dc.name.clone(), run);
+        }
+        for (name, gone) in managed.devices.drain() {
+            tracing::info!(ups = %name, "device removed");
+            gone.cancel.cancel();
+        }
+        managed.devices = running;
+        self.shared.replace(Snapshot::new(config, devices));
+        Ok(())
+    }
+}

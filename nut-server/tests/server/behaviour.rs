@@ -1,0 +1,193 @@
+//! Behaviour over time: stale drivers and recovery, idle timeout, MAXCONN, reload, STARTTLS
+//! refusals, bad input that must not hang a session.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use nut_server::proto::config::{Listen, UpsdUser};
+use nut_server::ServerConfig;
+
+use crate::support::*;
+
+fn fake_dirs() -> Dirs {
+    let dirs = Dirs::new();
+    dirs.write("ups.conf", "[fake]\n driver = fake\n port = none\n");
+    dirs.write("upsd.conf", "MAXAGE 3\n");
+    dirs.write("upsd.users", USERS);
+    dirs
+}
+
+async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    tokio::task::spawn_blocking(f).await.unwrap()
+}
+
+fn status(addr: SocketAddr) -> Vec<String> {
+    Client::connect(addr).ask("GET VAR fake ups.status")
+}
+
+fn wait_status(addr: SocketAddr, want: &str) {
+    wait_for(want, || (status(addr) == [want]).then_some(()));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stale_driver_is_detected_and_recovers_after_restart() {
+    let dirs = fake_dirs();
+    let sock = dirs.state().join("fake-fake");
+    let (server, addr) = our_server(dirs.config()).await;
+    blocking(move || wait_status(addr, "ERR DRIVER-NOT-CONNECTED")).await;
+
+    // A driver that never answers PING goes stale after MAXAGE.
+    let silent = FakeDriver::start_with(&sock, fake_state(false), false);
+    blocking(move || wait_status(addr, "VAR fake ups.status \"OL\"")).await;
+    blocking(move || wait_status(addr, "ERR DATA-STALE")).await;
+
+    // Killed: the state is dropped.
+    drop(silent);
+    blocking(move || wait_status(addr, "ERR DRIVER-NOT-CONNECTED")).await;
+
+    // Restarted (and answering PING): fresh again, and it stays fresh past MAXAGE.
+    let _driver = FakeDriver::start(&sock, fake_state(false));
+    blocking(move || wait_status(addr, "VAR fake ups.status \"OL\"")).await;
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    blocking(move || wait_status(addr, "VAR fake ups.status \"OL\"")).await;
+    server.handle().shutdown();
+    server.run().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_clients_are_dropped() {
+    let dirs = fake_dirs();
+    let mut config = dirs.config();
+    config.idle_timeout = Duration::from_millis(500);
+    let (server, addr) = our_server(config).await;
+    blocking(move || {
+        let mut idle = Client::connect(addr);
+        assert!(idle.is_closed(), "the idle client was not dropped");
+        // A talking client outlives the timeout.
+        let mut busy = Client::connect(addr);
+        for _ in 0..8 {
+            assert_eq!(busy.ask("NETVER"), ["1.3"]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    })
+    .await;
+    server.handle().shutdown();
+    server.run().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn maxconn_holds_extra_clients_back() {
+    let dirs = fake_dirs();
+    let mut config = dirs.config();
+    config.maxconn = Some(2);
+    let (server, addr) = our_server(config).await;
+    blocking(move || {
+        let mut a = Client::connect(addr);
+        let mut b = Client::connect(addr);
+        assert_eq!(a.ask("NETVER"), ["1.3"]);
+        assert_eq!(b.ask("NETVER"), ["1.3"]);
+        let mut c = Client::connect(addr);
+        c.send(b"NETVER\n");
+        c.stream()
+            .set_read_timeout(Some(Duration::from_millis(700)))
+            .unwrap();
+        assert!(
+            c.stream().peek(&mut [0u8; 1]).is_err(),
+            "a third client was served with MAXCONN 2"
+        );
+        c.stream().set_read_timeout(Some(DEADLINE)).unwrap();
+        drop(a);
+        assert_eq!(c.line().as_deref(), Some("1.3"));
+    })
+    .await;
+    server.handle().shutdown();
+    server.run().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reload_applies_users_devices_and_listeners_without_dropping_clients() {
+    let dirs = fake_dirs();
+    let _driver = FakeDriver::start(&dirs.state().join("fake-fake"), fake_state(false));
+    let (server, addr) = our_server(dirs.config()).await;
+    let handle = server.handle();
+    let mut old = blocking(move || {
+        wait_status(addr, "VAR fake ups.status \"OL\"");
+        let mut c = Client::connect(addr);
+        assert_eq!(c.ask("USERNAME newuser"), ["OK"]);
+        assert_eq!(c.ask("PASSWORD newpw"), ["OK"]);
+        assert_eq!(c.ask("FSD fake"), ["ERR ACCESS-DENIED"]);
+        assert_eq!(c.ask("GET VAR other ups.status"), ["ERR UNKNOWN-UPS"]);
+        c
+    })
+    .await;
+
+    let port = free_port();
+    let mut config: ServerConfig = dirs.config();
+    let mut user = UpsdUser::new("newuser", "newpw").unwrap();
+    user.actions.push("FSD".into());
+    config.users.users.push(user);
+    dirs.write(
+        "ups.conf",
+        "[fake]\n driver = fake\n port = none\n[other]\n driver = fake\n port = none\n",
+    );
+    config.devices = dirs.config().devices;
+    config.listen = vec![Listen::new("127.0.0.1", Some(port))];
+    handle.reload(config).await.unwrap();
+    assert!(handle.local_addrs().await.iter().any(|a| a.port() == port));
+
+    let _other = FakeDriver::start(&dirs.state().join("fake-other"), fake_state(false));
+    blocking(move || {
+        // The old session is still there, with the new rights and devices.
+        assert_eq!(old.ask("FSD fake"), ["OK FSD-SET"]);
+        wait_for("the new device", || {
+            (old.ask("GET VAR other ups.status") == ["VAR other ups.status \"OL\""]).then_some(())
+        });
+        assert_eq!(
+            old.ask("GET VAR fake ups.status"),
+            ["VAR fake ups.status \"FSD OL\""]
+        );
+        let mut new = Client::connect(([127, 0, 0, 1], port).into());
+        assert_eq!(new.ask("LIST UPS").len(), 4);
+    })
+    .await;
+
+    // A reload whose address cannot be bound changes nothing.
+    let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut bad = dirs.config();
+    bad.listen = vec![Listen::new(
+        "127.0.0.1",
+        Some(blocker.local_addr().unwrap().port()),
+    )];
+    assert!(handle.reload(bad).await.is_err());
+    blocking(move || assert_eq!(Client::connect(addr).ask("LIST UPS").len(), 4)).await;
+    server.handle().shutdown();
+    server.run().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_input_never_hangs_a_session() {
+    let dirs = fake_dirs();
+    let (server, addr) = our_server(dirs.config()).await;
+    blocking(move || {
+        let mut c = Client::connect(addr);
+        // A line over the hard limit gets no reply, the session goes on.
+        let mut long = b"GET VAR fake ".to_vec();
+        long.extend(std::iter::repeat_n(b'x', 70_000));
+        long.push(b'\n');
+        c.send(&long);
+        assert_eq!(c.ask("NETVER"), ["1.3"]);
+        // Every byte value, then a normal request.
+        let all: Vec<u8> = (0u8..=255).filter(|&b| b != b'\n' && b != b'"').collect();
+        c.send(&all);
+        c.send(b"\n");
+        assert_eq!(c.reply(), ["ERR UNKNOWN-COMMAND"]);
+        assert_eq!(c.ask("NETVER"), ["1.3"]);
+        // STARTTLS without a certificate.
+        assert_eq!(c.ask("STARTTLS"), ["ERR FEATURE-NOT-CONFIGURED"]);
+        assert_eq!(c.ask("LOGOUT"), ["OK Goodbye"]);
+        assert!(c.is_closed());
+    })
+    .await;
+    server.handle().shutdown();
+    server.run().await;
+}
