@@ -1,8 +1,21 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod cli;
+pub mod config;
+pub mod driver;
 pub mod link;
+pub mod runtime;
+mod serve;
 pub mod state;
+pub mod status;
+
+pub use driver::{CommandResult, Driver, DriverError, DriverInfo, DriverParams, OptionSpec};
+pub use runtime::{DriverRuntime, RunOutcome, RuntimeError};
+pub use state::DeviceState;
+pub use status::StatusBuilder;
+/// The cancellation token the runtime stops on, re-exported from tokio-util.
+pub use tokio_util::sync::CancellationToken;
 
 /// The protocol crate this crate builds on, re-exported so that users need one dependency.
 pub use nut_proto as proto;

@@ -151,6 +151,7 @@ pub struct DeviceState {
     cmds: BTreeSet<CmdName>,
     data_ok: bool,
     changes: Vec<DriverMessage>,
+    immutable: BTreeSet<VarName>,
 }
 
 impl DeviceState {
@@ -261,6 +262,14 @@ impl DeviceState {
     /// Applies `msg` and, when it changed something, queues it for
     /// [`take_changes`](Self::take_changes). Returns whether it changed something.
     pub fn update(&mut self, msg: DriverMessage) -> bool {
+        if let DriverMessage::SetInfo { var, .. }
+        | DriverMessage::DelInfo { var }
+        | DriverMessage::SetFlags { var, .. } = &msg
+        {
+            if self.immutable.contains(var) && self.vars.contains_key(var) {
+                return false;
+            }
+        }
         let changed = self.apply(&msg);
         if changed {
             self.changes.push(msg);
@@ -405,6 +414,23 @@ impl DeviceState {
         }
     }
 
+    /// Sets `var` to `value` and freezes it: later [`set`](Self::set),
+    /// [`delete`](Self::delete) and [`set_flags`](Self::set_flags) calls on it change nothing
+    /// (C's `override.<var>` settings). Returns whether the value changed.
+    pub fn set_immutable(&mut self, var: &str, value: &str) -> Result<bool, NameError> {
+        let name = VarName::new(var)?;
+        self.immutable.remove(&name);
+        let changed = self.set(var, value)?;
+        self.immutable.insert(name);
+        Ok(changed)
+    }
+
+    /// Whether `var` was frozen with [`set_immutable`](Self::set_immutable).
+    pub fn is_immutable(&self, var: &str) -> bool {
+        self.immutable
+            .contains(nut_proto::names::CaseInsensitive::new(var))
+    }
+
     /// Marks the data fresh (`DATAOK`) or stale (`DATASTALE`). Returns whether it changed.
     pub fn set_data_ok(&mut self, ok: bool) -> bool {
         self.update(if ok {
@@ -483,6 +509,19 @@ mod tests {
                 var: VarName::new("a").unwrap()
             }]
         );
+    }
+
+    #[test]
+    fn immutable_variables_keep_their_value() {
+        let mut s = DeviceState::new();
+        assert!(s.set_immutable("ups.mfr", "ACME").unwrap());
+        assert!(s.is_immutable("UPS.MFR"));
+        assert!(!s.set("ups.mfr", "Other").unwrap());
+        assert!(!s.delete("ups.mfr"));
+        assert!(!s.set_flags("ups.mfr", true, true, false));
+        assert_eq!(s.value("ups.mfr"), Some("ACME"));
+        assert!(s.set_immutable("ups.mfr", "New").unwrap());
+        assert_eq!(s.value("ups.mfr"), Some("New"));
     }
 
     #[test]

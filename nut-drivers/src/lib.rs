@@ -4,4 +4,5 @@
 /// The protocol crate this crate builds on, re-exported so that users need one dependency.
 pub use nut_proto as proto;
 
+pub mod dummy;
 pub mod upsdrvctl;

@@ -1,0 +1,439 @@
+//! Interop tests of dummy-ups with C NUT 2.8.0: C upsd on top of our driver and on top of C's,
+//! compared through C's upsc/upsrw/upscmd; and every nut-ddl device dump through C upsd.
+//!
+//! Skipped with a note when C NUT is not installed, unless `NUT_RS_INTEROP=1` (then a
+//! missing C program fails the test).
+
+use std::collections::BTreeMap;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nut_driver_api::config::DriverConfig;
+use nut_driver_api::proto::names::UpsName;
+use nut_driver_api::{CancellationToken, DriverParams, DriverRuntime};
+use nut_drivers::dummy::DummyUps;
+
+const C_UPSD: &str = "/lib/nut/upsd";
+const C_DUMMY: &str = "/lib/nut/dummy-ups";
+const DEADLINE: Duration = Duration::from_secs(40);
+const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata");
+
+/// Whether the C programs are there; panics under NUT_RS_INTEROP=1 when they are not.
+fn have_c(programs: &[&str]) -> bool {
+    let missing: Vec<_> = programs
+        .iter()
+        .filter(|p| {
+            if p.starts_with('/') {
+                !Path::new(p).exists()
+            } else {
+                Command::new(p).arg("-V").output().is_err()
+            }
+        })
+        .collect();
+    if missing.is_empty() {
+        return true;
+    }
+    if std::env::var("NUT_RS_INTEROP").as_deref() == Ok("1") {
+        panic!("C NUT programs missing: {missing:?}");
+    }
+    eprintln!("note: skipping interop test, C NUT programs missing: {missing:?}");
+    false
+}
+
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn nut_ids() -> (u32, u32) {
+    let user = nix::unistd::User::from_name("nut")
+        .unwrap()
+        .expect("user nut");
+    (user.uid.as_raw(), user.gid.as_raw())
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// A temporary NUT set-up: etc/ and state/ owned by nut, as C wants them.
+struct Site {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Site {
+    fn new(ups_conf: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let port = free_port();
+        let etc = dir.path().join("etc");
+        let state = dir.path().join("state");
+        std::fs::create_dir_all(&etc).unwrap();
+        std::fs::create_dir_all(&state).unwrap();
+        std::fs::write(etc.join("ups.conf"), ups_conf).unwrap();
+        std::fs::write(
+            etc.join("upsd.conf"),
+            format!("LISTEN 127.0.0.1 {port}\nMAXAGE 60\n"),
+        )
+        .unwrap();
+        std::fs::write(
+            etc.join("upsd.users"),
+            "[admin]\n\tpassword = pw\n\tactions = SET\n\tinstcmds = ALL\n",
+        )
+        .unwrap();
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o770)).unwrap();
+        let site = Self { dir, port };
+        site.chown_all();
+        site
+    }
+
+    fn etc(&self) -> PathBuf {
+        self.dir.path().join("etc")
+    }
+
+    fn state(&self) -> PathBuf {
+        self.dir.path().join("state")
+    }
+
+    fn chown_all(&self) {
+        let (uid, gid) = nut_ids();
+        for p in [self.etc(), self.state()] {
+            std::os::unix::fs::chown(&p, Some(uid), Some(gid)).unwrap();
+            for e in std::fs::read_dir(&p).unwrap() {
+                std::os::unix::fs::chown(e.unwrap().path(), Some(uid), Some(gid)).unwrap();
+            }
+        }
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut c = Command::new(program);
+        c.env("NUT_CONFPATH", self.etc())
+            .env("NUT_STATEPATH", self.state())
+            .env("NUT_ALTPIDPATH", self.state())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        c
+    }
+
+    fn spawn(&self, program: &str, args: &[&str]) -> Kill {
+        Kill(self.command(program).args(args).spawn().unwrap())
+    }
+
+    /// Runs a C client against this site's upsd; returns stdout (and stderr after a NUL).
+    fn client(&self, program: &str, args: &[String]) -> String {
+        let out = self
+            .command(program)
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap();
+        let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
+        if !out.stderr.is_empty() {
+            s.push('\0');
+            s.push_str(&String::from_utf8_lossy(&out.stderr));
+        }
+        s
+    }
+
+    fn ups(&self, name: &str) -> String {
+        format!("{name}@127.0.0.1:{}", self.port)
+    }
+
+    /// Waits until upsd serves fresh data for `ups`.
+    fn wait_ready(&self, ups: &str) {
+        let start = Instant::now();
+        loop {
+            let out = self.client("upsc", &[self.ups(ups), "ups.status".into()]);
+            let stdout = out.split('\0').next().unwrap_or_default();
+            if !stdout.is_empty() && !stdout.starts_with("WAIT") && !out.contains("Error") {
+                return;
+            }
+            assert!(
+                start.elapsed() < DEADLINE,
+                "{ups} never became ready: {out}"
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+/// Normalises what may legitimately differ between the two drivers: the NUT version they
+/// report, the UPS name in headers, and the four driver.* commands our runtime adds.
+fn normalise(text: &str, ups: &str) -> String {
+    text.lines()
+        .filter(|l| !l.starts_with("driver.version:"))
+        .filter(|l| !l.starts_with("driver.exit") && !l.starts_with("driver.killpower"))
+        .filter(|l| !l.starts_with("driver.reload"))
+        .map(|l| l.replace(&format!("[{ups}]"), "[UPS]"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn c_upsd_sees_the_same_device_from_our_driver_and_from_c_dummy_ups() {
+    if !have_c(&[C_UPSD, C_DUMMY, "upsc", "upsrw", "upscmd"]) {
+        return;
+    }
+    let ours = env!("CARGO_BIN_EXE_dummy-ups");
+    let dev = std::fs::read_to_string(format!(
+        "{TESTDATA}/nut-ddl/APC/APC__Back-UPS_500__newhidups__2.0.3__01.dev"
+    ))
+    .unwrap();
+    let extra =
+        "battery.charge.warning: 50\nups.id: \"two  words\"\ninput.quality: fine\nups.load: 23\n";
+    let site = Site::new(
+        "[ours]\n\tdriver = dummy-ups\n\tport = x.dev\n\tdesc = \"test\"\n[theirs]\n\tdriver = dummy-ups\n\tport = x.dev\n\tdesc = \"test\"\n",
+    );
+    std::fs::write(site.etc().join("x.dev"), format!("{dev}{extra}")).unwrap();
+    site.chown_all();
+    let _c_driver = site.spawn(C_DUMMY, &["-a", "theirs", "-F", "-u", "nut"]);
+    let _our_driver = site.spawn(ours, &["-a", "ours", "-F", "-u", "nut"]);
+    let _upsd = site.spawn(C_UPSD, &["-F", "-u", "nut"]);
+    site.wait_ready("ours");
+    site.wait_ready("theirs");
+
+    let compare = |what: &str, args: &dyn Fn(&str) -> Vec<String>, program: &str| {
+        let a = normalise(&site.client(program, &args("ours")), "ours");
+        let b = normalise(&site.client(program, &args("theirs")), "theirs");
+        assert_eq!(a, b, "{what} differs (ours first)");
+        assert!(!a.is_empty());
+        a
+    };
+    let upsc = compare("upsc", &|u| vec![site.ups(u)], "upsc");
+    assert!(upsc.contains("ups.id: two  words"), "{upsc}");
+    assert!(upsc.contains("driver.name: dummy-ups"));
+    compare("upsrw", &|u| vec![site.ups(u)], "upsrw");
+    compare("upscmd -l", &|u| vec!["-l".into(), site.ups(u)], "upscmd");
+
+    // SET through upsd on both, then compare again.
+    for u in ["ours", "theirs"] {
+        for set in ["ups.id=changed", "battery.charge=42", "ups.status=OB LB"] {
+            let out = site.client(
+                "upsrw",
+                &[
+                    "-s".into(),
+                    set.into(),
+                    "-u".into(),
+                    "admin".into(),
+                    "-p".into(),
+                    "pw".into(),
+                    "-w".into(),
+                    site.ups(u),
+                ],
+            );
+            assert!(
+                out.contains("OK") || out.contains("SUCCESS"),
+                "{u} {set}: {out}"
+            );
+        }
+    }
+    let start = Instant::now();
+    loop {
+        let a = normalise(&site.client("upsc", &[site.ups("ours")]), "ours");
+        let b = normalise(&site.client("upsc", &[site.ups("theirs")]), "theirs");
+        if a == b && a.contains("ups.id: changed") && a.contains("ups.status: OB LB") {
+            break;
+        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "after SET:\nours:\n{a}\ntheirs:\n{b}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    compare("upsrw after SET", &|u| vec![site.ups(u)], "upsrw");
+    // INSTCMD: both refuse load.off the same way (C's dummy-ups knows no command).
+    compare(
+        "upscmd load.off",
+        &|u| {
+            vec![
+                "-u".into(),
+                "admin".into(),
+                "-p".into(),
+                "pw".into(),
+                "-w".into(),
+                site.ups(u),
+                "load.off".into(),
+            ]
+        },
+        "upscmd",
+    );
+}
+
+/// The expected `var: value` pairs of a device dump, read with NUT's file tokenizer (quotes,
+/// escapes, `#` comments): later lines win; `driver.*` lines and lines without a value are
+/// left out; words are joined by single spaces and cut to 127 bytes (C's buffer); and, as
+/// every C driver does once at start, `device.mfr`/`model`/`serial` are copied from `ups.*`.
+fn expected_vars(text: &[u8]) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for line in nut_driver_api::proto::tokenizer::file_lines(text).flatten() {
+        let name = line.words[0]
+            .split(':')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        if line.words.len() < 2 || name.starts_with("driver.") || name.starts_with("TIMER") {
+            continue;
+        }
+        let mut value = line.words[1..].join(" ");
+        value.truncate(127);
+        out.insert(name, value);
+    }
+    for (from, to) in [
+        ("ups.mfr", "device.mfr"),
+        ("ups.model", "device.model"),
+        ("ups.serial", "device.serial"),
+    ] {
+        if let Some(v) = out.get(from).cloned() {
+            out.insert(to.to_owned(), v);
+        }
+    }
+    out
+}
+
+fn ddl_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for mfr in std::fs::read_dir(format!("{TESTDATA}/nut-ddl")).unwrap() {
+        let mfr = mfr.unwrap().path();
+        if !mfr.is_dir() {
+            continue;
+        }
+        for f in std::fs::read_dir(mfr).unwrap() {
+            let f = f.unwrap().path();
+            if f.extension().is_some_and(|e| e == "dev") {
+                files.push(f);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+#[test]
+fn every_nut_ddl_dump_loads_and_c_upsc_shows_it() {
+    if !have_c(&[C_UPSD, "upsc"]) {
+        return;
+    }
+    let files = ddl_files();
+    assert_eq!(files.len(), 645, "the nut-ddl test data");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (_, nut_gid) = nut_ids();
+    let mut failures = Vec::new();
+    let mut like_c = Vec::new();
+    for (batch_no, batch) in files.chunks(160).enumerate() {
+        let mut conf = String::new();
+        for i in 0..batch.len() {
+            conf.push_str(&format!(
+                "[d{i}]\n\tdriver = dummy-ups\n\tport = d{i}.dev\n"
+            ));
+        }
+        let site = Site::new(&conf);
+        let stop = CancellationToken::new();
+        let _guard = rt.enter();
+        for (i, file) in batch.iter().enumerate() {
+            let params = DriverParams::new(file.display().to_string())
+                .with_option("mode", Some("dummy-once"));
+            let config =
+                DriverConfig::new("dummy-ups", UpsName::new(format!("d{i}")).unwrap(), params)
+                    .with_state_path(site.state())
+                    .with_poll_interval(30);
+            let runtime = DriverRuntime::new(Box::new(DummyUps::new()), config)
+                .with_socket_group(Some(nut_gid));
+            rt.spawn(runtime.run(stop.clone()));
+        }
+        // Wait for every socket, then start upsd.
+        let start = Instant::now();
+        while (0..batch.len()).any(|i| !site.state().join(format!("dummy-ups-d{i}")).exists()) {
+            assert!(start.elapsed() < DEADLINE, "driver sockets did not appear");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _upsd = site.spawn(C_UPSD, &["-F", "-u", "nut"]);
+        for (i, file) in batch.iter().enumerate() {
+            let ups = format!("d{i}");
+            site.wait_ready(&ups);
+            let out = site.client("upsc", &[site.ups(&ups)]);
+            let shown: BTreeMap<&str, &str> =
+                out.lines().filter_map(|l| l.split_once(": ")).collect();
+            let wrong: Vec<String> = expected_vars(&std::fs::read(file).unwrap())
+                .into_iter()
+                .filter(|(k, v)| shown.get(k.as_str()) != Some(&v.as_str()))
+                .map(|(k, v)| {
+                    format!(
+                        "{k}: expected {v:?}, upsc shows {:?}",
+                        shown.get(k.as_str())
+                    )
+                })
+                .collect();
+            if wrong.is_empty() {
+                continue;
+            }
+            // Where we differ from the file, C dummy-ups must differ in the same way.
+            let c_out = site.client(
+                C_DUMMY,
+                &[
+                    "-s".into(),
+                    "ref".into(),
+                    "-x".into(),
+                    format!("port={}", file.display()),
+                    "-d".into(),
+                    "1".into(),
+                    "-u".into(),
+                    "root".into(),
+                ],
+            );
+            let c_vars: BTreeMap<&str, &str> = c_out
+                .split('\0')
+                .next()
+                .unwrap_or_default()
+                .lines()
+                .filter_map(|l| l.split_once(": "))
+                .collect();
+            let unlike_c: Vec<&String> = wrong
+                .iter()
+                .filter(|w| {
+                    let var = w.split(':').next().unwrap_or_default();
+                    c_vars.get(var) != shown.get(var)
+                })
+                .collect();
+            if unlike_c.is_empty() {
+                like_c.push(format!("{}: {}", file.display(), wrong.join("; ")));
+            } else {
+                failures.push(format!(
+                    "{} (batch {batch_no}): {unlike_c:?}",
+                    file.display()
+                ));
+            }
+        }
+        stop.cancel();
+    }
+    eprintln!(
+        "nut-ddl: {} of {} files shown by C upsc exactly as written; {} differ exactly as with C dummy-ups; {} differ from C",
+        files.len() - failures.len() - like_c.len(),
+        files.len(),
+        like_c.len(),
+        failures.len()
+    );
+    for f in &like_c {
+        eprintln!("  as C: {f}");
+    }
+    for f in &failures {
+        eprintln!("  {f}");
+    }
+    assert!(failures.is_empty(), "{} files differ", failures.len());
+}

@@ -1,0 +1,477 @@
+//! The driver runtime with a fake driver: servers coming and going, several at once, over the
+//! socket and the in-process link; a device that stops answering or disappears.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use nut_driver_api::config::DriverConfig;
+use nut_driver_api::link::{in_process, DriverConnection, InProcessConnector};
+use nut_driver_api::proto::names::{CmdName, TrackingId, UpsName, Value, VarName};
+use nut_driver_api::proto::sock::{DriverMessage, ServerMessage, TrackingStatus};
+use nut_driver_api::{
+    CancellationToken, DeviceState, Driver, DriverError, DriverInfo, DriverParams, DriverRuntime,
+    RunOutcome,
+};
+use tokio::task::JoinHandle;
+use tokio::time::timeout;
+
+const LONG: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Default)]
+struct Ctl {
+    /// How many of the next opens fail with a transport error.
+    fail_opens: u32,
+    /// The next updates fail: Some(true) transport, Some(false) device.
+    failing: Option<bool>,
+    opens: u32,
+    updates: u32,
+    charge: u32,
+    shutdowns: u32,
+}
+
+struct Fake(Arc<Mutex<Ctl>>);
+
+#[async_trait]
+impl Driver for Fake {
+    fn info(&self) -> DriverInfo {
+        DriverInfo::new("fake-ups", "Fake", "9.9")
+    }
+    async fn open(&mut self, _: &DriverParams, _: &mut DeviceState) -> Result<(), DriverError> {
+        let mut c = self.0.lock().unwrap();
+        c.opens += 1;
+        if c.fail_opens > 0 {
+            c.fail_opens -= 1;
+            return Err(std::io::Error::other("no such device").into());
+        }
+        Ok(())
+    }
+    async fn identify(&mut self, state: &mut DeviceState) -> Result<(), DriverError> {
+        state.set("ups.mfr", "Fake Inc.").unwrap();
+        state.set("ups.id", "one").unwrap();
+        state.set_flags("ups.id", true, true, false);
+        state.set_aux("ups.id", 8);
+        state.add_cmd("test.battery.start").unwrap();
+        Ok(())
+    }
+    async fn update(&mut self, state: &mut DeviceState) -> Result<(), DriverError> {
+        let mut c = self.0.lock().unwrap();
+        c.updates += 1;
+        match c.failing {
+            Some(true) => return Err(std::io::Error::other("port gone").into()),
+            Some(false) => return Err(DriverError::device("no answer")),
+            None => {}
+        }
+        state.set("battery.charge", &c.charge.to_string()).unwrap();
+        state.set("ups.status", "OL").unwrap();
+        Ok(())
+    }
+    async fn instcmd(
+        &mut self,
+        state: &mut DeviceState,
+        cmd: &str,
+        _: Option<&str>,
+    ) -> TrackingStatus {
+        if cmd == "test.battery.start" {
+            state.set("ups.test.result", "In progress").unwrap();
+            TrackingStatus::Handled
+        } else {
+            TrackingStatus::Unknown
+        }
+    }
+    async fn set_var(&mut self, state: &mut DeviceState, var: &str, value: &str) -> TrackingStatus {
+        if var != "ups.id" {
+            return TrackingStatus::Unknown;
+        }
+        if value.len() > 8 {
+            return TrackingStatus::Invalid;
+        }
+        state.set(var, value).unwrap();
+        TrackingStatus::Handled
+    }
+    async fn shutdown(&mut self, _: &mut DeviceState) -> Result<(), DriverError> {
+        self.0.lock().unwrap().shutdowns += 1;
+        Ok(())
+    }
+}
+
+struct Running {
+    ctl: Arc<Mutex<Ctl>>,
+    connector: InProcessConnector,
+    stop: CancellationToken,
+    task: JoinHandle<Result<RunOutcome, nut_driver_api::RuntimeError>>,
+    dir: tempfile::TempDir,
+    config: DriverConfig,
+}
+
+fn start(ctl: Ctl, socket: bool, poll: u32, allow_killpower: bool) -> Running {
+    let ctl = Arc::new(Mutex::new(ctl));
+    let dir = tempfile::tempdir().unwrap();
+    let mut params = DriverParams::new("fake-port");
+    if allow_killpower {
+        params = params.with_option("allow_killpower", None);
+    }
+    let config = DriverConfig::new("fake-ups", UpsName::new("f").unwrap(), params)
+        .with_poll_interval(poll)
+        .with_state_path(dir.path());
+    let (connector, listener) = in_process();
+    let runtime = DriverRuntime::new(Box::new(Fake(ctl.clone())), config.clone())
+        .with_socket(socket)
+        .with_in_process(listener)
+        .with_backoff(Duration::from_secs(1), Duration::from_secs(4));
+    let stop = CancellationToken::new();
+    let task = tokio::spawn(runtime.run(stop.clone()));
+    Running {
+        ctl,
+        connector,
+        stop,
+        task,
+        dir,
+        config,
+    }
+}
+
+async fn next(conn: &mut DriverConnection) -> DriverMessage {
+    timeout(LONG, conn.recv())
+        .await
+        .expect("driver answered in time")
+        .expect("link open")
+        .expect("no link error")
+}
+
+/// Sends DUMPALL and builds a copy of the state from the answer.
+async fn dump(conn: &mut DriverConnection) -> DeviceState {
+    conn.send(ServerMessage::DumpAll).await.unwrap();
+    let mut copy = DeviceState::new();
+    loop {
+        match next(conn).await {
+            DriverMessage::DumpDone => return copy,
+            msg => {
+                copy.apply(&msg);
+            }
+        }
+    }
+}
+
+/// Reads messages into `copy` until `pred` holds.
+async fn until(
+    conn: &mut DriverConnection,
+    copy: &mut DeviceState,
+    pred: impl Fn(&DeviceState, &DriverMessage) -> bool,
+) {
+    loop {
+        let msg = next(conn).await;
+        copy.apply(&msg);
+        if pred(copy, &msg) {
+            return;
+        }
+    }
+}
+
+async fn connect_socket(r: &Running) -> DriverConnection {
+    let path = r.config.socket_path();
+    let deadline = tokio::time::Instant::now() + LONG;
+    loop {
+        match DriverConnection::connect_unix(&path).await {
+            Ok(c) => return c,
+            Err(_) if tokio::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("socket {} never appeared: {e}", path.display()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn publishes_standard_variables_and_serves_the_socket() {
+    let r = start(Ctl::default(), true, 1, false);
+    let mut conn = connect_socket(&r).await;
+    let s = dump(&mut conn).await;
+    for (var, value) in [
+        ("device.type", "ups"),
+        ("device.mfr", "Fake Inc."),
+        ("driver.name", "fake-ups"),
+        ("driver.version.internal", "9.9"),
+        ("driver.parameter.port", "fake-port"),
+        ("driver.parameter.pollinterval", "1"),
+        ("driver.parameter.synchronous", "auto"),
+        ("ups.status", "OL"),
+    ] {
+        assert_eq!(s.value(var), Some(value), "{var}");
+    }
+    assert!(s.has_cmd("driver.exit") && s.has_cmd("test.battery.start"));
+    assert!(s.is_data_ok());
+    assert_eq!(s.get("ups.id").unwrap().aux(), 8);
+    let mode = std::fs::metadata(r.config.socket_path()).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(mode.permissions().mode() & 0o777, 0o660);
+
+    conn.send(ServerMessage::Ping).await.unwrap();
+    assert_eq!(next(&mut conn).await, DriverMessage::Pong);
+    conn.send(ServerMessage::GetPid).await.unwrap();
+    assert_eq!(
+        next(&mut conn).await,
+        DriverMessage::Pid {
+            pid: Value::new(std::process::id().to_string()).unwrap()
+        }
+    );
+    conn.send(ServerMessage::DumpStatus).await.unwrap();
+    assert_eq!(
+        next(&mut conn).await,
+        DriverMessage::SetInfo {
+            var: VarName::new("ups.status").unwrap(),
+            value: Value::new("OL").unwrap()
+        }
+    );
+    assert_eq!(next(&mut conn).await, DriverMessage::DataOk);
+    assert_eq!(next(&mut conn).await, DriverMessage::DumpDone);
+    conn.send(ServerMessage::Logout).await.unwrap();
+    loop {
+        match timeout(LONG, conn.recv()).await.unwrap() {
+            Some(Ok(DriverMessage::Goodbye)) => break,
+            Some(Ok(_)) => continue,
+            other => panic!("expected OK Goodbye, got {other:?}"),
+        }
+    }
+    assert!(timeout(LONG, conn.recv()).await.unwrap().is_none());
+
+    r.stop.cancel();
+    assert!(matches!(
+        r.task.await.unwrap().unwrap(),
+        RunOutcome::Stopped
+    ));
+    assert!(!r.config.socket_path().exists(), "socket removed at exit");
+    drop(r.dir);
+}
+
+#[tokio::test]
+async fn several_servers_disconnect_and_reconnect() {
+    let r = start(Ctl::default(), true, 1, false);
+    let mut a = connect_socket(&r).await;
+    let mut b = r.connector.connect().unwrap();
+    let mut quiet = connect_socket(&r).await;
+    let mut sa = dump(&mut a).await;
+    let mut sb = dump(&mut b).await;
+    dump(&mut quiet).await;
+    quiet.send(ServerMessage::NoBroadcast).await.unwrap();
+
+    // One hangs up; the others keep getting every change.
+    let hung_up = connect_socket(&r).await;
+    drop(hung_up);
+    r.ctl.lock().unwrap().charge = 42;
+    until(&mut a, &mut sa, |s, _| {
+        s.value("battery.charge") == Some("42")
+    })
+    .await;
+    until(&mut b, &mut sb, |s, _| {
+        s.value("battery.charge") == Some("42")
+    })
+    .await;
+
+    // A tracked SET from one server: both see the change, only it sees the result.
+    let id = TrackingId::new("abc-1").unwrap();
+    a.send(ServerMessage::Set {
+        var: VarName::new("ups.id").unwrap(),
+        value: Value::new("two").unwrap(),
+        tracking: Some(id.clone()),
+    })
+    .await
+    .unwrap();
+    until(&mut a, &mut sa, |_, m| {
+        matches!(m, DriverMessage::Tracking { .. })
+    })
+    .await;
+    assert_eq!(sa.value("ups.id"), Some("two"));
+    until(&mut b, &mut sb, |s, _| s.value("ups.id") == Some("two")).await;
+    b.send(ServerMessage::Set {
+        var: VarName::new("ups.id").unwrap(),
+        value: Value::new("far too long").unwrap(),
+        tracking: Some(TrackingId::new("abc-2").unwrap()),
+    })
+    .await
+    .unwrap();
+    loop {
+        if let DriverMessage::Tracking { id, status } = next(&mut b).await {
+            assert_eq!(id.as_str(), "abc-2");
+            assert_eq!(status, TrackingStatus::Invalid);
+            break;
+        }
+    }
+    b.send(ServerMessage::InstCmd {
+        cmd: CmdName::new("test.battery.start").unwrap(),
+        param: None,
+        tracking: Some(TrackingId::new("c").unwrap()),
+    })
+    .await
+    .unwrap();
+    until(&mut b, &mut sb, |_, m| {
+        matches!(
+            m,
+            DriverMessage::Tracking {
+                status: TrackingStatus::Handled,
+                ..
+            }
+        )
+    })
+    .await;
+    assert_eq!(sb.value("ups.test.result"), Some("In progress"));
+
+    // The quiet one got no broadcast: its first message is the answer to PING.
+    quiet.send(ServerMessage::Ping).await.unwrap();
+    assert_eq!(next(&mut quiet).await, DriverMessage::Pong);
+
+    // A server goes away and comes back: a fresh dump has everything.
+    drop(a);
+    let mut a = connect_socket(&r).await;
+    let again = dump(&mut a).await;
+    assert_eq!(again.value("ups.id"), Some("two"));
+    assert_eq!(again.value("battery.charge"), Some("42"));
+
+    // driver.exit ends the runtime.
+    b.send(ServerMessage::InstCmd {
+        cmd: CmdName::new("driver.exit").unwrap(),
+        param: None,
+        tracking: None,
+    })
+    .await
+    .unwrap();
+    let outcome = timeout(LONG, r.task).await.unwrap().unwrap().unwrap();
+    assert!(matches!(outcome, RunOutcome::Exited));
+}
+
+#[tokio::test(start_paused = true)]
+async fn device_stops_answering_then_recovers() {
+    let r = start(Ctl::default(), false, 2, false);
+    let mut conn = r.connector.connect().unwrap();
+    let mut s = dump(&mut conn).await;
+    assert!(s.is_data_ok());
+
+    r.ctl.lock().unwrap().failing = Some(false);
+    until(&mut conn, &mut s, |_, m| *m == DriverMessage::DataStale).await;
+    r.ctl.lock().unwrap().failing = None;
+    until(&mut conn, &mut s, |_, m| *m == DriverMessage::DataOk).await;
+    assert_eq!(
+        r.ctl.lock().unwrap().opens,
+        1,
+        "a device error does not reconnect"
+    );
+
+    // The transport fails; the next three opens fail too; the runtime keeps trying.
+    {
+        let mut c = r.ctl.lock().unwrap();
+        c.failing = Some(true);
+        c.fail_opens = 3;
+    }
+    until(&mut conn, &mut s, |_, m| *m == DriverMessage::DataStale).await;
+    r.ctl.lock().unwrap().failing = None;
+    until(&mut conn, &mut s, |_, m| *m == DriverMessage::DataOk).await;
+    assert_eq!(r.ctl.lock().unwrap().opens, 5);
+    r.stop.cancel();
+    r.task.await.unwrap().unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn missing_device_at_start_is_retried_and_killpower_needs_the_flag() {
+    let r = start(
+        Ctl {
+            fail_opens: 2,
+            ..Ctl::default()
+        },
+        false,
+        2,
+        false,
+    );
+    let mut conn = r.connector.connect().unwrap();
+    let mut s = DeviceState::new();
+    until(&mut conn, &mut s, |_, m| *m == DriverMessage::DataOk).await;
+    let s = dump(&mut conn).await;
+    assert_eq!(s.value("device.mfr"), Some("Fake Inc."));
+    conn.send(ServerMessage::InstCmd {
+        cmd: CmdName::new("driver.killpower").unwrap(),
+        param: None,
+        tracking: Some(TrackingId::new("k").unwrap()),
+    })
+    .await
+    .unwrap();
+    loop {
+        if let DriverMessage::Tracking { status, .. } = next(&mut conn).await {
+            assert_eq!(status, TrackingStatus::Invalid);
+            break;
+        }
+    }
+    assert_eq!(r.ctl.lock().unwrap().shutdowns, 0);
+    r.stop.cancel();
+    r.task.await.unwrap().unwrap();
+
+    let r = start(Ctl::default(), false, 2, true);
+    let mut conn = r.connector.connect().unwrap();
+    dump(&mut conn).await;
+    conn.send(ServerMessage::InstCmd {
+        cmd: CmdName::new("driver.killpower").unwrap(),
+        param: None,
+        tracking: Some(TrackingId::new("k").unwrap()),
+    })
+    .await
+    .unwrap();
+    loop {
+        if let DriverMessage::Tracking { status, .. } = next(&mut conn).await {
+            assert_eq!(status, TrackingStatus::Handled);
+            break;
+        }
+    }
+    assert_eq!(r.ctl.lock().unwrap().shutdowns, 1);
+    r.stop.cancel();
+    r.task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_server_that_never_reads_is_dropped_not_waited_for() {
+    let r = start(Ctl::default(), true, 1, false);
+    let path = r.config.socket_path();
+    let _ = connect_socket(&r).await;
+    // A raw client that asks for dumps forever and never reads.
+    let mut raw = tokio::net::UnixStream::connect(&path).await.unwrap();
+    use tokio::io::AsyncWriteExt;
+    let flood = "DUMPALL\n".repeat(2000);
+    let writer = tokio::spawn(async move {
+        for _ in 0..50 {
+            if raw.write_all(flood.as_bytes()).await.is_err() {
+                return;
+            }
+        }
+    });
+    // Meanwhile a well-behaved server still gets its answers.
+    let mut good = r.connector.connect().unwrap();
+    for n in 1..=3 {
+        r.ctl.lock().unwrap().charge = n;
+        let s = dump(&mut good).await;
+        assert!(s.value("battery.charge").is_some());
+    }
+    writer.abort();
+    r.stop.cancel();
+    timeout(LONG, r.task).await.unwrap().unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn dump_mode_returns_the_state() {
+    let ctl = Arc::new(Mutex::new(Ctl {
+        charge: 77,
+        ..Ctl::default()
+    }));
+    let config = DriverConfig::new(
+        "fake-ups",
+        UpsName::new("d").unwrap(),
+        DriverParams::new("p"),
+    );
+    let runtime = DriverRuntime::new(Box::new(Fake(ctl.clone())), config).with_dump_after(Some(2));
+    let RunOutcome::Dumped(state) = runtime.run(CancellationToken::new()).await.unwrap() else {
+        panic!("expected a dump");
+    };
+    assert_eq!(ctl.lock().unwrap().updates, 3);
+    let text = nut_driver_api::runtime::format_dump(&state);
+    assert!(text.contains("battery.charge: 77\n"), "{text}");
+    assert!(
+        text.starts_with("battery.charge: 77\ndevice.mfr: Fake Inc.\n"),
+        "{text}"
+    );
+}
