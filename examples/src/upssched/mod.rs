@@ -1,1 +1,11 @@
 //! upssched: timers started and cancelled by notifications, run through a background process.
+//!
+//! * [`timers`] — the timer queue, pure, on a clock passed in.
+//! * [`protocol`] — the lines sent over the PIPEFN socket.
+//! * [`daemon`] — the background timer process.
+//! * [`client`] — what one invocation by upsmon does, and the command line.
+
+pub mod client;
+pub mod daemon;
+pub mod protocol;
+pub mod timers;

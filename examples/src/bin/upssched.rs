@@ -1,0 +1,7 @@
+//! upssched: upsmon's timer helper (run as NOTIFYCMD).
+
+#![forbid(unsafe_code)]
+
+fn main() -> std::process::ExitCode {
+    nut_examples::upssched::client::main()
+}

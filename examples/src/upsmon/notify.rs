@@ -1,0 +1,249 @@
+//! Delivering upsmon's notifications: the message from NOTIFYMSG, then what NOTIFYFLAG asks
+//! for: SYSLOG (a datagram to `/dev/log`, or the `logger` program), WALL (the `wall`
+//! program) and EXEC (NOTIFYCMD).
+//!
+//! NOTIFYCMD runs as C runs it: through `/bin/sh`, with the message as its last argument and
+//! `UPSNAME` and `NOTIFYTYPE` in its environment; upsmon does not wait for it. (C pastes the
+//! message into the shell command in double quotes; here it is passed as `"$1"`, so a quote
+//! or `$` in a message cannot change the command.)
+
+use std::io::Write;
+use std::os::unix::net::UnixDatagram;
+use std::process::{Command, Stdio};
+use std::sync::{mpsc, Mutex, OnceLock};
+use std::time::{Duration, Instant};
+
+use nut_proto::config::{format_notify_message, NotifyEvent, NotifyFlags, UpsmonConf};
+
+use super::decision::Notification;
+
+/// syslog facility `daemon` and level `notice`, as C's `upslogx(LOG_NOTICE, …)`.
+const SYSLOG_PRIORITY: u8 = 3 * 8 + 5;
+
+/// What to do for one notification.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rendered {
+    /// The event (`NOTIFYTYPE`).
+    pub event: NotifyEvent,
+    /// The UPS (`UPSNAME`; empty when the event is not about one).
+    pub upsname: String,
+    /// The message.
+    pub message: String,
+    /// NOTIFYFLAG for the event.
+    pub flags: NotifyFlags,
+}
+
+/// Fills in the message and flags of `n` from `conf`.
+pub fn render(conf: &UpsmonConf, n: &Notification) -> Rendered {
+    let upsname = n.ups.clone().unwrap_or_default();
+    let extra = n.extra.as_deref().unwrap_or("");
+    let message = format_notify_message(conf.notify_message_for(n.event), &[&upsname, extra]);
+    Rendered {
+        event: n.event,
+        upsname,
+        message,
+        flags: conf.notify_flags_for(n.event),
+    }
+}
+
+/// Sends notifications the way upsmon.conf says.
+#[derive(Debug, Clone)]
+pub struct Notifier {
+    conf: UpsmonConf,
+    ident: String,
+}
+
+impl Notifier {
+    /// A notifier for `conf`, logging to syslog as `ident` (`upsmon`).
+    pub fn new(conf: UpsmonConf, ident: impl Into<String>) -> Self {
+        Self {
+            conf,
+            ident: ident.into(),
+        }
+    }
+
+    /// Uses a reloaded configuration.
+    pub fn set_conf(&mut self, conf: UpsmonConf) {
+        self.conf = conf;
+    }
+
+    /// Delivers `n`. Programs are started and not waited for.
+    pub fn send(&self, n: &Notification) {
+        let r = render(&self.conf, n);
+        if r.flags.contains(NotifyFlags::IGNORE) {
+            return;
+        }
+        if r.flags.contains(NotifyFlags::SYSLOG) {
+            tracing::warn!("{}", r.message);
+            syslog(&self.ident, &r.message);
+        }
+        if r.flags.contains(NotifyFlags::WALL) {
+            wall(&r.message);
+        }
+        if r.flags.contains(NotifyFlags::EXEC) {
+            if let Some(cmd) = &self.conf.notifycmd {
+                run_notifycmd(cmd, &r);
+            }
+        }
+    }
+}
+
+/// How long one NOTIFYCMD may hold up the next one.
+const NOTIFYCMD_TURN: Duration = Duration::from_secs(10);
+
+/// Runs NOTIFYCMD for `r` in the background. Notifications run one after the other, in
+/// the order they happened (each gets up to ten seconds before the next one starts), so a
+/// script sees ONBATT before LOWBATT before SHUTDOWN; C forks them all at once.
+pub fn run_notifycmd(cmd: &str, r: &Rendered) {
+    static QUEUE: OnceLock<Mutex<mpsc::Sender<Command>>> = OnceLock::new();
+    let mut command = Command::new("/bin/sh");
+    command
+        .arg("-c")
+        .arg(format!("{cmd} \"$1\""))
+        .arg("upsmon")
+        .arg(&r.message)
+        .env("UPSNAME", &r.upsname)
+        .env("NOTIFYTYPE", r.event.as_str())
+        .stdin(Stdio::null());
+    let queue = QUEUE.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Command>();
+        std::thread::spawn(move || {
+            for mut command in rx {
+                match command.spawn() {
+                    Ok(mut child) => {
+                        let start = Instant::now();
+                        while matches!(child.try_wait(), Ok(None)) {
+                            if start.elapsed() > NOTIFYCMD_TURN {
+                                reap(child);
+                                break;
+                            }
+                            std::thread::sleep(Duration::from_millis(10));
+                        }
+                    }
+                    Err(e) => tracing::error!("can't run NOTIFYCMD: {e}"),
+                }
+            }
+        });
+        Mutex::new(tx)
+    });
+    if let Ok(tx) = queue.lock() {
+        let _ = tx.send(command);
+    }
+}
+
+/// Sends `text` to every terminal with `wall`, if that program exists.
+pub fn wall(text: &str) {
+    let spawned = Command::new("wall")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    let mut child = match spawned {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::info!("Can't invoke wall: {e}");
+            return;
+        }
+    };
+    if let Some(mut stdin) = child.stdin.take() {
+        let text = format!("{}\n", text.trim_end_matches('\n'));
+        std::thread::spawn(move || {
+            let _ = stdin.write_all(text.as_bytes());
+        });
+    }
+    reap(child);
+}
+
+/// Logs `message` to the system log: a datagram to `/dev/log`, else the `logger` program.
+pub fn syslog(ident: &str, message: &str) {
+    let line = format!(
+        "<{SYSLOG_PRIORITY}>{ident}[{}]: {message}",
+        std::process::id()
+    );
+    if let Ok(sock) = UnixDatagram::unbound() {
+        if sock.send_to(line.as_bytes(), "/dev/log").is_ok() {
+            return;
+        }
+    }
+    if let Ok(child) = Command::new("logger")
+        .args(["-t", ident, "-p", "daemon.notice", "--", message])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+    {
+        reap(child);
+    }
+}
+
+/// Waits for `child` on a thread, so that it leaves no zombie and nobody blocks on it.
+fn reap(mut child: std::process::Child) {
+    std::thread::spawn(move || {
+        let _ = child.wait();
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn conf(text: &str) -> UpsmonConf {
+        UpsmonConf::parse(text.as_bytes(), "upsmon.conf")
+            .unwrap()
+            .config
+    }
+
+    fn n(event: NotifyEvent, ups: Option<&str>, extra: Option<&str>) -> Notification {
+        Notification {
+            event,
+            ups: ups.map(Into::into),
+            extra: extra.map(Into::into),
+        }
+    }
+
+    #[test]
+    fn messages_and_flags() {
+        let c = conf("NOTIFYMSG ONBATT \"Power gone on %s!\"\nNOTIFYFLAG ONBATT EXEC\n");
+        let r = render(&c, &n(NotifyEvent::OnBatt, Some("u@h"), None));
+        assert_eq!(r.message, "Power gone on u@h!");
+        assert_eq!(r.flags, NotifyFlags::EXEC);
+        let r = render(&c, &n(NotifyEvent::Shutdown, None, None));
+        assert_eq!(r.message, "Auto logout and shutdown proceeding");
+        assert_eq!(r.upsname, "");
+        assert_eq!(r.flags, NotifyFlags::SYSLOG.with(NotifyFlags::WALL));
+        let r = render(&c, &n(NotifyEvent::Alarm, Some("u@h"), Some("Fan")));
+        assert_eq!(r.message, "UPS u@h: one or more active alarms: [Fan]");
+    }
+
+    #[test]
+    fn notifycmd_gets_message_and_environment() {
+        let dir = std::env::temp_dir().join(format!("nut-notify-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let out = dir.join("out");
+        let script = dir.join("notify.sh");
+        std::fs::write(
+            &script,
+            format!(
+                "#!/bin/sh\nprintf '%s|%s|%s\\n' \"$NOTIFYTYPE\" \"$UPSNAME\" \"$1\" >> {}\n",
+                out.display()
+            ),
+        )
+        .unwrap();
+        // The message is the last argument; a quote or $ in it stays literal.
+        let c = conf(&format!(
+            "NOTIFYCMD \"/bin/sh {}\"\nNOTIFYFLAG ONLINE EXEC\nNOTIFYMSG ONLINE \"on \\\"$HOME\\\" %s\"\n",
+            script.display()
+        ));
+        Notifier::new(c, "upsmon-test").send(&n(NotifyEvent::Online, Some("u@h"), None));
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let text = loop {
+            let text = std::fs::read_to_string(&out).unwrap_or_default();
+            if text.contains('\n') || Instant::now() > deadline {
+                break text;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert_eq!(text, "ONLINE|u@h|on \"$HOME\" u@h\n");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
