@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod daemon;
+pub mod demo;
 pub mod tools;
 pub mod upsmon;
 pub mod upssched;
