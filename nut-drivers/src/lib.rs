@@ -6,3 +6,9 @@ pub use nut_proto as proto;
 
 pub mod dummy;
 pub mod upsdrvctl;
+#[cfg(feature = "serial")]
+pub mod qx;
+#[cfg(feature = "serial")]
+pub mod serial;
+#[cfg(feature = "serial")]
+pub mod sim;

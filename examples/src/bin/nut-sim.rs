@@ -1,0 +1,120 @@
+//! `nut-sim`: a virtual UPS on a pseudo-terminal, for trying serial drivers without hardware.
+//!
+//! ```text
+//! nut-sim --protocol megatec --link /tmp/ups0 --script power-fail.txt
+//! nutdrv_qx -s sim -x port=/tmp/ups0 -u root -D
+//! ```
+//!
+//! A script has one event per line, `<seconds> <event>` (seconds from the start), `#` for
+//! comments. Events: `mains-lost`, `mains-restored`, `low-battery`, `charge=N`, `line=V`,
+//! `load=N`, `fail`. Between events the battery drains on battery and recharges on line.
+//! Events can also be typed on standard input, one per line.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use clap::Parser;
+use nut_drivers::sim::pty::PtyServer;
+use nut_drivers::sim::{Protocol, UpsModel};
+use tokio::io::AsyncBufReadExt;
+
+/// A virtual UPS on a pseudo-terminal.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// The protocol: megatec, megatec/old, mustek, zinto or q1.
+    #[arg(short, long, default_value = "megatec")]
+    protocol: String,
+    /// Create a symbolic link to the terminal with this name.
+    #[arg(short, long)]
+    link: Option<PathBuf>,
+    /// A script of timed power events.
+    #[arg(short, long)]
+    script: Option<PathBuf>,
+    /// Seconds between two steps of the battery clock.
+    #[arg(long, default_value_t = 1.0)]
+    tick: f64,
+    /// Exit after the script's last event plus this many seconds.
+    #[arg(long)]
+    exit_after: Option<f64>,
+}
+
+fn parse_script(text: &str) -> anyhow::Result<Vec<(f64, String)>> {
+    let mut steps = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.split('#').next().unwrap_or_default().trim();
+        if line.is_empty() {
+            continue;
+        }
+        let (at, event) = line
+            .split_once(char::is_whitespace)
+            .with_context(|| format!("line {}: expected '<seconds> <event>'", n + 1))?;
+        let at: f64 = at
+            .parse()
+            .with_context(|| format!("line {}: bad time {at:?}", n + 1))?;
+        UpsModel::new()
+            .apply(event.trim())
+            .map_err(|e| anyhow::anyhow!("line {}: {e}", n + 1))?;
+        steps.push((at, event.trim().to_owned()));
+    }
+    steps.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Ok(steps)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    nut_examples::daemon::init_logging(1);
+    let Some(protocol) = Protocol::from_name(&args.protocol) else {
+        bail!("unknown protocol {:?}", args.protocol);
+    };
+    let steps = match &args.script {
+        Some(p) => {
+            parse_script(&std::fs::read_to_string(p).with_context(|| format!("{}", p.display()))?)?
+        }
+        None => Vec::new(),
+    };
+    let model = UpsModel::shared();
+    let server = PtyServer::spawn(model.clone(), protocol, args.link.as_deref())?;
+    println!("{}", server.path().display());
+    let start = Instant::now();
+    let last = steps.last().map_or(0.0, |s| s.0);
+    let mut steps = steps.into_iter().peekable();
+    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut stdin_open = true;
+    let tick = Duration::from_secs_f64(args.tick.max(0.01));
+    let mut clock = tokio::time::interval(tick);
+    loop {
+        tokio::select! {
+            _ = clock.tick() => {
+                let now = start.elapsed().as_secs_f64();
+                let mut m = model.lock().unwrap_or_else(|e| e.into_inner());
+                m.tick(tick.as_secs_f64());
+                while let Some((_, event)) = steps.next_if(|(at, _)| *at <= now) {
+                    tracing::info!(event, "power event");
+                    if let Err(e) = m.apply(&event) {
+                        tracing::warn!("{e}");
+                    }
+                }
+                if args.exit_after.is_some_and(|x| now > last + x) {
+                    break;
+                }
+            }
+            line = stdin.next_line(), if stdin_open => match line {
+                Ok(Some(l)) if !l.trim().is_empty() => {
+                    let mut m = model.lock().unwrap_or_else(|e| e.into_inner());
+                    match m.apply(l.trim()) {
+                        Ok(()) => tracing::info!(event = l.trim(), "power event"),
+                        Err(e) => tracing::warn!("{e}"),
+                    }
+                }
+                Ok(Some(_)) => {}
+                _ => stdin_open = false,
+            },
+            _ = tokio::signal::ctrl_c() => break,
+        }
+    }
+    drop(server);
+    Ok(())
+}

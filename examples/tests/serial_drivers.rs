@@ -1,0 +1,183 @@
+//! Differential tests of the serial drivers: C NUT 2.8.0's `nutdrv_qx` (`/lib/nut/…`) and
+//! ours are pointed in turn at the same simulated device (a pseudo-terminal served by
+//! `nut_drivers::sim`) through a power-failure script, and must dump (`-d 1`) the same
+//! variables with the same values. This also shows that the simulator is faithful enough
+//! to fool the C driver.
+//!
+//! Without the C driver the test prints a note and passes, unless `NUT_RS_INTEROP=1`.
+
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nut_drivers::sim::pty::PtyServer;
+use nut_drivers::sim::q1::Q1Dialect;
+use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
+
+const C_QX: &str = "/lib/nut/nutdrv_qx";
+const OURS_QX: &str = env!("CARGO_BIN_EXE_nutdrv_qx");
+
+fn interop() -> bool {
+    std::env::var("NUT_RS_INTEROP").as_deref() == Ok("1")
+}
+
+fn have(path: &str) -> bool {
+    if Path::new(path).exists() {
+        return true;
+    }
+    assert!(!interop(), "NUT_RS_INTEROP=1 but {path} is missing");
+    eprintln!("note: {path} is not installed; skipping the differential test");
+    false
+}
+
+/// Runs a driver with `-d 1` and returns its dump, normalised: version lines (ours and
+/// C's differ by design) and the USB-only variable of Debian's USB+serial C build removed.
+fn dump(program: &str, dir: &Path, port: &Path, extra: &[&str]) -> Vec<String> {
+    let mut cmd = Command::new(program);
+    cmd.args(["-s", "sim", "-u", "root", "-d", "1", "-x"])
+        .arg(format!("port={}", port.display()))
+        .env("NUT_STATEPATH", dir)
+        .env("NUT_CONFPATH", dir)
+        .env("NUT_ALTPIDPATH", dir)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for x in extra {
+        cmd.args(["-x", x]);
+    }
+    let mut child = cmd.spawn().expect("start driver");
+    // Generous: probing may time out on a loaded machine; never assert on speed.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            break;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{program} did not finish");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().expect("output");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{program} failed: {}\n{stdout}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+        .lines()
+        .filter(|l| l.contains(": "))
+        .filter(|l| !l.starts_with("driver.version: ") && !l.starts_with("driver.version.usb: "))
+        .map(str::to_owned)
+        .collect()
+}
+
+fn with_model(model: &SharedModel, f: impl FnOnce(&mut UpsModel)) {
+    f(&mut model.lock().unwrap());
+}
+
+/// Compares C and ours on the simulator through a power failure, for one dialect.
+fn power_failure(dialect: Q1Dialect, extra: &[&str]) {
+    if !have(C_QX) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let model = UpsModel::shared();
+    let link = dir.path().join("ttyUPS");
+    let server = PtyServer::spawn(model.clone(), Protocol::Q1(dialect), Some(&link)).unwrap();
+    let steps: [(&str, &[&str]); 7] = [
+        ("on line", &[]),
+        ("mains lost", &["mains-lost", "wait=30"]),
+        ("battery draining", &["wait=60", "load=40"]),
+        ("low battery", &["low-battery"]),
+        (
+            "mains back, brown-out",
+            &["mains-restored", "line=190", "charge=50"],
+        ),
+        ("surge, self-test", &["line=262", "charge=80", "fail"]),
+        ("normal", &["line=229.5", "charge=100"]),
+    ];
+    let mut seen_status = Vec::new();
+    for (name, events) in steps {
+        with_model(&model, |m| {
+            for e in events {
+                m.apply(e).unwrap();
+            }
+            m.testing = name.contains("self-test");
+            m.shutdown_in = name.contains("low battery").then_some(60.0);
+        });
+        let c = dump(C_QX, dir.path(), server.path(), extra);
+        let ours = dump(OURS_QX, dir.path(), server.path(), extra);
+        assert_eq!(
+            c, ours,
+            "{dialect:?}, step {name:?}: C (left) and ours (right) differ"
+        );
+        let status = ours
+            .iter()
+            .find_map(|l| l.strip_prefix("ups.status: "))
+            .unwrap_or_default()
+            .to_owned();
+        seen_status.push(status);
+    }
+    // The script really went through the states it claims to.
+    assert_eq!(seen_status[0], "OL");
+    assert_eq!(seen_status[1], "OB");
+    let fsd = if extra.contains(&"ignoresab") {
+        ""
+    } else {
+        " FSD"
+    };
+    assert_eq!(seen_status[3], format!("OB LB{fsd}"));
+    assert_eq!(seen_status[4], "OL BOOST");
+    assert_eq!(seen_status[5], "OL TRIM CAL");
+    drop(server);
+}
+
+#[test]
+fn megatec_matches_c() {
+    power_failure(Q1Dialect::Megatec, &[]);
+}
+
+#[test]
+fn megatec_old_matches_c() {
+    power_failure(Q1Dialect::MegatecOld, &[]);
+}
+
+#[test]
+fn mustek_matches_c() {
+    power_failure(Q1Dialect::Mustek, &[]);
+}
+
+#[test]
+fn zinto_matches_c() {
+    power_failure(Q1Dialect::Zinto, &[]);
+}
+
+#[test]
+fn q1_fallback_matches_c_with_options() {
+    power_failure(
+        Q1Dialect::Q1,
+        &[
+            "runtimecal=240,100,720,50",
+            "ondelay=185",
+            "offdelay=59",
+            "default.battery.voltage.nominal=24",
+        ],
+    );
+}
+
+#[test]
+fn megatec_options_match_c() {
+    power_failure(
+        Q1Dialect::Megatec,
+        &[
+            "novendor",
+            "ignoresab",
+            "pollfreq=10",
+            "default.battery.voltage.high=27.3",
+            "default.battery.voltage.low=21",
+        ],
+    );
+}

@@ -1,0 +1,166 @@
+//! The Q* dialects (C's subdrivers) and the order they are probed in.
+//!
+//! C nutdrv_qx 2.8.0 probes, in this order: voltronic, voltronic-qs, voltronic-qs-hex,
+//! mustek, megatec/old, bestups, mecer, megatec, zinto, masterguard, hunnox, ablerex and
+//! the Q1 fallback, giving each three tries. This module has the Megatec family (mustek,
+//! megatec/old, megatec, zinto, Q1); the others are not implemented yet, which changes
+//! nothing for a device that ignores or echoes their probe commands (their claims fail on
+//! such a device in C as well).
+
+use super::blazer;
+use super::item::Item;
+
+/// How a dialect decides that a device speaks it (C's `claim` functions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Claim {
+    /// The status line gives `input.voltage` and, unless `novendor` is set, the
+    /// identification line gives `ups.firmware` (C's `blazer_claim`).
+    StatusAndVendor,
+    /// The status line gives `input.voltage` (C's `blazer_claim_light`).
+    Status,
+}
+
+/// One dialect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Dialect {
+    /// `driver.version.data`: the name and the version of C's subdriver (`Megatec 0.06`);
+    /// the `protocol` option matches the part before the space, ignoring case.
+    pub version: &'static str,
+    /// How it is detected.
+    pub claim: Claim,
+    /// The status command.
+    pub status: &'static str,
+    /// Whether `F` (ratings) is asked.
+    pub ratings: bool,
+    /// The identification command, if any.
+    pub vendor: Option<&'static str>,
+    /// The reply that means "accepted" for commands (`ACK`), if any.
+    pub accepted: Option<&'static str>,
+    /// The reply that means "rejected", if any.
+    pub rejected: Option<&'static str>,
+    /// Whether the `norating` and `novendor` flags apply (all but Q1).
+    pub vendor_flags: bool,
+}
+
+impl Dialect {
+    /// The dialect's name as the `protocol` option gives it (`Megatec/old`).
+    pub fn name(&self) -> &'static str {
+        self.version.split(' ').next().unwrap_or(self.version)
+    }
+
+    /// The protocol table.
+    pub fn table(&self) -> Vec<Item> {
+        blazer::table(self.status, self.ratings, self.vendor)
+    }
+}
+
+/// Mustek: `QS` status, `F`, `I`.
+pub const MUSTEK: Dialect = Dialect {
+    version: "Mustek 0.07",
+    claim: Claim::Status,
+    status: "QS\r",
+    ratings: true,
+    vendor: Some("I\r"),
+    accepted: Some("ACK"),
+    rejected: None,
+    vendor_flags: true,
+};
+
+/// Megatec/old: `D` status, `F`, `I`.
+pub const MEGATEC_OLD: Dialect = Dialect {
+    version: "Megatec/old 0.07",
+    claim: Claim::Status,
+    status: "D\r",
+    ..MUSTEK
+};
+
+/// Megatec: `Q1` status, `F`, `I`; the identification must answer.
+pub const MEGATEC: Dialect = Dialect {
+    version: "Megatec 0.06",
+    claim: Claim::StatusAndVendor,
+    status: "Q1\r",
+    ..MUSTEK
+};
+
+/// Zinto: as Megatec with `FW?` for the identification.
+pub const ZINTO: Dialect = Dialect {
+    version: "Zinto 0.06",
+    vendor: Some("FW?\r"),
+    ..MEGATEC
+};
+
+/// The fallback: `Q1` only.
+pub const Q1: Dialect = Dialect {
+    version: "Q1 0.07",
+    claim: Claim::Status,
+    status: "Q1\r",
+    ratings: false,
+    vendor: None,
+    accepted: Some("ACK"),
+    rejected: None,
+    vendor_flags: false,
+};
+
+/// The dialects in probing order.
+pub const ALL: [Dialect; 5] = [MUSTEK, MEGATEC_OLD, MEGATEC, ZINTO, Q1];
+
+/// The names C knows for the `protocol` option but this driver does not implement yet.
+pub const NOT_YET: [&str; 8] = [
+    "voltronic",
+    "voltronic-qs",
+    "voltronic-qs-hex",
+    "bestups",
+    "mecer",
+    "masterguard",
+    "hunnox",
+    "ablerex",
+];
+
+/// The dialects to probe for a `protocol` option (all of them without one). An error
+/// names a protocol that does not exist or is not implemented.
+pub fn candidates(protocol: Option<&str>) -> Result<Vec<Dialect>, String> {
+    let Some(p) = protocol else {
+        return Ok(ALL.to_vec());
+    };
+    let found: Vec<Dialect> = ALL
+        .iter()
+        .filter(|d| d.name().eq_ignore_ascii_case(p))
+        .copied()
+        .collect();
+    if !found.is_empty() {
+        return Ok(found);
+    }
+    if NOT_YET.iter().any(|n| n.eq_ignore_ascii_case(p)) {
+        return Err(format!("Protocol {p} is not supported by this driver yet"));
+    }
+    Err("Device not supported!".to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn protocol_option_picks_dialects() {
+        assert_eq!(candidates(None).unwrap().len(), 5);
+        assert_eq!(candidates(Some("MEGATEC/OLD")).unwrap(), vec![MEGATEC_OLD]);
+        assert_eq!(candidates(Some("q1")).unwrap(), vec![Q1]);
+        assert!(candidates(Some("voltronic"))
+            .unwrap_err()
+            .contains("not supported"));
+        assert_eq!(
+            candidates(Some("nope")).unwrap_err(),
+            "Device not supported!"
+        );
+        assert_eq!(ZINTO.name(), "Zinto");
+        assert_eq!(
+            ZINTO
+                .table()
+                .iter()
+                .filter(|i| i.command == "FW?\r")
+                .count(),
+            3
+        );
+    }
+}

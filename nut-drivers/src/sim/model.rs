@@ -1,0 +1,266 @@
+//! The simulated UPS: its electrical state, the power events that change it, and a clock
+//! that drains or recharges the battery.
+
+use std::sync::{Arc, Mutex};
+
+/// A model shared between the protocol front-ends and whoever scripts the events.
+pub type SharedModel = Arc<Mutex<UpsModel>>;
+
+/// What the automatic voltage regulation does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Avr {
+    /// Output follows the input.
+    Off,
+    /// Output raised above a low input.
+    Boost,
+    /// Output lowered below a high input.
+    Trim,
+}
+
+/// A simulated line-interactive UPS. Public fields are the state a protocol reports; the
+/// methods are the power events.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UpsModel {
+    /// Whether mains power is present.
+    pub mains: bool,
+    /// The mains voltage when present.
+    pub line_voltage: f64,
+    /// The mains frequency.
+    pub frequency: f64,
+    /// The load in percent of the rating.
+    pub load: u32,
+    /// The battery charge in percent.
+    pub charge: f64,
+    /// The nominal battery voltage.
+    pub battery_nominal: f64,
+    /// The charge below which the battery is low.
+    pub low_charge: f64,
+    /// Percent of charge lost per second on battery at this load.
+    pub drain_per_sec: f64,
+    /// Percent of charge gained per second on line.
+    pub charge_per_sec: f64,
+    /// The internal temperature, °C.
+    pub temperature: f64,
+    /// The nominal input voltage.
+    pub nominal_voltage: f64,
+    /// The nominal input current.
+    pub nominal_current: u32,
+    /// The nominal frequency.
+    pub nominal_frequency: f64,
+    /// Whether the beeper is enabled.
+    pub beeper: bool,
+    /// Whether a battery test runs.
+    pub testing: bool,
+    /// Whether the UPS reports a failed self test.
+    pub failed: bool,
+    /// Offline / line-interactive (true) or online (false).
+    pub line_interactive: bool,
+    /// Seconds until the output turns off, when a shutdown is pending.
+    pub shutdown_in: Option<f64>,
+    /// Minutes after mains return before the output turns back on (None: stay off).
+    pub restart_after: Option<u32>,
+    /// Whether the output is on.
+    pub output_on: bool,
+    /// Manufacturer, model, firmware.
+    pub ident: (String, String, String),
+    /// Every command received, in order (without the terminator).
+    pub received: Vec<String>,
+}
+
+impl Default for UpsModel {
+    fn default() -> Self {
+        Self {
+            mains: true,
+            line_voltage: 230.0,
+            frequency: 50.0,
+            load: 14,
+            charge: 100.0,
+            battery_nominal: 24.0,
+            low_charge: 20.0,
+            drain_per_sec: 0.5,
+            charge_per_sec: 0.1,
+            temperature: 30.0,
+            nominal_voltage: 230.0,
+            nominal_current: 8,
+            nominal_frequency: 50.0,
+            beeper: true,
+            testing: false,
+            failed: false,
+            line_interactive: true,
+            shutdown_in: None,
+            restart_after: None,
+            output_on: true,
+            ident: ("NUT-RS".into(), "SIM-1000".into(), "VER1.0".into()),
+            received: Vec::new(),
+        }
+    }
+}
+
+impl UpsModel {
+    /// A fully charged UPS on line.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A new model behind a mutex, to share.
+    pub fn shared() -> SharedModel {
+        Arc::new(Mutex::new(Self::new()))
+    }
+
+    /// The input voltage (0 without mains).
+    pub fn input_voltage(&self) -> f64 {
+        if self.mains {
+            self.line_voltage
+        } else {
+            0.0
+        }
+    }
+
+    /// What the regulation does at this input.
+    pub fn avr(&self) -> Avr {
+        if !self.mains {
+            Avr::Off
+        } else if self.line_voltage < 0.9 * self.nominal_voltage {
+            Avr::Boost
+        } else if self.line_voltage > 1.1 * self.nominal_voltage {
+            Avr::Trim
+        } else {
+            Avr::Off
+        }
+    }
+
+    /// The output voltage.
+    pub fn output_voltage(&self) -> f64 {
+        if !self.output_on {
+            return 0.0;
+        }
+        match self.avr() {
+            _ if !self.mains => self.nominal_voltage,
+            Avr::Boost => self.line_voltage * 1.15,
+            Avr::Trim => self.line_voltage * 0.87,
+            Avr::Off => self.line_voltage,
+        }
+    }
+
+    /// The battery voltage: linear in the charge between 104/120 and 130/120 of nominal.
+    pub fn battery_voltage(&self) -> f64 {
+        let low = 104.0 * self.battery_nominal / 120.0;
+        let high = 130.0 * self.battery_nominal / 120.0;
+        low + (high - low) * self.charge / 100.0
+    }
+
+    /// Whether the battery is low.
+    pub fn battery_low(&self) -> bool {
+        self.charge < self.low_charge
+    }
+
+    /// Seconds of runtime left at this load.
+    pub fn runtime(&self) -> f64 {
+        if self.drain_per_sec <= 0.0 {
+            return 0.0;
+        }
+        self.charge / self.drain_per_sec
+    }
+
+    /// Mains fails.
+    pub fn mains_lost(&mut self) {
+        self.mains = false;
+    }
+
+    /// Mains returns; a UPS that shut down with a restart delay turns back on.
+    pub fn mains_restored(&mut self) {
+        self.mains = true;
+        if !self.output_on && self.restart_after.is_some() {
+            self.output_on = true;
+            self.restart_after = None;
+        }
+    }
+
+    /// Sets the mains voltage (a brown-out or a surge).
+    pub fn set_line_voltage(&mut self, volts: f64) {
+        self.line_voltage = volts;
+    }
+
+    /// Sets the battery charge (clamped to 0..=100).
+    pub fn set_charge(&mut self, percent: f64) {
+        self.charge = percent.clamp(0.0, 100.0);
+    }
+
+    /// Drops the charge just below the low-battery threshold.
+    pub fn low_battery(&mut self) {
+        self.set_charge(self.low_charge - 1.0);
+    }
+
+    /// Lets `seconds` pass: the battery drains on battery and recharges on line; a
+    /// pending shutdown counts down.
+    pub fn tick(&mut self, seconds: f64) {
+        if self.mains {
+            self.set_charge(self.charge + self.charge_per_sec * seconds);
+        } else if self.output_on {
+            self.set_charge(self.charge - self.drain_per_sec * seconds);
+        }
+        if let Some(left) = self.shutdown_in {
+            let left = left - seconds;
+            if left <= 0.0 {
+                self.shutdown_in = None;
+                self.output_on = false;
+            } else {
+                self.shutdown_in = Some(left);
+            }
+        }
+    }
+
+    /// Applies one power event by name (`mains-lost`, `mains-restored`, `low-battery`,
+    /// `charge=N`, `line=V`, `load=N`, `wait=S`), as scripts give them.
+    pub fn apply(&mut self, event: &str) -> Result<(), String> {
+        let (name, arg) = match event.split_once('=') {
+            Some((n, a)) => (n.trim(), Some(a.trim())),
+            None => (event.trim(), None),
+        };
+        let num = || {
+            arg.and_then(|a| a.parse::<f64>().ok())
+                .ok_or_else(|| format!("{name} needs a number: {event}"))
+        };
+        match name {
+            "mains-lost" => self.mains_lost(),
+            "mains-restored" => self.mains_restored(),
+            "low-battery" => self.low_battery(),
+            "charge" => self.set_charge(num()?),
+            "line" => self.set_line_voltage(num()?),
+            "load" => self.load = num()?.clamp(0.0, 999.0) as u32,
+            "wait" => self.tick(num()?),
+            "fail" => self.failed = true,
+            _ => return Err(format!("unknown event {event:?}")),
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn power_events_change_the_state() {
+        let mut m = UpsModel::new();
+        assert_eq!(m.battery_voltage(), 26.0);
+        m.apply("mains-lost").unwrap();
+        assert_eq!(m.input_voltage(), 0.0);
+        assert_eq!(m.output_voltage(), 230.0);
+        m.apply("wait=20").unwrap();
+        assert_eq!(m.charge, 90.0);
+        m.apply("low-battery").unwrap();
+        assert!(m.battery_low());
+        m.apply("mains-restored").unwrap();
+        m.apply("line=190").unwrap();
+        assert_eq!(m.avr(), Avr::Boost);
+        m.apply("line=260").unwrap();
+        assert_eq!(m.avr(), Avr::Trim);
+        assert!(m.apply("charge=x").is_err());
+        assert!(m.apply("explode").is_err());
+        m.shutdown_in = Some(5.0);
+        m.tick(6.0);
+        assert!(!m.output_on);
+        assert_eq!(m.output_voltage(), 0.0);
+    }
+}
