@@ -8,8 +8,8 @@ use std::time::Duration;
 use nut_driver_api::link::DriverEndpoint;
 use nut_proto::cmdvartab::{self, Cmdvartab};
 use nut_proto::config::{
-    ConfigError, ConfigWarning, Listen, UpsConf, UpsdConf, UpsdUser, UpsdUsers, DEFAULT_MAXAGE,
-    DEFAULT_TRACKINGDELAY,
+    CertRequest, ConfigError, ConfigWarning, Listen, UpsConf, UpsdConf, UpsdUser, UpsdUsers,
+    DEFAULT_MAXAGE, DEFAULT_TRACKINGDELAY,
 };
 use nut_proto::names::UpsName;
 use nut_proto::sock::socket_name;
@@ -164,12 +164,14 @@ fn warn_all(out: &mut Vec<String>, warnings: Vec<ConfigWarning>) {
 
 impl ServerConfig {
     /// Reads upsd.conf, upsd.users and ups.conf from `paths.confpath`, cmdvartab from the
-    /// data path, and the TLS certificate from `CERTFILE`, as C upsd does at start-up and on
-    /// reload.
+    /// data path, the TLS certificate from `CERTFILE` and, with `CERTREQUEST` 1 or 2, the
+    /// CA certificates for client certificates from `CERTPATH` (PEM), as C upsd does at
+    /// start-up and on reload.
     ///
     /// Errors (with file and line where there is one): a file that cannot be read or parsed,
     /// no device in ups.conf without `ALLOW_NO_DEVICE`, a section without `driver`, a
-    /// certificate that cannot be used. A missing cmdvartab is only a warning.
+    /// certificate that cannot be used, `CERTREQUEST` 1 or 2 with `CERTFILE` but without
+    /// `CERTPATH`. A missing cmdvartab is only a warning.
     pub fn load(paths: &ConfigPaths) -> Result<Loaded, ServerError> {
         let mut warnings = Vec::new();
         let upsd = UpsdConf::load(paths.confpath.join("upsd.conf"))?;
@@ -213,14 +215,40 @@ impl ServerConfig {
             Some(file) => Some(TlsSettings::from_pem_file(
                 Path::new(file),
                 upsd.certrequest,
+                upsd.certpath.as_deref().map(Path::new),
                 upsd.disable_weak_ssl,
             )?),
             None => None,
         };
-        if upsd.certpath.is_some() || upsd.certident.is_some() {
+        if upsd.certfile.is_none() && (upsd.certpath.is_some() || upsd.certident.is_some()) {
             warnings.push(
-                "upsd.conf: CERTPATH/CERTIDENT (NSS certificate databases) are not supported; \
-                 use CERTFILE"
+                "upsd.conf: NSS certificate databases (CERTPATH/CERTIDENT) are not supported; \
+                 set CERTFILE (PEM certificate chain and key) to offer STARTTLS"
+                    .to_owned(),
+            );
+        } else if upsd.certident.is_some() {
+            warnings.push(
+                "upsd.conf: CERTIDENT (an NSS certificate name) is ignored; the certificate \
+                 comes from CERTFILE"
+                    .to_owned(),
+            );
+        }
+        if upsd.certfile.is_none()
+            && matches!(
+                upsd.certrequest,
+                Some(CertRequest::Request | CertRequest::Require)
+            )
+        {
+            warnings.push(
+                "upsd.conf: CERTREQUEST has no effect without CERTFILE (no STARTTLS)".to_owned(),
+            );
+        }
+        if upsd.certfile.is_some()
+            && upsd.certpath.is_some()
+            && matches!(upsd.certrequest, None | Some(CertRequest::No))
+        {
+            warnings.push(
+                "upsd.conf: CERTPATH (client CA certificates) is unused without CERTREQUEST 1 or 2"
                     .to_owned(),
             );
         }

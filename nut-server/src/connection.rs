@@ -159,6 +159,10 @@ pub(crate) async fn serve(
             return;
         }
     };
+    if tls.get_ref().1.peer_certificates().is_some() {
+        // Only a certificate that verified gets this far (CERTREQUEST 1 or 2).
+        tracing::debug!(addr = %conn.addr, "client certificate verified");
+    }
     conn.shared
         .counters
         .tls

@@ -5,3 +5,4 @@ mod behaviour;
 mod clients;
 mod sessions;
 mod support;
+mod tls;
