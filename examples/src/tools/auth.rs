@@ -1,7 +1,12 @@
 //! What `upscmd` and `upsrw` share: the credential prompts, sending USERNAME and PASSWORD
 //! the way C does (replies read but not checked), and following a tracked command.
 
+use std::fs::OpenOptions;
+use std::io::{BufRead, BufReader, Write};
+use std::os::fd::{AsFd, BorrowedFd};
 use std::time::{Duration, Instant};
+
+use nix::sys::termios::{self, LocalFlags, SetArg, Termios};
 
 use nut_client::proto::names::Value;
 use nut_client::proto::net::{Request, Response};
@@ -59,16 +64,74 @@ pub fn prompt_username(io: &mut Stdio<'_>, fail_on_eof: bool) -> Result<String, 
     me.ok_or_else(|| "No username available - even tried getpwuid".into())
 }
 
-/// Asks for the password as `getpass` does without a terminal: `Password: ` on stderr,
-/// a line from stdin.
+/// Asks for the password as C does, with glibc's `getpass`: on the controlling terminal
+/// (`/dev/tty`) when it can be opened, else `Password: ` on stderr and a line from stdin.
+/// While the line is typed on a terminal, echo and the signal keys are off (the line feed
+/// that was not echoed is written afterwards). The answer is cut as C copies it into its
+/// `SMALLBUF` buffer.
 pub fn prompt_password(io: &mut Stdio<'_>) -> String {
-    let _ = write!(io.err, "Password: ");
-    let _ = io.err.flush();
-    let mut line = read_line(io.input, SMALLBUF).unwrap_or_default();
-    if line.ends_with('\n') {
-        line.pop();
+    let line = match OpenOptions::new().read(true).write(true).open("/dev/tty") {
+        Ok(tty) => getpass(&tty, &mut BufReader::new(&tty), &mut &tty, "Password: "),
+        Err(_) => getpass(std::io::stdin(), io.input, io.err, "Password: "),
+    };
+    c_buffer(line)
+}
+
+/// glibc's `getpass` on `term` (the descriptor whose echo is turned off, when it is a
+/// terminal), reading `input` and prompting on `out`. The line is returned without its
+/// line feed; nothing read (end of file or an error) is an empty answer.
+fn getpass(term: impl AsFd, input: &mut dyn BufRead, out: &mut dyn Write, prompt: &str) -> Vec<u8> {
+    let quiet = EchoOff::new(term.as_fd());
+    let _ = out.write_all(prompt.as_bytes());
+    let _ = out.flush();
+    let mut line = Vec::new();
+    if input.read_until(b'\n', &mut line).is_err() {
+        line.clear();
     }
+    if line.last() == Some(&b'\n') {
+        line.pop();
+        if quiet.is_some() {
+            let _ = out.write_all(b"\n");
+            let _ = out.flush();
+        }
+    }
+    drop(quiet);
     line
+}
+
+/// `snprintf(buf, SMALLBUF, "%s", line)`: up to the first NUL, at most `SMALLBUF - 1`
+/// bytes.
+fn c_buffer(mut line: Vec<u8>) -> String {
+    if let Some(nul) = line.iter().position(|&b| b == 0) {
+        line.truncate(nul);
+    }
+    line.truncate(SMALLBUF - 1);
+    String::from_utf8_lossy(&line).into_owned()
+}
+
+/// A terminal with echo and signal keys (`ECHO`, `ISIG`) off; the saved settings are put
+/// back when dropped. Both changes use `TCSAFLUSH`, as glibc does: input typed before is
+/// discarded.
+struct EchoOff<'fd> {
+    fd: BorrowedFd<'fd>,
+    saved: Termios,
+}
+
+impl<'fd> EchoOff<'fd> {
+    /// `None` when `fd` is not a terminal (or its settings cannot be changed).
+    fn new(fd: BorrowedFd<'fd>) -> Option<Self> {
+        let saved = termios::tcgetattr(fd).ok()?;
+        let mut quiet = saved.clone();
+        quiet.local_flags &= !(LocalFlags::ECHO | LocalFlags::ISIG);
+        termios::tcsetattr(fd, SetArg::TCSAFLUSH, &quiet).ok()?;
+        Some(Self { fd, saved })
+    }
+}
+
+impl Drop for EchoOff<'_> {
+    fn drop(&mut self) {
+        let _ = termios::tcsetattr(self.fd, SetArg::TCSAFLUSH, &self.saved);
+    }
 }
 
 /// Sends USERNAME and PASSWORD as C's tools do: the replies are read but not looked at
@@ -175,5 +238,62 @@ mod tests {
             str_to_uint("99999999999"),
             Err("Numerical result out of range")
         );
+    }
+
+    #[test]
+    fn password_is_cut_like_c() {
+        assert_eq!(c_buffer(b"secret".to_vec()), "secret");
+        assert_eq!(c_buffer(b"sec\0ret".to_vec()), "sec");
+        assert_eq!(c_buffer(vec![b'x'; 600]).len(), SMALLBUF - 1);
+    }
+
+    #[test]
+    fn getpass_without_a_terminal_reads_the_whole_line() {
+        let r = std::fs::File::open("/dev/null").unwrap();
+        let mut input: &[u8] = b"pass word\nnext\n";
+        let mut out = Vec::new();
+        assert_eq!(
+            getpass(&r, &mut input, &mut out, "Password: "),
+            b"pass word"
+        );
+        // Not a terminal: no line feed of its own, the rest left for later reads.
+        assert_eq!(out, b"Password: ");
+        assert_eq!(input, b"next\n");
+        let mut empty: &[u8] = b"";
+        assert_eq!(getpass(&r, &mut empty, &mut out, ""), b"");
+    }
+
+    #[test]
+    fn getpass_on_a_terminal_turns_echo_off() {
+        use std::io::Read;
+        let pty = nix::pty::openpty(None, None).unwrap();
+        let tty = std::fs::File::from(pty.slave);
+        let mut master = std::fs::File::from(pty.master);
+        let before = termios::tcgetattr(&tty).unwrap();
+        assert!(before
+            .local_flags
+            .contains(LocalFlags::ECHO | LocalFlags::ISIG));
+        let reader = tty.try_clone().unwrap();
+        let typing = std::thread::spawn(move || {
+            getpass(
+                &reader,
+                &mut BufReader::new(&reader),
+                &mut &reader,
+                "Password: ",
+            )
+        });
+        // Typed only once the prompt is out, as input typed before it is discarded.
+        let mut prompt = [0u8; 10];
+        master.read_exact(&mut prompt).unwrap();
+        assert_eq!(&prompt, b"Password: ");
+        master.write_all(b"s3cret\n").unwrap();
+        assert_eq!(typing.join().unwrap(), b"s3cret");
+        // No echo of the password: the next output is the line feed getpass writes.
+        let mut newline = [0u8; 2];
+        master.read_exact(&mut newline).unwrap();
+        assert_eq!(&newline, b"\r\n");
+        // The settings are back as they were.
+        let after = termios::tcgetattr(&tty).unwrap();
+        assert_eq!(after.local_flags, before.local_flags);
     }
 }

@@ -244,9 +244,24 @@ pub(crate) struct Outcome {
 }
 
 /// Runs `program args` with `stdin` as input.
+///
+/// The program runs in a new session (`setsid`) when that tool exists, so that it has no
+/// controlling terminal: password prompts then read `stdin`, as they do on CI, instead of
+/// waiting on the terminal of whoever runs `cargo test`.
 pub(crate) fn run(program: &str, args: &[&str], stdin: &str) -> Outcome {
     use std::io::Write;
-    let mut child = Command::new(program)
+    let setsid = ["/usr/bin/setsid", "/bin/setsid"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists());
+    let mut command = match setsid {
+        Some(setsid) => {
+            let mut c = Command::new(setsid);
+            c.arg("--wait").arg(program);
+            c
+        }
+        None => Command::new(program),
+    };
+    let mut child = command
         .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

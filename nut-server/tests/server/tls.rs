@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
@@ -220,6 +221,92 @@ async fn certrequest_2_requires_a_verified_client_certificate() {
     let untrusted = tls_request(addr, &certs, Some("stranger")).await;
     assert!(untrusted.is_err(), "untrusted certificate: {untrusted:?}");
     // Plaintext clients are served as before: CERTREQUEST is about TLS sessions only.
+    assert_eq!(server.handle().stats().tls_sessions, 1);
+
+    server.handle().shutdown();
+    server.run().await;
+}
+
+/// A `nut_client` configuration for `addr`: TLS required, the server verified against
+/// `ca.pem` as `localhost`, presenting `<cert>.pem` when given.
+fn nut_client_config(
+    addr: SocketAddr,
+    certs: &Path,
+    cert: Option<&str>,
+) -> nut_client::ClientConfig {
+    let mut tls = nut_client::TlsConfig::new()
+        .ca_file(certs.join("ca.pem"))
+        .server_name("localhost");
+    if let Some(name) = cert {
+        tls = tls.client_cert(
+            certs.join(format!("{name}.pem")),
+            certs.join(format!("{name}.key")),
+        );
+    }
+    nut_client::ClientConfig::builder(addr.ip().to_string())
+        .port(addr.port())
+        .read_timeout(Duration::from_secs(5))
+        .tls(tls)
+        .build()
+}
+
+/// Connects with `nut_client` and reads `ups.status`; the whole exchange must end (either
+/// way) well before [`DEADLINE`].
+async fn nut_client_status(
+    addr: SocketAddr,
+    certs: &Path,
+    cert: Option<&str>,
+) -> Result<(bool, String), nut_client::Error> {
+    let config = nut_client_config(addr, certs, cert);
+    assert_eq!(config.tls_mode, nut_client::TlsMode::Required);
+    let exchange = async {
+        let client = nut_client::Client::connect(config).await?;
+        let value = client.get_var("fake", "ups.status").await?;
+        Ok((client.is_tls(), value.as_str().to_owned()))
+    };
+    tokio::time::timeout(DEADLINE, exchange)
+        .await
+        .expect("nut_client hung")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nut_client_presents_its_client_certificate() {
+    let Some((dirs, certs)) = certs_or_skip() else {
+        return;
+    };
+    configure(
+        &dirs,
+        &format!(
+            "CERTFILE {}\nCERTPATH {}\nCERTREQUEST 2\n",
+            certs.join("upsd.pem").display(),
+            certs.join("clientca").display()
+        ),
+    );
+    let _driver = FakeDriver::start(&dirs.state().join("fake-fake"), fake_state(false));
+    let (server, addr) = our_server(dirs.config()).await;
+    wait_ready(addr).await;
+
+    let with_cert = nut_client_status(addr, &certs, Some("client")).await;
+    assert_eq!(
+        with_cert.as_ref().ok(),
+        Some(&(true, "OL".to_owned())),
+        "{with_cert:?}"
+    );
+    assert_eq!(server.handle().stats().tls_sessions, 1);
+
+    // The same configuration without the certificate: the server refuses the handshake,
+    // which the client reports as a TLS or connection error, not as a timeout.
+    let without = nut_client_status(addr, &certs, None).await;
+    match &without {
+        Err(e) => assert!(e.is_transport() && !e.is_timeout(), "{e:?}"),
+        Ok(answer) => panic!("served without a client certificate: {answer:?}"),
+    }
+    // A certificate from a CA the server does not trust is refused the same way.
+    let untrusted = nut_client_status(addr, &certs, Some("stranger")).await;
+    match &untrusted {
+        Err(e) => assert!(e.is_transport() && !e.is_timeout(), "{e:?}"),
+        Ok(answer) => panic!("served with an untrusted certificate: {answer:?}"),
+    }
     assert_eq!(server.handle().stats().tls_sessions, 1);
 
     server.handle().shutdown();
