@@ -3,6 +3,7 @@
 
 pub mod daemon;
 pub mod demo;
+pub mod driver_main;
 pub mod tools;
 pub mod upsmon;
 pub mod upssched;

@@ -1,19 +1,37 @@
-//! upsmon's connection to one MONITORed UPS: connect, USERNAME/PASSWORD, LOGIN, PRIMARY
-//! (falling back to MASTER), then `GET VAR ups.status` every poll, `FSD` and
-//! `GET NUMLOGINS` during a shutdown.
+//! upsmon's connection to one MONITORed UPS: connect (with STARTTLS as upsmon.conf says),
+//! USERNAME/PASSWORD, LOGIN, PRIMARY (falling back to MASTER), then `GET VAR ups.status`
+//! every poll, `FSD` and `GET NUMLOGINS` during a shutdown.
 //!
-//! Written directly on [`nut_proto::net`] (requests encoded with `Display`, replies joined
-//! by [`ResponseAssembler`]) over a plain tokio `TcpStream`: the few requests upsmon needs,
-//! each bounded by C's 10-second network timeout. Connections are plain TCP: STARTTLS is not
-//! attempted (a `FORCESSL` or `CERTVERIFY` configuration is refused when connecting).
+//! Built on [`nut_client::Client`] without its automatic reconnect: upsmon decides itself
+//! when to connect again (at the next poll), and every step is bounded by C's 10-second
+//! network timeout.
+//!
+//! # TLS
+//!
+//! As C upsmon, every connection first tries `STARTTLS` and goes on in plain text when the
+//! server does not offer it. The settings for a server are its `CERTHOST` line when there
+//! is one for the MONITOR line's host, else the global `CERTVERIFY` and `FORCESSL`:
+//!
+//! * `FORCESSL 1`: a server without TLS is refused (no connection; COMMBAD/NOCOMM follow).
+//! * `CERTVERIFY 1`: the server's certificate must chain to a CA from `CERTPATH` and carry
+//!   the CERTHOST line's certificate name (without a CERTHOST line: the host name of the
+//!   MONITOR line). A server without TLS is refused too, as C does.
+//! * Otherwise the certificate is not checked (encryption against passive listeners only).
+//!
+//! `CERTPATH` names either a directory or a file. A directory is read as OpenSSL's CA path
+//! (what C's OpenSSL build passes to `SSL_CTX_load_verify_locations`): every regular file
+//! in it that holds PEM certificates is trusted, whatever its name (hashed `xxxxxxxx.0`
+//! links and `*.pem`/`*.crt` files alike); files without certificates are skipped. A file
+//! is read as a PEM CA bundle. (C's NSS build takes a certificate database there instead;
+//! that format is not supported.) `CERTFILE` (newer C), a PEM file with a client
+//! certificate and its key, is presented when the server asks for one.
 
+use std::path::Path;
 use std::time::Duration;
 
+use nut_client::{Client, ClientConfig, Error, TlsConfig, TlsMode};
 use nut_proto::config::{Monitor, UpsmonConf};
-use nut_proto::names::{UpsName, Value, VarName};
-use nut_proto::net::{ErrorCode, Request, Response, ResponseAssembler};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use nut_proto::net::ErrorCode;
 
 /// C upsmon's `NET_TIMEOUT`: the longest wait for any network step.
 pub const NET_TIMEOUT: Duration = Duration::from_secs(10);
@@ -70,44 +88,111 @@ pub enum PollOutcome {
     Skipped,
 }
 
-struct Conn {
-    reader: BufReader<tokio::net::tcp::OwnedReadHalf>,
-    writer: tokio::net::tcp::OwnedWriteHalf,
-    assembler: ResponseAssembler,
+/// The TLS settings for one server, worked out from upsmon.conf.
+#[derive(Debug, Clone)]
+struct TlsPlan {
+    mode: TlsMode,
+    /// The rustls settings, or why they cannot be made (then no connection is attempted).
+    config: Result<TlsConfig, String>,
+}
+
+impl TlsPlan {
+    fn new(conf: &UpsmonConf, host: &str) -> Self {
+        let certhost = conf.certhosts.iter().find(|h| h.host == host);
+        let (verify, force) = match certhost {
+            Some(h) => (h.certverify, h.forcessl),
+            None => (conf.certverify, conf.forcessl),
+        };
+        let mode = match verify || force {
+            true => TlsMode::Required,
+            false => TlsMode::Opportunistic,
+        };
+        let name = certhost.map_or(host, |h| h.certname.as_str());
+        let config = match verify {
+            false => Ok(TlsConfig::insecure()),
+            true => match conf.certpath.as_deref() {
+                None => Err("CERTVERIFY is set, but no CERTPATH names the CA certificates".into()),
+                Some(path) => trust(TlsConfig::new(), Path::new(path)),
+            },
+        };
+        let config = config.map(|tls| {
+            let tls = tls.server_name(name);
+            match &conf.certfile {
+                Some(file) => tls.client_cert(file, file),
+                None => tls,
+            }
+        });
+        Self { mode, config }
+    }
+}
+
+/// Adds the CA certificates at `path` (a CA directory or a PEM file) to `tls`.
+fn trust(tls: TlsConfig, path: &Path) -> Result<TlsConfig, String> {
+    if !path.is_dir() {
+        return match path.is_file() {
+            true => Ok(tls.ca_file(path)),
+            false => Err(format!("CERTPATH {} does not exist", path.display())),
+        };
+    }
+    let entries = std::fs::read_dir(path)
+        .map_err(|e| format!("can't read CERTPATH {}: {e}", path.display()))?;
+    let mut files: Vec<_> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let mut tls = tls;
+    let mut found = false;
+    for file in files {
+        let Ok(pem) = std::fs::read(&file) else {
+            continue;
+        };
+        if contains(&pem, b"-----BEGIN CERTIFICATE-----") {
+            tls = tls.ca_pem(pem);
+            found = true;
+        }
+    }
+    match found {
+        true => Ok(tls),
+        false => Err(format!(
+            "CERTPATH {} holds no PEM certificate",
+            path.display()
+        )),
+    }
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
 }
 
 /// One MONITOR line's connection.
 pub struct UpsSession {
     monitor: Monitor,
     family: Family,
-    tls_wanted: bool,
-    conn: Option<Conn>,
+    tls: TlsPlan,
+    client: Option<Client>,
 }
 
 impl std::fmt::Debug for UpsSession {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("UpsSession")
             .field("system", &self.monitor.system.to_string())
-            .field("connected", &self.conn.is_some())
+            .field("tls", &self.tls.mode)
+            .field("connected", &self.client.is_some())
             .finish()
     }
 }
 
 impl UpsSession {
-    /// A session for `monitor` (not connected yet).
+    /// A session for `monitor` (not connected yet), with the TLS settings `conf` gives for
+    /// its host.
     pub fn new(monitor: Monitor, conf: &UpsmonConf, family: Family) -> Self {
-        let host = monitor.system.host_or_default().to_owned();
-        let tls_wanted = conf.forcessl
-            || conf.certverify
-            || conf
-                .certhosts
-                .iter()
-                .any(|h| h.host == host && (h.forcessl || h.certverify));
+        let tls = TlsPlan::new(conf, monitor.system.host_or_default());
         Self {
             monitor,
             family,
-            tls_wanted,
-            conn: None,
+            tls,
+            client: None,
         }
     }
 
@@ -118,132 +203,132 @@ impl UpsSession {
 
     /// Whether a connection is open.
     pub fn is_connected(&self) -> bool {
-        self.conn.is_some()
+        self.client.is_some()
+    }
+
+    /// Whether the open connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        self.client.as_ref().is_some_and(Client::is_tls)
     }
 
     /// Closes the connection.
     pub fn disconnect(&mut self) {
-        self.conn = None;
+        self.client = None;
     }
 
     fn sys(&self) -> String {
         self.monitor.system.to_string()
     }
 
-    fn ups(&self) -> UpsName {
-        self.monitor.system.ups().clone()
+    fn ups(&self) -> &str {
+        self.monitor.system.ups().as_str()
+    }
+
+    fn config(&self, host: &str, tls: TlsConfig) -> ClientConfig {
+        ClientConfig::builder(host)
+            .port(self.monitor.system.port_or_default())
+            .connect_timeout(NET_TIMEOUT)
+            .read_timeout(NET_TIMEOUT)
+            .tls_mode(self.tls.mode)
+            .tls(tls)
+            .build()
     }
 
     async fn connect(&mut self) -> Result<(), String> {
-        if self.tls_wanted {
-            return Err("FORCESSL/CERTVERIFY are set, but this upsmon has no TLS support".into());
-        }
+        let tls = self.tls.config.clone()?;
         let host = self.monitor.system.host_or_default().to_owned();
-        let port = self.monitor.system.port_or_default();
-        let addrs =
-            tokio::time::timeout(NET_TIMEOUT, tokio::net::lookup_host((host.as_str(), port)))
+        let client = match self.family {
+            Family::Any => Client::connect(self.config(&host, tls))
+                .await
+                .map_err(|e| connect_error(&host, &e))?,
+            family => {
+                // Resolve here to keep one family; the certificate name stays the host's.
+                let port = self.monitor.system.port_or_default();
+                let addrs = tokio::time::timeout(
+                    NET_TIMEOUT,
+                    tokio::net::lookup_host((host.as_str(), port)),
+                )
                 .await
                 .map_err(|_| format!("resolving {host} timed out"))?
                 .map_err(|e| format!("can't resolve {host}: {e}"))?;
-        let mut last = format!("no usable address for {host}");
-        for addr in addrs {
-            match self.family {
-                Family::V4 if !addr.is_ipv4() => continue,
-                Family::V6 if !addr.is_ipv6() => continue,
-                _ => {}
-            }
-            match tokio::time::timeout(NET_TIMEOUT, TcpStream::connect(addr)).await {
-                Ok(Ok(stream)) => {
-                    let (r, w) = stream.into_split();
-                    self.conn = Some(Conn {
-                        reader: BufReader::new(r),
-                        writer: w,
-                        assembler: ResponseAssembler::new(),
-                    });
-                    return Ok(());
+                let mut last = format!("no usable address for {host}");
+                let mut found = None;
+                for addr in addrs {
+                    if (family == Family::V4) != addr.is_ipv4() {
+                        continue;
+                    }
+                    let ip = addr.ip().to_string();
+                    match Client::connect(self.config(&ip, tls.clone())).await {
+                        Ok(c) => {
+                            found = Some(c);
+                            break;
+                        }
+                        Err(e) => last = connect_error(&host, &e),
+                    }
                 }
-                Ok(Err(e)) => last = format!("Connection failure: {e}"),
-                Err(_) => last = "Connection timed out".into(),
+                found.ok_or(last)?
             }
-        }
-        Err(last)
-    }
-
-    /// Sends `request` and reads its reply. Transport problems drop the connection.
-    async fn request(&mut self, request: &Request) -> Result<Response, SessionError> {
-        let result = match self.conn.as_mut() {
-            None => Err("not connected".to_owned()),
-            Some(conn) => tokio::time::timeout(NET_TIMEOUT, exchange(conn, request))
-                .await
-                .unwrap_or_else(|_| Err("Read timeout".into())),
         };
-        match result {
-            Ok(Response::Err { code, .. }) => Err(SessionError::Server(code)),
-            Ok(r) => Ok(r),
-            Err(e) => {
-                self.conn = None;
-                Err(SessionError::Transport(e))
+        tracing::debug!(
+            "Connected to UPS [{}]{}",
+            self.sys(),
+            if client.is_tls() { " over TLS" } else { "" }
+        );
+        self.client = Some(client);
+        Ok(())
+    }
+
+    /// Turns a client error into a [`SessionError`], dropping the connection when it is
+    /// gone.
+    fn fail(&mut self, e: Error) -> SessionError {
+        match e {
+            Error::Server { code } => SessionError::Server(code),
+            e if e.is_transport() => {
+                self.client = None;
+                SessionError::Transport(e.to_string())
             }
+            e => SessionError::Unexpected(e.to_string()),
         }
     }
 
-    async fn expect_ok(&mut self, request: &Request) -> Result<(), SessionError> {
-        match self.request(request).await? {
-            Response::Ok
-            | Response::OkPrimaryGranted
-            | Response::OkMasterGranted
-            | Response::OkFsdSet => Ok(()),
-            other => Err(SessionError::Unexpected(
-                other.to_string().trim_end().to_owned(),
-            )),
-        }
+    fn client(&self) -> Result<Client, SessionError> {
+        self.client
+            .clone()
+            .ok_or_else(|| SessionError::Transport("not connected".into()))
     }
 
     /// USERNAME, PASSWORD, LOGIN, and PRIMARY/MASTER for a primary.
     async fn authenticate(&mut self) -> Result<(), String> {
         let sys = self.sys();
-        let username = Value::new(self.monitor.username.clone())
-            .map_err(|e| format!("UPS [{sys}]: bad user name: {e}"))?;
-        self.expect_ok(&Request::Username { username })
-            .await
-            .map_err(|e| format!("Set username on [{sys}] failed: {e}"))?;
-        let password = self.monitor.password.clone();
-        self.expect_ok(&Request::Password { password })
-            .await
-            .map_err(|e| format!("Set password on [{sys}] failed: {e}"))?;
-        self.expect_ok(&Request::Login { ups: self.ups() })
-            .await
-            .map_err(|e| format!("Login on UPS [{sys}] failed: {e}"))?;
+        let client = self.client().map_err(|e| e.to_string())?;
+        let ups = self.ups().to_owned();
+        let r = client.username(&self.monitor.username).await;
+        r.map_err(|e| format!("Set username on [{sys}] failed: {}", self.fail(e)))?;
+        let r = client.password(self.monitor.password.expose()).await;
+        r.map_err(|e| format!("Set password on [{sys}] failed: {}", self.fail(e)))?;
+        let r = client.login(&ups).await;
+        r.map_err(|e| format!("Login on UPS [{sys}] failed: {}", self.fail(e)))?;
         tracing::info!("Logged into UPS {sys}");
         if self.monitor.role.is_primary() {
-            let primary = self.expect_ok(&Request::Primary { ups: self.ups() }).await;
-            if let Err(first) = primary {
-                if matches!(first, SessionError::Transport(_)) {
-                    return Err(format!("Can't set primary mode on UPS [{sys}] - {first}"));
-                }
-                self.expect_ok(&Request::Master { ups: self.ups() })
-                    .await
-                    .map_err(|e| {
-                        format!("Primary managerial privileges unavailable on UPS [{sys}]: {e}")
-                    })?;
+            // `primary` falls back to MASTER for servers that do not know PRIMARY.
+            if let Err(e) = client.primary(&ups).await {
+                let e = self.fail(e);
+                return Err(match e {
+                    SessionError::Transport(_) => {
+                        format!("Can't set primary mode on UPS [{sys}] - {e}")
+                    }
+                    _ => format!("Primary managerial privileges unavailable on UPS [{sys}]: {e}"),
+                });
             }
         }
         Ok(())
     }
 
     async fn get_var(&mut self, var: &str) -> Result<String, SessionError> {
-        let var = VarName::new(var).map_err(|e| SessionError::Unexpected(e.to_string()))?;
-        match self
-            .request(&Request::GetVar {
-                ups: self.ups(),
-                var,
-            })
-            .await?
-        {
-            Response::Var { value, .. } => Ok(value.as_str().to_owned()),
-            other => Err(SessionError::Unexpected(
-                other.to_string().trim_end().to_owned(),
-            )),
+        let client = self.client()?;
+        match client.get_var(self.ups(), var).await {
+            Ok(value) => Ok(value.into_string()),
+            Err(e) => Err(self.fail(e)),
         }
     }
 
@@ -251,7 +336,7 @@ impl UpsSession {
     /// `ups.alarm` when the status says ALARM).
     pub async fn poll(&mut self) -> PollOutcome {
         let sys = self.sys();
-        if self.conn.is_none() {
+        if self.client.is_none() {
             tracing::debug!("Trying to connect to UPS [{sys}]");
             if let Err(e) = self.connect().await {
                 tracing::error!("UPS [{sys}]: connect failed: {e}");
@@ -259,7 +344,7 @@ impl UpsSession {
             }
             if let Err(e) = self.authenticate().await {
                 tracing::error!("{e}");
-                return if self.conn.is_some() {
+                return if self.client.is_some() {
                     PollOutcome::Skipped
                 } else {
                     PollOutcome::Failed { dropped: true }
@@ -288,7 +373,7 @@ impl UpsSession {
                     _ => tracing::error!("Poll UPS [{sys}] failed - {e}"),
                 }
                 PollOutcome::Failed {
-                    dropped: self.conn.is_none(),
+                    dropped: self.client.is_none(),
                 }
             }
         }
@@ -298,47 +383,106 @@ impl UpsSession {
     pub async fn set_fsd(&mut self) {
         let sys = self.sys();
         tracing::info!("Setting FSD on UPS {sys}");
-        if let Err(e) = self.expect_ok(&Request::Fsd { ups: self.ups() }).await {
+        let result = match self.client() {
+            Ok(client) => client.fsd(self.ups()).await.map_err(|e| self.fail(e)),
+            Err(e) => Err(e),
+        };
+        if let Err(e) = result {
             tracing::error!("FSD set on UPS {sys} failed: {e}");
         }
     }
 
     /// `GET NUMLOGINS` for this UPS (`None` when it could not be read).
     pub async fn num_logins(&mut self) -> Option<u64> {
-        match self
-            .request(&Request::GetNumLogins { ups: self.ups() })
-            .await
-        {
-            Ok(Response::NumLogins { count, .. }) => Some(count.into()),
-            _ => None,
+        let client = self.client().ok()?;
+        match client.get_num_logins(self.ups()).await {
+            Ok(count) => Some(count.into()),
+            Err(e) => {
+                self.fail(e);
+                None
+            }
         }
     }
 }
 
-/// Writes one request and reads lines until a whole reply has arrived.
-async fn exchange(conn: &mut Conn, request: &Request) -> Result<Response, String> {
-    conn.writer
-        .write_all(request.to_string().as_bytes())
-        .await
-        .map_err(|e| format!("Write error: {e}"))?;
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        let n = (&mut conn.reader)
-            .take(64 * 1024)
-            .read_until(b'\n', &mut line)
-            .await
-            .map_err(|e| format!("Read error: {e}"))?;
-        if n == 0 {
-            return Err("Server disconnected".into());
+/// C's wording for a failed connection, with the reason.
+fn connect_error(host: &str, e: &Error) -> String {
+    match e {
+        Error::TlsUnavailable(_) => {
+            format!("Can not connect to {host} in SSL, disconnect ({e})")
         }
-        if line.last() != Some(&b'\n') {
-            return Err("reply line too long or cut short".into());
-        }
-        match conn.assembler.push_line(&line) {
-            Ok(Some(response)) => return Ok(response),
-            Ok(None) => {}
-            Err(e) => return Err(format!("Protocol error: {e}")),
-        }
+        Error::Tls(_) => format!("SSL handshake with {host} failed: {e}"),
+        e if e.is_timeout() => format!("Connection timed out: {e}"),
+        e => format!("Connection failure: {e}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use nut_proto::config::CertHost;
+
+    fn conf() -> UpsmonConf {
+        UpsmonConf::default()
+    }
+
+    #[test]
+    fn opportunistic_unverified_by_default() {
+        let plan = TlsPlan::new(&conf(), "h");
+        assert_eq!(plan.mode, TlsMode::Opportunistic);
+        assert!(!plan.config.unwrap().verify);
+    }
+
+    #[test]
+    fn forcessl_requires_tls() {
+        let mut c = conf();
+        c.forcessl = true;
+        let plan = TlsPlan::new(&c, "h");
+        assert_eq!(plan.mode, TlsMode::Required);
+        assert!(!plan.config.unwrap().verify);
+    }
+
+    #[test]
+    fn certverify_needs_certpath() {
+        let mut c = conf();
+        c.certverify = true;
+        let plan = TlsPlan::new(&c, "h");
+        assert_eq!(plan.mode, TlsMode::Required);
+        assert!(plan.config.unwrap_err().contains("CERTPATH"));
+        c.certpath = Some("/nonexistent/ca".into());
+        assert!(TlsPlan::new(&c, "h").config.is_err());
+    }
+
+    #[test]
+    fn certhost_overrides_and_names_the_certificate() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("key.pem"), "-----BEGIN PRIVATE KEY-----\n").unwrap();
+        let mut c = conf();
+        c.certpath = Some(dir.path().display().to_string());
+        c.certhosts
+            .push(CertHost::new("h", "ups.example.net", true, true));
+        c.certhosts.push(CertHost::new("other", "x", false, false));
+        // No certificate in the directory yet.
+        assert!(TlsPlan::new(&c, "h").config.is_err());
+        std::fs::write(
+            dir.path().join("ab12cd34.0"),
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
+        let plan = TlsPlan::new(&c, "h");
+        assert_eq!(plan.mode, TlsMode::Required);
+        let tls = plan.config.unwrap();
+        assert!(tls.verify);
+        assert_eq!(tls.ca_pem.len(), 1);
+        assert_eq!(tls.server_name.as_deref(), Some("ups.example.net"));
+        // A CERTHOST line without verification wins over a global CERTVERIFY.
+        c.certverify = true;
+        let plan = TlsPlan::new(&c, "other");
+        assert_eq!(plan.mode, TlsMode::Opportunistic);
+        assert!(!plan.config.unwrap().verify);
+        // No CERTHOST line: the global setting and the MONITOR host name.
+        let tls = TlsPlan::new(&c, "third").config.unwrap();
+        assert!(tls.verify);
+        assert_eq!(tls.server_name.as_deref(), Some("third"));
     }
 }

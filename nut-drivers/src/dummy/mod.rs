@@ -305,16 +305,7 @@ impl Driver for DummyUps {
                 let Some(r) = self.repeater.as_mut() else {
                     return Err(DriverError::device("repeater not configured"));
                 };
-                let snapshot = r.poll().await?;
-                for (var, value) in &snapshot.vars {
-                    if !var.as_str().starts_with("driver.") {
-                        self.set_local(state, var.as_str(), value.as_str());
-                    }
-                }
-                for cmd in &snapshot.cmds {
-                    let _ = state.add_cmd(cmd.as_str());
-                }
-                Ok(())
+                r.update(state).await
             }
             Some(Mode::Loop) => {
                 if !self.in_pass {

@@ -1,53 +1,73 @@
 //! Repeater mode: dummy-ups mirrors a UPS served by another upsd (`port = ups@host[:port]`).
 //!
-//! Every poll lists the remote UPS's variables (`LIST VAR`) and commands (`LIST CMD`); the
-//! driver applies the values as C dummy-ups does (its `setvar`, `driver.*` skipped) and
-//! declares the commands. A connection that fails makes the runtime mark the data stale and
-//! connect again with backoff.
+//! Built on [`nut_client`]. Every poll lists the remote UPS's variables (`LIST VAR`) and
+//! commands (`LIST CMD`), asks each variable's type (`GET TYPE`, and `LIST ENUM` /
+//! `LIST RANGE` when the type says so; the requests are pipelined) and mirrors all of it:
+//! values, the `RW` and `STRING`/`NUMBER` flags, the maximum length of strings, the accepted
+//! values and ranges. Variables and commands that disappear from the remote UPS disappear
+//! here too. `driver.*` variables and commands stay this driver's own.
+//!
+//! The connection tries `STARTTLS` first and goes on in plain text when the remote server
+//! does not offer it (C's `UPSCLI_CONN_TRYSSL`; the certificate is not verified). When it
+//! fails, the runtime marks the data stale, closes the driver and opens it again with a
+//! growing delay, so the mirror recovers when the remote server is back.
 //!
 //! Unlike C dummy-ups, `SET` and `INSTCMD` are forwarded to the remote upsd: with the
-//! `username` and `password` options the repeater logs in first, and the remote server's
-//! answer becomes the tracking result (`OK` → success, `ERR INVALID-VALUE`/`TOO-LONG`/
-//! `READONLY`/`INVALID-ARGUMENT` → invalid, `ERR VAR-NOT-SUPPORTED`/`CMD-NOT-SUPPORTED` →
-//! unknown, anything else → failed).
-//!
-//! The client side of the network protocol is [`nut_proto::net`]'s `ClientCodec`: one
-//! request at a time, each reply awaited with a timeout.
+//! `username` and `password` options the repeater authenticates first, and the remote
+//! server's answer becomes the tracking result (`OK` → success, `ERR INVALID-VALUE`/
+//! `TOO-LONG`/`READONLY`/`INVALID-ARGUMENT` → invalid, `ERR VAR-NOT-SUPPORTED`/
+//! `CMD-NOT-SUPPORTED` → unknown, anything else → failed).
 
+use std::collections::BTreeSet;
 use std::io;
 use std::time::Duration;
 
-use futures_util::{SinkExt, StreamExt};
-use tokio::net::TcpStream;
-use tokio::time::timeout;
-use tokio_util::codec::Framed;
+use futures_util::future::try_join_all;
+use nut_client::proto::config::UpsAddress;
+use nut_client::proto::names::{UpsName, VarName};
+use nut_client::proto::net::{ErrorCode, RangeEntry, VarKind, VarType};
+use nut_client::{Client, ClientConfig, Error, TlsConfig, TlsMode};
 
 use nut_driver_api::driver::{CommandResult, DriverError};
-use nut_driver_api::proto::config::UpsAddress;
-use nut_driver_api::proto::names::{CmdName, UpsName, Value, VarName};
-use nut_driver_api::proto::net::codec::ClientCodec;
-use nut_driver_api::proto::net::{ErrorCode, ListQuery, ListReply, Request, Response};
-use nut_driver_api::proto::secret::Secret;
 use nut_driver_api::proto::sock::TrackingStatus;
+use nut_driver_api::DeviceState;
 
 /// How long the repeater waits for the remote server (connect and each reply).
 pub const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A connection to the remote upsd, re-made on demand.
+/// A connection to the remote upsd, re-made on demand, and what it mirrors.
 #[derive(Debug)]
 pub struct Repeater {
     address: UpsAddress,
     login: Option<(String, String)>,
-    conn: Option<Framed<TcpStream, ClientCodec>>,
+    client: Option<Client>,
+    /// The variables and commands copied from the remote UPS (to drop the ones it drops).
+    mirrored_vars: BTreeSet<String>,
+    mirrored_cmds: BTreeSet<String>,
+}
+
+/// One variable of the remote UPS: its value and type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteVar {
+    /// The name.
+    pub name: VarName,
+    /// The value.
+    pub value: String,
+    /// The flags and kind from `GET TYPE`.
+    pub var_type: VarType,
+    /// The accepted values (`LIST ENUM`), in the remote driver's order.
+    pub enums: Vec<String>,
+    /// The accepted ranges (`LIST RANGE`).
+    pub ranges: Vec<RangeEntry>,
 }
 
 /// What one poll of the remote UPS found.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Snapshot {
-    /// The variables and values, as listed.
-    pub vars: Vec<(VarName, Value)>,
+    /// The variables, sorted by name as listed.
+    pub vars: Vec<RemoteVar>,
     /// The instant commands.
-    pub cmds: Vec<CmdName>,
+    pub cmds: Vec<String>,
 }
 
 fn transport(msg: impl std::fmt::Display) -> DriverError {
@@ -66,7 +86,9 @@ impl Repeater {
         Ok(Self {
             address,
             login,
-            conn: None,
+            client: None,
+            mirrored_vars: BTreeSet::new(),
+            mirrored_cmds: BTreeSet::new(),
         })
     }
 
@@ -75,113 +97,142 @@ impl Repeater {
         self.address.ups()
     }
 
-    /// Connects (and logs in, with credentials).
-    pub async fn connect(&mut self) -> Result<(), DriverError> {
-        self.conn = None;
-        let host = self.address.host_or_default().to_owned();
-        let port = self.address.port_or_default();
-        let stream = timeout(REPLY_TIMEOUT, TcpStream::connect((host.as_str(), port)))
-            .await
-            .map_err(|_| transport(format!("connecting to {host}:{port} timed out")))??;
-        self.conn = Some(Framed::new(stream, ClientCodec::new()));
-        if let Some((user, pass)) = self.login.clone() {
-            let user = Value::new(user).map_err(|e| DriverError::config(e.to_string()))?;
-            self.expect_ok(Request::Username { username: user }).await?;
-            self.expect_ok(Request::Password {
-                password: Secret::new(pass),
-            })
-            .await?;
+    /// The client settings: opportunistic STARTTLS, C's timeouts, the credentials.
+    fn client_config(&self) -> ClientConfig {
+        let mut builder = ClientConfig::builder(self.address.host_or_default())
+            .port(self.address.port_or_default())
+            .connect_timeout(REPLY_TIMEOUT)
+            .read_timeout(REPLY_TIMEOUT)
+            .tls_mode(TlsMode::Opportunistic)
+            .tls(TlsConfig::insecure());
+        if let Some((user, pass)) = &self.login {
+            builder = builder.credentials(user.as_str(), pass.as_str());
         }
-        tracing::debug!(ups = %self.address, "connected to the remote server");
+        builder.build()
+    }
+
+    /// Connects (and authenticates, with credentials).
+    pub async fn connect(&mut self) -> Result<(), DriverError> {
+        self.client = None;
+        let client = Client::connect(self.client_config())
+            .await
+            .map_err(|e| match e {
+                Error::Server { code } => {
+                    DriverError::config(format!("the remote server refused the login: {code}"))
+                }
+                Error::Config(msg) => DriverError::config(msg),
+                e => transport(e),
+            })?;
+        tracing::debug!(ups = %self.address, tls = client.is_tls(), "connected to the remote server");
+        self.client = Some(client);
         Ok(())
     }
 
-    /// Sends LOGOUT (best effort) and drops the connection.
+    /// Drops the connection (the client says LOGOUT as it goes).
     pub async fn disconnect(&mut self) {
-        if let Some(mut conn) = self.conn.take() {
-            let _ = timeout(Duration::from_secs(1), conn.send(Request::Logout)).await;
-        }
+        self.client = None;
     }
 
-    async fn call(&mut self, request: Request) -> Result<Response, DriverError> {
-        let conn = self
-            .conn
-            .as_mut()
-            .ok_or_else(|| transport("not connected"))?;
-        let result = timeout(REPLY_TIMEOUT, async {
-            conn.send(request).await.map_err(transport)?;
-            match conn.next().await {
-                Some(Ok(reply)) => Ok(reply),
-                Some(Err(e)) => Err(transport(e)),
-                None => Err(transport("the remote server closed the connection")),
-            }
-        })
-        .await
-        .unwrap_or_else(|_| Err(transport("the remote server did not answer in time")));
-        if result.is_err() {
-            self.conn = None;
-        }
-        result
+    fn client(&self) -> Result<Client, DriverError> {
+        self.client
+            .clone()
+            .ok_or_else(|| transport("not connected"))
     }
 
-    async fn expect_ok(&mut self, request: Request) -> Result<(), DriverError> {
-        match self.call(request).await? {
-            Response::Ok => Ok(()),
-            other => Err(DriverError::config(format!(
-                "the remote server refused the login: {}",
-                other.to_string().trim_end()
-            ))),
+    /// Turns a client error into a driver error, dropping a connection that is gone.
+    fn failed(&mut self, e: Error) -> DriverError {
+        if e.is_transport() {
+            self.client = None;
+            return transport(e);
         }
+        DriverError::device(format!("the remote server: {e}"))
     }
 
-    /// Lists the remote UPS's variables and commands.
+    /// Lists the remote UPS's variables (with their types) and commands.
     pub async fn poll(&mut self) -> Result<Snapshot, DriverError> {
-        let ups = self.ups().clone();
-        let vars = match self
-            .call(Request::List(ListQuery::Var { ups: ups.clone() }))
-            .await?
-        {
-            Response::List(ListReply::Var { vars, .. }) => {
-                vars.into_iter().map(|v| (v.name, v.value)).collect()
+        let client = self.client()?;
+        let ups = self.ups().as_str().to_owned();
+        match fetch(&client, &ups).await {
+            Ok(snapshot) => Ok(snapshot),
+            Err(e) => Err(self.failed(e)),
+        }
+    }
+
+    /// Polls the remote UPS and mirrors what it found into `state`.
+    pub async fn update(&mut self, state: &mut DeviceState) -> Result<(), DriverError> {
+        let snapshot = self.poll().await?;
+        self.apply(&snapshot, state);
+        Ok(())
+    }
+
+    /// Mirrors `snapshot` into `state`: values, flags, lengths, enumerations, ranges and
+    /// commands; what the remote UPS no longer has is removed.
+    pub fn apply(&mut self, snapshot: &Snapshot, state: &mut DeviceState) {
+        let mut seen = BTreeSet::new();
+        for var in &snapshot.vars {
+            let name = var.name.as_str();
+            if is_driver_own(name) {
+                continue;
             }
-            other => return Err(remote_error(&other)),
-        };
-        let cmds = match self.call(Request::List(ListQuery::Cmd { ups })).await? {
-            Response::List(ListReply::Cmd { cmds, .. }) => cmds,
-            other => return Err(remote_error(&other)),
-        };
-        Ok(Snapshot { vars, cmds })
+            if let Err(error) = state.set(name, &var.value) {
+                tracing::debug!(name, %error, "can't mirror this variable");
+                continue;
+            }
+            seen.insert(name.to_owned());
+            mirror_type(state, var);
+        }
+        for gone in self.mirrored_vars.difference(&seen) {
+            state.delete(gone);
+        }
+        self.mirrored_vars = seen;
+
+        let mut seen = BTreeSet::new();
+        for cmd in &snapshot.cmds {
+            if is_driver_own(cmd) {
+                continue;
+            }
+            if state.add_cmd(cmd).is_ok() {
+                seen.insert(cmd.clone());
+            }
+        }
+        for gone in self.mirrored_cmds.difference(&seen) {
+            state.del_cmd(gone);
+        }
+        self.mirrored_cmds = seen;
     }
 
     /// Forwards a SET.
     pub async fn set_var(&mut self, var: &str, value: &str) -> CommandResult {
-        let (Ok(var), Ok(value)) = (VarName::new(var), Value::new(value)) else {
-            return TrackingStatus::Invalid;
+        let Some(client) = self.forwarding_client().await else {
+            return TrackingStatus::Failed;
         };
-        let ups = self.ups().clone();
-        self.forward(Request::SetVar { ups, var, value }).await
+        let result = client.set_var(self.ups().as_str(), var, value).await;
+        self.outcome(result.map(drop))
     }
 
     /// Forwards an INSTCMD.
     pub async fn instcmd(&mut self, cmd: &str, param: Option<&str>) -> CommandResult {
-        let Ok(cmd) = CmdName::new(cmd) else {
-            return TrackingStatus::Invalid;
+        let Some(client) = self.forwarding_client().await else {
+            return TrackingStatus::Failed;
         };
-        let param = match param.map(Value::new).transpose() {
-            Ok(p) => p,
-            Err(_) => return TrackingStatus::Invalid,
-        };
-        let ups = self.ups().clone();
-        self.forward(Request::InstCmd { ups, cmd, param }).await
+        let result = client.instcmd(self.ups().as_str(), cmd, param).await;
+        self.outcome(result.map(drop))
     }
 
-    async fn forward(&mut self, request: Request) -> CommandResult {
-        if self.conn.is_none() && self.connect().await.is_err() {
-            return TrackingStatus::Failed;
+    async fn forwarding_client(&mut self) -> Option<Client> {
+        if self.client.is_none() {
+            if let Err(error) = self.connect().await {
+                tracing::info!(%error, "can't forward the request");
+                return None;
+            }
         }
-        match self.call(request).await {
-            Ok(Response::Ok | Response::OkTracking(_)) => TrackingStatus::Handled,
-            Ok(Response::Err { code, .. }) => {
+        self.client.clone()
+    }
+
+    fn outcome(&mut self, result: nut_client::Result<()>) -> CommandResult {
+        match result {
+            Ok(()) => TrackingStatus::Handled,
+            Err(Error::Server { code }) => {
                 tracing::info!(%code, "the remote server refused the request");
                 match code {
                     ErrorCode::InvalidValue
@@ -194,16 +245,112 @@ impl Repeater {
                     _ => TrackingStatus::Failed,
                 }
             }
-            Ok(_) | Err(_) => TrackingStatus::Failed,
+            Err(Error::InvalidArgument(_)) => TrackingStatus::Invalid,
+            Err(e) => {
+                tracing::info!(error = %e, "forwarding failed");
+                if e.is_transport() {
+                    self.client = None;
+                }
+                TrackingStatus::Failed
+            }
         }
     }
 }
 
-fn remote_error(reply: &Response) -> DriverError {
-    DriverError::device(format!(
-        "unexpected reply from the remote server: {}",
-        reply.to_string().trim_end()
-    ))
+/// `driver.*` names belong to the local driver, not to the mirrored UPS.
+fn is_driver_own(name: &str) -> bool {
+    name.get(..7)
+        .is_some_and(|p| p.eq_ignore_ascii_case("driver."))
+}
+
+/// Everything about the remote UPS, requests pipelined.
+async fn fetch(client: &Client, ups: &str) -> nut_client::Result<Snapshot> {
+    let (vars, cmds) = tokio::try_join!(client.list_vars(ups), client.list_cmds(ups))?;
+    let vars = try_join_all(vars.into_iter().map(|entry| async move {
+        let name = entry.name.as_str();
+        let var_type = client.get_type(ups, name).await?;
+        let (enums, ranges) = tokio::try_join!(
+            async {
+                match var_type.enumerated {
+                    true => client.list_enum(ups, name).await,
+                    false => Ok(Vec::new()),
+                }
+            },
+            async {
+                match var_type.range {
+                    true => client.list_range(ups, name).await,
+                    false => Ok(Vec::new()),
+                }
+            }
+        )?;
+        Ok::<_, Error>(RemoteVar {
+            value: entry.value.as_str().to_owned(),
+            name: entry.name,
+            var_type,
+            enums: enums.iter().map(|v| v.as_str().to_owned()).collect(),
+            ranges,
+        })
+    }))
+    .await?;
+    Ok(Snapshot {
+        vars,
+        cmds: cmds.iter().map(|c| c.as_str().to_owned()).collect(),
+    })
+}
+
+/// Gives the local variable the remote one's flags, length, enumeration and ranges.
+fn mirror_type(state: &mut DeviceState, var: &RemoteVar) {
+    let name = var.name.as_str();
+    let t = &var.var_type;
+    let (string, number, len) = match t.kind {
+        Some(VarKind::String { max_len }) => (true, false, max_len),
+        Some(VarKind::Number) => (false, true, 0),
+        None => (false, false, 0),
+    };
+    state.set_flags(name, t.rw, string, number);
+    if len > 0 || state.get(name).is_some_and(|v| v.aux() != 0) {
+        state.set_aux(name, len);
+    }
+    let Some(local) = state.get(name) else {
+        return;
+    };
+    let same_enums = local
+        .enums()
+        .iter()
+        .map(|v| v.as_str())
+        .eq(var.enums.iter().map(String::as_str));
+    let ranges: Vec<(i32, i32)> = var
+        .ranges
+        .iter()
+        .map(|r| (clamp(r.min), clamp(r.max)))
+        .collect();
+    let same_ranges = local.ranges() == ranges.as_slice();
+    let old_enums: Vec<String> = local
+        .enums()
+        .iter()
+        .map(|v| v.as_str().to_owned())
+        .collect();
+    let old_ranges = local.ranges().to_vec();
+    if !same_enums {
+        for old in &old_enums {
+            let _ = state.del_enum(name, old);
+        }
+        for value in &var.enums {
+            let _ = state.add_enum(name, value);
+        }
+    }
+    if !same_ranges {
+        for (min, max) in old_ranges {
+            state.del_range(name, min, max);
+        }
+        for &(min, max) in &ranges {
+            state.add_range(name, min, max);
+        }
+    }
+}
+
+fn clamp(n: i64) -> i32 {
+    n.clamp(i32::MIN.into(), i32::MAX.into()) as i32
 }
 
 #[cfg(test)]
@@ -216,5 +363,96 @@ mod tests {
         assert_eq!(r.ups().as_str(), "myups");
         assert!(Repeater::new("bad name@host", None).is_err());
         assert!(Repeater::new("u@host:0", None).is_err());
+    }
+
+    fn var(
+        name: &str,
+        value: &str,
+        var_type: VarType,
+        enums: &[&str],
+        ranges: &[(i64, i64)],
+    ) -> RemoteVar {
+        RemoteVar {
+            name: VarName::new(name).unwrap(),
+            value: value.into(),
+            var_type,
+            enums: enums.iter().map(|s| s.to_string()).collect(),
+            ranges: ranges
+                .iter()
+                .map(|&(min, max)| RangeEntry { min, max })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn mirrors_types_and_drops_what_vanished() {
+        let mut r = Repeater::new("ups@host", None).unwrap();
+        let mut state = DeviceState::new();
+        let string_rw = VarType {
+            rw: true,
+            enumerated: true,
+            kind: Some(VarKind::String { max_len: 10 }),
+            ..VarType::default()
+        };
+        let ranged = VarType {
+            rw: true,
+            range: true,
+            kind: Some(VarKind::Number),
+            ..VarType::default()
+        };
+        let first = Snapshot {
+            vars: vec![
+                var("driver.name", "remote", VarType::default(), &[], &[]),
+                var(
+                    "input.transfer.high",
+                    "250",
+                    ranged,
+                    &[],
+                    &[(240, 260), (300, 9_000_000_000)],
+                ),
+                var("ups.beeper", "on", string_rw, &["on", "off"], &[]),
+                var(
+                    "ups.load",
+                    "23",
+                    VarType {
+                        kind: Some(VarKind::Number),
+                        ..VarType::default()
+                    },
+                    &[],
+                    &[],
+                ),
+            ],
+            cmds: vec!["beeper.on".into(), "driver.reload".into()],
+        };
+        r.apply(&first, &mut state);
+        assert_eq!(state.get("driver.name"), None);
+        let beeper = state.get("ups.beeper").unwrap();
+        assert!(beeper.is_writable() && beeper.is_string());
+        assert_eq!(beeper.aux(), 10);
+        let enums: Vec<_> = beeper.enums().iter().map(|v| v.as_str()).collect();
+        assert_eq!(enums, ["on", "off"]);
+        let high = state.get("input.transfer.high").unwrap();
+        assert!(high.is_writable() && !high.is_string());
+        assert_eq!(high.ranges(), [(240, 260), (300, i32::MAX)]);
+        assert!(!state.get("ups.load").unwrap().is_writable());
+        assert!(state.has_cmd("beeper.on") && !state.has_cmd("driver.reload"));
+
+        // The remote driver drops a variable, a command and an enum value.
+        let second = Snapshot {
+            vars: vec![var("ups.beeper", "off", string_rw, &["off"], &[])],
+            cmds: vec![],
+        };
+        r.apply(&second, &mut state);
+        assert_eq!(state.value("ups.beeper"), Some("off"));
+        let enums: Vec<_> = state
+            .get("ups.beeper")
+            .unwrap()
+            .enums()
+            .iter()
+            .map(|v| v.as_str())
+            .collect();
+        assert_eq!(enums, ["off"]);
+        assert!(state.get("ups.load").is_none() && state.get("input.transfer.high").is_none());
+        assert!(!state.has_cmd("beeper.on"));
     }
 }

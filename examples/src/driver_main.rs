@@ -1,0 +1,181 @@
+//! What a C driver's `main()` does, for every driver binary: [`run_driver`].
+//!
+//! In order: print the banner; parse the common command line ([`nut_driver_api::cli`]);
+//! answer `-h`, `-L`, `-V`; set up logging from `-D`; read the ups.conf section (or `-s`
+//! with `-x`); make sure the state directory exists (created for the driver's user when
+//! missing); chroot with `-r`; drop root privileges to `-u` / ups.conf `user` (or C's
+//! default user `nut` when it exists); then either `-k` (tell the device to cut the power
+//! and exit), `-d n` (dump the state after `n` updates to stdout and exit), or go to the
+//! background unless `-F`/`-D`, write the PID file `<altpidpath>/<driver>-<ups>.pid`, serve
+//! the socket `<statepath>/<driver>-<ups>` until SIGTERM, SIGINT or SIGQUIT (or a server's
+//! `driver.exit`).
+//!
+//! SIGHUP is logged and ignored: the runtime has no way to re-read ups.conf while running
+//! (a server's `driver.reload` command re-opens the device).
+//!
+//! ```no_run
+//! use nut_drivers::dummy::DummyUps;
+//!
+//! fn main() -> std::process::ExitCode {
+//!     nut_examples::driver_main::run_driver(|| Box::new(DummyUps::new()))
+//! }
+//! ```
+
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use nut_driver_api::cli::{banner, help_text, list_options, CliAction, CliArgs, DEFAULT_USER};
+use nut_driver_api::config::{DriverConfig, Env};
+use nut_driver_api::runtime::format_dump;
+use nut_driver_api::{CancellationToken, Driver, DriverRuntime, RunOutcome};
+
+use crate::daemon::{alt_pid_path, drop_privileges, init_logging, user_ids, PidFile};
+
+/// Runs the driver `make` builds as a C driver program does (see the
+/// [module documentation](self)), with the process's arguments. Returns the exit status:
+/// failure for a bad command line, a bad configuration or a driver that cannot start.
+pub fn run_driver(make: impl FnOnce() -> Box<dyn Driver>) -> ExitCode {
+    let driver = make();
+    let (info, options) = (driver.info(), driver.options());
+    println!("{}", banner(&info));
+    let args = match CliArgs::parse(std::env::args().skip(1)) {
+        Ok(args) => args,
+        Err(e) => return fail(e),
+    };
+    match args.action {
+        CliAction::Help => print!("{}", help_text(&info, &options)),
+        CliAction::ListOptions => print!("{}", list_options(&options)),
+        CliAction::Version => {}
+        _ => {
+            init_logging(args.debug);
+            let config = match DriverConfig::from_cli(&args, &info, &options, &Env::from_process())
+            {
+                Ok(config) => config,
+                Err(e) => return fail(e),
+            };
+            if let Err(e) = run(driver, &args, config) {
+                return fail(format!("{e:#}"));
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn fail(e: impl std::fmt::Display) -> ExitCode {
+    eprintln!("{e}");
+    ExitCode::FAILURE
+}
+
+/// The user the driver runs as: `-u` / ups.conf `user`, else C's default when running as
+/// root and it exists.
+fn target_user(config: &DriverConfig) -> Option<String> {
+    if !nix::unistd::geteuid().is_root() {
+        return None;
+    }
+    match &config.user {
+        Some(user) => Some(user.clone()),
+        None => user_ids(DEFAULT_USER)
+            .is_ok()
+            .then(|| DEFAULT_USER.to_owned()),
+    }
+}
+
+/// Creates the state directory when missing (mode 0770, owned by `user`), as the packages
+/// of C NUT do, so that the driver can make its socket there after dropping privileges.
+fn ensure_state_dir(dir: &Path, user: Option<&str>) -> anyhow::Result<()> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o770)
+        .create(dir)
+        .with_context(|| format!("can't create the state directory {}", dir.display()))?;
+    // The mode without the umask's say.
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o770))
+        .with_context(|| format!("can't set the mode of {}", dir.display()))?;
+    if let Some(user) = user {
+        let (uid, gid) = user_ids(user)?;
+        nix::unistd::chown(dir, Some(uid), Some(gid))
+            .with_context(|| format!("can't hand {} to {user}", dir.display()))?;
+    }
+    Ok(())
+}
+
+fn run(driver: Box<dyn Driver>, args: &CliArgs, config: DriverConfig) -> anyhow::Result<()> {
+    let dumping = args.dump_after.is_some();
+    let mut runtime = DriverRuntime::new(driver, config.clone())
+        .with_dump_after(args.dump_after)
+        .with_socket(!dumping);
+    if let Some(group) = &config.group {
+        let found = nix::unistd::Group::from_name(group)
+            .with_context(|| format!("can't look up group {group}"))?;
+        runtime = runtime.with_socket_group(found.map(|g| g.gid.as_raw()));
+    }
+    let user = target_user(&config);
+    if !dumping && !args.killpower {
+        ensure_state_dir(&config.state_path, user.as_deref())?;
+    }
+    if let Some(dir) = &config.chroot {
+        nix::unistd::chroot(dir.as_str()).with_context(|| format!("can't chroot to {dir}"))?;
+        std::env::set_current_dir("/").context("can't chdir to / in the chroot")?;
+    }
+    if let Some(user) = &user {
+        match (&config.user, drop_privileges(user)) {
+            (_, Ok(())) => {}
+            (Some(_), Err(e)) => return Err(e),
+            (None, Err(e)) => tracing::warn!("staying as the current user: {e:#}"),
+        }
+    }
+    let tokio = || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .context("can't start the async runtime")
+    };
+    if args.killpower {
+        tracing::info!("Initiating UPS shutdown");
+        return Ok(tokio()?.block_on(runtime.killpower())?);
+    }
+    if !args.stays_in_foreground() {
+        nix::unistd::daemon(true, false).context("can't go to the background")?;
+    }
+    let _pid = match dumping {
+        false => Some(PidFile::create(config.pid_file_in(&alt_pid_path()))?),
+        true => None,
+    };
+    tokio()?.block_on(async move {
+        let stop = CancellationToken::new();
+        tokio::spawn(stop_on_signals(stop.clone()));
+        match runtime.run(stop).await? {
+            RunOutcome::Dumped(state) => print!("{}", format_dump(&state)),
+            RunOutcome::Exited => tracing::info!("exiting on a server's driver.exit"),
+            _ => tracing::info!("Signal received, exiting"),
+        }
+        Ok(())
+    })
+}
+
+/// Cancels `stop` on SIGTERM, SIGINT or SIGQUIT; logs SIGHUP.
+async fn stop_on_signals(stop: CancellationToken) -> std::io::Result<()> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut hup = signal(SignalKind::hangup())?;
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    let mut quit = signal(SignalKind::quit())?;
+    loop {
+        tokio::select! {
+            _ = hup.recv() => {
+                tracing::info!("SIGHUP: reloading ups.conf is not supported; ignored");
+                continue;
+            }
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+            _ = quit.recv() => {}
+        }
+        stop.cancel();
+        return Ok(());
+    }
+}
