@@ -282,6 +282,10 @@ impl Monitor {
             }
         }
         tracing::warn!("Exiting upsmon program after initiating shutdown");
+        // Notifications still queued (FSD, SHUTDOWN) must run before this process is gone.
+        if !notify::flush_notifycmd(Duration::from_secs(30)) {
+            tracing::warn!("Some NOTIFYCMD runs were still pending at exit");
+        }
         Ok(0)
     }
 

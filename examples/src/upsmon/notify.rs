@@ -91,24 +91,28 @@ impl Notifier {
 /// How long one NOTIFYCMD may hold up the next one.
 const NOTIFYCMD_TURN: Duration = Duration::from_secs(10);
 
-/// Runs NOTIFYCMD for `r` in the background. Notifications run one after the other, in
-/// the order they happened (each gets up to ten seconds before the next one starts), so a
-/// script sees ONBATT before LOWBATT before SHUTDOWN; C forks them all at once.
-pub fn run_notifycmd(cmd: &str, r: &Rendered) {
-    static QUEUE: OnceLock<Mutex<mpsc::Sender<Command>>> = OnceLock::new();
-    let mut command = Command::new("/bin/sh");
-    command
-        .arg("-c")
-        .arg(format!("{cmd} \"$1\""))
-        .arg("upsmon")
-        .arg(&r.message)
-        .env("UPSNAME", &r.upsname)
-        .env("NOTIFYTYPE", r.event.as_str())
-        .stdin(Stdio::null());
-    let queue = QUEUE.get_or_init(|| {
-        let (tx, rx) = mpsc::channel::<Command>();
+/// One job for the NOTIFYCMD thread.
+enum Job {
+    /// Run this command, giving it its turn.
+    Run(Command),
+    /// Say when every job queued before this one is done.
+    Flush(mpsc::Sender<()>),
+}
+
+/// The queue of the thread that runs NOTIFYCMD, started on first use.
+fn notify_queue() -> &'static Mutex<mpsc::Sender<Job>> {
+    static QUEUE: OnceLock<Mutex<mpsc::Sender<Job>>> = OnceLock::new();
+    QUEUE.get_or_init(|| {
+        let (tx, rx) = mpsc::channel::<Job>();
         std::thread::spawn(move || {
-            for mut command in rx {
+            for job in rx {
+                let mut command = match job {
+                    Job::Run(command) => command,
+                    Job::Flush(done) => {
+                        let _ = done.send(());
+                        continue;
+                    }
+                };
                 match command.spawn() {
                     Ok(mut child) => {
                         let start = Instant::now();
@@ -125,10 +129,41 @@ pub fn run_notifycmd(cmd: &str, r: &Rendered) {
             }
         });
         Mutex::new(tx)
-    });
-    if let Ok(tx) = queue.lock() {
-        let _ = tx.send(command);
+    })
+}
+
+/// Runs NOTIFYCMD for `r` in the background. Notifications run one after the other, in
+/// the order they happened (each gets up to ten seconds before the next one starts), so a
+/// script sees ONBATT before LOWBATT before SHUTDOWN; C forks them all at once. Call
+/// [`flush_notifycmd`] before the process exits, or queued notifications are lost.
+pub fn run_notifycmd(cmd: &str, r: &Rendered) {
+    let mut command = Command::new("/bin/sh");
+    command
+        .arg("-c")
+        .arg(format!("{cmd} \"$1\""))
+        .arg("upsmon")
+        .arg(&r.message)
+        .env("UPSNAME", &r.upsname)
+        .env("NOTIFYTYPE", r.event.as_str())
+        .stdin(Stdio::null());
+    if let Ok(tx) = notify_queue().lock() {
+        let _ = tx.send(Job::Run(command));
     }
+}
+
+/// Waits until every NOTIFYCMD queued so far has had its turn, or `limit` has passed.
+/// Returns whether the queue drained in time.
+pub fn flush_notifycmd(limit: Duration) -> bool {
+    let (done_tx, done_rx) = mpsc::channel();
+    match notify_queue().lock() {
+        Ok(tx) => {
+            if tx.send(Job::Flush(done_tx)).is_err() {
+                return true;
+            }
+        }
+        Err(_) => return false,
+    }
+    done_rx.recv_timeout(limit).is_ok()
 }
 
 /// Sends `text` to every terminal with `wall`, if that program exists.

@@ -252,7 +252,7 @@ pub(crate) fn run(program: &str, args: &[&str], stdin: &str) -> Outcome {
     use std::io::Write;
     let setsid = ["/usr/bin/setsid", "/bin/setsid"]
         .into_iter()
-        .find(|p| std::path::Path::new(p).exists());
+        .find(|p| Path::new(p).exists());
     let mut command = match setsid {
         Some(setsid) => {
             let mut c = Command::new(setsid);
