@@ -15,6 +15,7 @@
 //! assert_eq!(&reply[38..40], b"10");
 //! ```
 
+pub mod apc;
 pub mod model;
 pub mod pty;
 pub mod q1;
@@ -33,18 +34,25 @@ use crate::serial::SerialPort;
 pub enum Protocol {
     /// A Megatec Q1 dialect.
     Q1(q1::Q1Dialect),
+    /// APC Smart (single-character commands, see [`apc`]).
+    Apc,
 }
 
 impl Protocol {
-    /// The protocol for a name: a Q1 dialect name (`megatec`, `mustek`, …).
+    /// The protocol for a name: a Q1 dialect name (`megatec`, `mustek`, …), or `apc`.
     pub fn from_name(name: &str) -> Option<Self> {
+        if name.eq_ignore_ascii_case("apc") || name.eq_ignore_ascii_case("apcsmart") {
+            return Some(Self::Apc);
+        }
         q1::Q1Dialect::from_name(name).map(Self::Q1)
     }
 
-    /// The byte that ends a command.
+    /// The byte that ends a command (APC commands are single characters: the byte that
+    /// ends a reply).
     pub fn terminator(self) -> u8 {
         match self {
             Self::Q1(_) => b'\r',
+            Self::Apc => b'\n',
         }
     }
 
@@ -53,12 +61,21 @@ impl Protocol {
         let cmd = String::from_utf8_lossy(command);
         match self {
             Self::Q1(d) => q1::respond(model, d, cmd.trim_matches(|c| c == '\n' || c == '\0')),
+            Self::Apc => {
+                let mut out = Vec::new();
+                apc::feed_model(model, &mut Vec::new(), command, &mut out);
+                Some(out)
+            }
         }
     }
 
     /// Feeds received bytes to the device: complete commands are taken out of `pending`
     /// and their answers appended to `out`.
     pub fn feed(self, model: &SharedModel, pending: &mut Vec<u8>, out: &mut Vec<u8>) {
+        if self == Self::Apc {
+            apc::feed_buffer(model, pending, out);
+            return;
+        }
         let term = self.terminator();
         while let Some(pos) = pending.iter().position(|&b| b == term) {
             let cmd: Vec<u8> = pending.drain(..=pos).take(pos).collect();

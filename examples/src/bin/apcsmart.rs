@@ -1,0 +1,10 @@
+//! `apcsmart`: the APC Smart protocol serial driver, a drop-in for C NUT's. Usage as C's:
+//! `apcsmart -a <ups>` (ups.conf) or `apcsmart -s <ups> -x port=/dev/ttyS0`; `-h` for help.
+
+use std::process::ExitCode;
+
+use nut_drivers::apcsmart::Apcsmart;
+
+fn main() -> ExitCode {
+    nut_examples::driver_main::run_driver(|| Box::new(Apcsmart::new()))
+}

@@ -1,0 +1,162 @@
+use super::*;
+use crate::sim::{apc, UpsModel};
+
+async fn started(model: &crate::sim::SharedModel) -> (Apcsmart, DeviceState) {
+    let mut d = Apcsmart::with_opener(apc::opener(model.clone()));
+    let mut s = DeviceState::new();
+    d.open(&DriverParams::new("sim"), &mut s).await.unwrap();
+    d.identify(&mut s).await.unwrap();
+    d.update(&mut s).await.unwrap();
+    (d, s)
+}
+
+#[tokio::test(start_paused = true)]
+async fn discovers_variables_commands_and_settings() {
+    let model = UpsModel::shared();
+    let (_d, s) = started(&model).await;
+    assert_eq!(s.value("ups.firmware"), Some(apc::FIRMWARE));
+    assert_eq!(s.value("ups.serial"), Some(apc::SERIAL));
+    assert_eq!(s.value("ups.mfr"), Some("APC"));
+    assert_eq!(s.value("battery.runtime"), Some("180"));
+    assert_eq!(s.value("ups.test.interval"), Some("1209600"));
+    assert_eq!(s.value("input.voltage"), Some("230.0"));
+    let high = s.get("input.transfer.high").unwrap();
+    assert!(high.is_writable());
+    let enums: Vec<&str> = high.enums().iter().map(|v| v.as_str()).collect();
+    assert_eq!(enums, ["253", "264", "271", "280"]);
+    let low = s.get("battery.runtime.low").unwrap();
+    let enums: Vec<&str> = low.enums().iter().map(|v| v.as_str()).collect();
+    assert_eq!(enums, ["120", "300", "420", "600"]);
+    let id = s.get("ups.id").unwrap();
+    assert!(id.is_writable() && id.is_string());
+    assert_eq!(id.aux(), 8);
+    for c in [
+        "shutdown.return",
+        "shutdown.stayoff",
+        "load.off",
+        "load.on",
+        "calibrate.start",
+        "test.battery.start",
+        "test.panel.start",
+    ] {
+        assert!(s.has_cmd(c), "{c}");
+    }
+    assert!(!s.has_cmd("bypass.start"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn status_words_and_alerts() {
+    let model = UpsModel::shared();
+    let (mut d, mut s) = started(&model).await;
+    assert_eq!(s.value("ups.status"), Some("OL"));
+    model.lock().unwrap().apply("line=190").unwrap();
+    d.update(&mut s).await.unwrap();
+    assert_eq!(s.value("ups.status"), Some("BOOST OL"));
+    // An alert inside a reply changes the status at once.
+    d.alert(b'!', &mut s);
+    assert_eq!(s.value("ups.status"), Some("BOOST OB"));
+    d.alert(b'%', &mut s);
+    assert_eq!(s.value("ups.status"), Some("BOOST OB LB"));
+    model.lock().unwrap().apply("mains-lost").unwrap();
+    model.lock().unwrap().apply("low-battery").unwrap();
+    model.lock().unwrap().failed = true;
+    d.update(&mut s).await.unwrap();
+    assert_eq!(s.value("ups.status"), Some("OB LB RB"));
+    model.lock().unwrap().output_on = false;
+    d.update(&mut s).await.unwrap();
+    assert_eq!(s.value("ups.status"), Some("OFF"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn commands_and_settings() {
+    let model = UpsModel::shared();
+    let (mut d, mut s) = started(&model).await;
+    assert_eq!(
+        d.instcmd(&mut s, "test.panel.start", None).await,
+        TrackingStatus::Handled
+    );
+    assert_eq!(
+        d.instcmd(&mut s, "calibrate.start", None).await,
+        TrackingStatus::Handled
+    );
+    assert!(model.lock().unwrap().testing);
+    d.update(&mut s).await.unwrap();
+    assert_eq!(s.value("ups.status"), Some("CAL OL"));
+    assert_eq!(
+        d.instcmd(&mut s, "bypass.start", None).await,
+        TrackingStatus::Invalid
+    );
+    assert_eq!(
+        d.instcmd(&mut s, "nonsense", None).await,
+        TrackingStatus::Invalid
+    );
+    // Nasty commands run only when asked twice 3 to 15 s apart.
+    assert_eq!(
+        d.instcmd(&mut s, "shutdown.stayoff", None).await,
+        TrackingStatus::Handled
+    );
+    assert_eq!(model.lock().unwrap().shutdown_in, None);
+    tokio::time::sleep(Duration::from_secs(5)).await;
+    assert_eq!(
+        d.instcmd(&mut s, "shutdown.stayoff", None).await,
+        TrackingStatus::Handled
+    );
+    assert_eq!(model.lock().unwrap().shutdown_in, Some(20.0));
+    assert_eq!(
+        d.set_var(&mut s, "ups.delay.shutdown", "300").await,
+        TrackingStatus::Handled
+    );
+    assert_eq!(s.value("ups.delay.shutdown"), Some("300"));
+    assert_eq!(
+        d.set_var(&mut s, "ups.delay.shutdown", "301").await,
+        TrackingStatus::Failed
+    );
+    assert_eq!(
+        d.set_var(&mut s, "ups.id", "RACK7").await,
+        TrackingStatus::Handled
+    );
+    assert_eq!(s.value("ups.id"), Some("RACK7"));
+    assert_eq!(
+        d.set_var(&mut s, "ups.load", "1").await,
+        TrackingStatus::Unknown
+    );
+    assert_eq!(
+        d.set_var(&mut s, "ups.id", "WAYTOOLONG").await,
+        TrackingStatus::Failed
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn shutdown_on_battery_uses_soft_hibernation() {
+    let model = UpsModel::shared();
+    let (mut d, mut s) = started(&model).await;
+    model.lock().unwrap().apply("mains-lost").unwrap();
+    d.shutdown(&mut s).await.unwrap();
+    let m = model.lock().unwrap();
+    assert_eq!((m.shutdown_in, m.restart_after), (Some(20.0), Some(0)));
+    assert!(m.received.iter().any(|c| c == "S"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn bad_options_and_silence() {
+    let mut d = Apcsmart::with_opener(apc::opener(UpsModel::shared()));
+    let mut s = DeviceState::new();
+    for (k, v) in [
+        ("awd", "1234"),
+        ("sdtype", "6"),
+        ("advorder", "5"),
+        ("cshdelay", "10"),
+    ] {
+        let p = DriverParams::new("sim").with_option(k, Some(v));
+        assert!(
+            matches!(d.open(&p, &mut s).await, Err(DriverError::Config(_))),
+            "{k}"
+        );
+    }
+    let p = DriverParams::new("sim")
+        .with_option("advorder", Some("no"))
+        .with_option("cshdelay", Some(".5"));
+    d.open(&p, &mut s).await.unwrap();
+    assert_eq!(c_strtol16("5f"), 0x5f);
+    assert_eq!(c_strtol16("zz"), 0);
+}
