@@ -144,6 +144,18 @@ pub(crate) async fn serve(
         tracing::warn!(addr = %conn.addr, "plaintext after STARTTLS: connection refused");
         return;
     }
+    // Boxed: the TLS states (a rustls connection) would otherwise make every plaintext
+    // connection's task ~3.5 KB larger.
+    Box::pin(serve_tls(conn, stream, acceptor, cancel)).await;
+}
+
+/// The handshake and the session after STARTTLS.
+async fn serve_tls(
+    mut conn: Conn,
+    stream: TcpStream,
+    acceptor: TlsAcceptor,
+    cancel: CancellationToken,
+) {
     let handshake = tokio::select! {
         () = cancel.cancelled() => return,
         r = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)) => r,
@@ -179,11 +191,21 @@ async fn serve_plain(
     stream: &mut TcpStream,
     cancel: &CancellationToken,
 ) -> Option<(TlsAcceptor, bool)> {
+    // Created once, not per request: no timer-wheel insert/remove and no waiter-list
+    // registration for every line a client sends. The idle timer is re-armed lazily.
+    let cancelled = cancel.cancelled();
+    tokio::pin!(cancelled);
+    let idle = sleep_until(conn.deadline);
+    tokio::pin!(idle);
     loop {
         tokio::select! {
             biased;
-            () = cancel.cancelled() => return None,
-            () = sleep_until(conn.deadline) => {
+            () = &mut cancelled => return None,
+            () = &mut idle => {
+                if Instant::now() < conn.deadline {
+                    idle.as_mut().reset(conn.deadline);
+                    continue;
+                }
                 tracing::debug!(addr = %conn.addr, "idle client dropped");
                 return None;
             }

@@ -25,7 +25,7 @@ use crate::shared::{Shared, Snapshot};
 use crate::{connection, driver, ServerError};
 
 /// The listen backlog of the sockets the server binds.
-const BACKLOG: u32 = 1024;
+const BACKLOG: u32 = 4096;
 
 /// Builds a [`Server`]: give it a configuration (or pieces of one) and, if you like, your
 /// own bound listeners, then [`start`](Self::start) it.
