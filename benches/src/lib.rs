@@ -1,5 +1,9 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod compare;
+pub mod load;
+pub mod servers;
+
 /// The protocol crate, re-exported for the benchmarks.
 pub use nut_proto as proto;

@@ -1,0 +1,474 @@
+//! The servers under test, each a separate process in a temporary directory: one C
+//! `dummy-ups` driver, and any number of upsd processes (C NUT's and ours) that all serve the
+//! data of that one driver through its C-compatible socket.
+//!
+//! ```text
+//! <tmp>/nut-compare-XXXX/
+//!   driver/etc/{ups.conf, bench.dev}   driver/state/dummy-ups-<ups>   (the driver's socket)
+//!   c-1/etc/{ups.conf, upsd.conf, upsd.users}   c-1/state/dummy-ups-<ups> -> the socket
+//!   ours-2/…                                     (one directory per upsd started)
+//! ```
+//!
+//! C programs want their files readable by user `nut` and the state directory owned by it;
+//! when we run as root, everything is chowned to `run_as` and the C programs get `-u`.
+
+use std::fmt::Write as _;
+use std::fs;
+use std::io::{self, BufRead, BufReader, Write as _};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{kill, Signal};
+use nix::unistd::{chown, Pid, User};
+
+/// How long a server may take to start serving the driver's data.
+const START_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Variables the driver adds to those of the `.dev` file (`driver.name`, `driver.version`,
+/// `driver.version.internal`, `driver.parameter.{mode,pollinterval,port,synchronous}`).
+pub const DRIVER_VARS: usize = 7;
+
+/// Variables every `.dev` file written here holds; dummy-ups would add defaults for the
+/// first five otherwise.
+const BASE_VARS: &[(&str, &str)] = &[
+    ("ups.status", "OL"),
+    ("ups.mfr", "Bench Power"),
+    ("ups.model", "Bench 1500"),
+    ("device.mfr", "Bench Power"),
+    ("device.model", "Bench 1500"),
+    ("device.type", "ups"),
+];
+
+/// Further variables, in the order they are added.
+const MORE_VARS: &[(&str, &str)] = &[
+    ("battery.charge", "100"),
+    ("battery.runtime", "1830"),
+    ("battery.voltage", "27.3"),
+    ("input.voltage", "230.4"),
+    ("input.frequency", "50.0"),
+    ("output.voltage", "230.4"),
+    ("ups.load", "23"),
+    ("ups.temperature", "31.5"),
+    ("battery.charge.low", "10"),
+    ("battery.voltage.nominal", "24.0"),
+    ("input.voltage.nominal", "230"),
+    ("output.frequency", "50.0"),
+    ("ups.realpower.nominal", "1000"),
+    ("ups.serial", "BENCH000001"),
+];
+
+/// The smallest device [`dev_file`] can describe.
+pub const MIN_VARS: usize = DRIVER_VARS + 6;
+
+/// A dummy-ups `.dev` file for a device that serves `vars` variables in all (including the
+/// [`DRIVER_VARS`] the driver adds itself); at least [`MIN_VARS`].
+pub fn dev_file(vars: usize) -> String {
+    let own = vars.saturating_sub(DRIVER_VARS).max(BASE_VARS.len());
+    let mut text = String::from("# written by nut-benches\n");
+    let extra = (own - BASE_VARS.len()).saturating_sub(MORE_VARS.len());
+    let generated = (0..extra).map(|i| (format!("ambient.{}.temperature", i + 1), "21.5"));
+    let fixed = BASE_VARS
+        .iter()
+        .chain(MORE_VARS)
+        .map(|&(name, value)| (name.to_owned(), value));
+    for (name, value) in fixed.chain(generated).take(own) {
+        writeln!(text, "{name}: {value}").expect("write to String");
+    }
+    text
+}
+
+/// How to lay out the sandbox and start its driver.
+#[derive(Debug, Clone)]
+pub struct SandboxConfig {
+    /// The UPS name in ups.conf.
+    pub ups: String,
+    /// Variables the device serves in all (see [`dev_file`]).
+    pub vars: usize,
+    /// C NUT's dummy-ups.
+    pub driver: PathBuf,
+    /// The user the C programs run as when we are root (they refuse to stay root).
+    pub run_as: String,
+    /// Keep the directory after the run (for reading the logs).
+    pub keep: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        Self {
+            ups: "bench".to_owned(),
+            vars: 20,
+            driver: PathBuf::from("/lib/nut/dummy-ups"),
+            run_as: "nut".to_owned(),
+            keep: false,
+        }
+    }
+}
+
+/// A temporary directory with a running C dummy-ups driver.
+#[derive(Debug)]
+pub struct Sandbox {
+    root: PathBuf,
+    keep: bool,
+    ups: String,
+    vars: usize,
+    /// The user to chown to and run C programs as, when we are root.
+    owner: Option<User>,
+    driver: Child,
+    driver_socket: PathBuf,
+    started: AtomicUsize,
+}
+
+impl Sandbox {
+    /// Creates the directory and starts the driver; returns once its socket exists.
+    pub fn new(cfg: &SandboxConfig) -> io::Result<Self> {
+        let owner = if nix::unistd::geteuid().is_root() {
+            Some(
+                User::from_name(&cfg.run_as)?
+                    .ok_or_else(|| io::Error::other(format!("no user {:?}", cfg.run_as)))?,
+            )
+        } else {
+            None
+        };
+        let root = tempfile::Builder::new()
+            .prefix("nut-compare-")
+            .tempdir()?
+            .keep();
+        let etc = root.join("driver/etc");
+        let state = root.join("driver/state");
+        let prepare = || -> io::Result<()> {
+            set_owner(&root, owner.as_ref(), 0o755)?;
+            make_dir(&root.join("driver"), owner.as_ref())?;
+            make_dir(&etc, owner.as_ref())?;
+            make_dir(&state, owner.as_ref())?;
+            write_file(&etc.join("bench.dev"), &dev_file(cfg.vars), owner.as_ref())?;
+            write_file(
+                &etc.join("ups.conf"),
+                &ups_conf(&cfg.ups, &etc),
+                owner.as_ref(),
+            )
+        };
+        if let Err(e) = prepare() {
+            let _ = fs::remove_dir_all(&root);
+            return Err(e);
+        }
+        let mut command = Command::new(&cfg.driver);
+        command.args(["-a", &cfg.ups, "-F"]);
+        if let Some(user) = &owner {
+            command.args(["-u", &user.name]);
+        }
+        let driver = spawn_logged(command, &etc, &state, &root.join("driver/driver.log"))?;
+        let driver_socket = state.join(format!("dummy-ups-{}", cfg.ups));
+        let mut sandbox = Self {
+            root,
+            keep: cfg.keep,
+            ups: cfg.ups.clone(),
+            vars: cfg.vars.max(MIN_VARS),
+            owner,
+            driver,
+            driver_socket,
+            started: AtomicUsize::new(0),
+        };
+        let deadline = Instant::now() + START_TIMEOUT;
+        while !sandbox.driver_socket.exists() {
+            if let Some(status) = sandbox.driver.try_wait()? {
+                return Err(io::Error::other(format!(
+                    "dummy-ups exited ({status}): {}",
+                    tail(&sandbox.root.join("driver/driver.log"))
+                )));
+            }
+            if Instant::now() > deadline {
+                return Err(io::Error::other("dummy-ups did not create its socket"));
+            }
+            thread::sleep(Duration::from_millis(50));
+        }
+        Ok(sandbox)
+    }
+
+    /// The sandbox directory.
+    pub fn path(&self) -> &Path {
+        &self.root
+    }
+
+    /// The UPS name.
+    pub fn ups(&self) -> &str {
+        &self.ups
+    }
+
+    /// The driver's process id.
+    pub fn driver_pid(&self) -> u32 {
+        self.driver.id()
+    }
+
+    /// Starts an upsd in a new directory of its own, listening on a free port of
+    /// 127.0.0.1 with `MAXCONN maxconn`, and waits until it serves the driver's data.
+    pub fn start_upsd(&self, spec: &UpsdSpec, maxconn: usize) -> io::Result<UpsdProcess> {
+        let n = self.started.fetch_add(1, Ordering::Relaxed) + 1;
+        let dir = self.root.join(format!("{}-{n}", spec.label));
+        let etc = dir.join("etc");
+        let state = dir.join("state");
+        let owner = self.owner.as_ref();
+        make_dir(&dir, owner)?;
+        make_dir(&etc, owner)?;
+        make_dir(&state, owner)?;
+        let addr = free_port()?;
+        let driver_etc = self.root.join("driver/etc");
+        write_file(
+            &etc.join("ups.conf"),
+            &ups_conf(&self.ups, &driver_etc),
+            owner,
+        )?;
+        write_file(
+            &etc.join("upsd.conf"),
+            &format!("LISTEN {} {}\nMAXCONN {maxconn}\n", addr.ip(), addr.port()),
+            owner,
+        )?;
+        write_file(
+            &etc.join("upsd.users"),
+            "[bench]\n  password = bench\n  upsmon primary\n",
+            owner,
+        )?;
+        symlink(
+            &self.driver_socket,
+            state.join(format!("dummy-ups-{}", self.ups)),
+        )?;
+
+        let mut command = Command::new(&spec.program);
+        command.args(&spec.args);
+        if let (Some(user), true) = (owner, spec.drops_privileges) {
+            command.args(["-u", &user.name]);
+        }
+        let log = dir.join("upsd.log");
+        let child = spawn_logged(command, &etc, &state, &log)?;
+        let mut process = UpsdProcess {
+            child,
+            addr,
+            label: spec.label.clone(),
+            log,
+        };
+        process.wait_serving(&self.ups, self.vars)?;
+        Ok(process)
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        stop(&mut self.driver);
+        if !self.keep {
+            let _ = fs::remove_dir_all(&self.root);
+        }
+    }
+}
+
+/// How to start one upsd.
+#[derive(Debug, Clone)]
+pub struct UpsdSpec {
+    /// Short name, used in directory names and reports (`c`, `ours`).
+    pub label: String,
+    /// The program.
+    pub program: PathBuf,
+    /// Its arguments (it must stay in the foreground).
+    pub args: Vec<String>,
+    /// Whether to add `-u <user>` when we are root.
+    pub drops_privileges: bool,
+}
+
+impl UpsdSpec {
+    /// C NUT's upsd (`/lib/nut/upsd` on Debian), in the foreground.
+    pub fn c(program: impl Into<PathBuf>) -> Self {
+        Self {
+            label: "c".to_owned(),
+            program: program.into(),
+            args: vec!["-F".to_owned()],
+            drops_privileges: true,
+        }
+    }
+
+    /// Our upsd binary (nut-examples' `upsd`), in the foreground; it reads NUT_CONFPATH and
+    /// NUT_STATEPATH like C's.
+    pub fn ours(program: impl Into<PathBuf>) -> Self {
+        Self {
+            label: "ours".to_owned(),
+            program: program.into(),
+            args: vec!["-F".to_owned()],
+            drops_privileges: true,
+        }
+    }
+}
+
+/// A running upsd; stopped (SIGTERM, then SIGKILL) when dropped.
+#[derive(Debug)]
+pub struct UpsdProcess {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The label of its [`UpsdSpec`].
+    pub label: String,
+    log: PathBuf,
+}
+
+impl UpsdProcess {
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The end of its log (stdout and stderr).
+    pub fn log_tail(&self) -> String {
+        tail(&self.log)
+    }
+
+    /// Whether it is still running.
+    pub fn is_running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    /// Waits until LIST VAR shows at least `vars` variables (the driver's whole dump).
+    fn wait_serving(&mut self, ups: &str, vars: usize) -> io::Result<()> {
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                return Err(io::Error::other(format!(
+                    "{} upsd exited ({status}): {}",
+                    self.label,
+                    self.log_tail()
+                )));
+            }
+            let last = match count_vars(self.addr, ups) {
+                Ok(Ok(n)) if n >= vars => return Ok(()),
+                Ok(Ok(n)) => format!("{n} of {vars} variables"),
+                Ok(Err(line)) => line,
+                Err(e) => e.to_string(),
+            };
+            if Instant::now() > deadline {
+                return Err(io::Error::other(format!(
+                    "{} upsd at {} not serving the whole device after {START_TIMEOUT:?}: \
+                     {last}; log: {}",
+                    self.label,
+                    self.addr,
+                    self.log_tail()
+                )));
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for UpsdProcess {
+    fn drop(&mut self) {
+        stop(&mut self.child);
+    }
+}
+
+/// One blocking `LIST VAR <ups>`: the number of variables, or the line that is not a list.
+fn count_vars(addr: SocketAddr, ups: &str) -> io::Result<Result<usize, String>> {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    stream.write_all(format!("LIST VAR {ups}\n").as_bytes())?;
+    let mut reader = BufReader::new(stream);
+    let mut count = 0;
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(Err("connection closed".to_owned()));
+        }
+        if line.starts_with("VAR ") {
+            count += 1;
+        } else if line.starts_with("END LIST") {
+            return Ok(Ok(count));
+        } else if !line.starts_with("BEGIN LIST") {
+            return Ok(Err(line.trim_end().to_owned()));
+        }
+    }
+}
+
+/// Asks the kernel for a free TCP port on 127.0.0.1.
+fn free_port() -> io::Result<SocketAddr> {
+    TcpListener::bind("127.0.0.1:0")?.local_addr()
+}
+
+fn ups_conf(ups: &str, driver_etc: &Path) -> String {
+    format!(
+        "[{ups}]\n  driver = dummy-ups\n  port = {}\n  desc = \"nut-benches device\"\n",
+        driver_etc.join("bench.dev").display()
+    )
+}
+
+fn spawn_logged(mut command: Command, etc: &Path, state: &Path, log: &Path) -> io::Result<Child> {
+    let out = fs::File::create(log)?;
+    command
+        .env("NUT_CONFPATH", etc)
+        .env("NUT_STATEPATH", state)
+        .stdin(Stdio::null())
+        .stdout(out.try_clone()?)
+        .stderr(out)
+        .spawn()
+        .map_err(|e| io::Error::new(e.kind(), format!("{:?}: {e}", command.get_program())))
+}
+
+/// SIGTERM, up to 3 s to exit, then SIGKILL.
+fn stop(child: &mut Child) {
+    if let Ok(Some(_)) = child.try_wait() {
+        return;
+    }
+    if let Ok(pid) = i32::try_from(child.id()) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = child.try_wait() {
+            return;
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+fn tail(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    lines[lines.len().saturating_sub(8)..].join(" | ")
+}
+
+fn set_owner(path: &Path, owner: Option<&User>, mode: u32) -> io::Result<()> {
+    if let Some(user) = owner {
+        chown(path, Some(user.uid), Some(user.gid))?;
+    }
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+}
+
+fn make_dir(path: &Path, owner: Option<&User>) -> io::Result<()> {
+    fs::create_dir_all(path)?;
+    set_owner(path, owner, 0o770)
+}
+
+fn write_file(path: &Path, text: &str, owner: Option<&User>) -> io::Result<()> {
+    fs::write(path, text)?;
+    set_owner(path, owner, 0o640)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(dev: &str) -> usize {
+        dev.lines().filter(|l| l.contains(": ")).count()
+    }
+
+    #[test]
+    fn dev_file_sizes() {
+        assert_eq!(count(&dev_file(20)), 20 - DRIVER_VARS);
+        assert_eq!(count(&dev_file(MIN_VARS)), 6);
+        assert_eq!(count(&dev_file(1)), 6);
+        let big = dev_file(100);
+        assert_eq!(count(&big), 100 - DRIVER_VARS);
+        assert!(big.contains("ambient.1.temperature: 21.5"));
+        assert!(dev_file(20).starts_with("# written by nut-benches\nups.status: OL\n"));
+    }
+}
