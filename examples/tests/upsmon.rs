@@ -81,8 +81,25 @@ struct Server {
     _procs: Vec<Proc>,
 }
 
+/// Which upsd and dummy-ups serve the UPSes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Stack {
+    /// Debian's C upsd over C dummy-ups.
+    C,
+    /// Our upsd over our dummy-ups (the binaries of this package).
+    Ours,
+}
+
 impl Server {
     fn start(upses: &[(&str, &str, &str)]) -> Self {
+        Self::start_on(Stack::C, upses)
+    }
+
+    fn start_on(stack: Stack, upses: &[(&str, &str, &str)]) -> Self {
+        let (upsd, dummy) = match stack {
+            Stack::C => (C_UPSD, C_DUMMY),
+            Stack::Ours => (env!("CARGO_BIN_EXE_upsd"), env!("CARGO_BIN_EXE_dummy-ups")),
+        };
         let dir = tempfile::tempdir().unwrap();
         let etc = dir.path().join("etc");
         let state = dir.path().join("state");
@@ -114,7 +131,7 @@ impl Server {
         };
         let mut procs = Vec::new();
         for (name, _, _) in upses {
-            let mut c = Command::new(C_DUMMY);
+            let mut c = Command::new(dummy);
             c.args(["-a", name, "-u", "nut", "-F"]);
             env(&mut c);
             procs.push(spawn(&mut c));
@@ -126,7 +143,7 @@ impl Server {
                 .all(|(n, _, _)| state.join(format!("dummy-ups-{n}")).exists())
                 .then_some(())
         });
-        let mut c = Command::new(C_UPSD);
+        let mut c = Command::new(upsd);
         c.args(["-u", "nut", "-F"]);
         env(&mut c);
         procs.push(spawn(&mut c));
@@ -275,7 +292,11 @@ impl Upsmon {
 }
 
 fn primary_scenario(which: Impl) -> Vec<String> {
-    let server = Server::start(&[("dummy", "power.seq", FAILURE)]);
+    primary_scenario_on(Stack::C, which)
+}
+
+fn primary_scenario_on(stack: Stack, which: Impl) -> Vec<String> {
+    let server = Server::start_on(stack, &[("dummy", "power.seq", FAILURE)]);
     let log = server.dir.path().join("log");
     let mon = Upsmon::start(
         which,
@@ -319,7 +340,15 @@ fn primary_power_failure_same_as_c() {
 /// The primary and the secondary watch the same UPS; the secondary must shut down when the
 /// primary sets FSD, and the primary only after the secondary has gone.
 fn secondary_scenario(primary: Impl, secondary: Impl) -> (Vec<String>, Vec<String>) {
-    let server = Server::start(&[("dummy", "power.seq", FAILURE)]);
+    secondary_scenario_on(Stack::C, primary, secondary)
+}
+
+fn secondary_scenario_on(
+    stack: Stack,
+    primary: Impl,
+    secondary: Impl,
+) -> (Vec<String>, Vec<String>) {
+    let server = Server::start_on(stack, &[("dummy", "power.seq", FAILURE)]);
     let log = server.dir.path().join("log");
     let sec = Upsmon::start(
         secondary,
@@ -410,7 +439,11 @@ fn secondary_mixed_with_c() {
 }
 
 fn redundant_scenario(which: Impl) -> Vec<String> {
-    let server = Server::start(&[("a", "a.seq", FAILURE), ("b", "b.dev", STEADY)]);
+    redundant_scenario_on(Stack::C, which)
+}
+
+fn redundant_scenario_on(stack: Stack, which: Impl) -> Vec<String> {
+    let server = Server::start_on(stack, &[("a", "a.seq", FAILURE), ("b", "b.dev", STEADY)]);
     let log = server.dir.path().join("log");
     let p = server.port;
     let mon = Upsmon::start(
@@ -481,4 +514,41 @@ fn check_flag_and_commands() {
     let out = run(&["-F", "-f", conf.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stdout).contains("insufficient power configured"));
+}
+
+/// The same scenarios with our upsd and our dummy-ups serving the UPSes: upsmon (ours and
+/// C's) must see the same events as on C's stack.
+#[test]
+fn scenarios_on_our_stack() {
+    if !have(&[C_UPSMON]) {
+        return;
+    }
+    let ups = |e: &String| e.split(' ').next().unwrap().to_owned();
+    for which in [Impl::Ours, Impl::C] {
+        let mut events: Vec<String> = primary_scenario_on(Stack::Ours, which)
+            .iter()
+            .map(ups)
+            .collect();
+        if which == Impl::C {
+            // C forks its notifiers at once: compare the events, not their order.
+            events.sort();
+            assert_eq!(events, ["LOWBATT", "ONBATT", "SHUTDOWN"], "{which:?}");
+        } else {
+            assert_eq!(events, ["ONBATT", "LOWBATT", "SHUTDOWN"], "{which:?}");
+        }
+    }
+    let (pri, sec) = secondary_scenario_on(Stack::Ours, Impl::Ours, Impl::Ours);
+    assert_eq!(pri, ["ONBATT", "LOWBATT", "SHUTDOWN"]);
+    check_secondary_events(&sec, true);
+    let strip = |v: &[String]| -> Vec<String> {
+        v.iter()
+            .map(|e| e.split(':').next().unwrap().to_owned())
+            .collect()
+    };
+    let ours = redundant_scenario_on(Stack::Ours, Impl::Ours);
+    assert_eq!(strip(&ours), ["ONBATT a@127.0.0.1", "LOWBATT a@127.0.0.1"]);
+    assert_eq!(
+        strip(&redundant_scenario_on(Stack::Ours, Impl::C)),
+        strip(&ours)
+    );
 }
