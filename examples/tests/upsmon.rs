@@ -91,10 +91,6 @@ enum Stack {
 }
 
 impl Server {
-    fn start(upses: &[(&str, &str, &str)]) -> Self {
-        Self::start_on(Stack::C, upses)
-    }
-
     fn start_on(stack: Stack, upses: &[(&str, &str, &str)]) -> Self {
         let (upsd, dummy) = match stack {
             Stack::C => (C_UPSD, C_DUMMY),

@@ -7,10 +7,10 @@ pub use nut_proto as proto;
 #[cfg(feature = "serial")]
 pub mod apcsmart;
 pub mod dummy;
-pub mod upsdrvctl;
 #[cfg(feature = "serial")]
 pub mod qx;
 #[cfg(feature = "serial")]
 pub mod serial;
 #[cfg(feature = "serial")]
 pub mod sim;
+pub mod upsdrvctl;

@@ -56,9 +56,7 @@ use nut_driver_api::DeviceState;
 pub use crate::qx::PortOpener;
 use crate::serial::{read_while, SerialPort};
 use reply::{is_complete, parse_line, ReadMode};
-use tables::{
-    convert, show, CmdKind, CMDS, COMPAT, MULTI, PACK, POLL, STRING, VARS,
-};
+use tables::{convert, show, CmdKind, CMDS, COMPAT, MULTI, PACK, POLL, STRING, VARS};
 
 /// The program name.
 pub const DRIVER_NAME: &str = "apcsmart";
