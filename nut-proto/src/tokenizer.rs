@@ -247,6 +247,50 @@ impl Tokenizer {
         result
     }
 
+    /// A fast path for the common request line, without allocating: when no line is in
+    /// progress and `input` begins with a complete line of plain words (printable ASCII
+    /// without `"`, `\`, `#` or `=`, separated by blanks) that fits the limits and `words`,
+    /// stores its words (borrowed from `input`) in `words`, advances `input` past the LF and
+    /// returns how many there are: exactly the words [`feed`](Self::feed) would return, with
+    /// nothing dropped. Otherwise returns `None` and consumes nothing: use `feed`.
+    pub fn feed_plain<'a>(&mut self, input: &mut &'a [u8], words: &mut [&'a str]) -> Option<usize> {
+        if self.dirty {
+            return None;
+        }
+        let data: &'a [u8] = input;
+        let end = data.iter().position(|&b| b == b'\n')?;
+        if self.limits.max_line_len != 0 && end + 1 > self.limits.max_line_len {
+            return None;
+        }
+        let max_words = match self.limits.max_words {
+            0 => words.len(),
+            n => n.min(words.len()),
+        };
+        let mut count = 0;
+        let mut start = None;
+        for (i, &b) in data[..=end].iter().enumerate() {
+            if is_space(b) || b == b'\n' {
+                if let Some(from) = start.take() {
+                    if count == max_words
+                        || (self.limits.max_word_len != 0 && i - from > self.limits.max_word_len)
+                    {
+                        return None;
+                    }
+                    // Printable ASCII only: always UTF-8.
+                    words[count] = std::str::from_utf8(&data[from..i]).ok()?;
+                    count += 1;
+                }
+            } else if (0x21..0x7f).contains(&b) && !matches!(b, b'"' | b'\\' | b'#' | b'=') {
+                start.get_or_insert(i);
+            } else {
+                return None;
+            }
+        }
+        self.physical_line += 1;
+        *input = &data[end + 1..];
+        Some(count)
+    }
+
     /// Ends the input: returns the last line if it was not terminated by LF.
     ///
     /// (C NUT's file reader loses a last line that holds a single word and no newline; this
@@ -729,5 +773,64 @@ mod tests {
         assert_eq!(quote("a\"b\\c").to_string(), r#""a\"b\\c""#);
         assert_eq!(quote("x#y").to_string(), "\"x\\#y\"");
         assert_eq!(words(quote("x#y").to_string().as_bytes()), ["x#y"]);
+    }
+
+    #[test]
+    fn feed_plain_matches_feed() {
+        let long_word = "w".repeat(MAX_WORD_LEN + 1);
+        let many_words = "a ".repeat(MAX_WORDS + 1);
+        let lines: Vec<Vec<u8>> = [
+            "GET VAR ups ups.status",
+            "GET VAR ups ups.status\r",
+            "  \t lead and trail \t ",
+            "",
+            "   ",
+            "a=b",
+            "foo#bar",
+            "\"q\" x",
+            "back\\slash",
+            "del\x7f",
+            "ctl\x01x",
+            "high\u{e9}",
+            &long_word,
+            &many_words,
+        ]
+        .iter()
+        .map(|l| format!("{l}\n").into_bytes())
+        .collect();
+        for line in &lines {
+            let mut stream = line.clone();
+            stream.extend_from_slice(b"NEXT 1\n");
+            let mut general = Tokenizer::new();
+            let mut input = &stream[..];
+            let expected = general.feed(&mut input).unwrap().unwrap();
+            let mut fast = Tokenizer::new();
+            let mut input = &stream[..];
+            let mut buf = [""; 8];
+            match fast.feed_plain(&mut input, &mut buf) {
+                Some(n) => {
+                    assert_eq!(buf[..n], expected.words, "{line:?}");
+                    assert_eq!(expected.dropped, Dropped::default());
+                }
+                None => {
+                    assert_eq!(input, &stream[..], "{line:?}");
+                    fast.feed(&mut input).unwrap().unwrap();
+                }
+            }
+            // The tokenizer goes on with the next line, counting lines the same.
+            let next = fast.feed(&mut input).unwrap().unwrap();
+            assert_eq!(next.words, ["NEXT", "1"]);
+            assert_eq!(next.line_no, 2, "{line:?}");
+        }
+        // Mid-line: the fast path stays out.
+        let mut tok = Tokenizer::new();
+        let mut input = &b"GET V"[..];
+        assert!(tok.feed(&mut input).is_none());
+        let mut input = &b"AR u x\n"[..];
+        assert_eq!(tok.feed_plain(&mut input, &mut [""; 8]), None);
+        assert_eq!(
+            tok.feed(&mut input).unwrap().unwrap().words,
+            ["GET", "VAR", "u", "x"]
+        );
     }
 }

@@ -8,12 +8,14 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use nut_proto::tokenizer::Tokenizer;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::sync::OwnedSemaphorePermit;
 use tokio::time::{sleep_until, Instant};
@@ -27,6 +29,8 @@ use crate::shared::{Shared, Snapshot};
 const READ_CHUNK: usize = 512;
 /// A reply buffer that grew beyond this is released after use.
 const KEEP_OUT: usize = 1024;
+/// Words a line may have for the allocation-free path (longer lines take the general one).
+const PLAIN_WORDS: usize = 8;
 /// The longest a TLS handshake may take.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -56,28 +60,37 @@ impl Conn {
         if self.shared.is_stale(self.generation) {
             (self.snap, self.generation) = self.shared.snapshot();
         }
-        while let Some(line) = self.tokenizer.feed(&mut input) {
-            match line {
-                Ok(line) => {
-                    self.deadline = Instant::now() + self.snap.config.idle_timeout;
-                    let outcome =
-                        self.session
-                            .handle(&self.shared, &self.snap, &line.words, &mut self.out);
-                    match outcome {
-                        Outcome::Continue => {}
-                        Outcome::Close => return Step::Close,
-                        Outcome::StartTls(acceptor) => {
-                            let leftover = !input.is_empty() || self.tokenizer.is_mid_line();
-                            return Step::StartTls(acceptor, leftover);
-                        }
+        loop {
+            // Plain lines (nearly every request) are split without allocating.
+            let mut plain = [""; PLAIN_WORDS];
+            let outcome = if let Some(n) = self.tokenizer.feed_plain(&mut input, &mut plain) {
+                self.line(&plain[..n])
+            } else {
+                match self.tokenizer.feed(&mut input) {
+                    None => return Step::Continue,
+                    Some(Ok(line)) => self.line(&line.words),
+                    Some(Err(error)) => {
+                        tracing::debug!(addr = %self.addr, %error, "parse error on a client line");
+                        continue;
                     }
                 }
-                Err(error) => {
-                    tracing::debug!(addr = %self.addr, %error, "parse error on a client line");
+            };
+            match outcome {
+                Outcome::Continue => {}
+                Outcome::Close => return Step::Close,
+                Outcome::StartTls(acceptor) => {
+                    let leftover = !input.is_empty() || self.tokenizer.is_mid_line();
+                    return Step::StartTls(acceptor, leftover);
                 }
             }
         }
-        Step::Continue
+    }
+
+    /// Hands one line's words to the session.
+    fn line<S: AsRef<str>>(&mut self, words: &[S]) -> Outcome {
+        self.deadline = Instant::now() + self.snap.config.idle_timeout;
+        self.session
+            .handle(&self.shared, &self.snap, words, &mut self.out)
     }
 
     async fn flush<W: AsyncWrite + Unpin>(&mut self, w: &mut W) -> io::Result<()> {
@@ -213,11 +226,11 @@ async fn serve_plain(
         }
         let step = {
             let mut buf = [0u8; READ_CHUNK];
-            match stream.try_read(&mut buf) {
-                Ok(0) => return None,
-                Ok(n) => conn.process(&buf[..n]),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
-                Err(_) => return None,
+            match read_now(stream, &mut buf) {
+                Poll::Ready(Ok(0)) => return None,
+                Poll::Ready(Ok(n)) => conn.process(&buf[..n]),
+                Poll::Pending => continue,
+                Poll::Ready(Err(_)) => return None,
             }
         };
         if conn.flush(stream).await.is_err() {
@@ -228,6 +241,20 @@ async fn serve_plain(
             Step::Close => return None,
             Step::StartTls(acceptor, leftover) => return Some((acceptor, leftover)),
         }
+    }
+}
+
+/// Reads what is available without waiting. Unlike `try_read`, a read that does not fill
+/// `buf` clears the socket's readiness (as tokio's `AsyncRead` does on epoll), so the next
+/// wait does not begin with a `recv` that fails with `EAGAIN`. `Pending` means nothing was
+/// there; readiness is then cleared and the caller waits with `readable()`.
+fn read_now(stream: &mut TcpStream, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    let mut cx = Context::from_waker(futures_util::task::noop_waker_ref());
+    let mut buf = ReadBuf::new(buf);
+    match Pin::new(stream).poll_read(&mut cx, &mut buf) {
+        Poll::Ready(Ok(())) => Poll::Ready(Ok(buf.filled().len())),
+        Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+        Poll::Pending => Poll::Pending,
     }
 }
 

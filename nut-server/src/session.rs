@@ -117,11 +117,11 @@ impl Session {
     }
 
     /// Handles one request line (its words) and writes the reply into `out`.
-    pub(crate) fn handle(
+    pub(crate) fn handle<S: AsRef<str>>(
         &mut self,
         shared: &Shared,
         snap: &Snapshot,
-        words: &[String],
+        words: &[S],
         out: &mut BytesMut,
     ) -> Outcome {
         let (command, args) = match Command::split(words) {
@@ -251,13 +251,17 @@ impl Session {
                 let link = dev.read();
                 match link.state.get(name) {
                     None => err(out, ErrorCode::VarNotSupported),
-                    Some(v) => {
-                        let value = if dev.fsd() && name.eq_ignore_ascii_case("ups.status") {
-                            Value::lossy(&format!("FSD {}", v.value()))
-                        } else {
-                            v.value().clone()
-                        };
+                    Some(v) if dev.fsd() && name.eq_ignore_ascii_case("ups.status") => {
+                        let value = Value::lossy(&format!("FSD {}", v.value()));
                         reply(out, &Response::Var { ups, var, value });
+                    }
+                    // As `Response::Var` writes it, without copying the value.
+                    Some(v) => {
+                        let _ = writeln!(
+                            out,
+                            "VAR {ups} {var} {}",
+                            nut_proto::tokenizer::quote(v.value().as_str())
+                        );
                     }
                 }
             }
