@@ -255,13 +255,9 @@ impl Session {
                         let value = Value::lossy(&format!("FSD {}", v.value()));
                         reply(out, &Response::Var { ups, var, value });
                     }
-                    // As `Response::Var` writes it, without copying the value.
+                    // Without copying the value into a `Response`.
                     Some(v) => {
-                        let _ = writeln!(
-                            out,
-                            "VAR {ups} {var} {}",
-                            nut_proto::tokenizer::quote(v.value().as_str())
-                        );
+                        let _ = Response::write_var(out, &ups, &var, v.value().as_str());
                     }
                 }
             }

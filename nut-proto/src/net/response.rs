@@ -159,6 +159,27 @@ pub enum Response {
 }
 
 impl Response {
+    /// Writes the line of [`Response::Var`] (`VAR <ups> <var> "<value>"` and its line feed)
+    /// from borrowed parts, for a server that answers GET VAR without building a `Response`.
+    ///
+    /// ```
+    /// use nut_proto::names::{UpsName, VarName};
+    /// use nut_proto::net::Response;
+    ///
+    /// let (ups, var) = (UpsName::new("ups").unwrap(), VarName::new("ups.id").unwrap());
+    /// let mut line = String::new();
+    /// Response::write_var(&mut line, &ups, &var, "a \"b\"").unwrap();
+    /// assert_eq!(line, "VAR ups ups.id \"a \\\"b\\\"\"\n");
+    /// ```
+    pub fn write_var<W: fmt::Write + ?Sized>(
+        w: &mut W,
+        ups: &UpsName,
+        var: &VarName,
+        value: &str,
+    ) -> fmt::Result {
+        writeln!(w, "VAR {ups} {var} {}", quote(value))
+    }
+
     /// `ERR <code>` without extra words.
     pub fn err(code: ErrorCode) -> Self {
         Self::Err {
@@ -192,9 +213,7 @@ impl Response {
                 }
                 w.write_str("\n")
             }
-            Self::Var { ups, var, value } => {
-                writeln!(w, "VAR {ups} {var} {}", quote(value.as_str()))
-            }
+            Self::Var { ups, var, value } => Self::write_var(w, ups, var, value.as_str()),
             Self::Type { ups, var, var_type } => writeln!(w, "TYPE {ups} {var}{var_type}"),
             Self::Desc { ups, var, desc } => {
                 writeln!(w, "DESC {ups} {var} {}", quote(desc.as_str()))
