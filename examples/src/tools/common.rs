@@ -408,6 +408,25 @@ pub async fn connect(target: &UpsTarget, try_tls: bool) -> Result<Client, Error>
     Client::connect(builder.build()).await
 }
 
+/// What upscmd and upsrw do with their UPS operand: split it as C does and connect to it
+/// (no STARTTLS), printing C's message and giving the exit code 1 when either fails.
+pub async fn connect_operand(
+    operand: Option<&str>,
+    io: &mut Stdio<'_>,
+) -> Result<(UpsTarget, Client), i32> {
+    let Some(target) = split_name(operand, io.err) else {
+        io.eprintln("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]");
+        return Err(1);
+    };
+    match connect(&target, false).await {
+        Ok(client) => Ok((target, client)),
+        Err(e) => {
+            io.eprintln(&format!("Error: {}", c_strerror(&e)));
+            Err(1)
+        }
+    }
+}
+
 /// C's `DEFAULT_NETWORK_TIMEOUT`, seconds.
 pub const READ_TIMEOUT_SECS: u64 = 5;
 

@@ -10,7 +10,7 @@ use super::auth::{
     DEFAULT_TRACKING_TIMEOUT,
 };
 use super::common::{
-    c_strerror, connect, prog_name, server_code, split_name, Getopt, Opt, Stdio, NUT_VERSION,
+    c_strerror, connect_operand, prog_name, server_code, Getopt, Opt, Stdio, NUT_VERSION,
 };
 
 fn usage(prog: &str) -> String {
@@ -73,16 +73,9 @@ pub async fn run(args: &[String], io: &mut Stdio<'_>) -> i32 {
         io.print(&usage(&prog));
         return 0;
     }
-    let Some(target) = split_name(operands.first().map(String::as_str), io.err) else {
-        io.eprintln("Error: invalid UPS definition.  Required format: upsname[@hostname[:port]]");
-        return 1;
-    };
-    let client = match connect(&target, false).await {
-        Ok(client) => client,
-        Err(e) => {
-            io.eprintln(&format!("Error: {}", c_strerror(&e)));
-            return 1;
-        }
+    let (target, client) = match connect_operand(operands.first().map(String::as_str), io).await {
+        Ok(connected) => connected,
+        Err(code) => return code,
     };
     if cmdlist {
         return match list_cmds(&client, &target.ups, io).await {
