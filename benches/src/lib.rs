@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod calibrate;
 pub mod compare;
 pub mod load;
 pub mod servers;

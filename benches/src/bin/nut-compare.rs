@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use anyhow::{bail, Context as _};
 use clap::Parser;
+use nut_benches::calibrate;
 use nut_benches::compare::{self, Case, CompareConfig, Outcome, Verdict};
 use nut_benches::load;
 use nut_benches::servers::{Sandbox, SandboxConfig, UpsdSpec, MIN_VARS};
@@ -77,6 +78,11 @@ struct Args {
     /// Keep the temporary directory (configs and logs).
     #[arg(long)]
     keep: bool,
+    /// Also run the GET VAR load against `nut-bench-ceiling` (beside this program) with 1
+    /// and 2 threads: the most any server can reach on this machine with this load
+    /// generator.
+    #[arg(long)]
+    ceiling: bool,
 }
 
 fn default_ours(embedded: bool) -> anyhow::Result<PathBuf> {
@@ -166,6 +172,12 @@ fn main() -> anyhow::Result<()> {
         rows.extend(compare::rows(case, &cfg, &c, &ours));
     }
 
+    let calibration = if args.ceiling && cfg.cases.contains(&Case::GetVar) {
+        ceiling_rows(&rt, &sandbox, &cfg)?
+    } else {
+        String::new()
+    };
+
     let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
     println!(
@@ -184,5 +196,47 @@ fn main() -> anyhow::Result<()> {
     print!("{}", compare::markdown(&rows));
     let missed = rows.iter().filter(|r| r.verdict == Verdict::Missed).count();
     println!("\n{missed} target(s) missed");
+    print!("{calibration}");
     Ok(())
+}
+
+/// The calibration table: GET VAR against the fixed-reply ceiling server.
+fn ceiling_rows(
+    rt: &tokio::runtime::Runtime,
+    sandbox: &Sandbox,
+    cfg: &CompareConfig,
+) -> anyhow::Result<String> {
+    let program = std::env::current_exe()?.with_file_name("nut-bench-ceiling");
+    let load = load::RequestLoad {
+        workload: load::Workload::GetVar,
+        clients: cfg.clients,
+        duration: cfg.duration,
+        warmup: cfg.warmup,
+        server_pid: None,
+    };
+    let mut out = String::from(
+        "\nCalibration: the same GET VAR load against nut-bench-ceiling (fixed reply, one \
+         read and one write per request, no parsing)\n\n| threads | requests/s | p50 | p99 | \
+         server CPU per request | load generator CPU per request |\n| ---: | ---: | ---: | \
+         ---: | ---: | ---: |\n",
+    );
+    for threads in [1, 2] {
+        eprintln!("get-var: ceiling, {threads} thread(s) …");
+        let report = calibrate::run(rt, &program, threads, sandbox.ups(), &cfg.var, &load)
+            .with_context(|| format!("running {}", program.display()))?;
+        let micros = |d: Option<Duration>| {
+            d.map_or("?".to_owned(), |d| {
+                format!("{:.1} µs", d.as_secs_f64() * 1e6)
+            })
+        };
+        out.push_str(&format!(
+            "| {threads} | {:.0} | {:.3} ms | {:.3} ms | {} | {} |\n",
+            report.rate(),
+            report.latency.p50.as_secs_f64() * 1e3,
+            report.latency.p99.as_secs_f64() * 1e3,
+            micros(report.cpu_per_request()),
+            micros(report.client_cpu_per_request()),
+        ));
+    }
+    Ok(out)
 }
