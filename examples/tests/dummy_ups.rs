@@ -5,9 +5,7 @@
 //! missing C program fails the test).
 
 use std::collections::BTreeMap;
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use nut_driver_api::config::DriverConfig;
@@ -15,158 +13,46 @@ use nut_driver_api::proto::names::UpsName;
 use nut_driver_api::{CancellationToken, DriverParams, DriverRuntime};
 use nut_drivers::dummy::DummyUps;
 
-const C_UPSD: &str = "/lib/nut/upsd";
-const C_DUMMY: &str = "/lib/nut/dummy-ups";
+mod support;
+
+use support::{have, Site, C_DUMMY, C_UPSD, TESTDATA};
+
 const DEADLINE: Duration = Duration::from_secs(40);
-const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata");
 
-/// Whether the C programs are there; panics under NUT_RS_INTEROP=1 when they are not.
-fn have_c(programs: &[&str]) -> bool {
-    let missing: Vec<_> = programs
-        .iter()
-        .filter(|p| {
-            if p.starts_with('/') {
-                !Path::new(p).exists()
-            } else {
-                Command::new(p).arg("-V").output().is_err()
-            }
-        })
-        .collect();
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var("NUT_RS_INTEROP").as_deref() == Ok("1") {
-        panic!("C NUT programs missing: {missing:?}");
-    }
-    eprintln!("note: skipping interop test, C NUT programs missing: {missing:?}");
-    false
-}
-
-struct Kill(Child);
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn nut_ids() -> (u32, u32) {
-    let user = nix::unistd::User::from_name("nut")
+/// The group id of user `nut`, for our drivers' sockets.
+fn nut_gid() -> u32 {
+    nix::unistd::User::from_name("nut")
         .unwrap()
-        .expect("user nut");
-    (user.uid.as_raw(), user.gid.as_raw())
+        .expect("user nut")
+        .gid
+        .as_raw()
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+/// Runs a C client against `site`'s upsd; returns stdout (and stderr after a NUL).
+fn client(site: &Site, program: &str, args: &[String]) -> String {
+    let out = site.output(program, args);
+    let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !out.stderr.is_empty() {
+        s.push('\0');
+        s.push_str(&String::from_utf8_lossy(&out.stderr));
+    }
+    s
 }
 
-/// A temporary NUT set-up: etc/ and state/ owned by nut, as C wants them.
-struct Site {
-    dir: tempfile::TempDir,
-    port: u16,
-}
-
-impl Site {
-    fn new(ups_conf: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let port = free_port();
-        let etc = dir.path().join("etc");
-        let state = dir.path().join("state");
-        std::fs::create_dir_all(&etc).unwrap();
-        std::fs::create_dir_all(&state).unwrap();
-        std::fs::write(etc.join("ups.conf"), ups_conf).unwrap();
-        std::fs::write(
-            etc.join("upsd.conf"),
-            format!("LISTEN 127.0.0.1 {port}\nMAXAGE 60\n"),
-        )
-        .unwrap();
-        std::fs::write(
-            etc.join("upsd.users"),
-            "[admin]\n\tpassword = pw\n\tactions = SET\n\tinstcmds = ALL\n",
-        )
-        .unwrap();
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o770)).unwrap();
-        let site = Self { dir, port };
-        site.chown_all();
-        site
-    }
-
-    fn etc(&self) -> PathBuf {
-        self.dir.path().join("etc")
-    }
-
-    fn state(&self) -> PathBuf {
-        self.dir.path().join("state")
-    }
-
-    fn chown_all(&self) {
-        let (uid, gid) = nut_ids();
-        for p in [self.etc(), self.state()] {
-            std::os::unix::fs::chown(&p, Some(uid), Some(gid)).unwrap();
-            for e in std::fs::read_dir(&p).unwrap() {
-                std::os::unix::fs::chown(e.unwrap().path(), Some(uid), Some(gid)).unwrap();
-            }
+/// Waits until `site`'s upsd serves fresh data for `ups`.
+fn wait_ready(site: &Site, ups: &str) {
+    let start = Instant::now();
+    loop {
+        let out = client(site, "upsc", &[site.ups(ups), "ups.status".into()]);
+        let stdout = out.split('\0').next().unwrap_or_default();
+        if !stdout.is_empty() && !stdout.starts_with("WAIT") && !out.contains("Error") {
+            return;
         }
-    }
-
-    fn command(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
-        c.env("NUT_CONFPATH", self.etc())
-            .env("NUT_STATEPATH", self.state())
-            .env("NUT_ALTPIDPATH", self.state())
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        c
-    }
-
-    fn spawn(&self, program: &str, args: &[&str]) -> Kill {
-        Kill(self.command(program).args(args).spawn().unwrap())
-    }
-
-    /// Runs a C client against this site's upsd; returns stdout (and stderr after a NUL).
-    fn client(&self, program: &str, args: &[String]) -> String {
-        let out = self
-            .command(program)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .output()
-            .unwrap();
-        let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
-        if !out.stderr.is_empty() {
-            s.push('\0');
-            s.push_str(&String::from_utf8_lossy(&out.stderr));
-        }
-        s
-    }
-
-    fn ups(&self, name: &str) -> String {
-        format!("{name}@127.0.0.1:{}", self.port)
-    }
-
-    /// Waits until upsd serves fresh data for `ups`.
-    fn wait_ready(&self, ups: &str) {
-        let start = Instant::now();
-        loop {
-            let out = self.client("upsc", &[self.ups(ups), "ups.status".into()]);
-            let stdout = out.split('\0').next().unwrap_or_default();
-            if !stdout.is_empty() && !stdout.starts_with("WAIT") && !out.contains("Error") {
-                return;
-            }
-            assert!(
-                start.elapsed() < DEADLINE,
-                "{ups} never became ready: {out}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
+        assert!(
+            start.elapsed() < DEADLINE,
+            "{ups} never became ready: {out}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
     }
 }
 
@@ -184,7 +70,7 @@ fn normalise(text: &str, ups: &str) -> String {
 
 #[test]
 fn c_upsd_sees_the_same_device_from_our_driver_and_from_c_dummy_ups() {
-    if !have_c(&[C_UPSD, C_DUMMY, "upsc", "upsrw", "upscmd"]) {
+    if !have(&[C_UPSD, C_DUMMY, "upsc", "upsrw", "upscmd"]) {
         return;
     }
     let ours = env!("CARGO_BIN_EXE_dummy-ups");
@@ -194,20 +80,22 @@ fn c_upsd_sees_the_same_device_from_our_driver_and_from_c_dummy_ups() {
     .unwrap();
     let extra =
         "battery.charge.warning: 50\nups.id: \"two  words\"\ninput.quality: fine\nups.load: 23\n";
+    let tmp = tempfile::tempdir().unwrap();
     let site = Site::new(
+        tmp.path(),
         "[ours]\n\tdriver = dummy-ups\n\tport = x.dev\n\tdesc = \"test\"\n[theirs]\n\tdriver = dummy-ups\n\tport = x.dev\n\tdesc = \"test\"\n",
+        "MAXAGE 60\n",
+        &[("x.dev", &format!("{dev}{extra}"))],
     );
-    std::fs::write(site.etc().join("x.dev"), format!("{dev}{extra}")).unwrap();
-    site.chown_all();
     let _c_driver = site.spawn(C_DUMMY, &["-a", "theirs", "-F", "-u", "nut"]);
     let _our_driver = site.spawn(ours, &["-a", "ours", "-F", "-u", "nut"]);
     let _upsd = site.spawn(C_UPSD, &["-F", "-u", "nut"]);
-    site.wait_ready("ours");
-    site.wait_ready("theirs");
+    wait_ready(&site, "ours");
+    wait_ready(&site, "theirs");
 
     let compare = |what: &str, args: &dyn Fn(&str) -> Vec<String>, program: &str| {
-        let a = normalise(&site.client(program, &args("ours")), "ours");
-        let b = normalise(&site.client(program, &args("theirs")), "theirs");
+        let a = normalise(&client(&site, program, &args("ours")), "ours");
+        let b = normalise(&client(&site, program, &args("theirs")), "theirs");
         assert_eq!(a, b, "{what} differs (ours first)");
         assert!(!a.is_empty());
         a
@@ -221,7 +109,8 @@ fn c_upsd_sees_the_same_device_from_our_driver_and_from_c_dummy_ups() {
     // SET through upsd on both, then compare again.
     for u in ["ours", "theirs"] {
         for set in ["ups.id=changed", "battery.charge=42", "ups.status=OB LB"] {
-            let out = site.client(
+            let out = client(
+                &site,
                 "upsrw",
                 &[
                     "-s".into(),
@@ -242,8 +131,8 @@ fn c_upsd_sees_the_same_device_from_our_driver_and_from_c_dummy_ups() {
     }
     let start = Instant::now();
     loop {
-        let a = normalise(&site.client("upsc", &[site.ups("ours")]), "ours");
-        let b = normalise(&site.client("upsc", &[site.ups("theirs")]), "theirs");
+        let a = normalise(&client(&site, "upsc", &[site.ups("ours")]), "ours");
+        let b = normalise(&client(&site, "upsc", &[site.ups("theirs")]), "theirs");
         if a == b && a.contains("ups.id: changed") && a.contains("ups.status: OB LB") {
             break;
         }
@@ -323,7 +212,7 @@ fn ddl_files() -> Vec<PathBuf> {
 
 #[test]
 fn every_nut_ddl_dump_loads_and_c_upsc_shows_it() {
-    if !have_c(&[C_UPSD, "upsc"]) {
+    if !have(&[C_UPSD, "upsc"]) {
         return;
     }
     let files = ddl_files();
@@ -333,7 +222,7 @@ fn every_nut_ddl_dump_loads_and_c_upsc_shows_it() {
         .enable_all()
         .build()
         .unwrap();
-    let (_, nut_gid) = nut_ids();
+    let nut_gid = nut_gid();
     let mut failures = Vec::new();
     let mut like_c = Vec::new();
     for (batch_no, batch) in files.chunks(160).enumerate() {
@@ -343,7 +232,8 @@ fn every_nut_ddl_dump_loads_and_c_upsc_shows_it() {
                 "[d{i}]\n\tdriver = dummy-ups\n\tport = d{i}.dev\n"
             ));
         }
-        let site = Site::new(&conf);
+        let tmp = tempfile::tempdir().unwrap();
+        let site = Site::new(tmp.path(), &conf, "MAXAGE 60\n", &[]);
         let stop = CancellationToken::new();
         let _guard = rt.enter();
         for (i, file) in batch.iter().enumerate() {
@@ -366,8 +256,8 @@ fn every_nut_ddl_dump_loads_and_c_upsc_shows_it() {
         let _upsd = site.spawn(C_UPSD, &["-F", "-u", "nut"]);
         for (i, file) in batch.iter().enumerate() {
             let ups = format!("d{i}");
-            site.wait_ready(&ups);
-            let out = site.client("upsc", &[site.ups(&ups)]);
+            wait_ready(&site, &ups);
+            let out = client(&site, "upsc", &[site.ups(&ups)]);
             let shown: BTreeMap<&str, &str> =
                 out.lines().filter_map(|l| l.split_once(": ")).collect();
             let wrong: Vec<String> = expected_vars(&std::fs::read(file).unwrap())
@@ -384,7 +274,8 @@ fn every_nut_ddl_dump_loads_and_c_upsc_shows_it() {
                 continue;
             }
             // Where we differ from the file, C dummy-ups must differ in the same way.
-            let c_out = site.client(
+            let c_out = client(
+                &site,
                 C_DUMMY,
                 &[
                     "-s".into(),

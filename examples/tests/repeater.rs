@@ -7,139 +7,37 @@
 //!
 //! Skipped with a note when C NUT is not installed, unless `NUT_RS_INTEROP=1`.
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-const C_UPSD: &str = "/lib/nut/upsd";
-const C_DUMMY: &str = "/lib/nut/dummy-ups";
+mod support;
+
+use support::{have, Kill, Site, C_DUMMY, C_UPSD, TESTDATA};
+
 const DEADLINE: Duration = Duration::from_secs(60);
-const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata");
 
-fn have_c(programs: &[&str]) -> bool {
-    let missing: Vec<_> = programs
-        .iter()
-        .filter(|p| match p.starts_with('/') {
-            true => !Path::new(p).exists(),
-            false => Command::new(p).arg("-V").output().is_err(),
-        })
+fn wait_for<T>(what: &str, f: impl FnMut() -> Option<T>) -> T {
+    support::wait_for(what, DEADLINE, Duration::from_millis(200), f)
+}
+
+/// Runs a C client; returns stdout, and stderr after a NUL when there is any.
+fn client(site: &Site, program: &str, args: &[&str]) -> String {
+    let out = site.output(program, args);
+    let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
+    // upsc's TLS notice (it tries STARTTLS without a CA) is not part of the answer.
+    let stderr: String = String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter(|l| *l != "Init SSL without certificate database")
+        .map(|l| format!("{l}\n"))
         .collect();
-    if missing.is_empty() {
-        return true;
+    if !stderr.is_empty() {
+        s.push('\0');
+        s.push_str(&stderr);
     }
-    if std::env::var("NUT_RS_INTEROP").as_deref() == Ok("1") {
-        panic!("C NUT programs missing: {missing:?}");
-    }
-    eprintln!("note: skipping interop test, C NUT programs missing: {missing:?}");
-    false
+    s
 }
 
-struct Kill(Child);
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(200));
-    }
-}
-
-/// A NUT set-up in a directory owned by `nut`: etc/ (with `ups_conf`) and state/.
-struct Site {
-    dir: PathBuf,
-    port: u16,
-}
-
-impl Site {
-    fn new(dir: PathBuf, ups_conf: &str, files: &[(&str, &str)]) -> Self {
-        let port = free_port();
-        let etc = dir.join("etc");
-        let state = dir.join("state");
-        std::fs::create_dir_all(&etc).unwrap();
-        std::fs::create_dir_all(&state).unwrap();
-        std::fs::write(etc.join("ups.conf"), ups_conf).unwrap();
-        std::fs::write(etc.join("upsd.conf"), format!("LISTEN 127.0.0.1 {port}\n")).unwrap();
-        std::fs::write(
-            etc.join("upsd.users"),
-            "[admin]\n\tpassword = pw\n\tactions = SET\n\tinstcmds = ALL\n",
-        )
-        .unwrap();
-        for (name, text) in files {
-            std::fs::write(etc.join(name), text).unwrap();
-        }
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o770)).unwrap();
-        let _ = Command::new("chown")
-            .args(["-R", "nut:nut"])
-            .arg(&dir)
-            .status();
-        Self { dir, port }
-    }
-
-    fn command(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
-        c.env("NUT_CONFPATH", self.dir.join("etc"))
-            .env("NUT_STATEPATH", self.dir.join("state"))
-            .env("NUT_ALTPIDPATH", self.dir.join("state"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        c
-    }
-
-    fn spawn(&self, program: &str, args: &[&str]) -> Kill {
-        Kill(self.command(program).args(args).spawn().unwrap())
-    }
-
-    /// Runs a C client; returns stdout, and stderr after a NUL when there is any.
-    fn client(&self, program: &str, args: &[&str]) -> String {
-        let out = self
-            .command(program)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .output()
-            .unwrap();
-        let mut s = String::from_utf8_lossy(&out.stdout).into_owned();
-        // upsc's TLS notice (it tries STARTTLS without a CA) is not part of the answer.
-        let stderr: String = String::from_utf8_lossy(&out.stderr)
-            .lines()
-            .filter(|l| *l != "Init SSL without certificate database")
-            .map(|l| format!("{l}\n"))
-            .collect();
-        if !stderr.is_empty() {
-            s.push('\0');
-            s.push_str(&stderr);
-        }
-        s
-    }
-
-    fn ups(&self, name: &str) -> String {
-        format!("{name}@127.0.0.1:{}", self.port)
-    }
-
-    fn upsc(&self, name: &str) -> String {
-        self.client("upsc", &[&self.ups(name)])
-    }
+fn upsc_of(site: &Site, name: &str) -> String {
+    client(site, "upsc", &[&site.ups(name)])
 }
 
 /// Drops what differs by design: `driver.*` variables (upsc), `driver.*` blocks (upsrw),
@@ -160,7 +58,8 @@ fn normalise(text: &str, ups: &str) -> String {
 }
 
 fn upsrw_set(site: &Site, ups: &str, assignment: &str) -> String {
-    site.client(
+    client(
+        site,
         "upsrw",
         &[
             "-s",
@@ -177,7 +76,7 @@ fn upsrw_set(site: &Site, ups: &str, assignment: &str) -> String {
 
 #[test]
 fn repeater_mirrors_forwards_and_recovers() {
-    if !have_c(&[C_UPSD, C_DUMMY, "upsc", "upsrw", "upscmd"]) {
+    if !have(&[C_UPSD, C_DUMMY, "upsc", "upsrw", "upscmd"]) {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -187,17 +86,19 @@ fn repeater_mirrors_forwards_and_recovers() {
     .unwrap();
     let dev = format!("{dev}ups.id: \"two  words\"\ninput.quality: fine\n");
     let remote = Site::new(
-        tmp.path().join("remote"),
+        &tmp.path().join("remote"),
         "[dev]\n\tdriver = dummy-ups\n\tport = x.dev\n\tdesc = \"test\"\n",
+        "",
         &[("x.dev", &dev)],
     );
     let local = Site::new(
-        tmp.path().join("local"),
+        &tmp.path().join("local"),
         &format!(
             "[rep]\n\tdriver = dummy-ups\n\tport = dev@127.0.0.1:{}\n\tdesc = \"test\"\n\
              \tusername = admin\n\tpassword = pw\n",
             remote.port
         ),
+        "",
         &[],
     );
     // The remote driver logs what it is asked to stderr (-D), to see the forwarded command.
@@ -219,7 +120,7 @@ fn repeater_mirrors_forwards_and_recovers() {
         let run = |site: &Site, ups: &str| {
             let a = args(site, ups);
             let a: Vec<&str> = a.iter().map(String::as_str).collect();
-            normalise(&site.client(program, &a), ups)
+            normalise(&client(site, program, &a), ups)
         };
         let start = Instant::now();
         loop {
@@ -242,22 +143,18 @@ fn repeater_mirrors_forwards_and_recovers() {
     same("upscmd -l to agree", "upscmd", &|s, u| {
         vec!["-l".into(), s.ups(u)]
     });
-    assert!(local
-        .upsc("rep")
-        .contains("driver.parameter.port: dev@127.0.0.1"));
+    assert!(upsc_of(&local, "rep").contains("driver.parameter.port: dev@127.0.0.1"));
 
     // SET through the repeater changes the remote device.
     let out = upsrw_set(&local, "rep", "ups.id=changed here");
     assert!(out.contains("SUCCESS") || out.contains("OK"), "{out}");
     wait_for("the remote value to change", || {
-        remote
-            .upsc("dev")
+        upsc_of(&remote, "dev")
             .contains("ups.id: changed here")
             .then_some(())
     });
     wait_for("the change to come back", || {
-        local
-            .upsc("rep")
+        upsc_of(&local, "rep")
             .contains("ups.id: changed here")
             .then_some(())
     });
@@ -266,7 +163,8 @@ fn repeater_mirrors_forwards_and_recovers() {
     assert!(!out.contains("SUCCESS"), "{out}");
 
     // INSTCMD through the repeater reaches the remote driver.
-    let out = local.client(
+    let out = client(
+        &local,
         "upscmd",
         &["-u", "admin", "-p", "pw", &local.ups("rep"), "load.off"],
     );
@@ -281,16 +179,16 @@ fn repeater_mirrors_forwards_and_recovers() {
     // The remote upsd goes away: stale; it comes back: fresh again.
     drop(remote_upsd);
     wait_for("the repeated data to go stale", || {
-        local.upsc("rep").contains("Data stale").then_some(())
+        upsc_of(&local, "rep").contains("Data stale").then_some(())
     });
     remote_upsd = remote.spawn(C_UPSD, &["-F", "-u", "nut"]);
     let back = wait_for("the repeater to recover", || {
-        let out = local.upsc("rep");
+        let out = upsc_of(&local, "rep");
         (!out.contains('\0') && out.contains("ups.id: changed here")).then_some(out)
     });
     assert_eq!(
         normalise(&back, "rep"),
-        normalise(&remote.upsc("dev"), "dev")
+        normalise(&upsc_of(&remote, "dev"), "dev")
     );
     drop(remote_upsd);
 }

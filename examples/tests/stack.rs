@@ -6,16 +6,16 @@
 //!
 //! Skipped with a note when C NUT or PyNUT is not installed, unless `NUT_RS_INTEROP=1`.
 
-use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-const C_UPSD: &str = "/lib/nut/upsd";
-const C_DUMMY: &str = "/lib/nut/dummy-ups";
+mod support;
+
+use support::{Kill, Site, C_DUMMY, C_UPSD, TESTDATA};
+
 const PYTHON: &str = "/usr/bin/python3";
 const DEADLINE: Duration = Duration::from_secs(60);
-const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata");
 
 /// What the PyNUTClient script prints: every call of the binding that reads.
 const PYNUT_SCRIPT: &str = r#"
@@ -35,117 +35,47 @@ for k in c.ListClients("dev"):
     print("client", show(k))
 "#;
 
+/// The C programs and PyNUT, or a note (a failure under NUT_RS_INTEROP=1).
 fn have(programs: &[&str]) -> bool {
-    let mut missing: Vec<_> = programs
-        .iter()
-        .filter(|p| match p.starts_with('/') {
-            true => !Path::new(p).exists(),
-            false => Command::new(p).arg("-V").output().is_err(),
-        })
-        .map(|p| p.to_string())
-        .collect();
     let pynut = Command::new(PYTHON)
         .args(["-c", "import PyNUT"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !pynut {
-        missing.push("PyNUT".into());
+        return support::skip_unless_interop(&["PyNUT"]);
     }
-    if missing.is_empty() {
-        return true;
-    }
-    if std::env::var("NUT_RS_INTEROP").as_deref() == Ok("1") {
-        panic!("programs missing: {missing:?}");
-    }
-    eprintln!("note: skipping interop test, programs missing: {missing:?}");
-    false
-}
-
-struct Kill(Child);
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    support::have(programs)
 }
 
 /// One stack: upsd and dummy-ups (both C's or both ours) in a directory owned by `nut`.
 struct Stack {
-    dir: PathBuf,
+    site: Site,
     port: u16,
     _procs: Vec<Kill>,
 }
 
 impl Stack {
-    fn start(dir: PathBuf, dev: &str, upsd: &str, driver: &str) -> Self {
-        let port = free_port();
-        let etc = dir.join("etc");
-        let state = dir.join("state");
-        std::fs::create_dir_all(&etc).unwrap();
-        std::fs::create_dir_all(&state).unwrap();
-        std::fs::write(etc.join("x.dev"), dev).unwrap();
-        std::fs::write(
-            etc.join("ups.conf"),
-            "[dev]\n\tdriver = dummy-ups\n\tport = x.dev\n\tdesc = \"stack test\"\n",
-        )
-        .unwrap();
-        std::fs::write(etc.join("upsd.conf"), format!("LISTEN 127.0.0.1 {port}\n")).unwrap();
-        std::fs::write(
-            etc.join("upsd.users"),
-            "[admin]\n\tpassword = pw\n\tactions = SET\n\tinstcmds = ALL\n",
-        )
-        .unwrap();
-        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
-        std::fs::set_permissions(&state, std::fs::Permissions::from_mode(0o770)).unwrap();
-        let _ = Command::new("chown")
-            .args(["-R", "nut:nut"])
-            .arg(&dir)
-            .status();
-        let mut stack = Self {
+    fn start(dir: &Path, dev: &str, upsd: &str, driver: &str) -> Self {
+        let site = Site::new(
             dir,
-            port,
-            _procs: Vec::new(),
-        };
-        let driver = stack.spawn(driver, &["-a", "dev", "-F", "-u", "nut"]);
-        stack._procs.push(driver);
-        let upsd = stack.spawn(upsd, &["-F", "-u", "nut"]);
-        stack._procs.push(upsd);
-        stack
-    }
-
-    fn command(&self, program: &str) -> Command {
-        let mut c = Command::new(program);
-        c.env("NUT_CONFPATH", self.dir.join("etc"))
-            .env("NUT_STATEPATH", self.dir.join("state"))
-            .env("NUT_ALTPIDPATH", self.dir.join("state"))
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        c
-    }
-
-    fn spawn(&self, program: &str, args: &[&str]) -> Kill {
-        Kill(self.command(program).args(args).spawn().unwrap())
+            "[dev]\n\tdriver = dummy-ups\n\tport = x.dev\n\tdesc = \"stack test\"\n",
+            "",
+            &[("x.dev", dev)],
+        );
+        let procs = vec![
+            site.spawn(driver, &["-a", "dev", "-F", "-u", "nut"]),
+            site.spawn(upsd, &["-F", "-u", "nut"]),
+        ];
+        Self {
+            port: site.port,
+            site,
+            _procs: procs,
+        }
     }
 
     /// Runs a client: its exit status, stdout and stderr, as one text.
     fn run(&self, program: &str, args: &[String]) -> String {
-        let out = self
-            .command(program)
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .output()
-            .unwrap();
+        let out = self.site.output(program, args);
         format!(
             "status {:?}\n--- stdout\n{}--- stderr\n{}",
             out.status.code(),
@@ -155,7 +85,7 @@ impl Stack {
     }
 
     fn ups(&self) -> String {
-        format!("dev@127.0.0.1:{}", self.port)
+        self.site.ups("dev")
     }
 
     fn wait_ready(&self) {
@@ -200,12 +130,12 @@ fn our_stack_prints_what_the_c_stack_prints() {
     .unwrap();
     let dev = format!("{dev}ups.id: \"two  words\"\ninput.quality: fine\nups.load: 23\n");
     let ours = Stack::start(
-        tmp.path().join("ours"),
+        &tmp.path().join("ours"),
         &dev,
         env!("CARGO_BIN_EXE_upsd"),
         env!("CARGO_BIN_EXE_dummy-ups"),
     );
-    let theirs = Stack::start(tmp.path().join("theirs"), &dev, C_UPSD, C_DUMMY);
+    let theirs = Stack::start(&tmp.path().join("theirs"), &dev, C_UPSD, C_DUMMY);
     ours.wait_ready();
     theirs.wait_ready();
     let script = tmp.path().join("pynut.py");

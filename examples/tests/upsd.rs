@@ -2,40 +2,14 @@
 //! ups.conf and upsd.users (existing clients stay and see the change), `-c stop`.
 
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
+use std::time::Duration;
 
-struct Kill(Child);
+mod support;
 
-/// A private directory removed on drop (examples has no tempfile dependency).
-struct TempDir(std::path::PathBuf);
-
-impl TempDir {
-    fn new() -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_nanos();
-        let path = std::env::temp_dir().join(format!("upsd-test-{}-{nanos}", std::process::id()));
-        std::fs::create_dir(&path).unwrap();
-        Self(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-impl Drop for Kill {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use support::{free_port, Kill};
 
 fn upsd(dir: &Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_upsd"));
@@ -48,18 +22,8 @@ fn upsd(dir: &Path) -> Command {
     cmd
 }
 
-fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(30),
-            "timed out: {what}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
+fn wait_for<T>(what: &str, f: impl FnMut() -> Option<T>) -> T {
+    support::wait_for(what, Duration::from_secs(30), Duration::from_millis(50), f)
 }
 
 fn ask(stream: &mut BufReader<TcpStream>, line: &str) -> Vec<String> {
@@ -82,13 +46,9 @@ fn ask(stream: &mut BufReader<TcpStream>, line: &str) -> Vec<String> {
 
 #[test]
 fn foreground_reload_and_stop() {
-    let dir = TempDir::new();
-    let d = &dir.0;
-    let port = TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let port = free_port();
     std::fs::write(d.join("upsd.conf"), format!("LISTEN 127.0.0.1 {port}\n")).unwrap();
     std::fs::write(d.join("upsd.users"), "").unwrap();
     std::fs::write(d.join("ups.conf"), "[one]\n driver = none\n port = x\n").unwrap();

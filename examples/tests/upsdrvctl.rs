@@ -7,7 +7,7 @@
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
@@ -51,19 +51,9 @@ impl Drop for TempDir {
     }
 }
 
-/// A child process killed when dropped.
-struct Guard(Child);
+mod support;
 
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn interop_required() -> bool {
-    std::env::var("NUT_RS_INTEROP").is_ok_and(|v| v == "1")
-}
+use support::{interop, Kill};
 
 /// The C program at the first of `paths` that exists; `None` (with a note) when none does.
 fn c_program(paths: &[&str]) -> Option<PathBuf> {
@@ -71,7 +61,7 @@ fn c_program(paths: &[&str]) -> Option<PathBuf> {
         return Some(p);
     }
     assert!(
-        !interop_required(),
+        !interop(),
         "NUT_RS_INTEROP=1 but none of {paths:?} exists (apt-get install nut-server)"
     );
     eprintln!("note: skipping: C program not found at {paths:?}");
@@ -378,7 +368,7 @@ fn start_and_stop_c_dummy_ups() {
     )
     .unwrap();
     if !nut_owned(&[&etc, &state, &etc.join("ups.conf"), &etc.join("ups.dev")]) {
-        assert!(!interop_required(), "cannot give the temp dirs to user nut");
+        assert!(!interop(), "cannot give the temp dirs to user nut");
         eprintln!("note: skipping: not root or no user nut");
         return;
     }
@@ -456,7 +446,7 @@ fn supervise_restarts_a_killed_driver() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut sup = Guard(child);
+    let mut sup = Kill(child);
     wait_until("the first start", || {
         count_lines(&starts) == 1 && pid_file_alive(&pid_file)
     });
@@ -511,7 +501,7 @@ fn supervise_restarts_c_dummy_ups() {
     )
     .unwrap();
     if !nut_owned(&[&etc, &state, &etc.join("ups.conf"), &etc.join("ups.dev")]) {
-        assert!(!interop_required(), "cannot give the temp dirs to user nut");
+        assert!(!interop(), "cannot give the temp dirs to user nut");
         eprintln!("note: skipping: not root or no user nut");
         return;
     }
@@ -528,7 +518,7 @@ fn supervise_restarts_c_dummy_ups() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let mut sup = Guard(child);
+    let mut sup = Kill(child);
     struct Cleanup(PathBuf);
     impl Drop for Cleanup {
         fn drop(&mut self) {

@@ -6,40 +6,19 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-const C_UPSD: &str = "/lib/nut/upsd";
-const C_DUMMY: &str = "/lib/nut/dummy-ups";
 /// The real program (Debian's /sbin/upsmon is a wrapper that reads /etc/nut/nut.conf).
 const C_UPSMON: &str = "/lib/nut/upsmon";
 const DEADLINE: Duration = Duration::from_secs(60);
 
-/// Whether the C programs in `progs` are there; fails under NUT_RS_INTEROP=1 when not.
-fn have(progs: &[&str]) -> bool {
-    let missing: Vec<_> = progs.iter().filter(|p| !Path::new(p).exists()).collect();
-    if missing.is_empty() {
-        return true;
-    }
-    assert!(
-        std::env::var("NUT_RS_INTEROP").as_deref() != Ok("1"),
-        "NUT_RS_INTEROP=1 but {missing:?} missing"
-    );
-    eprintln!("note: skipping, {missing:?} not installed");
-    false
-}
+mod support;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use support::{free_port, have, Proc, C_DUMMY, C_UPSD};
 
 fn chown_nut(path: &Path) {
     let _ = Command::new("chown")
@@ -48,30 +27,8 @@ fn chown_nut(path: &Path) {
         .status();
 }
 
-/// A child process (and its process group) killed on drop.
-struct Proc(Child);
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let pid = self.0.id() as i32;
-        let _ = nix::sys::signal::killpg(
-            nix::unistd::Pid::from_raw(pid),
-            nix::sys::signal::Signal::SIGKILL,
-        );
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 fn spawn(cmd: &mut Command) -> Proc {
-    cmd.stdin(Stdio::null()).process_group(0);
-    if std::env::var_os("NUT_RS_TEST_VERBOSE").is_none() {
-        cmd.stdout(Stdio::null()).stderr(Stdio::null());
-    }
-    Proc(
-        cmd.spawn()
-            .unwrap_or_else(|e| panic!("can't start {cmd:?}: {e}")),
-    )
+    Proc::spawn(cmd)
 }
 
 /// C upsd with C dummy-ups drivers, one per `(name, file name, contents)`.
@@ -172,15 +129,8 @@ impl Server {
     }
 }
 
-fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+fn wait_for<T>(what: &str, f: impl FnMut() -> Option<T>) -> T {
+    support::wait_for(what, DEADLINE, Duration::from_millis(100), f)
 }
 
 /// OL for a few seconds, then on battery, then low battery for good.

@@ -8,65 +8,20 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
-fn interop() -> bool {
-    std::env::var("NUT_RS_INTEROP").as_deref() == Ok("1")
-}
+mod support;
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use support::{free_port, interop, Proc};
 
-/// A child process (and its process group) killed on drop.
-struct Proc(Child);
-
-impl Proc {
-    fn spawn(cmd: &mut Command) -> Self {
-        cmd.stdin(Stdio::null()).process_group(0);
-        if std::env::var_os("NUT_RS_TEST_VERBOSE").is_none() {
-            cmd.stdout(Stdio::null()).stderr(Stdio::null());
-        }
-        Self(
-            cmd.spawn()
-                .unwrap_or_else(|e| panic!("can't start {cmd:?}: {e}")),
-        )
-    }
-
-    fn running(&mut self) -> bool {
-        matches!(self.0.try_wait(), Ok(None))
-    }
-}
-
-impl Drop for Proc {
-    fn drop(&mut self) {
-        let pid = nix::unistd::Pid::from_raw(self.0.id() as i32);
-        let _ = nix::sys::signal::killpg(pid, nix::sys::signal::Signal::SIGKILL);
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn wait_for<T>(what: &str, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(start.elapsed() < DEADLINE, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+fn wait_for<T>(what: &str, f: impl FnMut() -> Option<T>) -> T {
+    support::wait_for(what, DEADLINE, Duration::from_millis(100), f)
 }
 
 /// A CA and a server certificate for `localhost` (key included) made with the openssl CLI.

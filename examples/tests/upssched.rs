@@ -10,16 +10,10 @@ use std::time::{Duration, Instant};
 
 const C_UPSSCHED: &str = "/sbin/upssched";
 
+mod support;
+
 fn have_c() -> bool {
-    if Path::new(C_UPSSCHED).exists() {
-        return true;
-    }
-    assert!(
-        std::env::var("NUT_RS_INTEROP").as_deref() != Ok("1"),
-        "NUT_RS_INTEROP=1 but {C_UPSSCHED} missing"
-    );
-    eprintln!("note: skipping, {C_UPSSCHED} not installed");
-    false
+    support::have(&[C_UPSSCHED])
 }
 
 /// A directory with upssched.conf and a CMDSCRIPT that appends `<arg> <UPSNAME>` to `log`.
