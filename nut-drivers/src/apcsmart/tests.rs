@@ -160,3 +160,60 @@ async fn bad_options_and_silence() {
     assert_eq!(c_strtol16("5f"), 0x5f);
     assert_eq!(c_strtol16("zz"), 0);
 }
+
+#[tokio::test(start_paused = true)]
+async fn alerts_between_polls_wake_the_driver() {
+    let model = UpsModel::shared();
+    let (mut d, mut s) = started(&model).await;
+    // Nothing changes: the device stays silent, and so does the driver.
+    let quiet = tokio::time::timeout(Duration::from_secs(30), d.event(&mut s)).await;
+    assert!(quiet.is_err(), "event() returned without an alert");
+    let before = model.lock().unwrap().received.len();
+    model.lock().unwrap().apply("mains-lost").unwrap();
+    tokio::time::timeout(Duration::from_secs(30), d.event(&mut s))
+        .await
+        .expect("no wake-up on the alert")
+        .unwrap();
+    assert_eq!(s.value("ups.status"), Some("OB"));
+    // The wake-up is a whole update, as C's main loop does one when the port is readable.
+    let sent: Vec<String> = model.lock().unwrap().received[before..].to_vec();
+    assert_eq!(sent.first().map(String::as_str), Some("Q"), "{sent:?}");
+    // Low battery and back: one alert each.
+    model.lock().unwrap().apply("low-battery").unwrap();
+    d.event(&mut s).await.unwrap();
+    assert_eq!(s.value("ups.status"), Some("OB LB"));
+    model.lock().unwrap().apply("mains-restored").unwrap();
+    model.lock().unwrap().apply("charge=90").unwrap();
+    d.event(&mut s).await.unwrap();
+    assert_eq!(s.value("ups.status"), Some("OL"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_alert_alone_changes_the_status() {
+    // A device whose status register does not answer: only the alert tells.
+    struct AlertOnly(Vec<u8>);
+    #[async_trait]
+    impl SerialPort for AlertOnly {
+        async fn write_all(&mut self, _data: &[u8]) -> io::Result<()> {
+            Ok(())
+        }
+        async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                std::future::pending::<()>().await;
+            }
+            let n = self.0.len().min(buf.len());
+            buf[..n].copy_from_slice(&self.0[..n]);
+            self.0.drain(..n);
+            Ok(n)
+        }
+    }
+    let mut d = Apcsmart::with_opener(Box::new(|_: &str| {
+        Ok(Box::new(AlertOnly(b"!%".to_vec())) as Box<dyn SerialPort>)
+    }));
+    let mut s = DeviceState::new();
+    d.port = Some((d.opener)("x").unwrap());
+    d.status = STAT_OL;
+    // The update fails (no answer to `Q`), but the alerts were acted upon first.
+    assert!(d.event(&mut s).await.is_err());
+    assert_eq!(s.value("ups.status"), Some("OB LB"));
+}

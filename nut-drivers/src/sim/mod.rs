@@ -91,6 +91,17 @@ impl Protocol {
     }
 }
 
+impl Protocol {
+    /// What the device sends on its own, between commands, for a change of the model
+    /// (APC Smart alert characters; a Q1 device never speaks unprompted). Transports call
+    /// it whenever they have nothing else to do; `pending` is as for [`Protocol::feed`].
+    pub fn unsolicited(self, model: &SharedModel, pending: &mut Vec<u8>, out: &mut Vec<u8>) {
+        if self == Self::Apc {
+            apc::alerts_due(model, pending, out);
+        }
+    }
+}
+
 /// A [`SerialPort`] wired straight to a model: what a driver writes is answered at once.
 #[derive(Debug)]
 pub struct ModelPort {
@@ -129,8 +140,16 @@ impl SerialPort for ModelPort {
     }
 
     async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.out.is_empty() {
-            std::future::pending::<()>().await;
+        // A device that speaks on its own is looked at every 50 ms.
+        while self.out.is_empty() {
+            if self.protocol != Protocol::Apc {
+                std::future::pending::<()>().await;
+            }
+            self.protocol
+                .unsolicited(&self.model, &mut self.pending, &mut self.out);
+            if self.out.is_empty() {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
         }
         let n = self.out.len().min(buf.len());
         buf[..n].copy_from_slice(&self.out[..n]);
