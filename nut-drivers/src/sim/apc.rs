@@ -314,7 +314,7 @@ fn step(m: &mut UpsModel, s: &mut [u8], c: u8, out: &mut Vec<u8>) {
 /// The alert characters a device in smart mode sends on its own for what changed since
 /// it last reported the status (nothing before smart mode, after `R`, or while it waits
 /// for the argument of a command). `pending` is the session as for [`feed`].
-pub fn alerts_due(model: &SharedModel, pending: &mut Vec<u8>, out: &mut Vec<u8>) {
+pub fn alerts_due(model: &SharedModel, pending: &mut [u8], out: &mut Vec<u8>) {
     if pending.len() < HEADER || pending[0] != MAGIC {
         return;
     }

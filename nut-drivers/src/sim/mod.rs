@@ -95,7 +95,7 @@ impl Protocol {
     /// What the device sends on its own, between commands, for a change of the model
     /// (APC Smart alert characters; a Q1 device never speaks unprompted). Transports call
     /// it whenever they have nothing else to do; `pending` is as for [`Protocol::feed`].
-    pub fn unsolicited(self, model: &SharedModel, pending: &mut Vec<u8>, out: &mut Vec<u8>) {
+    pub fn unsolicited(self, model: &SharedModel, pending: &mut [u8], out: &mut Vec<u8>) {
         if self == Self::Apc {
             apc::alerts_due(model, pending, out);
         }
