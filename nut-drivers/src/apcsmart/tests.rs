@@ -411,3 +411,108 @@ async fn real_device_dumps_come_out_the_same() {
     assert!(checked >= 15, "only {checked} apcsmart dumps found");
     assert!(compared >= 300, "only {compared} values compared");
 }
+
+/// A device that answers every byte with noise: alert characters, `*`, line ends, digits,
+/// anything, in replies of any length.
+struct Noise(u64, Vec<u8>);
+
+impl Noise {
+    fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+}
+
+#[async_trait]
+impl SerialPort for Noise {
+    async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        for &c in data {
+            // Enough sense to get through start-up, most of the time.
+            match c {
+                b'Y' if self.next() % 8 != 0 => {
+                    self.1.extend_from_slice(b"SM\r\n");
+                    continue;
+                }
+                b'a' if self.next() % 8 != 0 => {
+                    self.1.extend_from_slice(b"3.!$%+?=#|.");
+                    for &v in b"\x01\x1a\x0e@ABCDEFGKLMNOPQSTUVWXYZ^abcefgjklmnopqrsuxz/<>[]{}9" {
+                        if self.next() % 2 == 0 {
+                            self.1.push(v);
+                        }
+                    }
+                    self.1.extend_from_slice(b"\r\n");
+                    continue;
+                }
+                0x1a => self.1.push(b'#'),
+                _ => {}
+            }
+            let len = self.next() % 24;
+            for _ in 0..len {
+                let b = match self.next() % 4 {
+                    0 => b"!$%+#?=*|&\r\n#"[(self.next() % 13) as usize],
+                    1 => b"0123456789.:,"[(self.next() % 13) as usize],
+                    _ => self.next() as u8,
+                };
+                self.1.push(b);
+            }
+            if self.next() % 3 != 0 {
+                self.1.extend_from_slice(b"\r\n");
+            }
+        }
+        Ok(())
+    }
+    async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.1.is_empty() {
+            std::future::pending::<()>().await;
+        }
+        let n = self.1.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.1[..n]);
+        self.1.drain(..n);
+        Ok(n)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_babbling_device_never_panics_or_hangs() {
+    let mut started = 0;
+    for seed in 0..150u64 {
+        let mut d = Apcsmart::with_opener(Box::new(move |_: &str| {
+            Ok(Box::new(Noise(seed, Vec::new())) as Box<dyn SerialPort>)
+        }));
+        let mut s = DeviceState::new();
+        let all = async {
+            d.open(&DriverParams::new("x"), &mut s).await.unwrap();
+            if d.identify(&mut s).await.is_err() {
+                return false;
+            }
+            let _ = d.update(&mut s).await;
+            let _ = tokio::time::timeout(Duration::from_secs(5), d.event(&mut s)).await;
+            for (c, a) in [
+                ("calibrate.start", None),
+                ("test.battery.start", None),
+                ("load.on", None),
+                ("shutdown.return", Some("at:12")),
+            ] {
+                let _ = d.instcmd(&mut s, c, a).await;
+            }
+            let names: Vec<String> = s.variables().map(|v| v.name().to_string()).collect();
+            for n in names {
+                let _ = d.set_var(&mut s, &n, "x").await;
+            }
+            let _ = d.shutdown(&mut s).await;
+            d.close().await;
+            true
+        };
+        // Simulated time: generous, only against a loop that never ends.
+        if tokio::time::timeout(Duration::from_secs(24 * 3600), all)
+            .await
+            .unwrap_or_else(|_| panic!("seed {seed}: hangs"))
+        {
+            started += 1;
+        }
+    }
+    assert!(started >= 50, "only {started} runs got past start-up");
+}
