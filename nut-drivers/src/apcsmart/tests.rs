@@ -246,60 +246,6 @@ impl SerialPort for Replay {
     }
 }
 
-/// What a unit answered, rebuilt from the values a C driver published: each variable of
-/// [`VARS`] back to its command character and the device's spelling, the status words
-/// back to the register, and a command set (`a`) listing exactly those characters.
-fn replies_from_dump(
-    vars: &std::collections::HashMap<String, String>,
-) -> std::collections::HashMap<u8, String> {
-    let mut r = std::collections::HashMap::new();
-    let mut chars = Vec::new();
-    for (name, value) in vars {
-        let Some(v) = VARS.iter().find(|v| {
-            v.name == name && v.flags & PACK == 0 && v.shape.is_none_or(|s| s.matches(value))
-        }) else {
-            continue;
-        };
-        let secs = || tables::c_strtol10(value);
-        let raw = match v.format {
-            tables::Format::Hours => (secs() / 3600).to_string(),
-            tables::Format::Minutes => format!("{:04}:", secs() / 60),
-            tables::Format::Reason => ["R", "H", "L", "T", "O", "S"]
-                .into_iter()
-                .find(|c| convert(v.format, c) == *value)
-                .unwrap_or(value)
-                .to_owned(),
-            _ => value.clone(),
-        };
-        r.insert(v.cmd, raw);
-        chars.push(v.cmd);
-    }
-    // A firmware without three parts is an old unit's, which `V` reports.
-    if let Some(fw) = vars.get("ups.firmware") {
-        if !tables::Shape::Firmware.matches(fw) {
-            r.remove(&b'b');
-            r.insert(b'V', fw.clone());
-        }
-    }
-    let mut status = 0u8;
-    for word in vars.get("ups.status").map_or("", String::as_str).split(' ') {
-        let bit = ["CAL", "TRIM", "BOOST", "OL", "OB", "OVER", "LB", "RB"]
-            .iter()
-            .position(|w| *w == word);
-        if let Some(b) = bit {
-            status |= 1 << b;
-        }
-    }
-    r.insert(b'Q', format!("{status:02X}"));
-    r.insert(b'Y', "SM".into());
-    chars.sort_unstable();
-    r.insert(
-        b'a',
-        format!("3.!$%+?=#|.{}", String::from_utf8_lossy(&chars)),
-    );
-    r
-}
-
 /// Recorded variables of apcsmart units that the protocol tables do not cover, and why.
 const NOT_COVERED: &[(&str, &str)] = &[
     ("ups.mfr", "set by the driver itself"),
@@ -353,7 +299,7 @@ async fn real_device_dumps_come_out_the_same() {
         if vars.get("driver.name").map(String::as_str) != Some("apcsmart") {
             continue;
         }
-        let replies = replies_from_dump(&vars);
+        let replies = crate::sim::apc_recorded::recorded_replies(&vars);
         let mut d = Apcsmart::with_opener(Box::new(move |_: &str| {
             Ok(Box::new(Replay(replies.clone(), Vec::new())) as Box<dyn SerialPort>)
         }));

@@ -16,6 +16,7 @@
 //! ```
 
 pub mod apc;
+pub mod apc_recorded;
 pub mod model;
 pub mod pty;
 pub mod q1;
