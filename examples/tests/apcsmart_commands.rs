@@ -579,3 +579,22 @@ fn alerts_between_polls_match_c() {
         .iter()
         .all(|w| w.first().map(String::as_str) == Some("Q")));
 }
+
+/// In its default (canonical) terminal mode C gets an alert only with the next reply line,
+/// so between polls it goes on showing the old status; ours reacts at once whatever the
+/// `ttymode` (see the README).
+#[test]
+fn alerts_in_the_default_tty_mode() {
+    if !have(C_APC) {
+        return;
+    }
+    let (c, ours) = both(|program, sim| {
+        let mut d = Running::start(program, sim, &[]);
+        d.dump();
+        sim.settled();
+        sim.apply("mains-lost");
+        d.wait_for("SETINFO ups.status \"OB\"", Duration::from_secs(15))
+    });
+    assert!(!c, "C noticed the alert between polls");
+    assert!(ours, "ours did not notice the alert");
+}

@@ -12,7 +12,9 @@
 //! Every poll reads the status register (`Q`) into `ups.status` words (`CAL TRIM BOOST OL
 //! OB OVER LB RB`, `OFF` when none), then the polled variables (every variable once an
 //! hour). Alert characters the device sends between or inside replies change the status at
-//! once ([`Driver::event`]).
+//! once; one that arrives between polls wakes the driver up for a whole update
+//! ([`Driver::event`]), as C's main loop does when the port becomes readable (C only with
+//! `ttymode=raw`, not in its default canonical terminal mode; ours always).
 //!
 //! ```
 //! use nut_drivers::apcsmart::Apcsmart;

@@ -1,5 +1,6 @@
 //! Simulated UPSes: a device model ([`UpsModel`]) with scriptable power events, the
-//! protocols a device speaks about it ([`q1`]), an in-process port ([`ModelPort`]) for
+//! protocols a device speaks about it ([`q1`], [`apc`]; real APC units from their dumps in
+//! [`apc_recorded`]), an in-process port ([`ModelPort`]) for
 //! driver tests, and a pseudo-terminal server ([`pty`]) so that any serial driver (ours
 //! or C NUT's) can talk to it as to a real device.
 //!
@@ -103,7 +104,8 @@ impl Protocol {
     }
 }
 
-/// A [`SerialPort`] wired straight to a model: what a driver writes is answered at once.
+/// A [`SerialPort`] wired straight to a model: what a driver writes is answered at once,
+/// and what the device says unprompted ([`Protocol::unsolicited`]) arrives within 50 ms.
 #[derive(Debug)]
 pub struct ModelPort {
     model: SharedModel,
