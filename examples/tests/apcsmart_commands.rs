@@ -11,7 +11,7 @@
 
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -83,10 +83,6 @@ impl Sim {
             .stdin(Stdio::null());
         c
     }
-
-    fn log(&self) -> PathBuf {
-        self.dir.path().join("driver.log")
-    }
 }
 
 /// A driver running in the background on a [`Sim`], with a connection to its socket.
@@ -102,10 +98,20 @@ impl Running {
     /// Starts `program` on `sim` with a long poll interval, so that what the device
     /// receives comes from the requests (and alerts) alone, and connects to its socket.
     fn start(program: &'static str, sim: &Sim, options: &[&str]) -> Self {
-        let log = std::fs::File::create(sim.log()).unwrap();
-        let mut cmd = sim.command(program);
-        cmd.args(["-F", "-u", "root", "-i", "300", "-s", "sim", "-x"])
-            .arg(sim.port());
+        Self::start_in(program, sim.dir.path(), &sim.port(), options)
+    }
+
+    /// [`Running::start`] with state, socket and log in `dir`, on the port of `port`
+    /// (`port=…`).
+    fn start_in(program: &'static str, dir: &Path, port: &str, options: &[&str]) -> Self {
+        let log_path = dir.join("driver.log");
+        let log = std::fs::File::create(&log_path).unwrap();
+        let mut cmd = Command::new(program);
+        cmd.env("NUT_STATEPATH", dir)
+            .env("NUT_CONFPATH", dir)
+            .env("NUT_ALTPIDPATH", dir)
+            .stdin(Stdio::null())
+            .args(["-F", "-u", "root", "-i", "300", "-s", "sim", "-x", port]);
         for o in options {
             cmd.args(["-x", o]);
         }
@@ -114,7 +120,7 @@ impl Running {
             .stderr(log)
             .spawn()
             .expect("start driver");
-        let socket = sim.dir.path().join("apcsmart-sim");
+        let socket = dir.join("apcsmart-sim");
         let deadline = Instant::now() + Duration::from_secs(120);
         let stream = loop {
             if let Ok(s) = UnixStream::connect(&socket) {
@@ -123,7 +129,7 @@ impl Running {
             if let Some(status) = child.try_wait().unwrap() {
                 panic!(
                     "{program} exited ({status}): {}",
-                    std::fs::read_to_string(sim.log()).unwrap_or_default()
+                    std::fs::read_to_string(&log_path).unwrap_or_default()
                 );
             }
             assert!(Instant::now() < deadline, "{program}: no socket");
@@ -597,4 +603,43 @@ fn alerts_in_the_default_tty_mode() {
     });
     assert!(!c, "C noticed the alert between polls");
     assert!(ours, "ours did not notice the alert");
+}
+
+/// `nut-sim --protocol apc` with events typed on its standard input while a driver runs:
+/// each one reaches the driver between two polls.
+#[test]
+fn nut_sim_events_reach_a_running_driver() {
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("ttySIM");
+    let mut sim = Command::new(env!("CARGO_BIN_EXE_nut-sim"))
+        .args(["--protocol", "apc", "--link"])
+        .arg(&link)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The first line is the port, once it is there.
+    let mut first = String::new();
+    BufReader::new(sim.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(Path::new(first.trim()), link);
+    let mut events = sim.stdin.take().unwrap();
+    let port = format!("port={}", link.display());
+    let mut d = Running::start_in(OURS_APC, dir.path(), &port, &[]);
+    d.dump();
+    for (event, status) in [
+        ("mains-lost", "OB"),
+        ("low-battery", "OB LB"),
+        ("mains-restored", "OL LB"),
+        ("charge=90", "OL"),
+    ] {
+        writeln!(events, "{event}").unwrap();
+        let line = format!("SETINFO ups.status \"{status}\"");
+        assert!(d.wait_for(&line, Duration::from_secs(60)), "no {line}");
+    }
+    drop(d);
+    let _ = sim.kill();
+    let _ = sim.wait();
 }
