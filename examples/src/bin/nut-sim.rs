@@ -9,6 +9,18 @@
 //! comments. Events: `mains-lost`, `mains-restored`, `low-battery`, `charge=N`, `line=V`,
 //! `load=N`, `fail`. Between events the battery drains on battery and recharges on line.
 //! Events can also be typed on standard input, one per line.
+//!
+//! With `--protocol apc` the device speaks on its own as a real APC Smart UPS does: once a
+//! driver put it in smart mode, every event that changes its status (including the battery
+//! running low as it drains) sends the alert characters at once (`!` on battery, `$` back
+//! on line, `%`/`+` low battery and back, `?`/`=` overload and back, `#` replace battery),
+//! so that a driver reacts between two polls:
+//!
+//! ```text
+//! nut-sim --protocol apc --link /tmp/apc0
+//! apcsmart -s sim -x port=/tmp/apc0 -i 300 -D     # C's: add -x ttymode=raw
+//! mains-lost                                      # typed into nut-sim: OB at once
+//! ```
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -12,7 +12,9 @@
 //! Every poll reads the status register (`Q`) into `ups.status` words (`CAL TRIM BOOST OL
 //! OB OVER LB RB`, `OFF` when none), then the polled variables (every variable once an
 //! hour). Alert characters the device sends between or inside replies change the status at
-//! once ([`Driver::event`]).
+//! once; one that arrives between polls wakes the driver up for a whole update
+//! ([`Driver::event`]), as C's main loop does when the port becomes readable (C only with
+//! `ttymode=raw`, not in its default canonical terminal mode; ours always).
 //!
 //! ```
 //! use nut_drivers::apcsmart::Apcsmart;
@@ -170,33 +172,65 @@ impl Apcsmart {
 
     /// C's `apc_flush`: with alerts, read what is there and act on its alerts; else drop it.
     async fn flush(&mut self, alerts: bool, state: &mut DeviceState) -> Result<(), DriverError> {
-        let mut got = std::mem::take(&mut self.pending);
-        if alerts {
-            let port = self.port()?;
-            got.extend(read_while(port, 4096, D0, |_| false).await?);
-            for c in got {
-                if reply::ALERT_CHARS.contains(&c) {
-                    self.alert(c, state);
-                }
-            }
-        } else {
+        if !alerts {
+            self.pending.clear();
             self.port()?.discard_input()?;
+            return Ok(());
         }
-        Ok(())
+        // What already arrived first (an alert that woke [`Driver::event`] up), then
+        // whatever else is there, without waiting.
+        loop {
+            self.take_alerts(state);
+            let mut buf = [0u8; 64];
+            let port = self.port()?;
+            match tokio::time::timeout(D0, port.read_some(&mut buf)).await {
+                Ok(Ok(0)) => {
+                    return Err(
+                        io::Error::new(io::ErrorKind::UnexpectedEof, "serial port closed").into(),
+                    )
+                }
+                Ok(Ok(n)) => self.pending.extend_from_slice(&buf[..n]),
+                Ok(Err(e)) => return Err(e.into()),
+                Err(_) => return Ok(()),
+            }
+        }
     }
 
-    /// C's `apc_read`: one reply, `None` when none came in time.
+    /// Acts on the alert characters among the bytes received and not read yet, and drops
+    /// the rest (C reads such bytes with alerts on and throws the text away).
+    fn take_alerts(&mut self, state: &mut DeviceState) {
+        for c in std::mem::take(&mut self.pending) {
+            if reply::ALERT_CHARS.contains(&c) {
+                self.alert(c, state);
+            }
+        }
+    }
+
+    /// C's `apc_read`: one reply, `None` when none came in time. Bytes after the end of
+    /// the reply are kept for the next read, as the terminal's line buffer keeps them.
     async fn read(
         &mut self,
         mode: ReadMode,
         timeout: Duration,
         state: &mut DeviceState,
     ) -> Result<Option<String>, DriverError> {
-        let port = self.port()?;
-        let raw = read_while(port, reply::MAX_REPLY + 64, timeout, |b| {
-            is_complete(b, mode)
-        })
-        .await?;
+        let deadline = Instant::now() + timeout;
+        let mut buf = [0u8; 64];
+        while !is_complete(&self.pending, mode) && self.pending.len() < reply::MAX_REPLY + 64 {
+            let port = self.port()?;
+            match tokio::time::timeout_at(deadline, port.read_some(&mut buf)).await {
+                Err(_) => break,
+                Ok(Ok(0)) => {
+                    return Err(
+                        io::Error::new(io::ErrorKind::UnexpectedEof, "serial port closed").into(),
+                    )
+                }
+                Ok(Ok(n)) => self.pending.extend_from_slice(&buf[..n]),
+                Ok(Err(e)) => return Err(e.into()),
+            }
+        }
+        let end = reply::line_end(&self.pending, mode).map_or(self.pending.len(), |e| e + 1);
+        let raw: Vec<u8> = self.pending.drain(..end).collect();
         let line = parse_line(&raw, mode);
         for &c in &line.alerts {
             self.alert(c, state);
@@ -1082,8 +1116,11 @@ impl Driver for Apcsmart {
         if n == 0 {
             return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "serial port closed").into());
         }
-        // Kept until the next flush: that is where C reads it.
+        // As C woken up by the port: a whole update, whose first flush acts on the
+        // alerts. They are acted upon here already, so that a status change is not lost
+        // when the runtime drops this future for something else to do.
         self.pending.extend_from_slice(&buf[..n]);
+        self.take_alerts(state);
         self.update(state).await
     }
 

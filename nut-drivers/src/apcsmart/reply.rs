@@ -49,7 +49,14 @@ pub const MAX_REPLY: usize = 511;
 
 /// Whether `raw` holds a complete reply for `mode`.
 pub fn is_complete(raw: &[u8], mode: ReadMode) -> bool {
-    raw.contains(&b'\n') || (mode == ReadMode::Shutdown && raw.contains(&b'*'))
+    line_end(raw, mode).is_some()
+}
+
+/// Where the first complete reply in `raw` ends (the index of its LF, or of its `*` in
+/// [`ReadMode::Shutdown`]).
+pub fn line_end(raw: &[u8], mode: ReadMode) -> Option<usize> {
+    raw.iter()
+        .position(|&b| b == b'\n' || (mode == ReadMode::Shutdown && b == b'*'))
 }
 
 /// Interprets the bytes of one reply (C's `apc_read`).

@@ -10,8 +10,10 @@
 //! `A`, `U` and `W` answer `OK`.
 //!
 //! Power events show up as alert characters (`!` on battery, `$` back on line, `%` low
-//! battery, `+` no longer low, `#` replace battery, `?`/`=` overload) sent ahead of the
-//! next reply, which is where a driver reading complete lines sees them anyway.
+//! battery, `+` no longer low, `#` replace battery, `?`/`=` overload). A device in smart
+//! mode (after `Y`, until `R`) sends them on its own as soon as the state changes, without
+//! a line end ([`alerts_due`], which a transport calls between commands); whatever
+//! change was not announced that way is announced ahead of the next reply.
 //!
 //! The session (last command, settings, what the last alert reported) is kept at the head
 //! of the byte buffer its transport holds for the device, so that the one [`UpsModel`]
@@ -62,7 +64,8 @@ const LAST: usize = 1;
 const STATUS: usize = 2;
 const COLLECT: usize = 3;
 const COUNT: usize = 4;
-const SET0: usize = 5;
+const SMART: usize = 5;
+const SET0: usize = 6;
 const ID0: usize = SET0 + SETTINGS.len();
 const BUF0: usize = ID0 + 8;
 const HEADER: usize = BUF0 + 8;
@@ -210,6 +213,7 @@ pub fn feed_buffer(model: &SharedModel, pending: &mut Vec<u8>, out: &mut Vec<u8>
 }
 
 fn step(m: &mut UpsModel, s: &mut [u8], c: u8, out: &mut Vec<u8>) {
+    m.received.push(crate::apcsmart::tables::show(c));
     // Gathering the argument of `@` or of `-` after `c`.
     if s[COLLECT] != 0 {
         let n = usize::from(s[COUNT]);
@@ -232,7 +236,6 @@ fn step(m: &mut UpsModel, s: &mut [u8], c: u8, out: &mut Vec<u8>) {
         }
         return;
     }
-    m.received.push(crate::apcsmart::tables::show(c));
     let now = status_register(m);
     out.extend_from_slice(&alerts(s[STATUS], now));
     s[STATUS] = now;
@@ -251,6 +254,14 @@ fn step(m: &mut UpsModel, s: &mut [u8], c: u8, out: &mut Vec<u8>) {
                 None => reply(out, "NO"),
             },
         },
+        b'Y' => {
+            s[SMART] = 1;
+            reply(out, "SM");
+        }
+        b'R' => {
+            s[SMART] = 0;
+            reply(out, "BYE");
+        }
         b'@' => {
             s[COLLECT] = b'@';
             s[COUNT] = 0;
@@ -298,6 +309,21 @@ fn step(m: &mut UpsModel, s: &mut [u8], c: u8, out: &mut Vec<u8>) {
             },
         },
     }
+}
+
+/// The alert characters a device in smart mode sends on its own for what changed since
+/// it last reported the status (nothing before smart mode, after `R`, or while it waits
+/// for the argument of a command). `pending` is the session as for [`feed`].
+pub fn alerts_due(model: &SharedModel, pending: &mut [u8], out: &mut Vec<u8>) {
+    if pending.len() < HEADER || pending[0] != MAGIC {
+        return;
+    }
+    if pending[SMART] == 0 || pending[COLLECT] != 0 {
+        return;
+    }
+    let now = status_register(&model.lock().unwrap_or_else(|e| e.into_inner()));
+    out.extend_from_slice(&alerts(pending[STATUS], now));
+    pending[STATUS] = now;
 }
 
 fn delay(s: &[u8]) -> f64 {
@@ -350,5 +376,37 @@ mod tests {
         assert_eq!(talk(&model, &mut p, b"ZZ"), "");
         assert_eq!(talk(&model, &mut p, b"Q"), "+00\r\n");
         assert!(capabilities().starts_with(b"#uI43253264271280lI43"));
+    }
+
+    #[test]
+    fn alerts_come_unprompted_in_smart_mode_only() {
+        let model = UpsModel::shared();
+        let mut p = Vec::new();
+        let due = |p: &mut Vec<u8>| {
+            let mut out = Vec::new();
+            alerts_due(&model, p, &mut out);
+            String::from_utf8_lossy(&out).into_owned()
+        };
+        model.lock().unwrap().apply("mains-lost").unwrap();
+        assert_eq!(due(&mut p), "", "before any command");
+        assert_eq!(talk(&model, &mut p, b"Y"), "SM\r\n");
+        model.lock().unwrap().apply("low-battery").unwrap();
+        assert_eq!(due(&mut p), "%");
+        assert_eq!(due(&mut p), "", "said once");
+        assert_eq!(talk(&model, &mut p, b"Q"), "50\r\n");
+        model.lock().unwrap().apply("mains-restored").unwrap();
+        model.lock().unwrap().apply("charge=90").unwrap();
+        assert_eq!(due(&mut p), "$+");
+        // Not while an argument is awaited, nor out of smart mode.
+        assert_eq!(talk(&model, &mut p, b"@0"), "");
+        model.lock().unwrap().apply("load=120").unwrap();
+        assert_eq!(due(&mut p), "");
+        assert_eq!(talk(&model, &mut p, b"00"), "OK\r\n");
+        assert_eq!(due(&mut p), "?");
+        assert_eq!(talk(&model, &mut p, b"R"), "BYE\r\n");
+        model.lock().unwrap().apply("load=10").unwrap();
+        assert_eq!(due(&mut p), "");
+        let log = model.lock().unwrap().received.join(" ");
+        assert_eq!(log, "Y Q @ 0 0 0 R");
     }
 }

@@ -1,5 +1,6 @@
 //! Simulated UPSes: a device model ([`UpsModel`]) with scriptable power events, the
-//! protocols a device speaks about it ([`q1`]), an in-process port ([`ModelPort`]) for
+//! protocols a device speaks about it ([`q1`], [`apc`]; real APC units from their dumps in
+//! [`apc_recorded`]), an in-process port ([`ModelPort`]) for
 //! driver tests, and a pseudo-terminal server ([`pty`]) so that any serial driver (ours
 //! or C NUT's) can talk to it as to a real device.
 //!
@@ -16,6 +17,7 @@
 //! ```
 
 pub mod apc;
+pub mod apc_recorded;
 pub mod model;
 pub mod pty;
 pub mod q1;
@@ -91,7 +93,19 @@ impl Protocol {
     }
 }
 
-/// A [`SerialPort`] wired straight to a model: what a driver writes is answered at once.
+impl Protocol {
+    /// What the device sends on its own, between commands, for a change of the model
+    /// (APC Smart alert characters; a Q1 device never speaks unprompted). Transports call
+    /// it whenever they have nothing else to do; `pending` is as for [`Protocol::feed`].
+    pub fn unsolicited(self, model: &SharedModel, pending: &mut [u8], out: &mut Vec<u8>) {
+        if self == Self::Apc {
+            apc::alerts_due(model, pending, out);
+        }
+    }
+}
+
+/// A [`SerialPort`] wired straight to a model: what a driver writes is answered at once,
+/// and what the device says unprompted ([`Protocol::unsolicited`]) arrives within 50 ms.
 #[derive(Debug)]
 pub struct ModelPort {
     model: SharedModel,
@@ -129,8 +143,16 @@ impl SerialPort for ModelPort {
     }
 
     async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        if self.out.is_empty() {
-            std::future::pending::<()>().await;
+        // A device that speaks on its own is looked at every 50 ms.
+        while self.out.is_empty() {
+            if self.protocol != Protocol::Apc {
+                std::future::pending::<()>().await;
+            }
+            self.protocol
+                .unsolicited(&self.model, &mut self.pending, &mut self.out);
+            if self.out.is_empty() {
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
         }
         let n = self.out.len().min(buf.len());
         buf[..n].copy_from_slice(&self.out[..n]);

@@ -83,10 +83,38 @@ impl Drop for PtyServer {
     }
 }
 
+/// Whether the master has bytes to read within `ms` milliseconds.
+fn readable(master: &File, ms: u16) -> io::Result<bool> {
+    use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+    use std::os::fd::AsFd;
+    let mut fds = [PollFd::new(master.as_fd(), PollFlags::POLLIN)];
+    match poll(&mut fds, PollTimeout::from(ms)) {
+        Ok(n) => Ok(n > 0),
+        Err(nix::Error::EINTR) => Ok(false),
+        Err(e) => Err(errno(e)),
+    }
+}
+
 fn serve(mut master: File, model: SharedModel, protocol: Protocol, stop: &AtomicBool) {
     let mut pending = Vec::new();
     let mut buf = [0u8; 256];
     while !stop.load(Ordering::SeqCst) {
+        // Between commands, the device may speak on its own (APC alerts).
+        match readable(&master, 50) {
+            Ok(true) => {}
+            Ok(false) => {
+                let mut out = Vec::new();
+                protocol.unsolicited(&model, &mut pending, &mut out);
+                if !out.is_empty() && master.write_all(&out).is_err() {
+                    return;
+                }
+                continue;
+            }
+            Err(e) => {
+                tracing::debug!(%e, "simulator: poll failed");
+                return;
+            }
+        }
         let n = match master.read(&mut buf) {
             Ok(0) => return,
             Ok(n) => n,
