@@ -328,3 +328,37 @@ fn every_nut_ddl_dump_loads_and_c_upsc_shows_it() {
     }
     assert!(failures.is_empty(), "{} files differ", failures.len());
 }
+
+/// `-d 1` prints the data as C's `dstate_dump` does, values in their escaped form.
+#[test]
+fn dump_mode_prints_what_c_prints() {
+    if !have(&[C_DUMMY]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dev = tmp.path().join("t.dev");
+    std::fs::write(
+        &dev,
+        "ups.status: OL\nups.id: \"a\\\"b\\\\c\"\nups.mfr: Some\\\\Where\nbattery.charge: 87\n",
+    )
+    .unwrap();
+    let dump = |program: &str| {
+        let out = std::process::Command::new(program)
+            .args(["-s", "t", "-u", "root", "-d", "1", "-x"])
+            .arg(format!("port={}", dev.display()))
+            .env("NUT_STATEPATH", tmp.path())
+            .env("NUT_CONFPATH", tmp.path())
+            .env("NUT_ALTPIDPATH", tmp.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{program}: {out:?}");
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .filter(|l| l.contains(": ") && !l.starts_with("driver.version"))
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let c = dump(C_DUMMY);
+    assert!(c.iter().any(|l| l == "ups.id: a\\\"b\\\\c"), "{c:?}");
+    assert_eq!(dump(env!("CARGO_BIN_EXE_dummy-ups")), c);
+}

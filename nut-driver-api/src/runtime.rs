@@ -369,7 +369,9 @@ impl Running {
     }
 
     /// C copies `ups.mfr`, `ups.model` and `ups.serial` to `device.*` once, after the first
-    /// identification.
+    /// identification. It copies what `dstate_getinfo` returns, the escaped form, so a value
+    /// with a `\\`, `"` or `#` reaches `device.*` escaped once more than in `ups.*`; the
+    /// same here, for the same output.
     fn remap_device_info(&mut self) {
         if self.remapped || !self.connected {
             return;
@@ -380,7 +382,7 @@ impl Running {
             ("ups.model", "device.model"),
             ("ups.serial", "device.serial"),
         ] {
-            if let Some(v) = self.state.value(from).map(str::to_owned) {
+            if let Some(v) = self.state.value(from).map(c_escaped) {
                 self.set(to, &v);
             }
         }
@@ -600,14 +602,37 @@ fn keep_if_sent(id: u64, conn: &Conn, batch: Batch) -> bool {
     }
 }
 
-/// The `-d` output: `var: value` per variable, as C's `dstate_dump` prints it.
+/// The `-d` output: `var: value` per variable, as C's `dstate_dump` prints it: values in
+/// their escaped form ([`c_escaped`]).
 pub fn format_dump(state: &DeviceState) -> String {
     let mut out = String::new();
     for var in state.variables() {
         out.push_str(var.name().as_str());
         out.push_str(": ");
-        out.push_str(var.value().as_str());
+        out.push_str(&c_escaped(var.value().as_str()));
         out.push('\n');
     }
     out
+}
+
+/// The form C keeps a value in besides the raw one (`pconf_encode` into a 256-byte buffer):
+/// `\\`, `"` and `#` preceded by a backslash, cut at 255 bytes without splitting an escape.
+/// It is what C's `dstate_getinfo` returns and what its `-d` dump prints.
+pub fn c_escaped(value: &str) -> String {
+    /// C's `ST_MAX_VALUE_LEN` less the terminating NUL.
+    const MAX_ESCAPED: usize = 255;
+    let mut escaped = Vec::with_capacity(value.len());
+    for &b in value.as_bytes() {
+        if matches!(b, b'\\' | b'"' | b'#') {
+            if escaped.len() + 1 >= MAX_ESCAPED {
+                break;
+            }
+            escaped.push(b'\\');
+        }
+        if escaped.len() >= MAX_ESCAPED {
+            break;
+        }
+        escaped.push(b);
+    }
+    String::from_utf8_lossy(&escaped).into_owned()
 }

@@ -475,3 +475,16 @@ async fn dump_mode_returns_the_state() {
         "{text}"
     );
 }
+
+#[test]
+fn c_escaped_is_pconf_encode() {
+    use nut_driver_api::runtime::c_escaped;
+    assert_eq!(c_escaped("plain"), "plain");
+    assert_eq!(c_escaped("a\"b\\c#d"), "a\\\"b\\\\c\\#d");
+    // Cut at 255 bytes, never between a backslash and the character it escapes.
+    let hashes = c_escaped(&"#".repeat(300));
+    assert_eq!(hashes.len(), 254);
+    assert!(hashes.chars().eq("\\#".repeat(127).chars()));
+    let long = c_escaped(&"x".repeat(300));
+    assert_eq!(long.len(), 255);
+}
