@@ -117,13 +117,28 @@ fn server(dir: &Path, model: &SharedModel) -> PtyServer {
     PtyServer::spawn(model.clone(), Protocol::Voltronic, Some(&link)).unwrap()
 }
 
+/// Another unit: online, ECO mode on, beeper control off, programmable outlets.
+fn other_device(m: &mut UpsModel) {
+    for (k, v) in [
+        ("flags.enabled", "jbreo"),
+        ("flags.disabled", "pascgfl"),
+        ("outlet.1.delay", "008"),
+        ("eco.volt.low", "209"),
+    ] {
+        m.settings.insert(k.to_owned(), v.to_owned());
+    }
+    m.beeper = false;
+    m.line_interactive = false;
+}
+
 /// C and ours through a power failure; returns the `ups.status` seen at each step.
-fn power_failure(extra: &[&str]) -> Vec<String> {
+fn power_failure(setup: fn(&mut UpsModel), extra: &[&str]) -> Vec<String> {
     if !have(C_QX) {
         return Vec::new();
     }
     let dir = tempfile::tempdir().unwrap();
     let model = UpsModel::shared();
+    with_model(&model, setup);
     let server = server(dir.path(), &model);
     let steps: [(&str, &[&str]); 7] = [
         ("on line", &[]),
@@ -177,7 +192,7 @@ fn power_failure(extra: &[&str]) -> Vec<String> {
 
 #[test]
 fn power_failure_matches_c() {
-    let seen = power_failure(&[]);
+    let seen = power_failure(|_| {}, &[]);
     if seen.is_empty() {
         return;
     }
@@ -198,23 +213,43 @@ fn power_failure_matches_c() {
 
 #[test]
 fn power_failure_with_protocol_and_options_matches_c() {
-    let seen = power_failure(&[
-        "protocol=voltronic",
-        "pollfreq=10",
-        "ondelay=120",
-        "offdelay=48",
-        "bypass_alarm=disabled",
-        "alarm_control=enabled",
-        "battery_number=3",
-        "max_bypass_volt=250",
-        "min_bypass_freq=49.0",
-        "output_phase_angle=120",
-    ]);
+    let seen = power_failure(
+        |_| {},
+        &[
+            "protocol=voltronic",
+            "pollfreq=10",
+            "ondelay=120",
+            "offdelay=48",
+            "bypass_alarm=disabled",
+            "alarm_control=enabled",
+            "battery_number=3",
+            "max_bypass_volt=250",
+            "min_bypass_freq=49.0",
+            "output_phase_angle=120",
+        ],
+    );
     if seen.is_empty() {
         return;
     }
     assert_eq!(seen[0], "OL");
     assert_eq!(seen[3], "OB LB FSD");
+}
+
+#[test]
+fn power_failure_on_another_device_matches_c() {
+    let seen = power_failure(
+        other_device,
+        &[
+            "eco_mode=enabled",
+            "battery_alarm=disabled",
+            "bypass_alarm=enabled",
+        ],
+    );
+    if seen.is_empty() {
+        return;
+    }
+    assert_eq!(seen[0], "ALARM OL BYPASS");
+    assert_eq!(seen[1], "OB");
 }
 
 /// A driver running in the foreground with its socket connected.
@@ -352,13 +387,32 @@ const REQUESTS: &[&str] = &[
     "INSTCMD shutdown.stop",
 ];
 
-#[test]
-fn commands_and_settings_match_c() {
+const OTHER_REQUESTS: &[&str] = &[
+    "INSTCMD beeper.toggle",
+    "INSTCMD beeper.enable",
+    "INSTCMD outlet.1.load.off",
+    "INSTCMD outlet.2.load.on",
+    "INSTCMD outlet.3.load.off",
+    "INSTCMD outlet.4.load.off",
+    "SET outlet.1.delay.shutdown \"600\"",
+    "SET outlet.1.delay.shutdown \"60000\"",
+    "SET outlet.2.delay.shutdown \"120\"",
+    "SET outlet.0.switchable \"no\"",
+    "SET ups.start.auto \"no\"",
+    "INSTCMD bypass.stop",
+    "INSTCMD shutdown.stayoff",
+    "INSTCMD shutdown.stop",
+];
+
+/// Sends `requests` to C and to ours running on the device `setup` makes; returns our
+/// results.
+fn commands(setup: fn(&mut UpsModel), requests: &[&str]) -> Vec<String> {
     if !have(C_QX) {
-        return;
+        return Vec::new();
     }
     let dir = tempfile::tempdir().unwrap();
     let model = UpsModel::shared();
+    with_model(&model, setup);
     let server = server(dir.path(), &model);
     let ((c, _), (ours, _)) = both(&model, |program| {
         let mut d = Running::start(program, dir.path(), server.path());
@@ -366,7 +420,7 @@ fn commands_and_settings_match_c() {
         let start = with_model(&model, |m| m.received.len());
         wait_for(&model, start, "QGS");
         let mut results = Vec::new();
-        for line in REQUESTS {
+        for line in requests {
             let before = with_model(&model, |m| m.received.len());
             let code = d.request(line);
             let sent = with_model(&model, |m| device_commands(&m.received[before..]));
@@ -387,13 +441,31 @@ fn commands_and_settings_match_c() {
         assert_eq!(c, ours, "C (left) and ours (right) differ");
     }
     assert_eq!(c.len(), ours.len());
+    drop(server);
+    ours
+}
+
+#[test]
+fn commands_and_settings_match_c() {
+    let ours = commands(|_| {}, REQUESTS);
+    if ours.is_empty() {
+        return;
+    }
     // The requests really reached the device.
     assert!(
         ours.iter().any(|r| r.ends_with("-> 0 [\"T.5\"]")),
         "{ours:#?}"
     );
     assert!(ours.iter().any(|r| r.contains("[\"HEH250\"]")), "{ours:#?}");
-    drop(server);
+}
+
+#[test]
+fn outlet_commands_and_settings_match_c() {
+    let ours = commands(other_device, OTHER_REQUESTS);
+    if ours.is_empty() {
+        return;
+    }
+    assert!(ours.iter().any(|r| r.contains("[\"SKOFF1\"]")), "{ours:#?}");
 }
 
 #[test]

@@ -14,7 +14,7 @@ use super::model::{Avr, UpsModel};
 
 /// The device-side settings and their defaults: enabled and disabled capability letters
 /// (a real reply: `(EpashcDbroegfl`), ECO-mode and bypass limits, batteries, firmware.
-pub const DEFAULTS: [(&str, &str); 15] = [
+pub const DEFAULTS: [(&str, &str); 19] = [
     ("flags.enabled", "pashc"),
     ("flags.disabled", "broegfl"),
     ("eco.volt.high", "242"),
@@ -30,6 +30,10 @@ pub const DEFAULTS: [(&str, &str); 15] = [
     ("battery.low", "20"),
     ("firmware", "00322.02"),
     ("serial", "685653211455"),
+    ("outlet.1", "1"),
+    ("outlet.2", "0"),
+    ("outlet.3", "1"),
+    ("outlet.4", "-"),
 ];
 
 fn setting(m: &UpsModel, key: &str) -> String {
@@ -273,6 +277,20 @@ pub fn respond(m: &mut UpsModel, cmd: &str) -> Option<Vec<u8>> {
             setting(m, "bypass.freq.min")
         ),
         "RE0" => format!("#{}\r", setting(m, "battery.low")),
+        _ if outlet(m, cmd, "QSKT").is_some() => {
+            let (key, state) = outlet(m, cmd, "QSKT")?;
+            match m.settings.get(&format!("{key}.delay")) {
+                Some(d) if state != "-" => format!("({d}\r"),
+                _ => return Some(nak()),
+            }
+        }
+        _ if outlet(m, cmd, "QSK").is_some() => {
+            let (_, state) = outlet(m, cmd, "QSK")?;
+            if state == "-" {
+                return Some(nak());
+            }
+            format!("({state}\r")
+        }
         _ => return Some(if command(m, cmd) { ack() } else { nak() }),
     };
     Some(reply.into_bytes())
@@ -286,8 +304,48 @@ fn nak() -> Vec<u8> {
     b"(NAK\r".to_vec()
 }
 
+/// The outlet a command `<prefix>n` names, when the device has programmable outlets
+/// (capability `j` known): its settings key and state (`1` on, `0` off, `-` not
+/// programmable).
+fn outlet(m: &UpsModel, cmd: &str, prefix: &str) -> Option<(String, String)> {
+    let n = cmd.strip_prefix(prefix)?;
+    if !matches!(n, "1" | "2" | "3" | "4") {
+        return None;
+    }
+    let known =
+        setting(m, "flags.enabled").contains('j') || setting(m, "flags.disabled").contains('j');
+    if !known {
+        return None;
+    }
+    let key = format!("outlet.{n}");
+    let state = setting(m, &key);
+    Some((key, state))
+}
+
 /// Carries out a command; `false` when the device refuses it (or does not know it).
 fn command(m: &mut UpsModel, cmd: &str) -> bool {
+    for (prefix, on) in [("SKON", "1"), ("SKOFF", "0")] {
+        if let Some((key, state)) = outlet(m, cmd, prefix) {
+            if state == "-" {
+                return false;
+            }
+            set(m, &key, on);
+            return true;
+        }
+    }
+    if let Some(rest) = cmd.strip_prefix("PSK") {
+        let (n, minutes) = rest.split_at(rest.len().min(1));
+        return match (
+            outlet(m, &format!("QSK{n}"), "QSK"),
+            number_arg(minutes, 3, None),
+        ) {
+            (Some((key, state)), Some(v)) if state != "-" => {
+                set(m, &format!("{key}.delay"), v);
+                true
+            }
+            _ => false,
+        };
+    }
     let limit =
         |m: &mut UpsModel, key: &str, arg: &str, len: usize, dot: Option<usize>| match number_arg(
             arg, len, dot,
@@ -432,6 +490,17 @@ mod tests {
         assert_eq!(respond(&mut m, "QFRE"), Some(b"(53.0 46.0\r".to_vec()));
         assert_eq!(respond(&mut m, "QPD"), Some(nak()));
         assert_eq!(respond(&mut m, "Q1"), Some(nak()));
+        assert_eq!(respond(&mut m, "QSK1"), Some(nak()));
+        assert_eq!(respond(&mut m, "PEJ"), Some(nak()));
+        set(&mut m, "flags.disabled", "j");
+        assert_eq!(respond(&mut m, "QSK1"), Some(b"(1\r".to_vec()));
+        assert_eq!(respond(&mut m, "QSKT1"), Some(nak()));
+        assert_eq!(respond(&mut m, "PSK1008"), Some(ack()));
+        assert_eq!(respond(&mut m, "QSKT1"), Some(b"(008\r".to_vec()));
+        assert_eq!(respond(&mut m, "SKOFF1"), Some(ack()));
+        assert_eq!(respond(&mut m, "QSK1"), Some(b"(0\r".to_vec()));
+        assert_eq!(respond(&mut m, "SKON4"), Some(nak()));
+        assert_eq!(respond(&mut m, "QSK4"), Some(nak()));
         assert_eq!(respond(&mut m, "BZOFF"), Some(ack()));
         assert_eq!(&status_line(&m)[72..73], "1");
         assert_eq!(respond(&mut m, "PF"), Some(nak()));
