@@ -112,10 +112,13 @@ pub fn process(e: &mut Engine, idx: usize, p: Proc, raw: &str, state: &mut Devic
     let fmt = item.format;
     match p {
         Proc::Protocol => {
-            if raw.len() < 2 || !raw[..2].eq_ignore_ascii_case("PI") {
+            let Some(rest) = raw
+                .get(..2)
+                .filter(|p| p.eq_ignore_ascii_case("PI"))
+                .and_then(|_| raw.get(2..))
+            else {
                 return Err(invalid(raw));
-            }
-            let rest = &raw[2..];
+            };
             if !rest.bytes().all(|b| b"0123489".contains(&b)) {
                 tracing::error!("Protocol [{raw}] is not supported by this driver");
                 return Err(invalid(raw));
