@@ -131,8 +131,16 @@ fn other_device(m: &mut UpsModel) {
     m.line_interactive = false;
 }
 
-/// C and ours through a power failure; returns the `ups.status` seen at each step.
-fn power_failure(setup: fn(&mut UpsModel), extra: &[&str]) -> Vec<String> {
+/// The `ups.status` of a dump.
+fn status(dump: &[String]) -> String {
+    dump.iter()
+        .find_map(|l| l.strip_prefix("ups.status: "))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// C and ours through a power failure; returns our dump at each step.
+fn power_failure(setup: impl FnOnce(&mut UpsModel), extra: &[&str]) -> Vec<Vec<String>> {
     if !have(C_QX) {
         return Vec::new();
     }
@@ -179,12 +187,7 @@ fn power_failure(setup: fn(&mut UpsModel), extra: &[&str]) -> Vec<String> {
             c_sent.iter().any(|c| c == "QGS"),
             "step {name:?}: {c_sent:?}"
         );
-        let status = ours
-            .iter()
-            .find_map(|l| l.strip_prefix("ups.status: "))
-            .unwrap_or_default()
-            .to_owned();
-        seen.push(status);
+        seen.push(ours);
     }
     drop(server);
     seen
@@ -192,10 +195,11 @@ fn power_failure(setup: fn(&mut UpsModel), extra: &[&str]) -> Vec<String> {
 
 #[test]
 fn power_failure_matches_c() {
-    let seen = power_failure(|_| {}, &[]);
-    if seen.is_empty() {
+    let dumps = power_failure(|_| {}, &[]);
+    if dumps.is_empty() {
         return;
     }
+    let seen: Vec<String> = dumps.iter().map(|d| status(d)).collect();
     // The script really went through the states it claims to.
     assert_eq!(
         seen,
@@ -231,8 +235,8 @@ fn power_failure_with_protocol_and_options_matches_c() {
     if seen.is_empty() {
         return;
     }
-    assert_eq!(seen[0], "OL");
-    assert_eq!(seen[3], "OB LB FSD");
+    assert_eq!(status(&seen[0]), "OL");
+    assert_eq!(status(&seen[3]), "OB LB FSD");
 }
 
 #[test]
@@ -248,8 +252,57 @@ fn power_failure_on_another_device_matches_c() {
     if seen.is_empty() {
         return;
     }
-    assert_eq!(seen[0], "ALARM OL BYPASS");
-    assert_eq!(seen[1], "OB");
+    assert_eq!(status(&seen[0]), "ALARM OL BYPASS");
+    assert_eq!(status(&seen[1]), "OB");
+    assert!(seen[0].contains(&"outlet.1.delay.shutdown: 480".to_owned()));
+}
+
+/// Every protocol C knows: multi-phase (P03, P09, P10), without ECO mode or bypass
+/// limits (P00, P08), with battery type and grid range (P31).
+#[test]
+fn every_protocol_matches_c() {
+    for (protocol, extra) in [
+        ("00", &[][..]),
+        ("02", &["max_bypass_volt=260", "min_bypass_volt=209"][..]),
+        ("03", &[][..]),
+        ("08", &[][..]),
+        ("09", &["output_phase_angle=120"][..]),
+        (
+            "10",
+            &["output_phase_angle=000", "min_bypass_freq=46.0"][..],
+        ),
+        ("13", &[][..]),
+        ("14", &[][..]),
+        ("31", &["work_range_type=UPS"][..]),
+        ("99", &["max_bypass_freq=54.0"][..]),
+    ] {
+        let seen = power_failure(
+            |m| {
+                m.settings.insert("protocol".into(), protocol.into());
+            },
+            extra,
+        );
+        if seen.is_empty() {
+            return;
+        }
+        let has = |var: &str| seen[0].iter().any(|l| l.starts_with(&format!("{var}: ")));
+        assert_eq!(
+            has("output.L1-N.voltage"),
+            matches!(protocol, "09" | "10"),
+            "P{protocol}"
+        );
+        assert_eq!(
+            has("input.L3.current"),
+            matches!(protocol, "03" | "10"),
+            "P{protocol}"
+        );
+        assert_eq!(has("battery.type"), protocol == "31", "P{protocol}");
+        assert_eq!(
+            has("input.transfer.high.max"),
+            !matches!(protocol, "00" | "08" | "31"),
+            "P{protocol}"
+        );
+    }
 }
 
 /// A driver running in the foreground with its socket connected.
@@ -406,7 +459,7 @@ const OTHER_REQUESTS: &[&str] = &[
 
 /// Sends `requests` to C and to ours running on the device `setup` makes; returns our
 /// results.
-fn commands(setup: fn(&mut UpsModel), requests: &[&str]) -> Vec<String> {
+fn commands(setup: impl FnOnce(&mut UpsModel), requests: &[&str]) -> Vec<String> {
     if !have(C_QX) {
         return Vec::new();
     }
@@ -487,4 +540,25 @@ fn killpower_matches_c() {
         assert!(ours.iter().any(|c| c.starts_with('S')), "{ours:?}");
     }
     drop(server);
+}
+
+#[test]
+fn p31_settings_match_c() {
+    let ours = commands(
+        |m| {
+            m.settings.insert("protocol".into(), "31".into());
+        },
+        &[
+            "SET battery.type \"AGM\"",
+            "SET battery.type \"agm\"",
+            "SET battery.type \"Li\"",
+            "SET battery.type \"NiMH\"",
+            "SET input.transfer.high \"250\"",
+            "INSTCMD bypass.start",
+        ],
+    );
+    if ours.is_empty() {
+        return;
+    }
+    assert!(ours.iter().any(|r| r.contains("[\"PBT02\"]")), "{ours:#?}");
 }

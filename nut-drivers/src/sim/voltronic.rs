@@ -1,8 +1,11 @@
-//! A Voltronic Power "QPI/QGS" UPS (protocol `P01`) as it answers on its serial line:
+//! A Voltronic Power "QPI/QGS" UPS (protocol `P01`, or the one in the `protocol`
+//! setting) as it answers on its serial line:
 //! `QPI`, `QGS` (status with twelve bits), `QRI`/`QMD` (ratings), `QMF`/`QVFW`/`QID`
 //! (identification), `QMOD` (working mode), `QWS` (warnings), `QBV` (battery), `QLDL`,
 //! `QFLAG` (capabilities), `QHE`/`QFRE` (ECO-mode limits), `QBYV`/`QBYF` (bypass limits),
-//! `RE0` (battery low voltage); `(NAK` for what a P01 unit does not have. Commands (tests,
+//! `RE0` (battery low voltage), and by protocol the three-phase `Q3**` (P03, P09, P10),
+//! `QPD`/`QPAR` (P09, P10), `QBT`/`QGR` (P31); `(NAK` for what the unit does not have.
+//! Commands (tests,
 //! shutdowns with delays, beeper, capability flags, limits) are carried out and answered
 //! `(ACK`, so that the next poll shows their effect.
 //!
@@ -14,7 +17,10 @@ use super::model::{Avr, UpsModel};
 
 /// The device-side settings and their defaults: enabled and disabled capability letters
 /// (a real reply: `(EpashcDbroegfl`), ECO-mode and bypass limits, batteries, firmware.
-pub const DEFAULTS: [(&str, &str); 19] = [
+pub const DEFAULTS: [(&str, &str); 23] = [
+    ("protocol", "01"),
+    ("battery.type", "01"),
+    ("work.range", "00"),
     ("flags.enabled", "pashc"),
     ("flags.disabled", "broegfl"),
     ("eco.volt.high", "242"),
@@ -30,6 +36,7 @@ pub const DEFAULTS: [(&str, &str); 19] = [
     ("battery.low", "20"),
     ("firmware", "00322.02"),
     ("serial", "685653211455"),
+    ("phase.angle", "000"),
     ("outlet.1", "1"),
     ("outlet.2", "0"),
     ("outlet.3", "1"),
@@ -234,7 +241,13 @@ fn number_arg(arg: &str, len: usize, dot: Option<usize>) -> Option<String> {
 pub fn respond(m: &mut UpsModel, cmd: &str) -> Option<Vec<u8>> {
     m.received.push(cmd.to_owned());
     let reply = match cmd {
-        "QPI" => "(PI01\r".to_owned(),
+        "QPI" => format!("(PI{}\r", setting(m, "protocol")),
+        "Q3PV" | "Q3OV" | "Q3PC" | "Q3OC" | "Q3LD" | "Q3YV" | "QPD" | "QPAR" | "QBT" | "QGR" => {
+            match by_protocol(m, cmd) {
+                Some(r) => r,
+                None => return Some(nak()),
+            }
+        }
         "QGS" => status_line(m),
         "QRI" => format!(
             "({} {:03} {} {}\r",
@@ -322,8 +335,85 @@ fn outlet(m: &UpsModel, cmd: &str, prefix: &str) -> Option<(String, String)> {
     Some((key, state))
 }
 
+/// The protocol number.
+fn protocol(m: &UpsModel) -> u32 {
+    setting(m, "protocol").parse().unwrap_or(1)
+}
+
+/// The inquiries only some protocols have.
+fn by_protocol(m: &UpsModel, cmd: &str) -> Option<String> {
+    let p = protocol(m);
+    let three = matches!(p, 3 | 9 | 10);
+    let v = |x: f64| fixed(x, 5, 1);
+    let vi = m.input_voltage();
+    let vo = output_voltage(m);
+    let amps = f64::from(m.load) * f64::from(m.nominal_current) / 100.0;
+    let a = |x: f64| format!("{:03}", x.round() as u32);
+    let line = |x: f64| x * 3f64.sqrt();
+    Some(match cmd {
+        "Q3PV" if three => format!(
+            "({} {} {} {} {} {}\r",
+            v(vi),
+            v(vi),
+            v(vi),
+            v(line(vi)),
+            v(line(vi)),
+            v(line(vi))
+        ),
+        "Q3OV" if three => format!(
+            "({} {} {} {} {} {}\r",
+            v(vo),
+            v(vo),
+            v(vo),
+            v(line(vo)),
+            v(line(vo)),
+            v(line(vo))
+        ),
+        "Q3PC" if three => format!("({} {} {}\r", a(amps), a(amps), a(amps)),
+        "Q3OC" if three => format!("({} {} {}\r", a(amps), a(amps), a(amps)),
+        "Q3LD" if three => format!("({:03} {:03} {:03}\r", m.load, m.load, m.load),
+        "Q3YV" if p == 9 => format!("({} {} {}\r", v(vi), v(vi), v(vi)),
+        "Q3YV" if three => format!(
+            "({} {} {} {} {} {}\r",
+            v(vi),
+            v(vi),
+            v(vi),
+            v(line(vi)),
+            v(line(vi)),
+            v(line(vi))
+        ),
+        "QPD" | "QPAR" if matches!(p, 9 | 10) => {
+            if cmd == "QPD" {
+                format!("(000 {}\r", setting(m, "phase.angle"))
+            } else {
+                "(001\r".to_owned()
+            }
+        }
+        "QBT" if p == 31 => format!("({}\r", setting(m, "battery.type")),
+        "QGR" if p == 31 => format!("({}\r", setting(m, "work.range")),
+        _ => return None,
+    })
+}
+
 /// Carries out a command; `false` when the device refuses it (or does not know it).
 fn command(m: &mut UpsModel, cmd: &str) -> bool {
+    let p = protocol(m);
+    for (prefix, key, ok) in [
+        ("PBT", "battery.type", p == 31),
+        ("PGR", "work.range", p == 31),
+        ("PPD", "phase.angle", matches!(p, 9 | 10)),
+    ] {
+        if let Some(arg) = cmd.strip_prefix(prefix) {
+            let len = if prefix == "PPD" { 3 } else { 2 };
+            return match number_arg(arg, len, None) {
+                Some(v) if ok => {
+                    set(m, key, v);
+                    true
+                }
+                _ => false,
+            };
+        }
+    }
     for (prefix, on) in [("SKON", "1"), ("SKOFF", "0")] {
         if let Some((key, state)) = outlet(m, cmd, prefix) {
             if state == "-" {
