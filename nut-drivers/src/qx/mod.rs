@@ -1,5 +1,5 @@
-//! `nutdrv_qx`: the Megatec "Q1" protocol family on a serial line, a drop-in for C NUT
-//! 2.8.0's `nutdrv_qx` (serial part).
+//! `nutdrv_qx`: the Megatec "Q1" protocol family and Voltronic's QPI/QGS ([`voltronic`])
+//! on a serial line, a drop-in for C NUT 2.8.0's `nutdrv_qx` (serial part).
 //!
 //! The device is probed as C probes it (see [`dialect`]): each dialect's table is tried
 //! until one yields a valid status line (and identification, where required). Then the
@@ -8,7 +8,8 @@
 //! every value. Status bits become `ups.status` words in C's order (`OL`/`OB`, `LB`,
 //! `TRIM`/`BOOST`/`BYPASS` from the output/input voltage ratio, `CAL`, `FSD`), `ups.alarm`
 //! and `ups.beeper.status`; the battery charge and runtime are estimated from the voltage
-//! when the device gives neither ([`battery`]).
+//! when the device gives neither ([`battery`]). Writable variables ([`setvar`]) are kept in
+//! the driver or sent to the device, which must acknowledge them.
 //!
 //! ```
 //! use nut_drivers::qx::NutdrvQx;

@@ -486,8 +486,8 @@ fn command(m: &mut UpsModel, cmd: &str) -> bool {
             if m.output_on {
                 return false;
             }
-            for (k, _) in DEFAULTS.iter().take(2) {
-                m.settings.remove(*k);
+            for k in ["flags.enabled", "flags.disabled"] {
+                m.settings.remove(k);
             }
             return true;
         }
