@@ -271,8 +271,8 @@ fn every_protocol_matches_c() {
             "10",
             &["output_phase_angle=000", "min_bypass_freq=46.0"][..],
         ),
-        ("13", &[][..]),
-        ("14", &[][..]),
+        ("13", &["max_bypass_volt=300", "bypass_alarm=maybe"][..]),
+        ("14", &["battery_number=12", "converter_mode=enabled"][..]),
         ("31", &["work_range_type=UPS"][..]),
         ("99", &["max_bypass_freq=54.0"][..]),
     ] {
@@ -561,4 +561,32 @@ fn p31_settings_match_c() {
         return;
     }
     assert!(ours.iter().any(|r| r.contains("[\"PBT02\"]")), "{ours:#?}");
+}
+
+/// Capabilities reset to their defaults (`reset_to_default`, only in standby) and
+/// refused (on line).
+#[test]
+fn reset_to_default_matches_c() {
+    if !have(C_QX) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let model = UpsModel::shared();
+    let server = server(dir.path(), &model);
+    for output_on in [false, true] {
+        with_model(&model, |m| {
+            m.output_on = output_on;
+            m.settings.insert("flags.enabled".into(), "pbrsc".into());
+        });
+        let ((c, c_sent), (ours, our_sent)) = both(&model, |p| {
+            dump(p, dir.path(), server.path(), &["reset_to_default"])
+        });
+        assert_eq!(c, ours, "output on: {output_on}");
+        assert_eq!(
+            c_sent.contains(&"PF".to_owned()),
+            our_sent.contains(&"PF".to_owned())
+        );
+        assert_eq!(our_sent.contains(&"PF".to_owned()), !output_on);
+    }
+    drop(server);
 }
