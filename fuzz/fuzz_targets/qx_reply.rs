@@ -1,11 +1,17 @@
-//! Q1 replies: any bytes given to any item of any Megatec-family table must be either
-//! accepted or refused, never panic; and the simulated device must answer any command.
+//! Q* replies: any bytes given to any item of any dialect's table (Megatec family and
+//! Voltronic) must be either accepted or refused, never panic, also through the full
+//! processing of the table walker (status bits, Voltronic preprocessing and unskipping);
+//! the command and setting preprocessors must take any parameter; and the simulated
+//! devices must answer any command.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use nut_driver_api::DeviceState;
 use nut_drivers::qx::blazer::status_bit;
 use nut_drivers::qx::dialect::ALL;
+use nut_drivers::qx::engine::Engine;
 use nut_drivers::qx::item::{extract, format_value, Process};
+use nut_drivers::qx::voltronic::process::{command_text, setvar_command};
 use nut_drivers::sim::q1::{respond, Q1Dialect};
 use nut_drivers::sim::UpsModel;
 
@@ -26,10 +32,28 @@ fuzz_target!(|data: &[u8]| {
                 }
             }
         }
+        let mut engine = Engine::new(dialect);
+        let mut state = DeviceState::new();
+        let _ = state.set("ups.firmware.aux", "P01");
+        let _ = state.set("output.voltage.nominal", "230.0");
+        for idx in 0..engine.items.len() {
+            let item = engine.items[idx].clone();
+            if let Ok(raw) = extract(&item, data, dialect.rejected) {
+                let _ = engine.infoval_set(idx, &raw, &mut state);
+            }
+            let param = String::from_utf8_lossy(data);
+            if let Process::Voltronic(p) = item.process {
+                let _ = setvar_command(&engine, idx, p, &param);
+                let _ = command_text(&engine, idx, &param, &state);
+            }
+        }
+        engine.commit_alarms(&mut state);
+        engine.commit_status(&mut state);
     }
     let mut model = UpsModel::new();
     let cmd = String::from_utf8_lossy(data);
     for d in Q1Dialect::ALL {
         let _ = respond(&mut model, d, &cmd);
     }
+    let _ = nut_drivers::sim::voltronic::respond(&mut model, &cmd);
 });

@@ -35,7 +35,7 @@ use tokio::io::AsyncBufReadExt;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// The protocol: megatec, megatec/old, mustek, zinto, q1 or apc.
+    /// The protocol: megatec, megatec/old, mustek, zinto, q1, voltronic or apc.
     #[arg(short, long, default_value = "megatec")]
     protocol: String,
     /// Create a symbolic link to the terminal with this name.

@@ -2,13 +2,15 @@
 //!
 //! C nutdrv_qx 2.8.0 probes, in this order: voltronic, voltronic-qs, voltronic-qs-hex,
 //! mustek, megatec/old, bestups, mecer, megatec, zinto, masterguard, hunnox, ablerex and
-//! the Q1 fallback, giving each three tries. This module has the Megatec family (mustek,
-//! megatec/old, megatec, zinto, Q1); the others are not implemented yet, which changes
+//! the Q1 fallback, giving each three tries. This module has voltronic and the Megatec
+//! family (mustek, megatec/old, megatec, zinto, Q1); the others are not implemented yet,
+//! which changes
 //! nothing for a device that ignores or echoes their probe commands (their claims fail on
 //! such a device in C as well).
 
 use super::blazer;
 use super::item::Item;
+pub use super::voltronic::VOLTRONIC;
 
 /// How a dialect decides that a device speaks it (C's `claim` functions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +21,19 @@ pub enum Claim {
     StatusAndVendor,
     /// The status line gives `input.voltage` (C's `blazer_claim_light`).
     Status,
+    /// The status line gives `input.voltage` and the item for this variable gives a value
+    /// (C's `voltronic_claim`: `QGS` and `QPI`).
+    StatusAndVar(&'static str),
+}
+
+/// Which family of tables and processing a dialect belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Family {
+    /// The Megatec family ([`blazer`]).
+    Megatec,
+    /// Voltronic QPI/QGS ([`super::voltronic`]).
+    Voltronic,
 }
 
 /// One dialect.
@@ -41,6 +56,8 @@ pub struct Dialect {
     pub rejected: Option<&'static str>,
     /// Whether the `norating` and `novendor` flags apply (all but Q1).
     pub vendor_flags: bool,
+    /// The family of the table.
+    pub family: Family,
 }
 
 impl Dialect {
@@ -51,6 +68,9 @@ impl Dialect {
 
     /// The protocol table.
     pub fn table(&self) -> Vec<Item> {
+        if self.family == Family::Voltronic {
+            return super::voltronic::table::table();
+        }
         blazer::table(self.status, self.ratings, self.vendor)
     }
 }
@@ -65,6 +85,7 @@ pub const MUSTEK: Dialect = Dialect {
     accepted: Some("ACK"),
     rejected: None,
     vendor_flags: true,
+    family: Family::Megatec,
 };
 
 /// Megatec/old: `D` status, `F`, `I`.
@@ -100,14 +121,14 @@ pub const Q1: Dialect = Dialect {
     accepted: Some("ACK"),
     rejected: None,
     vendor_flags: false,
+    family: Family::Megatec,
 };
 
 /// The dialects in probing order.
-pub const ALL: [Dialect; 5] = [MUSTEK, MEGATEC_OLD, MEGATEC, ZINTO, Q1];
+pub const ALL: [Dialect; 6] = [VOLTRONIC, MUSTEK, MEGATEC_OLD, MEGATEC, ZINTO, Q1];
 
 /// The names C knows for the `protocol` option but this driver does not implement yet.
-pub const NOT_YET: [&str; 8] = [
-    "voltronic",
+pub const NOT_YET: [&str; 7] = [
     "voltronic-qs",
     "voltronic-qs-hex",
     "bestups",
@@ -143,10 +164,11 @@ mod tests {
 
     #[test]
     fn protocol_option_picks_dialects() {
-        assert_eq!(candidates(None).unwrap().len(), 5);
+        assert_eq!(candidates(None).unwrap().len(), 6);
+        assert_eq!(candidates(Some("VOLTRONIC")).unwrap(), vec![VOLTRONIC]);
         assert_eq!(candidates(Some("MEGATEC/OLD")).unwrap(), vec![MEGATEC_OLD]);
         assert_eq!(candidates(Some("q1")).unwrap(), vec![Q1]);
-        assert!(candidates(Some("voltronic"))
+        assert!(candidates(Some("voltronic-qs"))
             .unwrap_err()
             .contains("not supported"));
         assert_eq!(

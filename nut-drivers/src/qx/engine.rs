@@ -2,17 +2,19 @@
 //! `ups_status_set`): sends each item's command, cuts the value out of the reply,
 //! publishes it, and collects status bits and alarms.
 
+use std::collections::HashMap;
 use std::io;
 use std::time::Duration;
 
+use nut_driver_api::driver::DriverParams;
 use nut_driver_api::{DeviceState, StatusBuilder};
 
 use super::battery::Battery;
 use super::blazer::status_bit;
 use super::dialect::Dialect;
 use super::item::{
-    c_strtod, extract, format_value, Item, Process, ReplyError, ABSENT, CMD, QUICK_POLL, RANGE,
-    SEMI_STATIC, SETVAR, SKIP, STATIC,
+    c_strtod, extract, format_value, Item, Process, ReplyError, ABSENT, CMD, ENUM, NONUT,
+    QUICK_POLL, RANGE, SEMI_STATIC, SETVAR, SKIP, STATIC,
 };
 use crate::serial::{read_until, SerialPort};
 
@@ -100,6 +102,13 @@ pub struct Engine {
     pub battery: Battery,
     /// Set after a successful command or SET: the next poll is a full one.
     pub data_changed: bool,
+    /// The driver's options (`-x`): some dialects read them while processing.
+    pub params: DriverParams,
+    /// What a dialect remembers between items (C's subdriver globals): the values of
+    /// items without a NUT variable, by name.
+    pub private: HashMap<String, String>,
+    /// Allowed values found at run time, by variable: they replace the table's.
+    pub allowed_override: HashMap<&'static str, Vec<String>>,
 }
 
 impl Engine {
@@ -113,6 +122,9 @@ impl Engine {
             pending_alarms: Vec::new(),
             battery: Battery::new(),
             data_changed: false,
+            params: DriverParams::default(),
+            private: HashMap::new(),
+            allowed_override: HashMap::new(),
         }
     }
 
@@ -178,10 +190,33 @@ impl Engine {
                 }
                 text.to_owned()
             }
+            Process::Voltronic(p) => {
+                let text = super::voltronic::process::process(self, idx, p, raw, state)
+                    .inspect_err(|e| {
+                        tracing::debug!(var = item.var, raw, %e, "failed to preprocess value");
+                    })?;
+                if item.var.starts_with("ups.status") {
+                    if !text.is_empty() {
+                        self.bits.update(&text);
+                    }
+                    return Ok(false);
+                }
+                if item.var.starts_with("ups.alarm") {
+                    if !text.is_empty() {
+                        self.pending_alarms.push(text);
+                    }
+                    return Ok(false);
+                }
+                text
+            }
             _ => format_value(&item, raw).inspect_err(|e| {
                 tracing::debug!(var = item.var, raw, %e, "unusable value");
             })?,
         };
+        if item.has(NONUT) {
+            tracing::info!("{}: {}", item.var, value);
+            return Ok(true);
+        }
         if value.is_empty() {
             return Err(ReplyError::Empty);
         }
@@ -195,12 +230,29 @@ impl Engine {
     /// Declares a writable variable's flags and ranges (C's `qx_set_var`).
     pub fn set_var_info(&self, idx: usize, state: &mut DeviceState) {
         let item = &self.items[idx];
+        let allowed = self.allowed_values(idx, state);
+        if item.has(NONUT) {
+            if item.has(ENUM) {
+                tracing::info!("{}, settable values: {}", item.var, allowed.join(" "));
+            }
+            if item.has(RANGE) {
+                for pair in allowed.chunks_exact(2) {
+                    tracing::info!("{}, settable range: {}..{}", item.var, pair[0], pair[1]);
+                }
+            }
+            return;
+        }
         if !item.rw {
             return;
         }
         state.set_flags(item.var, true, false, false);
+        if item.has(ENUM) {
+            for v in &allowed {
+                let _ = state.add_enum(item.var, v);
+            }
+        }
         if item.has(RANGE) {
-            for pair in item.allowed.chunks(2) {
+            for pair in allowed.chunks(2) {
                 if let [lo, hi] = pair {
                     let (lo, hi) = (
                         nut_driver_api::status::c_strtol(lo),
@@ -265,6 +317,11 @@ impl Engine {
                 continue;
             }
             if item.has(SETVAR) {
+                if item.has(NONUT) {
+                    // A one-time setting from a driver option.
+                    self.set_var(port, state, item.var, None).await;
+                    self.items[idx].flags |= SKIP;
+                }
                 continue;
             }
             let reused = previous

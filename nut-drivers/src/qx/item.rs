@@ -25,6 +25,8 @@ pub const TRIM: u32 = 1 << 7;
 pub const ENUM: u32 = 1 << 8;
 /// The allowed values are ranges.
 pub const RANGE: u32 = 1 << 9;
+/// No NUT variable: the value is only logged, or set once from a driver option.
+pub const NONUT: u32 = 1 << 10;
 /// Skipped (not supported by this device, or disabled by an option).
 pub const SKIP: u32 = 1 << 11;
 
@@ -40,6 +42,8 @@ pub enum Process {
     DelaySetvar,
     /// A command whose text needs the delays or a parameter (`S%s`, `T%02d`).
     DelayCommand,
+    /// A Voltronic preprocess function.
+    Voltronic(super::voltronic::Proc),
 }
 
 /// One entry of a protocol table.
@@ -115,6 +119,21 @@ impl Item {
         }
     }
 
+    /// The same item, writable, with its allowed values (pairs of range bounds for
+    /// [`RANGE`], the values for [`ENUM`]).
+    pub const fn writable(mut self, allowed: &'static [&'static str]) -> Self {
+        self.rw = true;
+        self.allowed = allowed;
+        self
+    }
+
+    /// The same item with other allowed values, not writable (C's setvar items: the
+    /// table's `info_rw` without `ST_FLAG_RW`).
+    pub const fn allowing(mut self, allowed: &'static [&'static str]) -> Self {
+        self.allowed = allowed;
+        self
+    }
+
     /// The same item with special processing.
     pub const fn with(mut self, process: Process) -> Self {
         self.process = process;
@@ -154,6 +173,9 @@ pub enum ReplyError {
     /// Nothing left after processing.
     #[error("non significant value")]
     Empty,
+    /// A value a dialect's processing rejects.
+    #[error("invalid value {0:?}")]
+    Invalid(String),
 }
 
 /// Checks `reply` for `item` and cuts its value out (C's `qx_process_answer`).

@@ -1,5 +1,5 @@
-//! `nutdrv_qx`: the Megatec "Q1" protocol family on a serial line, a drop-in for C NUT
-//! 2.8.0's `nutdrv_qx` (serial part).
+//! `nutdrv_qx`: the Megatec "Q1" protocol family and Voltronic's QPI/QGS ([`voltronic`])
+//! on a serial line, a drop-in for C NUT 2.8.0's `nutdrv_qx` (serial part).
 //!
 //! The device is probed as C probes it (see [`dialect`]): each dialect's table is tried
 //! until one yields a valid status line (and identification, where required). Then the
@@ -8,7 +8,8 @@
 //! every value. Status bits become `ups.status` words in C's order (`OL`/`OB`, `LB`,
 //! `TRIM`/`BOOST`/`BYPASS` from the output/input voltage ratio, `CAL`, `FSD`), `ups.alarm`
 //! and `ups.beeper.status`; the battery charge and runtime are estimated from the voltage
-//! when the device gives neither ([`battery`]).
+//! when the device gives neither ([`battery`]). Writable variables ([`setvar`]) are kept in
+//! the driver or sent to the device, which must acknowledge them.
 //!
 //! ```
 //! use nut_drivers::qx::NutdrvQx;
@@ -36,6 +37,8 @@ pub mod blazer;
 pub mod dialect;
 pub mod engine;
 pub mod item;
+pub mod setvar;
+pub mod voltronic;
 
 use std::io;
 
@@ -53,7 +56,7 @@ use crate::serial::SerialPort;
 use battery::BatteryOptions;
 use dialect::{Claim, Dialect};
 use engine::{Engine, WalkMode};
-use item::{is_c_numeric, Process, ABSENT, CMD, RANGE, SETVAR, SKIP};
+use item::{Process, CMD, SKIP};
 
 /// The program name.
 pub const DRIVER_NAME: &str = "nutdrv_qx";
@@ -136,10 +139,12 @@ impl NutdrvQx {
     async fn claim(
         port: &mut dyn SerialPort,
         dialect: Dialect,
-        novendor: bool,
+        params: &DriverParams,
         state: &mut DeviceState,
     ) -> io::Result<Option<Engine>> {
+        let novendor = params.is_set("novendor");
         let mut engine = Engine::new(dialect);
+        engine.params = params.clone();
         let Some(iv) = engine.find("input.voltage", 0, 0) else {
             return Ok(None);
         };
@@ -147,6 +152,20 @@ impl NutdrvQx {
         match value {
             Ok(raw) if engine.infoval_set(iv, &raw, state) == Ok(true) => {}
             _ => return Ok(None),
+        }
+        if let Claim::StatusAndVar(var) = dialect.claim {
+            let ok = match engine.find(var, 0, 0) {
+                Some(i) => match engine.process(port, i, None).await? {
+                    (_, Ok(raw)) => engine.infoval_set(i, &raw, state) == Ok(true),
+                    _ => false,
+                },
+                None => false,
+            };
+            if !ok {
+                state.delete("input.voltage");
+                return Ok(None);
+            }
+            return Ok(Some(engine));
         }
         if dialect.claim == Claim::Status || novendor {
             return Ok(Some(engine));
@@ -212,6 +231,15 @@ impl NutdrvQx {
                     }
                 }
             }
+            Process::Voltronic(_) => {
+                match voltronic::process::command_text(engine, idx, param.unwrap_or(""), state) {
+                    Some(c) => c,
+                    None => {
+                        tracing::error!("instcmd: FAILED");
+                        return TrackingStatus::Failed;
+                    }
+                }
+            }
             _ => item.command.to_owned(),
         };
         match engine.process(port, idx, Some(&command)).await {
@@ -236,53 +264,12 @@ impl NutdrvQx {
         }
     }
 
-    /// Changes a variable (C's `setvar`). C answers `UNKNOWN` for every failure.
+    /// Changes a variable (C's `setvar`, see [`setvar`]).
     async fn run_set(&mut self, state: &mut DeviceState, var: &str, value: &str) -> CommandResult {
-        let Some(engine) = self.engine.as_mut() else {
-            return TrackingStatus::Failed;
-        };
-        let Some(idx) = engine.find(var, SETVAR, SKIP) else {
-            return TrackingStatus::Unknown;
-        };
-        let item = engine.items[idx].clone();
-        tracing::info!("setvar({var}, {value})");
-        if value.is_empty() {
-            return TrackingStatus::Unknown;
+        match self.parts() {
+            Ok((engine, port)) => engine.set_var(port, state, var, Some(value)).await,
+            Err(_) => TrackingStatus::Failed,
         }
-        if state
-            .value(item.var)
-            .is_some_and(|v| v.eq_ignore_ascii_case(value))
-        {
-            return TrackingStatus::Handled;
-        }
-        if item.has(RANGE) {
-            if !is_c_numeric(value) {
-                return TrackingStatus::Unknown;
-            }
-            let n = c_strtol(value);
-            let ok = state.get(item.var).is_some_and(|v| {
-                v.ranges()
-                    .iter()
-                    .any(|&(lo, hi)| i64::from(lo) <= n && n <= i64::from(hi))
-            });
-            if !ok {
-                tracing::error!("setvar: value out of range [{var}: {value}]");
-                return TrackingStatus::Unknown;
-            }
-        }
-        let value = match item.process {
-            Process::DelaySetvar => match blazer::truncate_delay(item.var, value) {
-                Some(v) => v,
-                None => return TrackingStatus::Unknown,
-            },
-            _ => value.to_owned(),
-        };
-        if item.has(ABSENT) {
-            let _ = state.set(item.var, &value);
-            return TrackingStatus::Handled;
-        }
-        // Device-side variables: none in the Megatec family.
-        TrackingStatus::Unknown
     }
 
     /// Publishes the driver-side delays and applies the `ondelay`/`offdelay` options.
@@ -339,6 +326,9 @@ impl Driver for NutdrvQx {
             OptionSpec::flag("novendor", "Skip reading vendor information from UPS"),
             OptionSpec::flag("ignoresab", "Ignore 'Shutdown Active' bit in UPS status"),
         ]
+        .into_iter()
+        .chain(voltronic::options())
+        .collect()
     }
 
     async fn open(
@@ -369,10 +359,9 @@ impl Driver for NutdrvQx {
         let _ = port.set_dtr(dtr);
         let _ = port.set_rts(rts);
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let novendor = params.is_set("novendor");
         for d in candidates {
             for _ in 0..MAXTRIES {
-                if let Some(mut engine) = Self::claim(port.as_mut(), d, novendor, state).await? {
+                if let Some(mut engine) = Self::claim(port.as_mut(), d, params, state).await? {
                     tracing::info!("Using protocol: {}", d.version);
                     Self::apply_flags(&mut engine, params);
                     self.engine = Some(engine);
@@ -470,13 +459,9 @@ impl Driver for NutdrvQx {
     }
 
     async fn set_var(&mut self, state: &mut DeviceState, var: &str, value: &str) -> CommandResult {
-        let r = self.run_set(state, var, value).await;
-        if r == TrackingStatus::Handled {
-            if let Some(e) = self.engine.as_mut() {
-                e.data_changed = true;
-            }
-        }
-        r
+        // A device-side change asks for a full update (see `Engine::set_var`); a
+        // driver-side variable does not, as in C.
+        self.run_set(state, var, value).await
     }
 
     async fn shutdown(&mut self, state: &mut DeviceState) -> Result<(), DriverError> {

@@ -21,6 +21,7 @@ pub mod apc_recorded;
 pub mod model;
 pub mod pty;
 pub mod q1;
+pub mod voltronic;
 
 use std::io;
 
@@ -38,6 +39,8 @@ pub enum Protocol {
     Q1(q1::Q1Dialect),
     /// APC Smart (single-character commands, see [`apc`]).
     Apc,
+    /// Voltronic QPI/QGS, protocol P01 (see [`voltronic`]).
+    Voltronic,
 }
 
 impl Protocol {
@@ -46,6 +49,9 @@ impl Protocol {
         if name.eq_ignore_ascii_case("apc") || name.eq_ignore_ascii_case("apcsmart") {
             return Some(Self::Apc);
         }
+        if name.eq_ignore_ascii_case("voltronic") {
+            return Some(Self::Voltronic);
+        }
         q1::Q1Dialect::from_name(name).map(Self::Q1)
     }
 
@@ -53,7 +59,7 @@ impl Protocol {
     /// ends a reply).
     pub fn terminator(self) -> u8 {
         match self {
-            Self::Q1(_) => b'\r',
+            Self::Q1(_) | Self::Voltronic => b'\r',
             Self::Apc => b'\n',
         }
     }
@@ -63,6 +69,9 @@ impl Protocol {
         let cmd = String::from_utf8_lossy(command);
         match self {
             Self::Q1(d) => q1::respond(model, d, cmd.trim_matches(|c| c == '\n' || c == '\0')),
+            Self::Voltronic => {
+                voltronic::respond(model, cmd.trim_matches(|c| c == '\n' || c == '\0'))
+            }
             Self::Apc => {
                 let mut out = Vec::new();
                 apc::feed_model(model, &mut Vec::new(), command, &mut out);
@@ -127,8 +136,13 @@ impl ModelPort {
 
     /// An opener for [`crate::qx::NutdrvQx::with_opener`] that ignores the port name.
     pub fn opener(model: SharedModel, dialect: q1::Q1Dialect) -> crate::qx::PortOpener {
+        Self::opener_for(model, Protocol::Q1(dialect))
+    }
+
+    /// An opener for a device speaking `protocol`.
+    pub fn opener_for(model: SharedModel, protocol: Protocol) -> crate::qx::PortOpener {
         Box::new(move |_port: &str| {
-            Ok(Box::new(Self::new(model.clone(), Protocol::Q1(dialect))) as Box<dyn SerialPort>)
+            Ok(Box::new(Self::new(model.clone(), protocol)) as Box<dyn SerialPort>)
         })
     }
 }

@@ -65,6 +65,9 @@ pub struct UpsModel {
     pub ident: (String, String, String),
     /// Every command received, in order (without the terminator).
     pub received: Vec<String>,
+    /// Device-side settings a protocol keeps (capability flags, limits), by name; a
+    /// protocol has its own defaults for the missing ones.
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 impl Default for UpsModel {
@@ -92,6 +95,7 @@ impl Default for UpsModel {
             output_on: true,
             ident: ("NUT-RS".into(), "SIM-1000".into(), "VER1.0".into()),
             received: Vec::new(),
+            settings: std::collections::BTreeMap::new(),
         }
     }
 }
