@@ -12,10 +12,8 @@ use std::collections::HashMap;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use nut_drivers::sim::apc_recorded::recorded_replies;
 use nut_drivers::sim::pty::PtyServer;
@@ -24,54 +22,15 @@ use nut_drivers::sim::{Protocol, UpsModel};
 const C_APC: &str = "/lib/nut/apcsmart";
 const OURS_APC: &str = env!("CARGO_BIN_EXE_apcsmart");
 
+mod support;
+
 fn have(path: &str) -> bool {
-    if Path::new(path).exists() {
-        return true;
-    }
-    assert!(
-        std::env::var("NUT_RS_INTEROP").as_deref() != Ok("1"),
-        "NUT_RS_INTEROP=1 but {path} is missing"
-    );
-    eprintln!("note: {path} is not installed; skipping the differential test");
-    false
+    support::have(&[path])
 }
 
 /// Runs a driver with `-d 1` and returns its dump without the version lines.
 fn dump(program: &str, dir: &Path, port: &Path) -> Vec<String> {
-    let mut child = Command::new(program)
-        .args(["-s", "sim", "-u", "root", "-d", "1", "-x"])
-        .arg(format!("port={}", port.display()))
-        .env("NUT_STATEPATH", dir)
-        .env("NUT_CONFPATH", dir)
-        .env("NUT_ALTPIDPATH", dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start driver");
-    // Generous: never assert on speed.
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{program} did not finish");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("output");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{program} failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-        .lines()
-        .filter(|l| l.contains(": "))
-        .filter(|l| !l.starts_with("driver.version: ") && !l.starts_with("driver.version.usb: "))
-        .map(str::to_owned)
-        .collect()
+    support::driver::dump(program, dir, port, &[])
 }
 
 #[test]

@@ -6,10 +6,6 @@
 //!
 //! Without the C driver the test prints a note and passes, unless `NUT_RS_INTEROP=1`.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
 use nut_drivers::sim::pty::PtyServer;
 use nut_drivers::sim::q1::Q1Dialect;
 use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
@@ -17,61 +13,12 @@ use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
 const C_QX: &str = "/lib/nut/nutdrv_qx";
 const OURS_QX: &str = env!("CARGO_BIN_EXE_nutdrv_qx");
 
-fn interop() -> bool {
-    std::env::var("NUT_RS_INTEROP").as_deref() == Ok("1")
-}
+mod support;
+
+use support::driver::dump;
 
 fn have(path: &str) -> bool {
-    if Path::new(path).exists() {
-        return true;
-    }
-    assert!(!interop(), "NUT_RS_INTEROP=1 but {path} is missing");
-    eprintln!("note: {path} is not installed; skipping the differential test");
-    false
-}
-
-/// Runs a driver with `-d 1` and returns its dump, normalised: version lines (ours and
-/// C's differ by design) and the USB-only variable of Debian's USB+serial C build removed.
-fn dump(program: &str, dir: &Path, port: &Path, extra: &[&str]) -> Vec<String> {
-    let mut cmd = Command::new(program);
-    cmd.args(["-s", "sim", "-u", "root", "-d", "1", "-x"])
-        .arg(format!("port={}", port.display()))
-        .env("NUT_STATEPATH", dir)
-        .env("NUT_CONFPATH", dir)
-        .env("NUT_ALTPIDPATH", dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for x in extra {
-        cmd.args(["-x", x]);
-    }
-    let mut child = cmd.spawn().expect("start driver");
-    // Generous: probing may time out on a loaded machine; never assert on speed.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        if child.try_wait().expect("wait").is_some() {
-            break;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{program} did not finish");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("output");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{program} failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-        .lines()
-        .filter(|l| l.contains(": "))
-        .filter(|l| !l.starts_with("driver.version: ") && !l.starts_with("driver.version.usb: "))
-        .map(str::to_owned)
-        .collect()
+    support::have(&[path])
 }
 
 fn with_model(model: &SharedModel, f: impl FnOnce(&mut UpsModel)) {

@@ -15,7 +15,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
 use nut_drivers::sim::pty::PtyServer;
@@ -24,70 +24,12 @@ use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
 const C_QX: &str = "/lib/nut/nutdrv_qx";
 const OURS_QX: &str = env!("CARGO_BIN_EXE_nutdrv_qx");
 
+mod support;
+
+use support::driver::{command as driver, dump, finish};
+
 fn have(path: &str) -> bool {
-    if Path::new(path).exists() {
-        return true;
-    }
-    assert!(
-        std::env::var("NUT_RS_INTEROP").as_deref() != Ok("1"),
-        "NUT_RS_INTEROP=1 but {path} is missing"
-    );
-    eprintln!("note: {path} is not installed; skipping the differential test");
-    false
-}
-
-fn driver(program: &str, dir: &Path, port: &Path, args: &[&str], extra: &[&str]) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.args(["-s", "sim", "-u", "root"])
-        .args(args)
-        .arg("-x")
-        .arg(format!("port={}", port.display()))
-        .env("NUT_STATEPATH", dir)
-        .env("NUT_CONFPATH", dir)
-        .env("NUT_ALTPIDPATH", dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for x in extra {
-        cmd.args(["-x", x]);
-    }
-    cmd
-}
-
-/// Waits for a driver run to end (generously: never assert on speed) and returns its
-/// standard output.
-fn finish(program: &str, mut child: Child) -> String {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{program} did not finish");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("output");
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    assert!(
-        out.status.success(),
-        "{program} failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-}
-
-/// The `-d 1` dump without the version lines (ours and C's differ by design) and the
-/// USB-only variable of Debian's USB+serial C build.
-fn dump(program: &str, dir: &Path, port: &Path, extra: &[&str]) -> Vec<String> {
-    let child = driver(program, dir, port, &["-d", "1"], extra)
-        .spawn()
-        .expect("start driver");
-    finish(program, child)
-        .lines()
-        .filter(|l| l.contains(": "))
-        .filter(|l| !l.starts_with("driver.version: ") && !l.starts_with("driver.version.usb: "))
-        .map(str::to_owned)
-        .collect()
+    support::have(&[path])
 }
 
 fn with_model<T>(model: &SharedModel, f: impl FnOnce(&mut UpsModel) -> T) -> T {

@@ -5,6 +5,8 @@
 //! Each test file is a crate of its own and uses only part of this module.
 #![allow(dead_code)]
 
+pub(crate) mod driver;
+
 use std::path::Path;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
