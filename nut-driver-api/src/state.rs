@@ -384,12 +384,23 @@ impl DeviceState {
         Ok(self.update(msg))
     }
 
-    /// Adds an allowed range to an existing variable. Returns whether it was new.
+    /// Adds an allowed range to an existing variable. Returns whether it was new. A new
+    /// range also gives the variable the `NUMBER` flag, as C's `dstate_addrange` does (so
+    /// `upsrw` shows it as a number); [`apply`](Self::apply) of an `ADDRANGE` from a driver
+    /// does not, as C upsd does not.
     pub fn add_range(&mut self, var: &str, min: i32, max: i32) -> bool {
-        match VarName::new(var) {
-            Ok(var) => self.update(DriverMessage::AddRange { var, min, max }),
+        let added = match VarName::new(var) {
+            Ok(name) => self.update(DriverMessage::AddRange {
+                var: name,
+                min,
+                max,
+            }),
             Err(_) => false,
+        };
+        if added {
+            self.add_flag(var, Flag::Number);
         }
+        added
     }
 
     /// Removes an allowed range. Returns whether it was there.
@@ -447,6 +458,24 @@ mod tests {
 
     fn lines(msgs: &[DriverMessage]) -> String {
         msgs.iter().map(DriverMessage::to_line).collect()
+    }
+
+    #[test]
+    fn a_new_range_makes_a_number_as_in_c() {
+        let mut s = DeviceState::new();
+        s.set("ups.delay.start", "180").unwrap();
+        s.set_flags("ups.delay.start", true, false, false);
+        s.take_changes();
+        assert!(s.add_range("ups.delay.start", 0, 599_940));
+        assert!(s.get("ups.delay.start").unwrap().flags().is_number());
+        assert!(s.get("ups.delay.start").unwrap().flags().is_rw());
+        assert_eq!(
+            lines(&s.take_changes()),
+            "ADDRANGE ups.delay.start 0 599940\nSETFLAGS ups.delay.start RW NUMBER\n"
+        );
+        // The same range again changes nothing.
+        assert!(!s.add_range("ups.delay.start", 0, 599_940));
+        assert!(s.take_changes().is_empty());
     }
 
     #[test]
