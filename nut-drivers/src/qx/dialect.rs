@@ -3,12 +3,13 @@
 //! C nutdrv_qx 2.8.0 probes, in this order: voltronic, voltronic-qs, voltronic-qs-hex,
 //! mustek, megatec/old, bestups, mecer, megatec, zinto, masterguard, hunnox, ablerex and
 //! the Q1 fallback, giving each three tries. This module has the Megatec family (mustek,
-//! megatec/old, megatec, zinto, Q1); the others are not implemented yet, which changes
-//! nothing for a device that ignores or echoes their probe commands (their claims fail on
-//! such a device in C as well).
+//! megatec/old, megatec, zinto, Q1); voltronic-qs ([`super::voltronic_qs`]), bestups
+//! ([`super::bestups`]) and mecer ([`super::mecer`]) have modules of their own. The others
+//! are not implemented yet, which changes nothing for a device that ignores or echoes their
+//! probe commands (their claims fail on such a device in C as well).
 
-use super::blazer;
 use super::item::Item;
+use super::{bestups, blazer, mecer, voltronic_qs};
 
 /// How a dialect decides that a device speaks it (C's `claim` functions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +20,15 @@ pub enum Claim {
     StatusAndVendor,
     /// The status line gives `input.voltage` (C's `blazer_claim_light`).
     Status,
+    /// The status line gives `input.voltage` and the identification gives `device.model`,
+    /// whatever `novendor` says (bestups).
+    StatusAndModel,
+    /// The status line gives `input.voltage`, and `ups.firmware.aux` either answers or is
+    /// refused with the dialect's "rejected" reply (mecer).
+    StatusAndProtocolOrNak,
+    /// `ups.firmware.aux` (the protocol) answers, then the status line gives
+    /// `input.voltage` (voltronic-qs).
+    ProtocolThenStatus,
 }
 
 /// One dialect.
@@ -51,7 +61,15 @@ impl Dialect {
 
     /// The protocol table.
     pub fn table(&self) -> Vec<Item> {
-        blazer::table(self.status, self.ratings, self.vendor)
+        if *self == bestups::DIALECT {
+            bestups::table()
+        } else if *self == mecer::DIALECT {
+            mecer::table()
+        } else if *self == voltronic_qs::DIALECT {
+            voltronic_qs::table()
+        } else {
+            blazer::table(self.status, self.ratings, self.vendor)
+        }
     }
 }
 
@@ -103,15 +121,21 @@ pub const Q1: Dialect = Dialect {
 };
 
 /// The dialects in probing order.
-pub const ALL: [Dialect; 5] = [MUSTEK, MEGATEC_OLD, MEGATEC, ZINTO, Q1];
+pub const ALL: [Dialect; 8] = [
+    voltronic_qs::DIALECT,
+    MUSTEK,
+    MEGATEC_OLD,
+    bestups::DIALECT,
+    mecer::DIALECT,
+    MEGATEC,
+    ZINTO,
+    Q1,
+];
 
 /// The names C knows for the `protocol` option but this driver does not implement yet.
-pub const NOT_YET: [&str; 8] = [
+pub const NOT_YET: [&str; 5] = [
     "voltronic",
-    "voltronic-qs",
     "voltronic-qs-hex",
-    "bestups",
-    "mecer",
     "masterguard",
     "hunnox",
     "ablerex",
@@ -143,7 +167,12 @@ mod tests {
 
     #[test]
     fn protocol_option_picks_dialects() {
-        assert_eq!(candidates(None).unwrap().len(), 5);
+        assert_eq!(candidates(None).unwrap().len(), 8);
+        assert_eq!(candidates(Some("BESTUPS")).unwrap(), vec![bestups::DIALECT]);
+        assert_eq!(
+            candidates(Some("voltronic-qs")).unwrap(),
+            vec![voltronic_qs::DIALECT]
+        );
         assert_eq!(candidates(Some("MEGATEC/OLD")).unwrap(), vec![MEGATEC_OLD]);
         assert_eq!(candidates(Some("q1")).unwrap(), vec![Q1]);
         assert!(candidates(Some("voltronic"))

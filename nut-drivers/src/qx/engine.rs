@@ -2,18 +2,20 @@
 //! `ups_status_set`): sends each item's command, cuts the value out of the reply,
 //! publishes it, and collects status bits and alarms.
 
+use std::collections::BTreeMap;
 use std::io;
 use std::time::Duration;
 
-use nut_driver_api::{DeviceState, StatusBuilder};
+use nut_driver_api::{DeviceState, DriverParams, StatusBuilder};
 
 use super::battery::Battery;
 use super::blazer::status_bit;
 use super::dialect::Dialect;
 use super::item::{
-    c_strtod, extract, format_value, Item, Process, ReplyError, ABSENT, CMD, QUICK_POLL, RANGE,
-    SEMI_STATIC, SETVAR, SKIP, STATIC,
+    c_strtod, extract, format_value, Item, Process, ReplyError, ABSENT, CMD, NONUT, QUICK_POLL,
+    RANGE, SEMI_STATIC, SETVAR, SKIP, STATIC,
 };
+use super::special;
 use crate::serial::{read_until, SerialPort};
 
 /// How long a reply may take (C's `SER_WAIT_SEC`).
@@ -100,6 +102,11 @@ pub struct Engine {
     pub battery: Battery,
     /// Set after a successful command or SET: the next poll is a full one.
     pub data_changed: bool,
+    /// The driver's options (read by [`NONUT`] items and dialect processing).
+    pub params: DriverParams,
+    /// What a dialect's own processing remembers between items (C subdrivers' static
+    /// variables), by name.
+    pub memo: BTreeMap<&'static str, String>,
 }
 
 impl Engine {
@@ -113,6 +120,8 @@ impl Engine {
             pending_alarms: Vec::new(),
             battery: Battery::new(),
             data_changed: false,
+            params: DriverParams::default(),
+            memo: BTreeMap::new(),
         }
     }
 
@@ -143,6 +152,11 @@ impl Engine {
     ) -> io::Result<(Vec<u8>, Result<String, ReplyError>)> {
         let item = &self.items[idx];
         let reply = Self::command(port, command.unwrap_or(item.command)).await?;
+        // A reply the dialect cannot make sense of is not reused by the next items.
+        let reply = match special::answer(&self.dialect, item, reply) {
+            Ok(r) => r,
+            Err(e) => return Ok((Vec::new(), Err(e))),
+        };
         let value = extract(item, &reply, self.dialect.rejected);
         Ok((reply, value))
     }
@@ -178,10 +192,32 @@ impl Engine {
                 }
                 text.to_owned()
             }
+            Process::Dialect(code) => {
+                let text = special::value(self, idx, code, raw, state).inspect_err(|e| {
+                    tracing::debug!(var = item.var, raw, %e, "unusable value");
+                })?;
+                if item.var.starts_with("ups.status") {
+                    if !text.is_empty() {
+                        self.bits.update(&text);
+                    }
+                    return Ok(false);
+                }
+                if item.var.starts_with("ups.alarm") {
+                    if !text.is_empty() {
+                        self.pending_alarms.push(text);
+                    }
+                    return Ok(false);
+                }
+                text
+            }
             _ => format_value(&item, raw).inspect_err(|e| {
                 tracing::debug!(var = item.var, raw, %e, "unusable value");
             })?,
         };
+        if item.has(NONUT) {
+            tracing::info!("{}: {value}", item.var);
+            return Ok(true);
+        }
         if value.is_empty() {
             return Err(ReplyError::Empty);
         }
@@ -195,6 +231,16 @@ impl Engine {
     /// Declares a writable variable's flags and ranges (C's `qx_set_var`).
     pub fn set_var_info(&self, idx: usize, state: &mut DeviceState) {
         let item = &self.items[idx];
+        if item.has(NONUT) {
+            if item.has(RANGE) {
+                for pair in item.allowed.chunks(2) {
+                    if let [lo, hi] = pair {
+                        tracing::info!("{}, settable range: {lo}..{hi}", item.var);
+                    }
+                }
+            }
+            return;
+        }
         if !item.rw {
             return;
         }
@@ -265,6 +311,10 @@ impl Engine {
                 continue;
             }
             if item.has(SETVAR) {
+                if item.has(NONUT) {
+                    self.set_from_option(port, idx).await?;
+                    self.items[idx].flags |= SKIP;
+                }
                 continue;
             }
             let reused = previous
@@ -308,6 +358,74 @@ impl Engine {
             self.battery.finish_full_update(state, self.bits.online());
         }
         Ok(true)
+    }
+
+    /// Sends `command` for the item and judges the reply as C's `instcmd`/`setvar` do: no
+    /// reply, or the dialect's "accepted" reply, means done.
+    pub async fn execute(
+        &mut self,
+        port: &mut dyn SerialPort,
+        idx: usize,
+        command: &str,
+    ) -> io::Result<bool> {
+        let (_, value) = self.process(port, idx, Some(command)).await?;
+        let done = match value {
+            Ok(v) => {
+                v.is_empty()
+                    || self
+                        .dialect
+                        .accepted
+                        .is_some_and(|a| v.eq_ignore_ascii_case(a))
+            }
+            Err(_) => false,
+        };
+        if done {
+            self.data_changed = true;
+        }
+        Ok(done)
+    }
+
+    /// A device setting given only as a `ups.conf` option (a [`NONUT`] writable item,
+    /// C's `setvar` on it at start): checked against the item's ranges, turned into the
+    /// device's command by the dialect, and sent.
+    async fn set_from_option(&mut self, port: &mut dyn SerialPort, idx: usize) -> io::Result<()> {
+        let item = self.items[idx].clone();
+        let Some(value) = self.params.get(item.var).map(str::to_owned) else {
+            return Ok(());
+        };
+        tracing::info!("setvar({}, {value})", item.var);
+        if item.has(RANGE) {
+            let n = nut_driver_api::status::c_strtol(&value);
+            let ok = super::item::is_c_numeric(&value)
+                && !value.is_empty()
+                && item.allowed.chunks(2).any(|p| match p {
+                    [lo, hi] => {
+                        let (lo, hi) = (
+                            nut_driver_api::status::c_strtol(lo),
+                            nut_driver_api::status::c_strtol(hi),
+                        );
+                        lo <= n && n <= hi
+                    }
+                    _ => false,
+                });
+            if !ok {
+                tracing::error!("setvar: value out of range [{}: {value}]", item.var);
+                return Ok(());
+            }
+        }
+        let Process::Dialect(code) = item.process else {
+            return Ok(());
+        };
+        let Some(command) = special::setvar(self, idx, code, &value) else {
+            tracing::error!("setvar: FAILED");
+            return Ok(());
+        };
+        if self.execute(port, idx, &command).await? {
+            tracing::info!("setvar: SUCCEED");
+        } else {
+            tracing::error!("setvar: FAILED");
+        }
+        Ok(())
     }
 
     /// Starts a full update: forget the status bits and alarms (C's `ups_status = 0` and

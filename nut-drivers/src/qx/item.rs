@@ -25,6 +25,9 @@ pub const TRIM: u32 = 1 << 7;
 pub const ENUM: u32 = 1 << 8;
 /// The allowed values are ranges.
 pub const RANGE: u32 = 1 << 9;
+/// Not a NUT variable: a device setting read (and logged) or written only from a
+/// `ups.conf` option of the same name (C's `QX_FLAG_NONUT`).
+pub const NONUT: u32 = 1 << 10;
 /// Skipped (not supported by this device, or disabled by an option).
 pub const SKIP: u32 = 1 << 11;
 
@@ -40,6 +43,9 @@ pub enum Process {
     DelaySetvar,
     /// A command whose text needs the delays or a parameter (`S%s`, `T%02d`).
     DelayCommand,
+    /// Processing defined by the dialect's own module (see [`super::special`]); the code
+    /// tells that module which of its functions applies.
+    Dialect(u8),
 }
 
 /// One entry of a protocol table.
@@ -154,6 +160,9 @@ pub enum ReplyError {
     /// Nothing left after processing.
     #[error("non significant value")]
     Empty,
+    /// The dialect's own processing rejected the reply or the value.
+    #[error("value not understood by the dialect")]
+    Unexpected,
 }
 
 /// Checks `reply` for `item` and cuts its value out (C's `qx_process_answer`).

@@ -32,10 +32,14 @@
 //! ```
 
 pub mod battery;
+pub mod bestups;
 pub mod blazer;
 pub mod dialect;
 pub mod engine;
 pub mod item;
+pub mod mecer;
+pub mod special;
+pub mod voltronic_qs;
 
 use std::io;
 
@@ -132,32 +136,69 @@ impl NutdrvQx {
         }
     }
 
+    /// Reads item `var` and publishes it: true when it gave a variable.
+    async fn claim_item(
+        engine: &mut Engine,
+        port: &mut dyn SerialPort,
+        var: &str,
+        state: &mut DeviceState,
+    ) -> io::Result<bool> {
+        let Some(idx) = engine.find(var, 0, 0) else {
+            return Ok(false);
+        };
+        Ok(match engine.process(port, idx, None).await? {
+            (_, Ok(raw)) => engine.infoval_set(idx, &raw, state) == Ok(true),
+            _ => false,
+        })
+    }
+
     /// Tries one dialect (C's `claim`): `Ok(Some(engine))` when the device speaks it.
     async fn claim(
         port: &mut dyn SerialPort,
         dialect: Dialect,
-        novendor: bool,
+        params: &DriverParams,
         state: &mut DeviceState,
     ) -> io::Result<Option<Engine>> {
         let mut engine = Engine::new(dialect);
-        let Some(iv) = engine.find("input.voltage", 0, 0) else {
-            return Ok(None);
-        };
-        let (_, value) = engine.process(port, iv, None).await?;
-        match value {
-            Ok(raw) if engine.infoval_set(iv, &raw, state) == Ok(true) => {}
-            _ => return Ok(None),
-        }
-        if dialect.claim == Claim::Status || novendor {
+        engine.params = params.clone();
+        if dialect.claim == Claim::ProtocolThenStatus {
+            if !Self::claim_item(&mut engine, port, "ups.firmware.aux", state).await? {
+                return Ok(None);
+            }
+            if !Self::claim_item(&mut engine, port, "input.voltage", state).await? {
+                state.delete("ups.firmware.aux");
+                return Ok(None);
+            }
             return Ok(Some(engine));
         }
-        let fw = engine.find("ups.firmware", 0, 0);
-        let ok = match fw {
-            Some(fw) => match engine.process(port, fw, None).await? {
-                (_, Ok(raw)) => engine.infoval_set(fw, &raw, state) == Ok(true),
-                _ => false,
+        if !Self::claim_item(&mut engine, port, "input.voltage", state).await? {
+            return Ok(None);
+        }
+        let ok = match dialect.claim {
+            Claim::StatusAndVendor if !params.is_set("novendor") => {
+                Self::claim_item(&mut engine, port, "ups.firmware", state).await?
+            }
+            Claim::StatusAndModel => {
+                Self::claim_item(&mut engine, port, "device.model", state).await?
+            }
+            Claim::StatusAndProtocolOrNak => match engine.find("ups.firmware.aux", 0, 0) {
+                None => false,
+                Some(idx) => match engine.process(port, idx, None).await? {
+                    (_, Ok(raw)) => engine.infoval_set(idx, &raw, state) == Ok(true),
+                    // Refused with exactly the "rejected" reply: a unit without QPI.
+                    (reply, Err(_)) => {
+                        let nak = !reply.is_empty()
+                            && dialect
+                                .rejected
+                                .is_some_and(|r| reply.eq_ignore_ascii_case(r.as_bytes()));
+                        if nak {
+                            engine.items[idx].flags |= SKIP;
+                        }
+                        nak
+                    }
+                },
             },
-            None => false,
+            _ => true,
         };
         if !ok {
             state.delete("input.voltage");
@@ -205,6 +246,15 @@ impl NutdrvQx {
                 let off = state.value("ups.delay.shutdown").map(c_strtol).unwrap_or(0);
                 let on = state.value("ups.delay.start").map(c_strtol).unwrap_or(0);
                 match blazer::delay_command(item.var, item.command, off, on, param.unwrap_or("")) {
+                    Some(c) => c,
+                    None => {
+                        tracing::error!("instcmd: FAILED");
+                        return TrackingStatus::Failed;
+                    }
+                }
+            }
+            Process::Dialect(code) => {
+                match special::command(engine, idx, code, param.unwrap_or(""), state) {
                     Some(c) => c,
                     None => {
                         tracing::error!("instcmd: FAILED");
@@ -281,7 +331,26 @@ impl NutdrvQx {
             let _ = state.set(item.var, &value);
             return TrackingStatus::Handled;
         }
-        // Device-side variables: none in the Megatec family.
+        // Device-side variables the dialect knows how to write (bestups' battery.packs).
+        if let Process::Dialect(code) = item.process {
+            let Some(command) = special::setvar(engine, idx, code, &value) else {
+                tracing::error!("setvar: FAILED");
+                return TrackingStatus::Unknown;
+            };
+            let Some(port) = self.port.as_mut() else {
+                return TrackingStatus::Failed;
+            };
+            return match engine.execute(port.as_mut(), idx, &command).await {
+                Ok(true) => {
+                    tracing::info!("setvar: SUCCEED");
+                    TrackingStatus::Handled
+                }
+                _ => {
+                    tracing::error!("setvar: FAILED");
+                    TrackingStatus::Unknown
+                }
+            };
+        }
         TrackingStatus::Unknown
     }
 
@@ -338,6 +407,11 @@ impl Driver for NutdrvQx {
             OptionSpec::flag("norating", "Skip reading rating information from UPS"),
             OptionSpec::flag("novendor", "Skip reading vendor information from UPS"),
             OptionSpec::flag("ignoresab", "Ignore 'Shutdown Active' bit in UPS status"),
+            OptionSpec::value(
+                bestups::PINS_OPTION,
+                "Set shutdown mode functionality of Pin 1 and Pin 7 on the UPS DB9 \
+                 communication port (Per Best Power's EPS-0059) to n (integer, 0-6)",
+            ),
         ]
     }
 
@@ -369,10 +443,9 @@ impl Driver for NutdrvQx {
         let _ = port.set_dtr(dtr);
         let _ = port.set_rts(rts);
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let novendor = params.is_set("novendor");
         for d in candidates {
             for _ in 0..MAXTRIES {
-                if let Some(mut engine) = Self::claim(port.as_mut(), d, novendor, state).await? {
+                if let Some(mut engine) = Self::claim(port.as_mut(), d, params, state).await? {
                     tracing::info!("Using protocol: {}", d.version);
                     Self::apply_flags(&mut engine, params);
                     self.engine = Some(engine);

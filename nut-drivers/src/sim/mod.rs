@@ -16,9 +16,12 @@
 //! ```
 
 pub mod apc;
+pub mod bestups;
+pub mod mecer;
 pub mod model;
 pub mod pty;
 pub mod q1;
+pub mod voltronic_qs;
 
 use std::io;
 

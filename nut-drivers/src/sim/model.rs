@@ -1,6 +1,7 @@
 //! The simulated UPS: its electrical state, the power events that change it, and a clock
 //! that drains or recharges the battery.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 /// A model shared between the protocol front-ends and whoever scripts the events.
@@ -65,6 +66,9 @@ pub struct UpsModel {
     pub ident: (String, String, String),
     /// Every command received, in order (without the terminator).
     pub received: Vec<String>,
+    /// Dialect-specific device settings by name (`bestups.model`, `mecer.p98`, …), as the
+    /// dialect modules document them; absent means the dialect's default.
+    pub settings: BTreeMap<String, String>,
 }
 
 impl Default for UpsModel {
@@ -92,6 +96,7 @@ impl Default for UpsModel {
             output_on: true,
             ident: ("NUT-RS".into(), "SIM-1000".into(), "VER1.0".into()),
             received: Vec::new(),
+            settings: BTreeMap::new(),
         }
     }
 }
