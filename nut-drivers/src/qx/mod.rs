@@ -606,3 +606,5 @@ impl Driver for NutdrvQx {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_dialects;
