@@ -366,7 +366,7 @@ fn killpower(
     (status.success(), m.received[last_query..].to_vec())
 }
 
-fn compare_killpower(dialect: Q1Dialect, settings: &[(&str, &str)]) {
+fn compare_killpower(dialect: Q1Dialect, settings: &[(&str, &str)], base: &[&str]) {
     if !have(C_QX) {
         return;
     }
@@ -379,8 +379,9 @@ fn compare_killpower(dialect: Q1Dialect, settings: &[(&str, &str)]) {
         &["offdelay=5"],
         &["ondelay=30"],
     ] {
-        let c = killpower(C_QX, dialect, settings, extra);
-        let ours = killpower(OURS_QX, dialect, settings, extra);
+        let extra: Vec<&str> = base.iter().chain(extra).copied().collect();
+        let c = killpower(C_QX, dialect, settings, &extra);
+        let ours = killpower(OURS_QX, dialect, settings, &extra);
         assert_eq!(
             c, ours,
             "{dialect:?} -k {extra:?}: C (left) and ours (right)"
@@ -390,20 +391,35 @@ fn compare_killpower(dialect: Q1Dialect, settings: &[(&str, &str)]) {
 
 #[test]
 fn megatec_killpower_matches_c() {
-    compare_killpower(Q1Dialect::Megatec, &[]);
+    compare_killpower(Q1Dialect::Megatec, &[], &[]);
 }
 
 #[test]
 fn bestups_killpower_matches_c() {
-    compare_killpower(Q1Dialect::Bestups, &[]);
+    compare_killpower(Q1Dialect::Bestups, &[], &[]);
 }
 
 #[test]
 fn mecer_killpower_matches_c() {
-    compare_killpower(Q1Dialect::Mecer, &[]);
+    compare_killpower(Q1Dialect::Mecer, &[], &[]);
 }
 
 #[test]
 fn voltronic_qs_killpower_matches_c() {
-    compare_killpower(Q1Dialect::VoltronicQs, &[]);
+    compare_killpower(Q1Dialect::VoltronicQs, &[], &[]);
+}
+
+#[test]
+fn hunnox_commands_match_c() {
+    compare(
+        Q1Dialect::Zinto,
+        &[],
+        &["protocol=hunnox"],
+        &delay_requests(&[]),
+    );
+}
+
+#[test]
+fn hunnox_killpower_matches_c() {
+    compare_killpower(Q1Dialect::Zinto, &[], &["protocol=hunnox"]);
 }

@@ -315,3 +315,19 @@ fn voltronic_qs_matches_c() {
         ],
     );
 }
+
+#[test]
+fn hunnox_matches_c() {
+    // Zinto claims such a device first: hunnox is chosen by name.
+    power_failure(
+        Q1Dialect::Zinto,
+        &[],
+        &["protocol=hunnox"],
+        &script("OL BOOST", "OL TRIM CAL"),
+        &[
+            "driver.version.data: Hunnox 0.01",
+            "ups.delay.start: 0",
+            "ups.delay.shutdown: 60",
+        ],
+    );
+}

@@ -36,6 +36,7 @@ pub mod bestups;
 pub mod blazer;
 pub mod dialect;
 pub mod engine;
+pub mod hunnox;
 pub mod item;
 pub mod mecer;
 pub mod special;
