@@ -423,3 +423,18 @@ fn hunnox_commands_match_c() {
 fn hunnox_killpower_matches_c() {
     compare_killpower(Q1Dialect::Zinto, &[], &["protocol=hunnox"]);
 }
+
+#[test]
+fn voltronic_qs_hex_commands_match_c() {
+    compare(
+        Q1Dialect::VoltronicQsHex,
+        &[("qshex.protocol", "T")],
+        &[],
+        &delay_requests(&[]),
+    );
+}
+
+#[test]
+fn voltronic_qs_hex_killpower_matches_c() {
+    compare_killpower(Q1Dialect::VoltronicQsHex, &[], &[]);
+}

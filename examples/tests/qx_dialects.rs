@@ -331,3 +331,44 @@ fn hunnox_matches_c() {
         ],
     );
 }
+
+#[test]
+fn voltronic_qs_hex_matches_c() {
+    power_failure(
+        Q1Dialect::VoltronicQsHex,
+        &[],
+        &[],
+        &script("OL BOOST", "OL TRIM CAL"),
+        &[
+            "driver.version.data: Voltronic-QS-Hex 0.10",
+            "ups.firmware.aux: PM-P",
+            "output.frequency: 50.0",
+            "battery.voltage: 26.00",
+        ],
+    );
+}
+
+#[test]
+fn voltronic_qs_hex_t_protocol_matches_c() {
+    power_failure(
+        Q1Dialect::VoltronicQsHex,
+        &[("qshex.protocol", "T")],
+        &["ignoresab"],
+        &script("OL BOOST", "OL TRIM CAL")
+            .into_iter()
+            .map(|s| Step {
+                status: if s.status == "OB LB FSD" {
+                    "OB LB"
+                } else {
+                    s.status
+                },
+                ..s
+            })
+            .collect::<Vec<_>>(),
+        &[
+            "ups.firmware.aux: PM-T",
+            "output.voltage.nominal: 230.0",
+            "battery.voltage.nominal: 24.0",
+        ],
+    );
+}

@@ -41,6 +41,7 @@ pub mod item;
 pub mod mecer;
 pub mod special;
 pub mod voltronic_qs;
+pub mod voltronic_qs_hex;
 
 use std::io;
 

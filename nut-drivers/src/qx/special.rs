@@ -8,13 +8,16 @@ use nut_driver_api::DeviceState;
 use super::dialect::Dialect;
 use super::engine::Engine;
 use super::item::{Item, ReplyError};
-use super::{bestups, mecer, voltronic_qs};
+use super::{bestups, mecer, voltronic_qs, voltronic_qs_hex};
 
 /// Rewrites a fresh reply before its value is cut out (C's `preprocess_answer`). An error
 /// drops the reply.
 pub fn answer(dialect: &Dialect, item: &Item, reply: Vec<u8>) -> Result<Vec<u8>, ReplyError> {
     if *dialect == bestups::DIALECT {
         return bestups::answer(item, reply);
+    }
+    if *dialect == voltronic_qs_hex::DIALECT {
+        return voltronic_qs_hex::answer(item, reply);
     }
     Ok(reply)
 }
@@ -35,6 +38,8 @@ pub fn value(
         mecer::value(engine, idx, code, raw)
     } else if dialect == voltronic_qs::DIALECT {
         voltronic_qs::value(engine, idx, code, raw)
+    } else if dialect == voltronic_qs_hex::DIALECT {
+        voltronic_qs_hex::value(engine, idx, code, raw)
     } else {
         Err(ReplyError::Unexpected)
     }

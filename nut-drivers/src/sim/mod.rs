@@ -22,6 +22,7 @@ pub mod model;
 pub mod pty;
 pub mod q1;
 pub mod voltronic_qs;
+pub mod voltronic_qs_hex;
 
 use std::io;
 

@@ -24,11 +24,14 @@ pub enum Q1Dialect {
     Mecer,
     /// Voltronic-QS: `M` answers `V`, `QS`, `F` (see [`super::voltronic_qs`]).
     VoltronicQs,
+    /// Voltronic-QS-Hex: `M` answers `P` (or `T`), `QS` a binary line (see
+    /// [`super::voltronic_qs_hex`]).
+    VoltronicQsHex,
 }
 
 impl Q1Dialect {
     /// Every dialect.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::Megatec,
         Self::MegatecOld,
         Self::Mustek,
@@ -37,6 +40,7 @@ impl Q1Dialect {
         Self::Bestups,
         Self::Mecer,
         Self::VoltronicQs,
+        Self::VoltronicQsHex,
     ];
 
     /// The dialect for a name (`megatec`, `megatec/old`, `mustek`, `zinto`, `q1`).
@@ -57,6 +61,7 @@ impl Q1Dialect {
             Self::Bestups => "bestups",
             Self::Mecer => "mecer",
             Self::VoltronicQs => "voltronic-qs",
+            Self::VoltronicQsHex => "voltronic-qs-hex",
         }
     }
 
@@ -166,6 +171,7 @@ pub fn respond(m: &mut UpsModel, dialect: Q1Dialect, cmd: &str) -> Option<Vec<u8
         Q1Dialect::Bestups => return super::bestups::respond(m, cmd),
         Q1Dialect::Mecer => return super::mecer::respond(m, cmd),
         Q1Dialect::VoltronicQs => return super::voltronic_qs::respond(m, cmd),
+        Q1Dialect::VoltronicQsHex => return super::voltronic_qs_hex::respond(m, cmd),
         _ => {}
     }
     let echo = || Some(format!("{cmd}\r").into_bytes());
