@@ -137,10 +137,12 @@ fn set(var: &str, value: &str) -> Request {
 }
 
 /// What a driver did: its published commands (without the `driver.*` ones its runtime
-/// adds), and per request the tracking result and the device commands.
+/// adds), its writable variables' flags, ranges and enumerations, and per request the
+/// tracking result and the device commands.
 #[derive(Debug, PartialEq)]
 struct Session {
     commands: Vec<String>,
+    writable: Vec<String>,
     outcomes: Vec<(String, String, Vec<String>)>,
 }
 
@@ -206,6 +208,20 @@ fn session(
         .filter(|c| !c.starts_with("driver."))
         .map(str::to_owned)
         .collect();
+    let writable: Vec<String> = dump
+        .iter()
+        .filter(|l| {
+            ["SETFLAGS ", "ADDRANGE ", "ADDENUM ", "SETAUX "]
+                .iter()
+                .any(|p| l.starts_with(p))
+        })
+        .filter(|l| {
+            !l.split(' ')
+                .nth(1)
+                .is_some_and(|v| v.starts_with("driver."))
+        })
+        .cloned()
+        .collect();
     let mut all: Vec<Request> = Vec::new();
     if every_command {
         all.extend(commands.iter().map(|c| cmd(c, None)));
@@ -226,7 +242,11 @@ fn session(
         outcomes.push((format!("{req:?}"), code, settled(&model, from)));
     }
     drop(server);
-    Session { commands, outcomes }
+    Session {
+        commands,
+        writable,
+        outcomes,
+    }
 }
 
 /// Runs the same session with C and ours and compares them.
@@ -237,6 +257,11 @@ fn compare(dialect: Q1Dialect, settings: &[(&str, &str)], extra: &[&str], reques
     let c = session(C_QX, dialect, settings, extra, requests, true);
     let ours = session(OURS_QX, dialect, settings, extra, requests, true);
     assert_eq!(c.commands, ours.commands, "{dialect:?}: published commands");
+    assert_eq!(c.writable, ours.writable, "{dialect:?}: writable variables");
+    assert!(c
+        .writable
+        .iter()
+        .any(|l| l.starts_with("ADDRANGE ups.delay.")));
     assert!(!c.commands.is_empty());
     for (a, b) in c.outcomes.iter().zip(&ours.outcomes) {
         assert_eq!(a, b, "{dialect:?}: C (left) and ours (right) differ");

@@ -156,6 +156,10 @@ async fn mecer_without_qpi_and_bestups_pins_option() {
     assert_eq!(s.value("device.model"), Some("ME-1000"));
     assert_eq!(s.value("ups.firmware.aux"), None);
     assert!(s.has_cmd("test.battery.start"));
+    // As C's dstate_addrange: ranged variables are numbers.
+    let delay = s.get("ups.delay.start").unwrap();
+    assert!(delay.is_writable() && delay.is_number());
+    assert_eq!(delay.ranges(), [(0, 599940)]);
 
     let model = crate::sim::UpsModel::shared();
     model
