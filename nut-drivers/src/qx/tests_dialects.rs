@@ -186,3 +186,30 @@ async fn mecer_without_qpi_and_bestups_pins_option() {
         Some("3")
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn every_new_sim_dialect_is_detected_as_itself() {
+    use crate::sim::q1::Q1Dialect;
+    for (dialect, protocol, version) in [
+        (Q1Dialect::Bestups, None, "BestUPS 0.06"),
+        (Q1Dialect::Mecer, None, "Mecer 0.07"),
+        (Q1Dialect::VoltronicQs, None, "Voltronic-QS 0.07"),
+        (Q1Dialect::VoltronicQsHex, None, "Voltronic-QS-Hex 0.10"),
+        (Q1Dialect::Zinto, Some("hunnox"), "Hunnox 0.01"),
+        (Q1Dialect::Zinto, None, "Zinto 0.06"),
+    ] {
+        let model = crate::sim::UpsModel::shared();
+        let mut d = NutdrvQx::with_opener(crate::sim::ModelPort::opener(model, dialect));
+        let mut p = DriverParams::new("sim");
+        if let Some(name) = protocol {
+            p = p.with_option("protocol", Some(name));
+        }
+        let mut s = DeviceState::new();
+        d.open(&p, &mut s).await.unwrap();
+        d.identify(&mut s).await.unwrap();
+        d.update(&mut s).await.unwrap();
+        assert_eq!(s.value("driver.version.data"), Some(version));
+        assert_eq!(s.value("ups.status"), Some("OL"), "{version}");
+        assert!(s.has_cmd("shutdown.return"), "{version}");
+    }
+}
