@@ -30,8 +30,8 @@ const OURS_QX: &str = env!("CARGO_BIN_EXE_nutdrv_qx");
 const PATIENCE: Duration = Duration::from_secs(120);
 
 /// What drivers send to read the device, not to act on it.
-const QUERIES: [&str; 12] = [
-    "Q1", "QS", "D", "F", "I", "FW?", "ID", "M", "RT", "BP?", "SS?", "QPI",
+const QUERIES: [&str; 15] = [
+    "Q1", "QS", "D", "F", "I", "FW?", "ID", "M", "RT", "BP?", "SS?", "QPI", "Q5", "At", "TR",
 ];
 
 fn interop() -> bool {
@@ -462,4 +462,19 @@ fn voltronic_qs_hex_commands_match_c() {
 #[test]
 fn voltronic_qs_hex_killpower_matches_c() {
     compare_killpower(Q1Dialect::VoltronicQsHex, &[], &[]);
+}
+
+#[test]
+fn ablerex_commands_match_c() {
+    compare(
+        Q1Dialect::Ablerex,
+        &[],
+        &["protocol=ablerex"],
+        &delay_requests(&[]),
+    );
+}
+
+#[test]
+fn ablerex_killpower_matches_c() {
+    compare_killpower(Q1Dialect::Ablerex, &[], &["protocol=ablerex"]);
 }

@@ -372,3 +372,32 @@ fn voltronic_qs_hex_t_protocol_matches_c() {
         ],
     );
 }
+
+#[test]
+fn ablerex_matches_c() {
+    // Megatec claims such a device first: ablerex is chosen by name. Its bypass/boost/buck
+    // and failure bits set words before OL/OB; a failure also reads as a worn battery.
+    power_failure(
+        Q1Dialect::Ablerex,
+        &[],
+        &["protocol=ablerex"],
+        &script("BOOST OL", "TRIM RB OL CAL")
+            .into_iter()
+            .map(|s| Step {
+                // The failure stays.
+                status: if s.name == "normal" {
+                    "RB OL"
+                } else {
+                    s.status
+                },
+                ..s
+            })
+            .collect::<Vec<_>>(),
+        &[
+            "driver.version.data: Ablerex 0.01",
+            "output.current.nominal: 8.0",
+            "battery.runtime: 200",
+            "ups.test.result: PASS",
+        ],
+    );
+}

@@ -24,7 +24,7 @@ use tokio::io::AsyncBufReadExt;
 #[command(version, about)]
 struct Args {
     /// The protocol: megatec, megatec/old, mustek, zinto, q1, bestups, mecer,
-    /// voltronic-qs, voltronic-qs-hex or apc.
+    /// voltronic-qs, voltronic-qs-hex, ablerex or apc.
     #[arg(short, long, default_value = "megatec")]
     protocol: String,
     /// A dialect-specific device setting, `KEY=VALUE` (repeatable): `bestups.model=AX1`,

@@ -4,13 +4,14 @@
 //! mustek, megatec/old, bestups, mecer, megatec, zinto, masterguard, hunnox, ablerex and
 //! the Q1 fallback, giving each three tries. This module has the Megatec family (mustek,
 //! megatec/old, megatec, zinto, Q1); voltronic-qs ([`super::voltronic_qs`]), bestups
-//! ([`super::bestups`]), mecer ([`super::mecer`]), hunnox ([`super::hunnox`]) and
-//! voltronic-qs-hex ([`super::voltronic_qs_hex`]) have modules of their own. The others
+//! ([`super::bestups`]), mecer ([`super::mecer`]), hunnox ([`super::hunnox`]),
+//! voltronic-qs-hex ([`super::voltronic_qs_hex`]) and ablerex ([`super::ablerex`]) have
+//! modules of their own. The others
 //! are not implemented yet, which changes nothing for a device that ignores or echoes their
 //! probe commands (their claims fail on such a device in C as well).
 
 use super::item::Item;
-use super::{bestups, blazer, hunnox, mecer, voltronic_qs, voltronic_qs_hex};
+use super::{ablerex, bestups, blazer, hunnox, mecer, voltronic_qs, voltronic_qs_hex};
 
 /// How a dialect decides that a device speaks it (C's `claim` functions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -72,6 +73,8 @@ impl Dialect {
             hunnox::table()
         } else if *self == voltronic_qs_hex::DIALECT {
             voltronic_qs_hex::table()
+        } else if *self == ablerex::DIALECT {
+            ablerex::table()
         } else {
             blazer::table(self.status, self.ratings, self.vendor)
         }
@@ -126,7 +129,7 @@ pub const Q1: Dialect = Dialect {
 };
 
 /// The dialects in probing order.
-pub const ALL: [Dialect; 10] = [
+pub const ALL: [Dialect; 11] = [
     voltronic_qs::DIALECT,
     voltronic_qs_hex::DIALECT,
     MUSTEK,
@@ -136,11 +139,12 @@ pub const ALL: [Dialect; 10] = [
     MEGATEC,
     ZINTO,
     hunnox::DIALECT,
+    ablerex::DIALECT,
     Q1,
 ];
 
 /// The names C knows for the `protocol` option but this driver does not implement yet.
-pub const NOT_YET: [&str; 3] = ["voltronic", "masterguard", "ablerex"];
+pub const NOT_YET: [&str; 2] = ["voltronic", "masterguard"];
 
 /// The dialects to probe for a `protocol` option (all of them without one). An error
 /// names a protocol that does not exist or is not implemented.
@@ -168,7 +172,7 @@ mod tests {
 
     #[test]
     fn protocol_option_picks_dialects() {
-        assert_eq!(candidates(None).unwrap().len(), 10);
+        assert_eq!(candidates(None).unwrap().len(), 11);
         assert_eq!(candidates(Some("BESTUPS")).unwrap(), vec![bestups::DIALECT]);
         assert_eq!(
             candidates(Some("voltronic-qs")).unwrap(),

@@ -107,6 +107,12 @@ pub struct Engine {
     /// What a dialect's own processing remembers between items (C subdrivers' static
     /// variables), by name.
     pub memo: BTreeMap<&'static str, String>,
+    /// The reply the item being processed was cut from (for dialects that read raw bytes).
+    pub answer: Vec<u8>,
+    /// Status words a dialect sets directly during a walk (C's `status_set` from a
+    /// subdriver): published before the words of the status bits, forgotten at the next
+    /// walk.
+    pub direct_status: Vec<&'static str>,
 }
 
 impl Engine {
@@ -122,6 +128,8 @@ impl Engine {
             data_changed: false,
             params: DriverParams::default(),
             memo: BTreeMap::new(),
+            answer: Vec::new(),
+            direct_status: Vec::new(),
         }
     }
 
@@ -274,6 +282,7 @@ impl Engine {
         if mode == WalkMode::Full {
             self.battery.start_full_update();
         }
+        self.direct_status.clear();
         let mut previous: Option<(String, Vec<u8>)> = None;
         for idx in 0..self.items.len() {
             let item = self.items[idx].clone();
@@ -333,6 +342,7 @@ impl Engine {
                 }
                 None => self.process(port, idx, None).await?,
             };
+            self.answer.clone_from(&reply);
             previous = Some((item.command.to_owned(), reply));
             let raw = match value {
                 Ok(raw) => raw,
@@ -456,6 +466,9 @@ impl Engine {
     /// Publishes `ups.status` (C's `ups_status_set` + `status_commit`).
     pub fn commit_status(&mut self, state: &mut DeviceState) {
         self.status.clear_words();
+        for word in &self.direct_status {
+            self.status.set(word);
+        }
         self.status.set(&self.bits.to_words());
         self.status.commit_status(state);
     }

@@ -31,6 +31,7 @@
 //! # }
 //! ```
 
+pub mod ablerex;
 pub mod battery;
 pub mod bestups;
 pub mod blazer;

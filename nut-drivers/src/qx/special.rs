@@ -8,7 +8,7 @@ use nut_driver_api::DeviceState;
 use super::dialect::Dialect;
 use super::engine::Engine;
 use super::item::{Item, ReplyError};
-use super::{bestups, mecer, voltronic_qs, voltronic_qs_hex};
+use super::{ablerex, bestups, mecer, voltronic_qs, voltronic_qs_hex};
 
 /// Rewrites a fresh reply before its value is cut out (C's `preprocess_answer`). An error
 /// drops the reply.
@@ -29,7 +29,7 @@ pub fn value(
     idx: usize,
     code: u8,
     raw: &str,
-    state: &DeviceState,
+    state: &mut DeviceState,
 ) -> Result<String, ReplyError> {
     let dialect = engine.dialect;
     if dialect == bestups::DIALECT {
@@ -40,6 +40,8 @@ pub fn value(
         voltronic_qs::value(engine, idx, code, raw)
     } else if dialect == voltronic_qs_hex::DIALECT {
         voltronic_qs_hex::value(engine, idx, code, raw)
+    } else if dialect == ablerex::DIALECT {
+        ablerex::value(engine, idx, code, raw, state)
     } else {
         Err(ReplyError::Unexpected)
     }

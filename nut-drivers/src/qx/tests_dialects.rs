@@ -196,6 +196,8 @@ async fn every_new_sim_dialect_is_detected_as_itself() {
         (Q1Dialect::VoltronicQs, None, "Voltronic-QS 0.07"),
         (Q1Dialect::VoltronicQsHex, None, "Voltronic-QS-Hex 0.10"),
         (Q1Dialect::Zinto, Some("hunnox"), "Hunnox 0.01"),
+        (Q1Dialect::Ablerex, Some("ablerex"), "Ablerex 0.01"),
+        (Q1Dialect::Ablerex, None, "Megatec 0.06"),
         (Q1Dialect::Zinto, None, "Zinto 0.06"),
     ] {
         let model = crate::sim::UpsModel::shared();

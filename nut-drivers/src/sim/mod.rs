@@ -15,6 +15,7 @@
 //! assert_eq!(&reply[38..40], b"10");
 //! ```
 
+pub mod ablerex;
 pub mod apc;
 pub mod bestups;
 pub mod mecer;

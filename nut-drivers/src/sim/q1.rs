@@ -27,11 +27,13 @@ pub enum Q1Dialect {
     /// Voltronic-QS-Hex: `M` answers `P` (or `T`), `QS` a binary line (see
     /// [`super::voltronic_qs_hex`]).
     VoltronicQsHex,
+    /// Ablerex: Megatec's queries plus binary `Q5`, `At`, `TR` (see [`super::ablerex`]).
+    Ablerex,
 }
 
 impl Q1Dialect {
     /// Every dialect.
-    pub const ALL: [Self; 9] = [
+    pub const ALL: [Self; 10] = [
         Self::Megatec,
         Self::MegatecOld,
         Self::Mustek,
@@ -41,6 +43,7 @@ impl Q1Dialect {
         Self::Mecer,
         Self::VoltronicQs,
         Self::VoltronicQsHex,
+        Self::Ablerex,
     ];
 
     /// The dialect for a name (`megatec`, `megatec/old`, `mustek`, `zinto`, `q1`).
@@ -62,6 +65,7 @@ impl Q1Dialect {
             Self::Mecer => "mecer",
             Self::VoltronicQs => "voltronic-qs",
             Self::VoltronicQsHex => "voltronic-qs-hex",
+            Self::Ablerex => "ablerex",
         }
     }
 
@@ -172,6 +176,7 @@ pub fn respond(m: &mut UpsModel, dialect: Q1Dialect, cmd: &str) -> Option<Vec<u8
         Q1Dialect::Mecer => return super::mecer::respond(m, cmd),
         Q1Dialect::VoltronicQs => return super::voltronic_qs::respond(m, cmd),
         Q1Dialect::VoltronicQsHex => return super::voltronic_qs_hex::respond(m, cmd),
+        Q1Dialect::Ablerex => return super::ablerex::respond(m, cmd),
         _ => {}
     }
     let echo = || Some(format!("{cmd}\r").into_bytes());
