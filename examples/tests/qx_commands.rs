@@ -47,8 +47,9 @@ fn have(path: &str) -> bool {
     false
 }
 
-/// A simulated device of `dialect` with the dialect `settings`, on a pseudo-terminal.
-fn device(dialect: Q1Dialect, settings: &[(&str, &str)], dir: &Path) -> (SharedModel, PtyServer) {
+/// A simulated device speaking `protocol` with the dialect `settings`, on a
+/// pseudo-terminal.
+fn device(protocol: Protocol, settings: &[(&str, &str)], dir: &Path) -> (SharedModel, PtyServer) {
     let model = UpsModel::shared();
     {
         let mut m = model.lock().unwrap();
@@ -57,7 +58,7 @@ fn device(dialect: Q1Dialect, settings: &[(&str, &str)], dir: &Path) -> (SharedM
         }
     }
     let link = dir.join("ttyUPS");
-    let server = PtyServer::spawn(model.clone(), Protocol::Q1(dialect), Some(&link)).unwrap();
+    let server = PtyServer::spawn(model.clone(), protocol, Some(&link)).unwrap();
     (model, server)
 }
 
@@ -175,14 +176,14 @@ fn read_until(reader: &mut BufReader<UnixStream>, done: impl Fn(&str) -> bool) -
 /// command when `every_command`), and records what happened.
 fn session(
     program: &str,
-    dialect: Q1Dialect,
+    protocol: Protocol,
     settings: &[(&str, &str)],
     extra: &[&str],
     requests: &[Request],
     every_command: bool,
 ) -> Session {
     let dir = tempfile::tempdir().unwrap();
-    let (model, server) = device(dialect, settings, dir.path());
+    let (model, server) = device(protocol, settings, dir.path());
     let mut run = driver_command(program, dir.path(), server.path(), extra);
     run.args(["-F", "-i", "3600"]);
     let _driver = Running(run.spawn().expect("start driver"));
@@ -254,8 +255,15 @@ fn compare(dialect: Q1Dialect, settings: &[(&str, &str)], extra: &[&str], reques
     if !have(C_QX) {
         return;
     }
-    let c = session(C_QX, dialect, settings, extra, requests, true);
-    let ours = session(OURS_QX, dialect, settings, extra, requests, true);
+    let c = session(C_QX, Protocol::Q1(dialect), settings, extra, requests, true);
+    let ours = session(
+        OURS_QX,
+        Protocol::Q1(dialect),
+        settings,
+        extra,
+        requests,
+        true,
+    );
     assert_eq!(c.commands, ours.commands, "{dialect:?}: published commands");
     assert_eq!(c.writable, ours.writable, "{dialect:?}: writable variables");
     assert!(c
@@ -369,7 +377,7 @@ fn killpower(
     extra: &[&str],
 ) -> (bool, Vec<String>) {
     let dir = tempfile::tempdir().unwrap();
-    let (model, server) = device(dialect, settings, dir.path());
+    let (model, server) = device(Protocol::Q1(dialect), settings, dir.path());
     let mut cmd = driver_command(program, dir.path(), server.path(), extra);
     cmd.arg("-k");
     let mut child = Running(cmd.spawn().expect("start driver"));
@@ -477,4 +485,34 @@ fn ablerex_commands_match_c() {
 #[test]
 fn ablerex_killpower_matches_c() {
     compare_killpower(Q1Dialect::Ablerex, &[], &["protocol=ablerex"]);
+}
+
+/// The writable variables of a Voltronic unit (the other side of the merge of the
+/// Voltronic dialect and the ranges' NUMBER flag): flags, ranges and enumerations as C
+/// declares them, on the default unit and on one with other capabilities.
+#[test]
+fn voltronic_writable_variables_match_c() {
+    if !have(C_QX) {
+        return;
+    }
+    for settings in [
+        &[][..],
+        &[("flags.enabled", "jbreo"), ("flags.disabled", "pascgfl")],
+    ] {
+        let c = session(C_QX, Protocol::Voltronic, settings, &[], &[], false);
+        let ours = session(OURS_QX, Protocol::Voltronic, settings, &[], &[], false);
+        assert_eq!(
+            c.writable, ours.writable,
+            "{settings:?}: writable variables"
+        );
+        assert!(c
+            .writable
+            .iter()
+            .any(|l| l.starts_with("SETFLAGS ") && l.contains("NUMBER")));
+        assert!(c.writable.iter().any(|l| l.starts_with("ADDENUM ")));
+        assert_eq!(
+            c.commands, ours.commands,
+            "{settings:?}: published commands"
+        );
+    }
 }
