@@ -35,9 +35,15 @@ use tokio::io::AsyncBufReadExt;
 #[derive(Debug, Parser)]
 #[command(version, about)]
 struct Args {
-    /// The protocol: megatec, megatec/old, mustek, zinto, q1, voltronic or apc.
+    /// The protocol: megatec, megatec/old, mustek, zinto, q1, voltronic, voltronic-qs,
+    /// voltronic-qs-hex, bestups, mecer, ablerex or apc.
     #[arg(short, long, default_value = "megatec")]
     protocol: String,
+    /// A dialect-specific device setting, `KEY=VALUE` (repeatable): `bestups.model=AX1`,
+    /// `mecer.p98=1`, `qshex.protocol=T`, Voltronic's `flags.enabled=…`, … (see the
+    /// simulator's dialect modules).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    settings: Vec<String>,
     /// Create a symbolic link to the terminal with this name.
     #[arg(short, long)]
     link: Option<PathBuf>,
@@ -88,6 +94,13 @@ async fn main() -> anyhow::Result<()> {
         None => Vec::new(),
     };
     let model = UpsModel::shared();
+    for s in &args.settings {
+        let Some((k, v)) = s.split_once('=') else {
+            bail!("--set needs KEY=VALUE, not {s:?}");
+        };
+        let mut m = model.lock().unwrap_or_else(|e| e.into_inner());
+        m.settings.insert(k.trim().to_owned(), v.trim().to_owned());
+    }
     let server = PtyServer::spawn(model.clone(), protocol, args.link.as_deref())?;
     println!("{}", server.path().display());
     let start = Instant::now();

@@ -2,15 +2,17 @@
 //!
 //! C nutdrv_qx 2.8.0 probes, in this order: voltronic, voltronic-qs, voltronic-qs-hex,
 //! mustek, megatec/old, bestups, mecer, megatec, zinto, masterguard, hunnox, ablerex and
-//! the Q1 fallback, giving each three tries. This module has voltronic and the Megatec
-//! family (mustek, megatec/old, megatec, zinto, Q1); the others are not implemented yet,
-//! which changes
-//! nothing for a device that ignores or echoes their probe commands (their claims fail on
-//! such a device in C as well).
+//! the Q1 fallback, giving each three tries. This module has the Megatec family (mustek,
+//! megatec/old, megatec, zinto, Q1); voltronic ([`super::voltronic`]), voltronic-qs
+//! ([`super::voltronic_qs`]), bestups ([`super::bestups`]), mecer ([`super::mecer`]),
+//! hunnox ([`super::hunnox`]), voltronic-qs-hex ([`super::voltronic_qs_hex`]) and ablerex
+//! ([`super::ablerex`]) have modules of their own. Masterguard is not implemented yet,
+//! which changes nothing for a device that ignores or echoes its probe commands (its claim
+//! fails on such a device in C as well).
 
-use super::blazer;
 use super::item::Item;
 pub use super::voltronic::VOLTRONIC;
+use super::{ablerex, bestups, blazer, hunnox, mecer, voltronic_qs, voltronic_qs_hex};
 
 /// How a dialect decides that a device speaks it (C's `claim` functions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,9 +23,16 @@ pub enum Claim {
     StatusAndVendor,
     /// The status line gives `input.voltage` (C's `blazer_claim_light`).
     Status,
-    /// The status line gives `input.voltage` and the item for this variable gives a value
-    /// (C's `voltronic_claim`: `QGS` and `QPI`).
+    /// The status line gives `input.voltage` and the item for this variable gives a value,
+    /// whatever `novendor` says (C's `voltronic_claim`: `QGS` and `QPI`; bestups' `ID`
+    /// giving `device.model`).
     StatusAndVar(&'static str),
+    /// The status line gives `input.voltage`, and `ups.firmware.aux` either answers or is
+    /// refused with the dialect's "rejected" reply (mecer).
+    StatusAndProtocolOrNak,
+    /// `ups.firmware.aux` (the protocol) answers, then the status line gives
+    /// `input.voltage` (voltronic-qs).
+    ProtocolThenStatus,
 }
 
 /// Which family of tables and processing a dialect belongs to.
@@ -34,6 +43,18 @@ pub enum Family {
     Megatec,
     /// Voltronic QPI/QGS ([`super::voltronic`]).
     Voltronic,
+    /// Voltronic-QS ([`super::voltronic_qs`]).
+    VoltronicQs,
+    /// Voltronic-QS-Hex ([`super::voltronic_qs_hex`]).
+    VoltronicQsHex,
+    /// Best Power's Fortress/Ferrups ([`super::bestups`]).
+    BestUps,
+    /// Mecer ([`super::mecer`]).
+    Mecer,
+    /// Hunnox ([`super::hunnox`]).
+    Hunnox,
+    /// Ablerex ([`super::ablerex`]).
+    Ablerex,
 }
 
 /// One dialect.
@@ -68,10 +89,16 @@ impl Dialect {
 
     /// The protocol table.
     pub fn table(&self) -> Vec<Item> {
-        if self.family == Family::Voltronic {
-            return super::voltronic::table::table();
+        match self.family {
+            Family::Voltronic => super::voltronic::table::table(),
+            Family::VoltronicQs => voltronic_qs::table(),
+            Family::VoltronicQsHex => voltronic_qs_hex::table(),
+            Family::BestUps => bestups::table(),
+            Family::Mecer => mecer::table(),
+            Family::Hunnox => hunnox::table(),
+            Family::Ablerex => ablerex::table(),
+            Family::Megatec => blazer::table(self.status, self.ratings, self.vendor),
         }
-        blazer::table(self.status, self.ratings, self.vendor)
     }
 }
 
@@ -125,18 +152,23 @@ pub const Q1: Dialect = Dialect {
 };
 
 /// The dialects in probing order.
-pub const ALL: [Dialect; 6] = [VOLTRONIC, MUSTEK, MEGATEC_OLD, MEGATEC, ZINTO, Q1];
+pub const ALL: [Dialect; 12] = [
+    VOLTRONIC,
+    voltronic_qs::DIALECT,
+    voltronic_qs_hex::DIALECT,
+    MUSTEK,
+    MEGATEC_OLD,
+    bestups::DIALECT,
+    mecer::DIALECT,
+    MEGATEC,
+    ZINTO,
+    hunnox::DIALECT,
+    ablerex::DIALECT,
+    Q1,
+];
 
 /// The names C knows for the `protocol` option but this driver does not implement yet.
-pub const NOT_YET: [&str; 7] = [
-    "voltronic-qs",
-    "voltronic-qs-hex",
-    "bestups",
-    "mecer",
-    "masterguard",
-    "hunnox",
-    "ablerex",
-];
+pub const NOT_YET: [&str; 1] = ["masterguard"];
 
 /// The dialects to probe for a `protocol` option (all of them without one). An error
 /// names a protocol that does not exist or is not implemented.
@@ -164,11 +196,16 @@ mod tests {
 
     #[test]
     fn protocol_option_picks_dialects() {
-        assert_eq!(candidates(None).unwrap().len(), 6);
+        assert_eq!(candidates(None).unwrap().len(), 12);
         assert_eq!(candidates(Some("VOLTRONIC")).unwrap(), vec![VOLTRONIC]);
+        assert_eq!(candidates(Some("BESTUPS")).unwrap(), vec![bestups::DIALECT]);
+        assert_eq!(
+            candidates(Some("voltronic-qs")).unwrap(),
+            vec![voltronic_qs::DIALECT]
+        );
         assert_eq!(candidates(Some("MEGATEC/OLD")).unwrap(), vec![MEGATEC_OLD]);
         assert_eq!(candidates(Some("q1")).unwrap(), vec![Q1]);
-        assert!(candidates(Some("voltronic-qs"))
+        assert!(candidates(Some("masterguard"))
             .unwrap_err()
             .contains("not supported"));
         assert_eq!(

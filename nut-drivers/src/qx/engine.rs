@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use std::io;
 use std::time::Duration;
 
-use nut_driver_api::driver::DriverParams;
-use nut_driver_api::{DeviceState, StatusBuilder};
+use nut_driver_api::{DeviceState, DriverParams, StatusBuilder};
 
 use super::battery::Battery;
 use super::blazer::status_bit;
@@ -16,6 +15,7 @@ use super::item::{
     c_strtod, extract, format_value, Item, Process, ReplyError, ABSENT, CMD, ENUM, NONUT,
     QUICK_POLL, RANGE, SEMI_STATIC, SETVAR, SKIP, STATIC,
 };
+use super::special;
 use crate::serial::{read_until, SerialPort};
 
 /// How long a reply may take (C's `SER_WAIT_SEC`).
@@ -102,13 +102,19 @@ pub struct Engine {
     pub battery: Battery,
     /// Set after a successful command or SET: the next poll is a full one.
     pub data_changed: bool,
-    /// The driver's options (`-x`): some dialects read them while processing.
+    /// The driver's options (`-x`): read by [`NONUT`] items and dialects' processing.
     pub params: DriverParams,
-    /// What a dialect remembers between items (C's subdriver globals): the values of
-    /// items without a NUT variable, by name.
+    /// What a dialect's own processing remembers between items (C subdrivers' static
+    /// variables and globals, e.g. the values of items without a NUT variable), by name.
     pub private: HashMap<String, String>,
     /// Allowed values found at run time, by variable: they replace the table's.
     pub allowed_override: HashMap<&'static str, Vec<String>>,
+    /// The reply the item being processed was cut from (for dialects that read raw bytes).
+    pub answer: Vec<u8>,
+    /// Status words a dialect sets directly during a walk (C's `status_set` from a
+    /// subdriver): published before the words of the status bits, forgotten at the next
+    /// walk.
+    pub direct_status: Vec<&'static str>,
 }
 
 impl Engine {
@@ -125,6 +131,8 @@ impl Engine {
             params: DriverParams::default(),
             private: HashMap::new(),
             allowed_override: HashMap::new(),
+            answer: Vec::new(),
+            direct_status: Vec::new(),
         }
     }
 
@@ -155,6 +163,11 @@ impl Engine {
     ) -> io::Result<(Vec<u8>, Result<String, ReplyError>)> {
         let item = &self.items[idx];
         let reply = Self::command(port, command.unwrap_or(item.command)).await?;
+        // A reply the dialect cannot make sense of is not reused by the next items.
+        let reply = match special::answer(&self.dialect, item, reply) {
+            Ok(r) => r,
+            Err(e) => return Ok((Vec::new(), Err(e))),
+        };
         let value = extract(item, &reply, self.dialect.rejected);
         Ok((reply, value))
     }
@@ -190,11 +203,17 @@ impl Engine {
                 }
                 text.to_owned()
             }
-            Process::Voltronic(p) => {
-                let text = super::voltronic::process::process(self, idx, p, raw, state)
-                    .inspect_err(|e| {
-                        tracing::debug!(var = item.var, raw, %e, "failed to preprocess value");
-                    })?;
+            Process::Voltronic(_) | Process::Dialect(_) => {
+                let text = match item.process {
+                    Process::Voltronic(p) => {
+                        super::voltronic::process::process(self, idx, p, raw, state)
+                    }
+                    Process::Dialect(code) => special::value(self, idx, code, raw, state),
+                    _ => Err(ReplyError::Unexpected),
+                }
+                .inspect_err(|e| {
+                    tracing::debug!(var = item.var, raw, %e, "failed to preprocess value");
+                })?;
                 if item.var.starts_with("ups.status") {
                     if !text.is_empty() {
                         self.bits.update(&text);
@@ -214,7 +233,7 @@ impl Engine {
             })?,
         };
         if item.has(NONUT) {
-            tracing::info!("{}: {}", item.var, value);
+            tracing::info!("{}: {value}", item.var);
             return Ok(true);
         }
         if value.is_empty() {
@@ -259,7 +278,10 @@ impl Engine {
                         nut_driver_api::status::c_strtol(hi),
                     );
                     if let (Ok(lo), Ok(hi)) = (i32::try_from(lo), i32::try_from(hi)) {
-                        state.add_range(item.var, lo, hi);
+                        // As C's dstate_addrange: a new range makes the variable a NUMBER.
+                        if state.add_range(item.var, lo, hi) {
+                            state.add_flag(item.var, crate::proto::sock::Flag::Number);
+                        }
                     }
                 }
             }
@@ -277,6 +299,7 @@ impl Engine {
         if mode == WalkMode::Full {
             self.battery.start_full_update();
         }
+        self.direct_status.clear();
         let mut previous: Option<(String, Vec<u8>)> = None;
         for idx in 0..self.items.len() {
             let item = self.items[idx].clone();
@@ -337,6 +360,7 @@ impl Engine {
                 }
                 None => self.process(port, idx, None).await?,
             };
+            self.answer.clone_from(&reply);
             previous = Some((item.command.to_owned(), reply));
             let raw = match value {
                 Ok(raw) => raw,
@@ -392,6 +416,9 @@ impl Engine {
     /// Publishes `ups.status` (C's `ups_status_set` + `status_commit`).
     pub fn commit_status(&mut self, state: &mut DeviceState) {
         self.status.clear_words();
+        for word in &self.direct_status {
+            self.status.set(word);
+        }
         self.status.set(&self.bits.to_words());
         self.status.commit_status(state);
     }

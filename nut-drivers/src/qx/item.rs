@@ -25,7 +25,8 @@ pub const TRIM: u32 = 1 << 7;
 pub const ENUM: u32 = 1 << 8;
 /// The allowed values are ranges.
 pub const RANGE: u32 = 1 << 9;
-/// No NUT variable: the value is only logged, or set once from a driver option.
+/// Not a NUT variable: a device setting read (and logged) or written once at start from
+/// the `ups.conf` option of the same name (C's `QX_FLAG_NONUT`).
 pub const NONUT: u32 = 1 << 10;
 /// Skipped (not supported by this device, or disabled by an option).
 pub const SKIP: u32 = 1 << 11;
@@ -44,6 +45,9 @@ pub enum Process {
     DelayCommand,
     /// A Voltronic preprocess function.
     Voltronic(super::voltronic::Proc),
+    /// Processing defined by the dialect's own module (see [`super::special`]); the code
+    /// tells that module which of its functions applies.
+    Dialect(u8),
 }
 
 /// One entry of a protocol table.
@@ -176,6 +180,10 @@ pub enum ReplyError {
     /// A value a dialect's processing rejects.
     #[error("invalid value {0:?}")]
     Invalid(String),
+    /// A reply or value the dialect's own processing ([`super::special`]) cannot make
+    /// sense of.
+    #[error("value not understood by the dialect")]
+    Unexpected,
 }
 
 /// Checks `reply` for `item` and cuts its value out (C's `qx_process_answer`).

@@ -1,5 +1,7 @@
-//! `nutdrv_qx`: the Megatec "Q1" protocol family and Voltronic's QPI/QGS ([`voltronic`])
-//! on a serial line, a drop-in for C NUT 2.8.0's `nutdrv_qx` (serial part).
+//! `nutdrv_qx`: the Megatec "Q1" protocol family, Voltronic's QPI/QGS ([`voltronic`]) and
+//! the other dialects C knows (bestups, mecer, voltronic-qs, voltronic-qs-hex, hunnox,
+//! ablerex; see [`dialect`] and [`special`]) on a serial line, a drop-in for C NUT 2.8.0's
+//! `nutdrv_qx` (serial part).
 //!
 //! The device is probed as C probes it (see [`dialect`]): each dialect's table is tried
 //! until one yields a valid status line (and identification, where required). Then the
@@ -32,13 +34,20 @@
 //! # }
 //! ```
 
+pub mod ablerex;
 pub mod battery;
+pub mod bestups;
 pub mod blazer;
 pub mod dialect;
 pub mod engine;
+pub mod hunnox;
 pub mod item;
+pub mod mecer;
 pub mod setvar;
+pub mod special;
 pub mod voltronic;
+pub mod voltronic_qs;
+pub mod voltronic_qs_hex;
 
 use std::io;
 
@@ -135,6 +144,22 @@ impl NutdrvQx {
         }
     }
 
+    /// Reads item `var` and publishes it: true when it gave a variable.
+    async fn claim_item(
+        engine: &mut Engine,
+        port: &mut dyn SerialPort,
+        var: &str,
+        state: &mut DeviceState,
+    ) -> io::Result<bool> {
+        let Some(idx) = engine.find(var, 0, 0) else {
+            return Ok(false);
+        };
+        Ok(match engine.process(port, idx, None).await? {
+            (_, Ok(raw)) => engine.infoval_set(idx, &raw, state) == Ok(true),
+            _ => false,
+        })
+    }
+
     /// Tries one dialect (C's `claim`): `Ok(Some(engine))` when the device speaks it.
     async fn claim(
         port: &mut dyn SerialPort,
@@ -142,41 +167,44 @@ impl NutdrvQx {
         params: &DriverParams,
         state: &mut DeviceState,
     ) -> io::Result<Option<Engine>> {
-        let novendor = params.is_set("novendor");
         let mut engine = Engine::new(dialect);
         engine.params = params.clone();
-        let Some(iv) = engine.find("input.voltage", 0, 0) else {
-            return Ok(None);
-        };
-        let (_, value) = engine.process(port, iv, None).await?;
-        match value {
-            Ok(raw) if engine.infoval_set(iv, &raw, state) == Ok(true) => {}
-            _ => return Ok(None),
-        }
-        if let Claim::StatusAndVar(var) = dialect.claim {
-            let ok = match engine.find(var, 0, 0) {
-                Some(i) => match engine.process(port, i, None).await? {
-                    (_, Ok(raw)) => engine.infoval_set(i, &raw, state) == Ok(true),
-                    _ => false,
-                },
-                None => false,
-            };
-            if !ok {
-                state.delete("input.voltage");
+        if dialect.claim == Claim::ProtocolThenStatus {
+            if !Self::claim_item(&mut engine, port, "ups.firmware.aux", state).await? {
+                return Ok(None);
+            }
+            if !Self::claim_item(&mut engine, port, "input.voltage", state).await? {
+                state.delete("ups.firmware.aux");
                 return Ok(None);
             }
             return Ok(Some(engine));
         }
-        if dialect.claim == Claim::Status || novendor {
-            return Ok(Some(engine));
+        if !Self::claim_item(&mut engine, port, "input.voltage", state).await? {
+            return Ok(None);
         }
-        let fw = engine.find("ups.firmware", 0, 0);
-        let ok = match fw {
-            Some(fw) => match engine.process(port, fw, None).await? {
-                (_, Ok(raw)) => engine.infoval_set(fw, &raw, state) == Ok(true),
-                _ => false,
+        let ok = match dialect.claim {
+            Claim::StatusAndVendor if !params.is_set("novendor") => {
+                Self::claim_item(&mut engine, port, "ups.firmware", state).await?
+            }
+            Claim::StatusAndVar(var) => Self::claim_item(&mut engine, port, var, state).await?,
+            Claim::StatusAndProtocolOrNak => match engine.find("ups.firmware.aux", 0, 0) {
+                None => false,
+                Some(idx) => match engine.process(port, idx, None).await? {
+                    (_, Ok(raw)) => engine.infoval_set(idx, &raw, state) == Ok(true),
+                    // Refused with exactly the "rejected" reply: a unit without QPI.
+                    (reply, Err(_)) => {
+                        let nak = !reply.is_empty()
+                            && dialect
+                                .rejected
+                                .is_some_and(|r| reply.eq_ignore_ascii_case(r.as_bytes()));
+                        if nak {
+                            engine.items[idx].flags |= SKIP;
+                        }
+                        nak
+                    }
+                },
             },
-            None => false,
+            _ => true,
         };
         if !ok {
             state.delete("input.voltage");
@@ -233,6 +261,15 @@ impl NutdrvQx {
             }
             Process::Voltronic(_) => {
                 match voltronic::process::command_text(engine, idx, param.unwrap_or(""), state) {
+                    Some(c) => c,
+                    None => {
+                        tracing::error!("instcmd: FAILED");
+                        return TrackingStatus::Failed;
+                    }
+                }
+            }
+            Process::Dialect(code) => {
+                match special::command(engine, idx, code, param.unwrap_or(""), state) {
                     Some(c) => c,
                     None => {
                         tracing::error!("instcmd: FAILED");
@@ -328,6 +365,11 @@ impl Driver for NutdrvQx {
         ]
         .into_iter()
         .chain(voltronic::options())
+        .chain([OptionSpec::value(
+            bestups::PINS_OPTION,
+            "Set shutdown mode functionality of Pin 1 and Pin 7 on the UPS DB9 \
+             communication port (Per Best Power's EPS-0059) to n (integer, 0-6)",
+        )])
         .collect()
     }
 
@@ -518,3 +560,5 @@ impl Driver for NutdrvQx {
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_dialects;

@@ -5,7 +5,8 @@
 //!
 //! The value is checked against the variable's ranges or enumeration (for [`NONUT`]
 //! items, against the table's allowed values), then turned into the device's form by the
-//! item's processing, and sent. C answers `UNKNOWN` for every failure.
+//! item's processing (Voltronic's, or a dialect's own through [`special::setvar`], e.g.
+//! bestups' `BPn` and `SSn`), and sent. C answers `UNKNOWN` for every failure.
 
 use nut_driver_api::proto::sock::TrackingStatus;
 use nut_driver_api::status::c_strtol;
@@ -15,7 +16,7 @@ use super::blazer;
 use super::dialect::Family;
 use super::engine::Engine;
 use super::item::{is_c_numeric, Process, ABSENT, ENUM, NONUT, RANGE, SETVAR, SKIP};
-use super::voltronic;
+use super::{special, voltronic};
 use crate::serial::SerialPort;
 
 impl Engine {
@@ -82,6 +83,7 @@ impl Engine {
         let command = match item.process {
             Process::DelaySetvar => blazer::truncate_delay(item.var, &value),
             Process::Voltronic(p) => voltronic::process::setvar_command(self, idx, p, &value),
+            Process::Dialect(code) => special::setvar(self, idx, code, &value),
             _ => Some(value.clone()),
         };
         let Some(command) = command else {

@@ -16,12 +16,17 @@
 //! assert_eq!(&reply[38..40], b"10");
 //! ```
 
+pub mod ablerex;
 pub mod apc;
 pub mod apc_recorded;
+pub mod bestups;
+pub mod mecer;
 pub mod model;
 pub mod pty;
 pub mod q1;
 pub mod voltronic;
+pub mod voltronic_qs;
+pub mod voltronic_qs_hex;
 
 use std::io;
 

@@ -1,6 +1,7 @@
 //! The simulated UPS: its electrical state, the power events that change it, and a clock
 //! that drains or recharges the battery.
 
+use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
 /// A model shared between the protocol front-ends and whoever scripts the events.
@@ -65,9 +66,11 @@ pub struct UpsModel {
     pub ident: (String, String, String),
     /// Every command received, in order (without the terminator).
     pub received: Vec<String>,
-    /// Device-side settings a protocol keeps (capability flags, limits), by name; a
-    /// protocol has its own defaults for the missing ones.
-    pub settings: std::collections::BTreeMap<String, String>,
+    /// Device-side settings a protocol keeps, by name; a protocol has its own defaults for
+    /// the missing ones. Voltronic uses plain names (capability letters, limits, see
+    /// [`super::voltronic`]); the other dialects prefix theirs (`bestups.model`,
+    /// `mecer.p98`, `qshex.protocol`, …, as their modules document them).
+    pub settings: BTreeMap<String, String>,
 }
 
 impl Default for UpsModel {
@@ -95,7 +98,7 @@ impl Default for UpsModel {
             output_on: true,
             ident: ("NUT-RS".into(), "SIM-1000".into(), "VER1.0".into()),
             received: Vec::new(),
-            settings: std::collections::BTreeMap::new(),
+            settings: BTreeMap::new(),
         }
     }
 }

@@ -18,16 +18,32 @@ pub enum Q1Dialect {
     Zinto,
     /// `Q1` only.
     Q1,
+    /// BestUPS: `Q1`, `ID`, `M`, `RT`, `BP?`, `SS?` (see [`super::bestups`]).
+    Bestups,
+    /// Mecer: `Q1`, `F`, `I`, `QPI`, `(ACK`/`(NAK` replies (see [`super::mecer`]).
+    Mecer,
+    /// Voltronic-QS: `M` answers `V`, `QS`, `F` (see [`super::voltronic_qs`]).
+    VoltronicQs,
+    /// Voltronic-QS-Hex: `M` answers `P` (or `T`), `QS` a binary line (see
+    /// [`super::voltronic_qs_hex`]).
+    VoltronicQsHex,
+    /// Ablerex: Megatec's queries plus binary `Q5`, `At`, `TR` (see [`super::ablerex`]).
+    Ablerex,
 }
 
 impl Q1Dialect {
     /// Every dialect.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 10] = [
         Self::Megatec,
         Self::MegatecOld,
         Self::Mustek,
         Self::Zinto,
         Self::Q1,
+        Self::Bestups,
+        Self::Mecer,
+        Self::VoltronicQs,
+        Self::VoltronicQsHex,
+        Self::Ablerex,
     ];
 
     /// The dialect for a name (`megatec`, `megatec/old`, `mustek`, `zinto`, `q1`).
@@ -45,6 +61,11 @@ impl Q1Dialect {
             Self::Mustek => "mustek",
             Self::Zinto => "zinto",
             Self::Q1 => "q1",
+            Self::Bestups => "bestups",
+            Self::Mecer => "mecer",
+            Self::VoltronicQs => "voltronic-qs",
+            Self::VoltronicQsHex => "voltronic-qs-hex",
+            Self::Ablerex => "ablerex",
         }
     }
 
@@ -150,6 +171,14 @@ fn parse_shutdown(arg: &str) -> Option<(f64, Option<u32>)> {
 /// `None` when the device stays silent (commands it carried out).
 pub fn respond(m: &mut UpsModel, dialect: Q1Dialect, cmd: &str) -> Option<Vec<u8>> {
     m.received.push(cmd.to_owned());
+    match dialect {
+        Q1Dialect::Bestups => return super::bestups::respond(m, cmd),
+        Q1Dialect::Mecer => return super::mecer::respond(m, cmd),
+        Q1Dialect::VoltronicQs => return super::voltronic_qs::respond(m, cmd),
+        Q1Dialect::VoltronicQsHex => return super::voltronic_qs_hex::respond(m, cmd),
+        Q1Dialect::Ablerex => return super::ablerex::respond(m, cmd),
+        _ => {}
+    }
     let echo = || Some(format!("{cmd}\r").into_bytes());
     if cmd == dialect.status_command() {
         return Some(status_line(m).into_bytes());
@@ -160,6 +189,16 @@ pub fn respond(m: &mut UpsModel, dialect: Q1Dialect, cmd: &str) -> Option<Vec<u8
     if Some(cmd) == dialect.ident_command() {
         return Some(ident_line(m).into_bytes());
     }
+    if control(m, cmd) {
+        None
+    } else {
+        echo()
+    }
+}
+
+/// Carries out a Megatec control command (`Q`, `C`, `CT`, `T`, `TL`, `Tnn`, `S…`): false
+/// when `cmd` is not one.
+pub fn control(m: &mut UpsModel, cmd: &str) -> bool {
     match cmd {
         "Q" => m.beeper = !m.beeper,
         "C" => {
@@ -181,11 +220,11 @@ pub fn respond(m: &mut UpsModel, dialect: Q1Dialect, cmd: &str) -> Option<Vec<u8
                 m.shutdown_in = Some(secs);
                 m.restart_after = restart.filter(|&r| r > 0);
             }
-            None => return echo(),
+            None => return false,
         },
-        _ => return echo(),
+        _ => return false,
     }
-    None
+    true
 }
 
 #[cfg(test)]
