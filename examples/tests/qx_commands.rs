@@ -16,7 +16,7 @@
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nut_drivers::sim::pty::PtyServer;
@@ -34,17 +34,10 @@ const QUERIES: [&str; 15] = [
     "Q1", "QS", "D", "F", "I", "FW?", "ID", "M", "RT", "BP?", "SS?", "QPI", "Q5", "At", "TR",
 ];
 
-fn interop() -> bool {
-    std::env::var("NUT_RS_INTEROP").as_deref() == Ok("1")
-}
+mod support;
 
 fn have(path: &str) -> bool {
-    if Path::new(path).exists() {
-        return true;
-    }
-    assert!(!interop(), "NUT_RS_INTEROP=1 but {path} is missing");
-    eprintln!("note: {path} is not installed; skipping the differential test");
-    false
+    support::have(&[path])
 }
 
 /// A simulated device speaking `protocol` with the dialect `settings`, on a
@@ -62,31 +55,15 @@ fn device(protocol: Protocol, settings: &[(&str, &str)], dir: &Path) -> (SharedM
     (model, server)
 }
 
+/// A driver on `port` whose output goes nowhere (it runs for the whole test).
 fn driver_command(program: &str, dir: &Path, port: &Path, extra: &[&str]) -> Command {
-    let mut cmd = Command::new(program);
-    cmd.args(["-s", "sim", "-u", "root", "-x"])
-        .arg(format!("port={}", port.display()))
-        .env("NUT_STATEPATH", dir)
-        .env("NUT_CONFPATH", dir)
-        .env("NUT_ALTPIDPATH", dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null());
-    for x in extra {
-        cmd.args(["-x", x]);
-    }
+    let mut cmd = support::driver::command(program, dir, port, &[], extra);
+    cmd.stdout(Stdio::null()).stderr(Stdio::null());
     cmd
 }
 
-/// Kills the driver when the test ends, whatever happens.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+// A driver that is killed when the test ends, whatever happens.
+use support::Kill as Running;
 
 /// The device commands received since `from`, without the queries, once they have
 /// stopped changing for a while.

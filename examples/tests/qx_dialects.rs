@@ -7,10 +7,6 @@
 //!
 //! Without the C driver the tests print a note and pass, unless `NUT_RS_INTEROP=1`.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
 use nut_drivers::sim::pty::PtyServer;
 use nut_drivers::sim::q1::Q1Dialect;
 use nut_drivers::sim::{Protocol, UpsModel};
@@ -18,58 +14,12 @@ use nut_drivers::sim::{Protocol, UpsModel};
 const C_QX: &str = "/lib/nut/nutdrv_qx";
 const OURS_QX: &str = env!("CARGO_BIN_EXE_nutdrv_qx");
 
-fn interop() -> bool {
-    std::env::var("NUT_RS_INTEROP").as_deref() == Ok("1")
-}
+mod support;
+
+use support::driver::dump;
 
 fn have(path: &str) -> bool {
-    if Path::new(path).exists() {
-        return true;
-    }
-    assert!(!interop(), "NUT_RS_INTEROP=1 but {path} is missing");
-    eprintln!("note: {path} is not installed; skipping the differential test");
-    false
-}
-
-/// Runs a driver with `-d 1` and returns its dump without the version lines (ours and C's
-/// differ by design) and the USB-only variable of Debian's USB+serial C build.
-fn dump(program: &str, dir: &Path, port: &Path, extra: &[&str]) -> Vec<String> {
-    let mut cmd = Command::new(program);
-    cmd.args(["-s", "sim", "-u", "root", "-d", "1", "-x"])
-        .arg(format!("port={}", port.display()))
-        .env("NUT_STATEPATH", dir)
-        .env("NUT_CONFPATH", dir)
-        .env("NUT_ALTPIDPATH", dir)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for x in extra {
-        cmd.args(["-x", x]);
-    }
-    let mut child = cmd.spawn().expect("start driver");
-    // Generous: probing may time out on a loaded machine; never assert on speed.
-    let deadline = Instant::now() + Duration::from_secs(180);
-    while child.try_wait().expect("wait").is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{program} did not finish");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().expect("output");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{program} failed: {}\n{stdout}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    stdout
-        .lines()
-        .filter(|l| l.contains(": "))
-        .filter(|l| !l.starts_with("driver.version: ") && !l.starts_with("driver.version.usb: "))
-        .map(str::to_owned)
-        .collect()
+    support::have(&[path])
 }
 
 /// The script: a name, its events, and the `ups.status` it must give.

@@ -278,10 +278,8 @@ impl Engine {
                         nut_driver_api::status::c_strtol(hi),
                     );
                     if let (Ok(lo), Ok(hi)) = (i32::try_from(lo), i32::try_from(hi)) {
-                        // As C's dstate_addrange: a new range makes the variable a NUMBER.
-                        if state.add_range(item.var, lo, hi) {
-                            state.add_flag(item.var, crate::proto::sock::Flag::Number);
-                        }
+                        // A new range also makes the variable a NUMBER, as in C.
+                        state.add_range(item.var, lo, hi);
                     }
                 }
             }
