@@ -21,16 +21,10 @@ use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
 const C_APC: &str = "/lib/nut/apcsmart";
 const OURS_APC: &str = env!("CARGO_BIN_EXE_apcsmart");
 
+mod support;
+
 fn have(path: &str) -> bool {
-    if Path::new(path).exists() {
-        return true;
-    }
-    assert!(
-        std::env::var("NUT_RS_INTEROP").as_deref() != Ok("1"),
-        "NUT_RS_INTEROP=1 but {path} is missing"
-    );
-    eprintln!("note: {path} is not installed; skipping the differential test");
-    false
+    support::have(&[path])
 }
 
 /// A simulated APC Smart device in a directory of its own.

@@ -5,7 +5,7 @@
 //! `repeater`), else the port: a port with `@` (`ups@host[:port]`) is a repeater, a `.seq`
 //! file is replayed in a loop, a `.dev` file is read once and read again whenever it
 //! changes, and any other file is looped (`dummy`). A relative file name is looked up in the
-//! configuration directory. [`file`] describes the file format.
+//! configuration directory. [`file`](mod@file) describes the file format.
 //!
 //! In the file modes, `SET` accepts any variable as C does: known ones get the flags of C's
 //! table ([`table`]), others become writable strings of 32 characters, `ups.status` sets the
