@@ -14,3 +14,5 @@ pub mod serial;
 #[cfg(feature = "serial")]
 pub mod sim;
 pub mod upsdrvctl;
+#[cfg(feature = "usb")]
+pub mod usb;

@@ -1,0 +1,93 @@
+//! `usb-emu`: emulated USB devices for C NUT's USB drivers and ours (the logic is in the
+//! `nut-usb-emu` crate; see its README for the device-file format).
+//!
+//! ```text
+//! usb-emu import usbhid-ups-DDDDD.log > ups.dev
+//! usb-emu run ups.dev -- /lib/nut/usbhid-ups -s ups -x port=auto -u root -d 1
+//! ```
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use nut_usb_emu::runner::{self, RunOptions};
+
+/// Emulated USB devices for NUT's USB drivers.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    #[command(subcommand)]
+    command: Action,
+}
+
+#[derive(Debug, Subcommand)]
+enum Action {
+    /// Turn a `usbhid-ups -DDDDD` log (or a nut-ddl .dev file holding one) into a device file
+    /// on standard output.
+    Import {
+        /// The log file.
+        log: PathBuf,
+    },
+    /// Run COMMAND with the emulated libusb serving the devices.
+    Run {
+        /// Append one line per transfer to this file (NUT_USB_EMU_LOG).
+        #[arg(long)]
+        log: Option<PathBuf>,
+        /// Apply the commands appended to this file while COMMAND runs (NUT_USB_EMU_CONTROL).
+        #[arg(long)]
+        control: Option<PathBuf>,
+        /// Device files, then `--`, then the command and its arguments.
+        #[arg(required = true, num_args = 1.., value_name = "DEVICE... -- COMMAND [ARGS]")]
+        devices: Vec<PathBuf>,
+        /// The command and its arguments.
+        #[arg(last = true, required = true, num_args = 1..)]
+        command: Vec<std::ffi::OsString>,
+    },
+}
+
+fn import(log: &PathBuf) -> anyhow::Result<()> {
+    let bytes = std::fs::read(log).with_context(|| format!("cannot read {}", log.display()))?;
+    let text = String::from_utf8_lossy(&bytes);
+    let source = log.display().to_string();
+    let device = nut_usb_emu::import_to_text(&text, &source)
+        .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+    std::io::stdout().write_all(device.as_bytes())?;
+    Ok(())
+}
+
+fn main() {
+    let args = Args::parse();
+    let code = match args.command {
+        Action::Import { log } => match import(&log) {
+            Ok(()) => 0,
+            Err(e) => {
+                eprintln!("usb-emu import: {e:#}");
+                1
+            }
+        },
+        Action::Run {
+            log,
+            control,
+            devices,
+            command,
+        } => {
+            let options = RunOptions {
+                devices,
+                log,
+                control,
+                library: None,
+                command,
+            };
+            let exe = std::env::current_exe().unwrap_or_default();
+            match runner::run(&options, &exe) {
+                Ok(status) => runner::exit_code(status),
+                Err(e) => {
+                    eprintln!("usb-emu run: {e}");
+                    1
+                }
+            }
+        }
+    };
+    std::process::exit(code)
+}

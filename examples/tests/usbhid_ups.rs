@@ -1,0 +1,406 @@
+//! Our `usbhid-ups` against C NUT 2.8.0's on the same emulated USB devices (`usb-emu`):
+//! every recorded unit gives the same state (values, flags, enumerations, commands), a
+//! power failure the same status sequence, every command and SET the same report bytes.
+//! Then what C cannot do as well: interrupts applied at once, a unit unplugged and plugged
+//! back, a unit that answers errors.
+
+mod support;
+mod usb;
+
+use std::path::Path;
+
+use usb::{dump, ready, scratch, Running, Unit, C_USBHID, OURS};
+
+/// Starts both drivers on `unit` and compares their whole state.
+fn compare_state(unit: &Unit) -> Result<Vec<String>, String> {
+    let c = Running::start(C_USBHID, unit, "", &[]);
+    let ours = Running::start(OURS, unit, "", &[]);
+    match (c, ours) {
+        (Ok(mut c), Ok(mut ours)) => {
+            let (a, b) = (c.dumpall(), ours.dumpall());
+            if a != b {
+                let only_c: Vec<_> = a.iter().filter(|l| !b.contains(l)).collect();
+                let only_ours: Vec<_> = b.iter().filter(|l| !a.contains(l)).collect();
+                return Err(format!(
+                    "{}: C and ours differ\nonly C: {only_c:#?}\nonly ours: {only_ours:#?}",
+                    unit.name
+                ));
+            }
+            Ok(a)
+        }
+        (Err(c), Err(_)) => {
+            // Neither takes this unit (a serial bridge, an unknown vendor): both refuse.
+            eprintln!("{}: neither driver starts ({c})", unit.name);
+            Ok(Vec::new())
+        }
+        (c, ours) => Err(format!(
+            "{}: C {} but ours {}",
+            unit.name,
+            if c.is_ok() { "starts" } else { "refuses" },
+            if ours.is_ok() { "starts" } else { "refuses" }
+        )),
+    }
+}
+
+fn compare_units(filter: impl Fn(&str) -> bool) {
+    if !ready() {
+        return;
+    }
+    let units: Vec<Unit> = Unit::corpus()
+        .into_iter()
+        .filter(|u| filter(&u.name))
+        .collect();
+    assert!(!units.is_empty());
+    let failures: Vec<String> = std::thread::scope(|s| {
+        let handles: Vec<_> = units
+            .chunks(units.len().div_ceil(2))
+            .map(|chunk| {
+                s.spawn(move || {
+                    chunk
+                        .iter()
+                        .filter_map(|u| compare_state(u).err())
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("thread"))
+            .collect()
+    });
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn recorded_back_ups_500_matches_c_and_the_owners_upsc() {
+    if !ready() {
+        return;
+    }
+    let unit = Unit::cs500();
+    let state = compare_state(&unit).unwrap_or_else(|e| panic!("{e}"));
+    // And both give what the unit's owner recorded.
+    for line in [
+        "SETINFO battery.charge \"100\"",
+        "SETINFO battery.runtime \"2580\"",
+        "SETINFO battery.voltage \"13.6\"",
+        "SETINFO battery.mfr.date \"2004/07/03\"",
+        "SETINFO battery.type \"PbAc\"",
+        "SETINFO ups.model \"Back-UPS 500\"",
+        "SETINFO ups.status \"OL\"",
+    ] {
+        assert!(
+            state.iter().any(|l| l == line),
+            "{line} missing in {state:#?}"
+        );
+    }
+}
+
+#[test]
+fn apc_corpus_units_match_c() {
+    compare_units(|n| n.starts_with("APC"));
+}
+
+#[test]
+fn cyberpower_corpus_units_match_c() {
+    compare_units(|n| n.starts_with("CyberPower"));
+}
+
+#[test]
+fn eaton_corpus_units_match_c() {
+    compare_units(|n| n.starts_with("Eaton") || n.starts_with("IBM") || n.starts_with("Santak"));
+}
+
+#[test]
+fn other_corpus_units_match_c() {
+    compare_units(|n| {
+        !["APC", "CyberPower", "Eaton", "IBM", "Santak"]
+            .iter()
+            .any(|p| n.starts_with(p))
+    });
+}
+
+/// The Back-UPS 500 through a power failure, one device state per step: both drivers'
+/// `-d 1` dumps agree, and the status is the one the step must give.
+#[test]
+fn power_failure_gives_the_same_status_sequence() {
+    if !ready() {
+        return;
+    }
+    let unit = Unit::cs500();
+    let steps: [(&[(&str, f64)], &str); 5] = [
+        (&[("UPS.PowerSummary.Charging", 1.0)], "OL CHRG"),
+        (
+            &[
+                ("UPS.PowerSummary.ACPresent", 0.0),
+                ("UPS.PowerSummary.Charging", 0.0),
+                ("UPS.PowerSummary.Discharging", 1.0),
+                ("UPS.PowerSummary.RemainingCapacity", 60.0),
+            ],
+            "OB DISCHRG",
+        ),
+        (
+            &[
+                ("UPS.PowerSummary.RemainingCapacity", 8.0),
+                ("UPS.PowerSummary.BelowRemainingCapacityLimit", 1.0),
+            ],
+            "OB DISCHRG LB",
+        ),
+        (
+            &[("UPS.PowerSummary.ShutdownImminent", 1.0)],
+            "OB DISCHRG LB",
+        ),
+        (
+            &[
+                ("UPS.PowerSummary.ACPresent", 1.0),
+                ("UPS.PowerSummary.Discharging", 0.0),
+                ("UPS.PowerSummary.Charging", 1.0),
+                ("UPS.PowerSummary.BelowRemainingCapacityLimit", 0.0),
+                ("UPS.PowerSummary.ShutdownImminent", 0.0),
+            ],
+            "OL CHRG",
+        ),
+    ];
+    let dir = scratch();
+    let mut reports = unit.reports();
+    let mut extra = String::new();
+    for (i, (changes, status)) in steps.iter().enumerate() {
+        for (path, value) in *changes {
+            extra.push_str(&unit.feature_line(&mut reports, path, *value).expect("path"));
+        }
+        let device = unit.write(dir.path(), &extra);
+        let c = dump(C_USBHID, &device, &[]).expect("C runs");
+        let ours = dump(OURS, &device, &[]).expect("ours runs");
+        assert_eq!(c, ours, "step {i}");
+        let line = format!("ups.status: {status}");
+        assert!(
+            ours.contains(&line),
+            "step {i}: {line} missing in {ours:#?}"
+        );
+    }
+}
+
+/// Every published command (without and with a parameter) and a SET of every writable
+/// variable: the same tracking answers and the same SET_REPORT bytes as C's.
+fn compare_commands(unit: &Unit) {
+    let mut c = Running::start(C_USBHID, unit, "", &[]).expect("C starts");
+    let mut ours = Running::start(OURS, unit, "", &[]).expect("ours starts");
+    let state = c.dumpall();
+    let commands: Vec<String> = state
+        .iter()
+        .filter_map(|l| l.strip_prefix("ADDCMD "))
+        .map(str::to_owned)
+        .collect();
+    assert!(!commands.is_empty(), "{}: no command", unit.name);
+    let writable: Vec<String> = state
+        .iter()
+        .filter_map(|l| l.strip_prefix("SETFLAGS "))
+        .filter(|l| l.contains("RW"))
+        .filter_map(|l| l.split(' ').next())
+        .map(str::to_owned)
+        .collect();
+    let mut requests: Vec<String> = Vec::new();
+    for cmd in &commands {
+        requests.push(format!("INSTCMD {cmd}"));
+        requests.push(format!("INSTCMD {cmd} 30"));
+    }
+    for var in &writable {
+        let value = match var.as_str() {
+            "input.sensitivity" => "high",
+            v if v.ends_with(".date") => "2024/02/29",
+            _ => "25",
+        };
+        requests.push(format!("SET {var} \"{value}\""));
+    }
+    requests.push("INSTCMD no.such.command".into());
+    requests.push("SET ups.status \"OB\"".into());
+    let mut sent_any = false;
+    for req in &requests {
+        let (from_c, from_ours) = (c.log().len(), ours.log().len());
+        let (a, b) = (c.request(req), ours.request(req));
+        assert_eq!(a, b, "{}: {req}: tracking answers", unit.name);
+        let strip = |v: Vec<String>| -> Vec<String> {
+            // The device number and ids are the same; compare from the kind on.
+            v.into_iter()
+                .map(|l| {
+                    l.split_once(" control ")
+                        .map_or(l.clone(), |(_, r)| r.to_owned())
+                })
+                .collect()
+        };
+        let (sa, sb) = (
+            strip(c.sets_since(from_c)),
+            strip(ours.sets_since(from_ours)),
+        );
+        sent_any |= !sa.is_empty();
+        assert_eq!(
+            sa, sb,
+            "{}: {req}: reports sent (C left, ours right)",
+            unit.name
+        );
+    }
+    assert!(sent_any, "{}: no command reached the device", unit.name);
+    assert_eq!(
+        c.dumpall(),
+        ours.dumpall(),
+        "{}: state after the requests",
+        unit.name
+    );
+}
+
+#[test]
+fn commands_and_sets_send_the_same_reports_back_ups() {
+    if !ready() {
+        return;
+    }
+    compare_commands(&Unit::cs500());
+}
+
+#[test]
+fn commands_and_sets_send_the_same_reports_other_vendors() {
+    if !ready() {
+        return;
+    }
+    let wanted = [
+        "APC_Smart-UPS-1500-RM",
+        "CyberPower_CP1500PFCLCD",
+        "Eaton_5E",
+        "TrippLite_UPS-09ae-3016",
+    ];
+    let units: Vec<Unit> = Unit::corpus()
+        .into_iter()
+        .filter(|u| wanted.contains(&u.name.as_str()))
+        .collect();
+    assert_eq!(units.len(), wanted.len());
+    std::thread::scope(|s| {
+        for pair in units.chunks(2) {
+            s.spawn(move || pair.iter().for_each(compare_commands));
+        }
+    });
+}
+
+/// Ours applies an interrupt report at once, long before the next poll.
+#[test]
+fn interrupts_change_our_status_between_polls() {
+    if !ready() {
+        return;
+    }
+    let unit = Unit::cs500();
+    let mut ours = Running::start(OURS, &unit, "", &["-i", "3600"]).expect("starts");
+    ours.wait_value("ups.status", "OL");
+    // ACPresent (report 13); Charging, Discharging and APC's status flag (report 06).
+    ours.control("interrupt 13 00");
+    ours.control("interrupt 06 00 01 08");
+    ours.wait_value("ups.status", "OB DISCHRG");
+    ours.control("interrupt 13 01");
+    ours.control("interrupt 06 01 00 08");
+    ours.wait_value("ups.status", "OL CHRG");
+}
+
+/// Unplugged: the data goes stale; plugged back (at a new address): the same unit is found
+/// again and its data is fresh, without a restart.
+#[test]
+fn unplugged_unit_is_found_again() {
+    if !ready() {
+        return;
+    }
+    let unit = Unit::cs500();
+    let mut ours = Running::start(OURS, &unit, "", &[]).expect("starts");
+    ours.wait_value("battery.charge", "100");
+    ours.control("unplug");
+    let stale = ours.read_until(|l| l == "DATASTALE");
+    assert!(stale.last().is_some_and(|l| l == "DATASTALE"));
+    ours.control("feature 0c 32");
+    ours.control("plug address 9");
+    ours.read_until(|l| l == "DATAOK");
+    ours.wait_value("battery.charge", "50");
+}
+
+/// A unit that stalls, answers garbage, errors or time-outs never hangs the driver: it goes
+/// on serving, and recovers once the unit behaves.
+#[test]
+fn failing_requests_never_hang_the_driver() {
+    if !ready() {
+        return;
+    }
+    let unit = Unit::cs500();
+    let mut ours = Running::start(OURS, &unit, "", &[]).expect("starts");
+    ours.wait_value("ups.status", "OL");
+    for fault in [
+        "stall 13",
+        "garbage 0c",
+        "timeout 14",
+        "error 06 overflow",
+        "error interrupt pipe",
+    ] {
+        ours.control(fault);
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        // Still answering on its socket.
+        assert!(ours.value("ups.model").is_some(), "{fault}");
+    }
+    ours.control("clear all");
+    ours.control("feature 0c 40");
+    ours.wait_value("battery.charge", "64");
+    // An I/O error means the device must be opened again: stale, then fresh.
+    ours.control("error all io once");
+    ours.control("feature 13 00");
+    ours.wait_value("ups.status", "OB");
+}
+
+/// C's upsd over our driver, and our upsd over C's driver: `upsc` prints the same.
+#[test]
+fn c_upsd_over_ours_and_ours_over_c() {
+    if !ready() || !support::have(&[support::C_UPSD, "upsc"]) {
+        return;
+    }
+    let unit = Unit::cs500();
+    let ours_upsd = env!("CARGO_BIN_EXE_upsd");
+    let a = stack(&unit, C_USBHID, support::C_UPSD);
+    let b = stack(&unit, OURS, support::C_UPSD);
+    let c = stack(&unit, C_USBHID, ours_upsd);
+    assert_eq!(a, b, "C upsd: C driver (left), ours (right)");
+    assert_eq!(a, c, "C driver: C upsd (left), ours (right)");
+}
+
+/// `upsc ups@…` with `driver` under `upsd`, without the lines that differ by design.
+fn stack(unit: &Unit, driver: &str, upsd: &str) -> String {
+    let tmp = scratch();
+    let site = support::Site::new(
+        tmp.path(),
+        "[ups]\n\tdriver = usbhid-ups\n\tport = auto\n",
+        "",
+        &[],
+    );
+    let device = unit.write(tmp.path(), "");
+    let _driver = support::Kill(
+        usb::command(driver, &device, &site.state(), &["-F"])
+            .env("NUT_CONFPATH", site.etc())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("driver"),
+    );
+    let socket = site.state().join("usbhid-ups-ups");
+    support::wait_for(
+        "the driver socket",
+        usb::PATIENCE,
+        std::time::Duration::from_millis(50),
+        || Path::new(&socket).exists().then_some(()),
+    );
+    site.chown();
+    let _upsd = site.spawn(upsd, &["-F", "-u", "root"]);
+    support::wait_for(
+        "upsd",
+        usb::PATIENCE,
+        std::time::Duration::from_millis(100),
+        || {
+            let out = site.output("upsc", &[site.ups("ups"), "ups.status".into()]);
+            (String::from_utf8_lossy(&out.stdout).trim() == "OL").then_some(())
+        },
+    );
+    let out = site.output("upsc", &[site.ups("ups")]);
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter(|l| !l.starts_with("driver.version"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
