@@ -7,6 +7,7 @@ pub mod driver_main;
 pub mod tools;
 pub mod upsmon;
 pub mod upssched;
+pub mod usb_import;
 
 /// The protocol crate, re-exported for the binaries.
 pub use nut_proto as proto;

@@ -216,3 +216,107 @@ fn run_c_usbhid_ups_on_an_imported_device() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A CyberPower log with the descriptor and `Path:` values but no raw report bytes, as C
+/// prints it (built from the corpus unit: its descriptor, ids and values).
+fn cyberpower_log(unit: &Path) -> String {
+    let hex = std::fs::read_to_string(unit.join("report-descriptor.hex"))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let bytes: Vec<&str> = hex.split_whitespace().collect();
+    let mut log = String::from(
+        "   0.010000\t[D2] Checking device 1 of 1 (0764/0501)\n\
+         \x20  0.010100\t[D2] - VendorID: 0764\n\
+         \x20  0.010200\t[D2] - ProductID: 0501\n\
+         \x20  0.010300\t[D2] - Device release number: 0001\n\
+         \x20  0.010400\t[D2] Device matches\n",
+    );
+    // C wraps the dump over the following lines.
+    log.push_str(&format!(
+        "   0.020000\t[D3] Report Descriptor: ({} bytes) => {}\n",
+        bytes.len(),
+        bytes[..16.min(bytes.len())].join(" ")
+    ));
+    for chunk in bytes.get(16..).unwrap_or_default().chunks(16) {
+        log.push_str(&format!("   0.020000\t[D3]  {}\n", chunk.join(" ")));
+    }
+    let values = std::fs::read_to_string(unit.join("values.txt")).unwrap_or_else(|e| panic!("{e}"));
+    for line in values.lines().filter(|l| l.starts_with("Path: ")) {
+        // values.txt adds the logged bytes after the value; C's line ends with the value.
+        let line = line.split("  <=").next().unwrap_or_default();
+        log.push_str(&format!("   0.030000\t[D1] {line}\n"));
+    }
+    log
+}
+
+#[test]
+fn import_rebuilds_reports_from_path_values() {
+    let unit = testdata().join("hid/corpus/CyberPower_CP1500PFCLCD");
+    if !have(
+        "import_rebuilds_reports_from_path_values",
+        &[&unit.join("values.txt"), Path::new(C_DRIVER)],
+    ) {
+        return;
+    }
+    let dir = scratch("rebuild");
+    let log = dir.join("cp1500.log");
+    std::fs::write(&log, cyberpower_log(&unit)).unwrap_or_else(|e| panic!("{e}"));
+    let out = usb_emu(&["import", &log.display().to_string()], &[]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let device = text(&out.stdout);
+    assert!(!device.contains("no raw bytes"), "{device}");
+    assert!(device.contains("rebuilt from `Path:` values"), "{device}");
+    let spec = nut_usb_emu::DeviceSpec::parse(&device, "stdout").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((spec.vendor_id, spec.product_id), (0x0764, 0x0501));
+    assert_eq!(spec.report_descriptor.len(), 439);
+    // RemainingCapacity 100, RunTimeToEmpty 9180 s, RemainingTimeLimit 300 s (report 08, also
+    // declared as Feature); Input.Voltage 121 V (report 0f, 16 bits); ACPresent and
+    // FullyCharged (bits 0 and 4 of report 0b).
+    let feature = |id: u8| spec.features.get(&id).cloned().unwrap_or_default();
+    assert_eq!(feature(0x08), [0x08, 100, 0xdc, 0x23, 0x2c, 0x01]);
+    assert_eq!(feature(0x0f), [0x0f, 121, 0]);
+    assert_eq!(feature(0x0b), [0x0b, 0x11]);
+
+    let path = dir.join("cp1500.dev");
+    std::fs::write(&path, &out.stdout).unwrap_or_else(|e| panic!("{e}"));
+    let args = [
+        "run",
+        &path.display().to_string(),
+        "--",
+        C_DRIVER,
+        "-s",
+        "ups",
+        "-x",
+        "port=auto",
+        "-u",
+        "root",
+        "-d",
+        "1",
+    ]
+    .map(String::from);
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let out = usb_emu(&args, &[("NUT_STATEPATH", &dir.join("state"))]);
+    let stdout = text(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        text(&out.stderr)
+    );
+    // C's CyberPower table: battery.charge "%.0f" (at most 100), battery.runtime "%.0f",
+    // input.voltage "%.1f" (the descriptor fix-up of this model changes only the output
+    // voltage's limits), ups.load "%.0f"; ACPresent without Charging or Discharging: OL.
+    for line in [
+        "battery.charge: 100",
+        "battery.runtime: 9180",
+        "battery.runtime.low: 300",
+        "input.voltage: 121.0",
+        "ups.load: 3",
+        "ups.status: OL",
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "{line} missing:\n{stdout}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -28,11 +28,15 @@ fn compare_state(unit: &Unit) -> Result<Vec<String>, String> {
             }
             Ok(a)
         }
-        (Err(c), Err(_)) => {
-            // Neither takes this unit (a serial bridge, an unknown vendor): both refuse.
+        (Err(c), Err(_)) if !claimed(unit) => {
+            // No subdriver takes this unit (a serial bridge, an unknown vendor): both refuse.
             eprintln!("{}: neither driver starts ({c})", unit.name);
             Ok(Vec::new())
         }
+        (Err(c), Err(ours)) => Err(format!(
+            "{}: a subdriver claims it, but neither driver starts: C {c}; ours {ours}",
+            unit.name
+        )),
         (c, ours) => Err(format!(
             "{}: C {} but ours {}",
             unit.name,
@@ -40,6 +44,28 @@ fn compare_state(unit: &Unit) -> Result<Vec<String>, String> {
             if ours.is_ok() { "starts" } else { "refuses" }
         )),
     }
+}
+
+/// Whether one of our subdrivers (but explore) claims the unit's USB ids.
+fn claimed(unit: &Unit) -> bool {
+    use nut_drivers::usb::hid_ups::{subdriver::Claim, subdriver::ClaimContext, SUBDRIVERS};
+    let id = |key: &str| {
+        unit.text
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| u16::from_str_radix(v.trim(), 16).ok())
+            .unwrap_or_default()
+    };
+    let mut device =
+        nut_drivers::usb::transport::UsbDeviceInfo::new(id("vendor-id "), id("product-id "));
+    device.product = unit
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("product "))
+        .map(|p| p.trim_matches('"').to_owned());
+    SUBDRIVERS
+        .iter()
+        .any(|s| (s.claim)(&device, &ClaimContext::default()) != Claim::No)
 }
 
 fn compare_units(filter: impl Fn(&str) -> bool) {
@@ -51,6 +77,11 @@ fn compare_units(filter: impl Fn(&str) -> bool) {
         .filter(|u| filter(&u.name))
         .collect();
     assert!(!units.is_empty());
+    let expected = units.iter().filter(|u| claimed(u)).count();
+    assert!(
+        expected > 0,
+        "no unit of this group is claimed by a subdriver"
+    );
     let failures: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = units
             .chunks(units.len().div_ceil(2))

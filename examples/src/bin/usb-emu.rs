@@ -1,5 +1,6 @@
 //! `usb-emu`: emulated USB devices for C NUT's USB drivers and ours (the logic is in the
-//! `nut-usb-emu` crate; see its README for the device-file format).
+//! `nut-usb-emu` crate, see its README for the device-file format; `import` also rebuilds the
+//! reports a log gives only as `Path:` values, with `nut_examples::usb_import`).
 //!
 //! ```text
 //! usb-emu import usbhid-ups-DDDDD.log > ups.dev
@@ -24,7 +25,7 @@ struct Args {
 #[derive(Debug, Subcommand)]
 enum Action {
     /// Turn a `usbhid-ups -DDDDD` log (or a nut-ddl .dev file holding one) into a device file
-    /// on standard output.
+    /// on standard output (reports without raw bytes rebuilt from their `Path:` values).
     Import {
         /// The log file.
         log: PathBuf,
@@ -50,7 +51,10 @@ fn import(log: &PathBuf) -> anyhow::Result<()> {
     let bytes = std::fs::read(log).with_context(|| format!("cannot read {}", log.display()))?;
     let text = String::from_utf8_lossy(&bytes);
     let source = log.display().to_string();
-    let device = nut_usb_emu::import_to_text(&text, &source)
+    let mut import =
+        nut_usb_emu::import_log(&text).map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
+    nut_examples::usb_import::fill_missing_reports(&mut import, &text);
+    let device = nut_usb_emu::import::render_checked(&import, &source)
         .map_err(|e| anyhow::anyhow!("{source}: {e}"))?;
     std::io::stdout().write_all(device.as_bytes())?;
     Ok(())

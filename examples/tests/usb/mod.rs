@@ -11,6 +11,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nut_drivers::usb::hid::{ReportDescriptor, ReportType};
+use nut_examples::usb_import;
 
 use crate::support::{self, TESTDATA};
 
@@ -125,9 +126,13 @@ impl Unit {
         text.push('\n');
         if let Ok(values) = std::fs::read_to_string(dir.join("values.txt")) {
             if let Ok(desc) = ReportDescriptor::parse(&descriptor) {
-                for (id, bytes) in reports_from_paths(&desc, &values) {
-                    text.push_str(&format!("feature {}\n", hex_bytes(&bytes)));
-                    let _ = id;
+                for (id, bytes) in usb_import::rebuild_reports(&desc, &values).reports {
+                    let kind = if usb_import::input_only(&desc, id) {
+                        "input"
+                    } else {
+                        "feature"
+                    };
+                    text.push_str(&format!("{kind} {}\n", hex_bytes(&bytes)));
                 }
             }
         }
@@ -178,45 +183,6 @@ impl Unit {
         field.set_logical_value(buf, field.to_logical(value));
         Some(format!("feature {}\n", hex_bytes(buf)))
     }
-}
-
-/// The reports of `desc` with the values of C's `Path:` lines written in (physical values
-/// turned back into logical ones, as a device would have sent them).
-pub(crate) fn reports_from_paths(desc: &ReportDescriptor, log: &str) -> BTreeMap<u8, Vec<u8>> {
-    let mut reports: BTreeMap<u8, Vec<u8>> = BTreeMap::new();
-    for line in log.lines() {
-        let Some(rest) = line.split("Path: ").nth(1) else {
-            continue;
-        };
-        let get = |key: &str| -> Option<&str> {
-            rest.split(", ")
-                .find_map(|p| p.strip_prefix(key))
-                .map(str::trim)
-        };
-        let ty = match get("Type: ") {
-            Some("Feature") => ReportType::Feature,
-            Some("Input") => ReportType::Input,
-            _ => continue,
-        };
-        let (Some(id), Some(offset), Some(value)) = (
-            get("ReportID: ").and_then(|v| u8::from_str_radix(v.trim_start_matches("0x"), 16).ok()),
-            get("Offset: ").and_then(|v| v.parse::<u32>().ok()),
-            get("Value: ").and_then(|v| v.parse::<f64>().ok()),
-        ) else {
-            continue;
-        };
-        let Some(field) = desc.find_by_id_offset(id, offset, ty) else {
-            continue;
-        };
-        let len = desc.report_len(id, ty);
-        let buf = reports.entry(id).or_insert_with(|| {
-            let mut b = vec![0; len.max(1)];
-            b[0] = id;
-            b
-        });
-        field.set_logical_value(buf, field.to_logical(value));
-    }
-    reports
 }
 
 /// Bytes as the device file writes them.

@@ -33,8 +33,12 @@ impl std::error::Error for ImportError {}
 pub struct Import {
     /// The device.
     pub spec: DeviceSpec,
-    /// Remarks (reports the log names without raw bytes, guessed strings, ...).
+    /// Remarks (guessed or unknown strings, ...).
     pub notes: Vec<String>,
+    /// Reports that `Path:` lines name without raw bytes in the log: report id → the logged
+    /// `PATH (TYPE) = VALUE` items. [`render`] writes a `# NOTE:` line for each; a caller that
+    /// rebuilds some of them from the values (into [`spec`](Self::spec)) removes them here.
+    pub missing: BTreeMap<u8, Vec<String>>,
 }
 
 /// USB identity lines of one device the C driver looked at.
@@ -489,13 +493,11 @@ fn build(
                 .push(format!("{} ({}) = {}", p.path, p.kind, p.value));
         }
     }
-    for (id, items) in &missing {
-        notes.push(format!(
-            "report 0x{id:02x} has no raw bytes in the log: {}",
-            items.join("; ")
-        ));
-    }
-    Ok(Import { spec, notes })
+    Ok(Import {
+        spec,
+        notes,
+        missing,
+    })
 }
 
 /// The device file of an import, with a header naming the source and the notes.
@@ -507,14 +509,25 @@ pub fn render(import: &Import, source: &str) -> String {
     for note in &import.notes {
         out.push_str(&format!("# NOTE: {}\n", note.replace('\n', " ")));
     }
+    for (id, items) in &import.missing {
+        let note = format!(
+            "report 0x{id:02x} has no raw bytes in the log: {}",
+            items.join("; ")
+        );
+        out.push_str(&format!("# NOTE: {}\n", note.replace('\n', " ")));
+    }
     out.push_str(&import.spec.to_text());
     out
 }
 
 /// Imports and renders in one go, checking that the device file reads back.
 pub fn import_to_text(text: &str, source: &str) -> Result<String, ImportError> {
-    let import = import_log(text)?;
-    let rendered = render(&import, source);
+    render_checked(&import_log(text)?, source)
+}
+
+/// [`render`], checking that the device file reads back.
+pub fn render_checked(import: &Import, source: &str) -> Result<String, ImportError> {
+    let rendered = render(import, source);
     DeviceSpec::parse(&rendered, source).map_err(|e| ImportError {
         line: 0,
         message: format!("internal error: the device file does not read back: {e}"),
@@ -586,19 +599,23 @@ mod tests {
             Some("AB0427")
         );
         assert!(
-            import
-                .notes
+            import.missing.get(&9).is_some_and(|m| m
                 .iter()
-                .any(|n| n.contains("0x09") && n.contains("Voltage")),
+                .any(|p| p.contains("Voltage") && p.contains("13.6"))),
             "{:?}",
-            import.notes
+            import.missing
         );
+        assert_eq!(import.missing.len(), 1, "{:?}", import.missing);
         assert!(
             import.notes.iter().any(|n| n.contains("iDeviceChemistry")),
             "{:?}",
             import.notes
         );
         let text = render(&import, "test.log");
+        assert!(
+            text.contains("# NOTE: report 0x09 has no raw bytes"),
+            "{text}"
+        );
         assert_eq!(
             DeviceSpec::parse(&text, "x").map(|s| s.report_descriptor.len()),
             Ok(11)

@@ -10,7 +10,7 @@ use nut_driver_api::{CommandResult, DeviceState, DriverError};
 use nut_proto::sock::TrackingStatus;
 
 use super::reports::Reports;
-use super::status::StatusBits;
+use super::status::{OnlineDischarge, StatusBits};
 use super::subdriver::{Subdriver, Tweaks};
 use super::table::{
     c_format, ConvContext, HidInfo, Lookup, HU_ENUM, HU_QUICK_POLL, HU_SEMI_STATIC, HU_STATIC,
@@ -33,8 +33,13 @@ pub enum WalkMode {
 /// The user's settings that the walks use.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
-    /// Treat OL with DISCHRG as OB.
-    pub online_discharge: bool,
+    /// What OL with DISCHRG means.
+    pub online_discharge: OnlineDischarge,
+    /// Seconds between two warnings about an unexplained OL with DISCHRG (negative: once
+    /// per episode).
+    pub online_discharge_log_throttle: i64,
+    /// No warning while `battery.charge` is at least this (a full battery that rests).
+    pub online_discharge_hovercharge: i64,
     /// Use only the interrupt pipe, no GET_REPORT.
     pub interrupt_only: bool,
     /// Do not read the interrupt pipe.
@@ -63,6 +68,9 @@ pub struct Device {
     last_full: Instant,
     data_changed: bool,
     settings: Settings,
+    /// When the last warning about an unexplained OL with DISCHRG was logged, in this
+    /// episode.
+    warned_at: Option<Instant>,
     /// The age under which a buffered report is not read again (C's poll interval).
     pub(super) age: Duration,
 }
@@ -114,6 +122,7 @@ impl Device {
             bits: StatusBits::default(),
             alarms: StatusBuilder::new(),
             committed: StatusBuilder::new(),
+            warned_at: None,
             scratch: HashMap::new(),
             last_full: Instant::now(),
             data_changed: false,
@@ -502,9 +511,34 @@ impl Device {
     fn commit_status(&mut self, state: &mut DeviceState) {
         let mut status = self.committed.clone();
         status.clear_words();
-        self.bits
+        let unexplained = self
+            .bits
             .words_into(state, &mut status, self.settings.online_discharge);
         status.commit_status(state);
+        if !unexplained {
+            self.warned_at = None;
+            return;
+        }
+        let charge = state
+            .value("battery.charge")
+            .map(nut_driver_api::status::c_strtol);
+        if charge.is_some_and(|c| c >= self.settings.online_discharge_hovercharge) {
+            return;
+        }
+        let throttle = self.settings.online_discharge_log_throttle;
+        let due = match self.warned_at {
+            None => true,
+            Some(_) if throttle < 0 => false,
+            Some(at) => at.elapsed() >= Duration::from_secs(throttle.unsigned_abs()),
+        };
+        if due {
+            self.warned_at = Some(Instant::now());
+            tracing::warn!(
+                "the UPS seems to be in OL+DISCHRG state now: is it calibrating, or should \
+                 the 'onlinedischarge_onbattery' or 'onlinedischarge_calibration' option be \
+                 set? Some models (CyberPower UT series) say OL+DISCHRG when on battery"
+            );
+        }
     }
 
     /// Writes `value` (a NUT text, looked up or read as a number) to line `i`'s field;

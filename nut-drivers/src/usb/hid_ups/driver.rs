@@ -10,6 +10,7 @@ use nut_driver_api::{
 use nut_proto::sock::TrackingStatus;
 
 use super::device::{Device, Settings, WalkMode};
+use super::status::OnlineDischarge;
 use super::subdriver::{Claim, ClaimContext, Subdriver};
 use super::{DEFAULT_LOWBATT, DEFAULT_OFFDELAY, DEFAULT_ONDELAY, DEFAULT_POLLFREQ, SUBDRIVERS};
 use crate::usb::hid::ReportDescriptor;
@@ -90,7 +91,25 @@ impl UsbHidUps {
             },
         };
         Ok(Settings {
-            online_discharge: params.is_set("onlinedischarge"),
+            online_discharge: if params.is_set("onlinedischarge")
+                || params.is_set("onlinedischarge_onbattery")
+            {
+                OnlineDischarge::OnBattery
+            } else if params.is_set("onlinedischarge_calibration") {
+                OnlineDischarge::Calibration
+            } else {
+                OnlineDischarge::Online
+            },
+            online_discharge_log_throttle: match params.get("onlinedischarge_log_throttle_sec") {
+                None => 30,
+                Some(v) => nut_driver_api::status::c_strtol(v),
+            },
+            online_discharge_hovercharge: match params
+                .get("onlinedischarge_log_throttle_hovercharge")
+            {
+                None => 100,
+                Some(v) => nut_driver_api::status::c_strtol(v),
+            },
             interrupt_only: params.is_set("interruptonly"),
             poll_only: params.is_set("pollonly"),
             interrupt_size,
@@ -132,6 +151,22 @@ impl Driver for UsbHidUps {
             ),
             OptionSpec::flag("pollonly", "Don't use interrupt pipe, only use polling"),
             OptionSpec::flag("onlinedischarge", "Set to treat discharging while online as being offline"),
+            OptionSpec::flag(
+                "onlinedischarge_onbattery",
+                "Set to treat discharging while online as being offline/on-battery",
+            ),
+            OptionSpec::flag(
+                "onlinedischarge_calibration",
+                "Set to treat discharging while online as doing calibration",
+            ),
+            OptionSpec::value(
+                "onlinedischarge_log_throttle_sec",
+                "Seconds between warnings about discharging while online (-1: once; default 30)",
+            ),
+            OptionSpec::value(
+                "onlinedischarge_log_throttle_hovercharge",
+                "No warning about discharging while online at or above this battery charge (default 100)",
+            ),
             OptionSpec::value("vendor", "Regular expression to match UPS Manufacturer string"),
             OptionSpec::value("product", "Regular expression to match UPS Product string"),
             OptionSpec::value("serial", "Regular expression to match UPS Serial number"),

@@ -124,13 +124,16 @@ impl StatusBits {
     }
 
     /// Writes `input.transfer.reason` and adds the status words to `status` (C's
-    /// `ups_status_set`). `online_discharge` treats OL with DISCHRG as OB.
+    /// `ups_status_set`). `online_discharge` says what OL with DISCHRG means. Returns
+    /// whether the device is on line and discharging with nothing to explain it (not
+    /// calibrating, no option given): the caller warns about it.
     pub fn words_into(
         self,
         state: &mut DeviceState,
         status: &mut StatusBuilder,
-        online_discharge: bool,
-    ) {
+        online_discharge: OnlineDischarge,
+    ) -> bool {
+        let mut unexplained = false;
         if self.has(Bit::VoltageRange) {
             let _ = state.set("input.transfer.reason", "input voltage out of range");
         } else if self.has(Bit::FrequencyRange) {
@@ -141,17 +144,13 @@ impl StatusBits {
         if !self.has(Bit::Online) {
             status.set("OB");
         } else if self.has(Bit::Discharging) {
-            if online_discharge {
-                status.set("OB");
-            } else {
-                if !self.has(Bit::Calibration) {
-                    tracing::warn!(
-                        "the UPS seems to be in OL+DISCHRG state now: is it calibrating, or \
-                         should the 'onlinedischarge' option be set? Some models (CyberPower \
-                         UT series) say OL+DISCHRG when on battery"
-                    );
+            match online_discharge {
+                OnlineDischarge::OnBattery => status.set("OB"),
+                OnlineDischarge::Calibration => status.set("CAL"),
+                OnlineDischarge::Online => {
+                    unexplained = !self.has(Bit::Calibration);
+                    status.set("OL");
                 }
-                status.set("OL");
             }
         } else {
             status.set("OL");
@@ -185,17 +184,39 @@ impl StatusBits {
         if self.has(Bit::Off) {
             status.set("OFF");
         }
-        if self.has(Bit::Calibration) {
+        if self.has(Bit::Calibration) && online_discharge != OnlineDischarge::Calibration {
             status.set("CAL");
         }
+        unexplained
     }
+}
+
+/// What "on line and discharging" means for a device (the `onlinedischarge*` options).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OnlineDischarge {
+    /// On line (C 2.8.0's default), with a warning unless the device says it calibrates.
+    #[default]
+    Online,
+    /// On battery (`onlinedischarge`, `onlinedischarge_onbattery`: CyberPower UT series).
+    OnBattery,
+    /// Calibrating (`onlinedischarge_calibration`: APC units during a calibration).
+    Calibration,
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn status_of(words: &[&str], online_discharge: bool) -> String {
+    fn status_of(words: &[&str], on_battery: bool) -> String {
+        let mode = if on_battery {
+            OnlineDischarge::OnBattery
+        } else {
+            OnlineDischarge::Online
+        };
+        status_with(words, mode)
+    }
+
+    fn status_with(words: &[&str], online_discharge: OnlineDischarge) -> String {
         let mut bits = StatusBits::default();
         for w in words {
             bits.apply(w);
@@ -221,6 +242,23 @@ mod tests {
             "OL BYPASS OFF"
         );
         assert_eq!(status_of(&["online", "ONLINE", "!online"], false), "OB");
+    }
+
+    #[test]
+    fn online_discharge_modes() {
+        let words = ["online", "dischrg"];
+        assert_eq!(
+            status_with(&words, OnlineDischarge::Calibration),
+            "CAL DISCHRG"
+        );
+        let mut bits = StatusBits::default();
+        bits.apply("online");
+        bits.apply("dischrg");
+        let mut state = DeviceState::new();
+        let mut b = StatusBuilder::new();
+        assert!(bits.words_into(&mut state, &mut b, OnlineDischarge::Online));
+        bits.apply("cal");
+        assert!(!bits.words_into(&mut state, &mut b, OnlineDischarge::Online));
     }
 
     #[test]
