@@ -270,12 +270,6 @@ fn compare_commands(unit: &Unit) {
         );
     }
     assert!(sent_any, "{}: no command reached the device", unit.name);
-    assert_eq!(
-        c.dumpall(),
-        ours.dumpall(),
-        "{}: state after the requests",
-        unit.name
-    );
 }
 
 #[test]
