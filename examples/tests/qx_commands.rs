@@ -13,7 +13,7 @@
 //!
 //! Without the C driver the tests print a note and pass, unless `NUT_RS_INTEROP=1`.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -126,27 +126,7 @@ struct Session {
 
 /// Reads socket lines until one satisfies `done`; returns them all.
 fn read_until(reader: &mut BufReader<UnixStream>, done: impl Fn(&str) -> bool) -> Vec<String> {
-    let mut lines = Vec::new();
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        assert!(Instant::now() < deadline, "no answer on the driver socket");
-        let mut line = String::new();
-        match reader.read_line(&mut line) {
-            Ok(0) => panic!("driver socket closed; got {lines:#?}"),
-            Ok(_) => {
-                let line = line.trim_end().to_owned();
-                let end = done(&line);
-                lines.push(line);
-                if end {
-                    return lines;
-                }
-            }
-            Err(e)
-                if e.kind() == std::io::ErrorKind::WouldBlock
-                    || e.kind() == std::io::ErrorKind::TimedOut => {}
-            Err(e) => panic!("driver socket: {e}"),
-        }
-    }
+    support::driver::read_socket_until(reader, PATIENCE, done)
 }
 
 /// Starts `program` on a fresh device, sends it `requests` (plus one per published

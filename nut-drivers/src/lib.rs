@@ -7,6 +7,7 @@ pub use nut_proto as proto;
 #[cfg(feature = "serial")]
 pub mod apcsmart;
 pub mod dummy;
+pub mod printf;
 #[cfg(feature = "serial")]
 pub mod qx;
 #[cfg(feature = "serial")]

@@ -2,6 +2,7 @@
 //! the differential tests of the serial drivers do: `-s sim -u root -x port=…` with the
 //! state and configuration paths in a test directory.
 
+use std::io::BufRead;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -66,4 +67,37 @@ pub(crate) fn dump(program: &str, dir: &Path, port: &Path, extra: &[&str]) -> Ve
         .filter(|l| !l.starts_with("driver.version: ") && !l.starts_with("driver.version.usb: "))
         .map(str::to_owned)
         .collect()
+}
+
+/// Reads lines of a driver socket (with a read timeout set) until one satisfies `done`;
+/// returns them all. Panics when the socket closes or nothing ends it within `patience`.
+pub(crate) fn read_socket_until(
+    reader: &mut std::io::BufReader<std::os::unix::net::UnixStream>,
+    patience: Duration,
+    done: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut lines = Vec::new();
+    let deadline = Instant::now() + patience;
+    loop {
+        assert!(
+            Instant::now() < deadline,
+            "no answer on the driver socket: {lines:#?}"
+        );
+        let mut line = String::new();
+        match reader.read_line(&mut line) {
+            Ok(0) => panic!("driver socket closed; got {lines:#?}"),
+            Ok(_) => {
+                let line = line.trim_end().to_owned();
+                let end = done(&line);
+                lines.push(line);
+                if end {
+                    return lines;
+                }
+            }
+            Err(e)
+                if e.kind() == std::io::ErrorKind::WouldBlock
+                    || e.kind() == std::io::ErrorKind::TimedOut => {}
+            Err(e) => panic!("driver socket: {e}"),
+        }
+    }
 }

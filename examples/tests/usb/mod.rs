@@ -4,14 +4,13 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nut_drivers::usb::hid::{ReportDescriptor, ReportType};
-use nut_examples::usb_import;
 
 use crate::support::{self, TESTDATA};
 
@@ -126,8 +125,8 @@ impl Unit {
         text.push('\n');
         if let Ok(values) = std::fs::read_to_string(dir.join("values.txt")) {
             if let Ok(desc) = ReportDescriptor::parse(&descriptor) {
-                for (id, bytes) in usb_import::rebuild_reports(&desc, &values).reports {
-                    let kind = if usb_import::input_only(&desc, id) {
+                for (id, bytes) in nut_drivers::usb::hid::rebuild_reports(&desc, &values).reports {
+                    let kind = if nut_drivers::usb::hid::input_only(&desc, id) {
                         "input"
                     } else {
                         "feature"
@@ -313,30 +312,7 @@ impl Running {
 
     /// Reads socket lines until one satisfies `done`.
     pub(crate) fn read_until(&mut self, done: impl Fn(&str) -> bool) -> Vec<String> {
-        let mut lines = Vec::new();
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            assert!(
-                Instant::now() < deadline,
-                "no answer on the driver socket: {lines:#?}"
-            );
-            let mut line = String::new();
-            match self.reader.read_line(&mut line) {
-                Ok(0) => panic!("driver socket closed; got {lines:#?}"),
-                Ok(_) => {
-                    let line = line.trim_end().to_owned();
-                    let end = done(&line);
-                    lines.push(line);
-                    if end {
-                        return lines;
-                    }
-                }
-                Err(e)
-                    if e.kind() == std::io::ErrorKind::WouldBlock
-                        || e.kind() == std::io::ErrorKind::TimedOut => {}
-                Err(e) => panic!("driver socket: {e}"),
-            }
-        }
+        support::driver::read_socket_until(&mut self.reader, PATIENCE, done)
     }
 
     /// The driver's whole state (`DUMPALL`), without what differs by design: the driver's

@@ -261,14 +261,18 @@ pub fn c_strtod(value: &str) -> f64 {
 /// Prints `x` with a printf format of the form `%.Nf` (also `%f`, `%.0f`), as C does.
 /// Other formats print the number with `%g`-like shortest form.
 pub fn printf_float(format: &str, x: f64) -> String {
-    let precision = format
-        .strip_prefix("%.")
+    let is_float = format
+        .strip_prefix('%')
         .and_then(|r| r.strip_suffix('f'))
-        .and_then(|p| p.parse::<usize>().ok())
-        .or_else(|| (format == "%f").then_some(6));
-    match precision {
-        Some(p) => format!("{x:.p$}"),
-        None => format!("{x}"),
+        .is_some_and(|p| {
+            p.is_empty()
+                || p.strip_prefix('.')
+                    .is_some_and(|d| d.parse::<usize>().is_ok())
+        });
+    if is_float {
+        crate::printf::printf_number(format, x)
+    } else {
+        format!("{x}")
     }
 }
 

@@ -50,23 +50,7 @@ fn unskip(e: &mut Engine, var: &str, flags: u32) -> Result<(), ReplyError> {
     }
 }
 
-/// Prints `x` with one printf conversion `%[0][width][.prec]f` or `%[0][width]d`.
-pub fn printf_number(spec: &str, x: f64) -> String {
-    let body = spec.trim_start_matches('%');
-    let zero = body.starts_with('0');
-    let conv = body.chars().last().unwrap_or('f');
-    let body = &body[..body.len().saturating_sub(1)];
-    let (w, prec) = match body.split_once('.') {
-        Some((w, p)) => (w, p.parse::<usize>().unwrap_or(0)),
-        None => (body, if conv == 'd' { 0 } else { 6 }),
-    };
-    let width = w.trim_start_matches('0').parse::<usize>().unwrap_or(0);
-    let x = if conv == 'd' { x.trunc() } else { x };
-    match (zero, conv) {
-        (true, _) => format!("{x:0width$.prec$}"),
-        (false, _) => format!("{x:width$.prec$}"),
-    }
-}
+pub use crate::printf::printf_number;
 
 /// Replaces the one `%…` conversion of a command template with `arg` (`%s`) or with the
 /// number `x` printed by it.

@@ -35,6 +35,7 @@
 mod descriptor;
 mod dump;
 mod parser;
+mod rebuild;
 mod usage;
 mod value;
 pub mod vendor_usages;
@@ -49,6 +50,7 @@ pub use descriptor::{
 pub use dump::{
     dump_line, dump_line_without_value, dump_skips, dump_tree, format_g, value_from_report,
 };
+pub use rebuild::{input_only, rebuild_reports, Rebuilt};
 pub use usage::{
     path_to_string, string_to_path, usage_code, usage_name, UsageTable, HID_USAGES, MAX_PATH_TEXT,
 };

@@ -19,6 +19,9 @@ use super::table::{
 use crate::usb::hid::{dump_line, string_to_path, ReportDescriptor, ReportType};
 use crate::usb::transport::{HidTransport, UsbDeviceInfo, UsbError};
 
+/// Bytes C asks for on the interrupt pipe when neither the option nor the subdriver says.
+const DEFAULT_INTERRUPT_SIZE: usize = 512;
+
 /// Which walk over the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WalkMode {
@@ -44,8 +47,8 @@ pub struct Settings {
     pub interrupt_only: bool,
     /// Do not read the interrupt pipe.
     pub poll_only: bool,
-    /// Bytes to ask for on the interrupt pipe.
-    pub interrupt_size: usize,
+    /// Bytes to ask for on the interrupt pipe (the `interruptsize` option), when given.
+    pub interrupt_size: Option<usize>,
     /// Seconds between full updates.
     pub pollfreq: u64,
 }
@@ -105,10 +108,8 @@ impl Device {
         let mut settings = settings;
         settings.poll_only |= tweaks.no_interrupt;
         settings.interrupt_only |= tweaks.interrupt_only;
-        // The option wins over the claim's size; 512 is the option's default.
-        if let (Some(size), 512) = (tweaks.interrupt_size, settings.interrupt_size) {
-            settings.interrupt_size = size;
-        }
+        // The option wins over the claim's size (and that over C's default, at the read).
+        settings.interrupt_size = settings.interrupt_size.or(tweaks.interrupt_size);
         let mut reports = Reports::new(&desc);
         reports.max_report = tweaks.max_report;
         reports.interrupt_only = settings.interrupt_only;
@@ -287,7 +288,7 @@ impl Device {
                 field.report_id,
                 field.offset,
                 field.size,
-                super::c_g(value)
+                crate::usb::hid::format_g(value)
             );
             if item.is_cmd() {
                 let _ = state.add_cmd(item.var);
@@ -424,7 +425,10 @@ impl Device {
     /// `upsdrv_updateinfo` before the walk). Cancel safe: the transport keeps a read in
     /// flight.
     pub async fn events(&mut self, state: &mut DeviceState) -> Result<(), DriverError> {
-        let size = self.settings.interrupt_size;
+        let size = self
+            .settings
+            .interrupt_size
+            .unwrap_or(DEFAULT_INTERRUPT_SIZE);
         let report = loop {
             match self
                 .transport

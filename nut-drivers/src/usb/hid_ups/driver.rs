@@ -24,7 +24,6 @@ pub struct UsbHidUps {
     device: Option<Device>,
     /// The unit found first: a reconnect takes only that one.
     known: Option<UsbDeviceInfo>,
-    params: DriverParams,
     settings: Option<Settings>,
     /// The previous connection's mapping of table lines to fields.
     mapping: Option<(&'static str, Vec<Option<usize>>)>,
@@ -56,7 +55,6 @@ impl UsbHidUps {
             opener,
             device: None,
             known: None,
-            params: DriverParams::default(),
             settings: None,
             mapping: None,
         }
@@ -80,9 +78,9 @@ impl UsbHidUps {
             }
         };
         let interrupt_size = match params.get("interruptsize") {
-            None => 512,
+            None => None,
             Some(v) => match nut_driver_api::status::c_strtol(v) {
-                n @ 1..=4096 => n as usize,
+                n @ 1..=4096 => Some(n as usize),
                 n => {
                     return Err(DriverError::config(format!(
                         "Error: invalid interruptsize: {n}"
@@ -188,7 +186,6 @@ impl Driver for UsbHidUps {
         params: &DriverParams,
         state: &mut DeviceState,
     ) -> Result<(), DriverError> {
-        self.params = params.clone();
         if params.is_set("explore") && params.get("vendorid").is_none() {
             return Err(DriverError::config(
                 "must specify \"vendorid\" when using \"explore\"",
@@ -221,11 +218,12 @@ impl Driver for UsbHidUps {
             explore: params.is_set("explore"),
         };
         let known = self.known.clone();
+        let chosen = only.clone();
         let accept = move |info: &UsbDeviceInfo| {
             if !matcher.matches(info) || !known.as_ref().is_none_or(|k| same_device(k, info)) {
                 return None;
             }
-            match Self::pick_subdriver(info, &ctx, only.as_ref()) {
+            match Self::pick_subdriver(info, &ctx, chosen.as_ref()) {
                 Some((_, Claim::Yes(tweaks))) => Some(tweaks.interface),
                 _ => None,
             }
@@ -259,12 +257,6 @@ impl Driver for UsbHidUps {
                 DriverError::device(msg)
             }
         })?;
-        let only = params.get("subdriver").and_then(|s| {
-            regex::RegexBuilder::new(s)
-                .case_insensitive(true)
-                .build()
-                .ok()
-        });
         let Some((subdriver, Claim::Yes(mut tweaks))) =
             Self::pick_subdriver(&info, &ctx, only.as_ref())
         else {

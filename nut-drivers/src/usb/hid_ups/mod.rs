@@ -75,8 +75,3 @@ pub static SUBDRIVERS: &[&Subdriver] = &[
     &salicru::SALICRU,
     &tripplite::TRIPPLITE,
 ];
-
-/// A number as C's `%g` writes it.
-pub fn c_g(value: f64) -> String {
-    crate::usb::hid::format_g(value)
-}

@@ -245,33 +245,22 @@ impl HidInfo {
     }
 }
 
-/// Formats `value` with a C printf format of the kinds the tables use (`%.1f`, `%0.0f`,
-/// `%d`, `%s`), as `snprintf` does for a `double`.
+/// Formats `value` with a table's printf format (`%.1f`, `%0.0f`, `%d`): the one number
+/// conversion printed as C's `snprintf` prints a `double`, the text around it kept; a format
+/// without a conversion (an absent value's default) is the text itself.
 pub fn c_format(format: &str, value: f64) -> String {
     let Some(start) = format.find('%') else {
         return format.to_owned();
     };
-    let (before, spec) = format.split_at(start);
-    let spec = &spec[1..];
-    let end = spec
+    let spec_len = format[start + 1..]
         .find(|c: char| c.is_ascii_alphabetic() && c != 'l')
-        .unwrap_or(spec.len());
-    let (flags, rest) = spec.split_at(end);
-    let conv = rest.chars().next().unwrap_or('f');
-    let after = rest.get(conv.len_utf8()..).unwrap_or("");
-    let flags = flags.trim_start_matches('0').trim_end_matches('l');
-    let precision = flags
-        .split_once('.')
-        .map(|(_, p)| p.parse::<usize>().unwrap_or(0))
-        .unwrap_or(6);
-    let body = match conv {
-        'f' | 'F' => format!("{:.*}", precision, value),
-        'd' | 'i' => format!("{}", value as i64),
-        'x' => format!("{:02x}", value as i64),
-        'g' => crate::usb::hid_ups::c_g(value),
-        _ => crate::usb::hid_ups::c_g(value),
+        .map_or(format.len() - start, |i| i + 2);
+    let (spec, after) = format[start..].split_at(spec_len);
+    let number = match spec.chars().last() {
+        Some('f' | 'F' | 'd' | 'i') => crate::printf::printf_number(spec, value),
+        _ => crate::usb::hid::format_g(value),
     };
-    format!("{before}{body}{after}")
+    format!("{}{number}{after}", &format[..start])
 }
 
 /// Helpers for the subdrivers' tests.
