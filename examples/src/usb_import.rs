@@ -70,14 +70,6 @@ mod tests {
         0xc0, 0xc0,
     ];
 
-    fn desc() -> ReportDescriptor {
-        let parsed = ReportDescriptor::parse(DESC);
-        let Ok(desc) = parsed else {
-            panic!("{parsed:?}");
-        };
-        desc
-    }
-
     const LOG: &str = "\
    0.100000\t[D1] Path: UPS.PowerSummary.RemainingCapacity, Type: Feature, ReportID: 0x01, Offset: 0, Size: 8, Value: 50\n\
    0.100100\t[D1] Path: UPS.PowerSummary.Voltage, Type: Feature, ReportID: 0x01, Offset: 8, Size: 16, Value: 13.6\n\

@@ -60,6 +60,67 @@ fn import(log: &PathBuf) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `usb-emu run`: the command runs as our child, and the termination signals we receive
+/// (TERM, INT, HUP, QUIT) are passed on to it, so that stopping `usb-emu` stops the command
+/// and the private library folder is still removed. Returns the exit code to pass on.
+fn run(options: &RunOptions, exe: &std::path::Path) -> Result<i32, String> {
+    use nix::sys::signal::{kill, Signal};
+    use nix::unistd::Pid;
+    use tokio::signal::unix::{signal, SignalKind};
+
+    let (lib_dir, cmd) = runner::prepare(options, exe)?;
+    let program = options.command.first().cloned().unwrap_or_default();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("runtime: {e}"))?;
+    let status = rt.block_on(async {
+        let mut child = tokio::process::Command::from(cmd)
+            .spawn()
+            .map_err(|e| format!("cannot run {}: {e}", program.to_string_lossy()))?;
+        let pid = child
+            .id()
+            .and_then(|id| i32::try_from(id).ok())
+            .map(Pid::from_raw);
+        let kinds = [
+            (SignalKind::terminate(), Signal::SIGTERM),
+            (SignalKind::interrupt(), Signal::SIGINT),
+            (SignalKind::hangup(), Signal::SIGHUP),
+            (SignalKind::quit(), Signal::SIGQUIT),
+        ];
+        let mut streams = Vec::new();
+        for (kind, sig) in kinds {
+            let stream = signal(kind).map_err(|e| format!("signal handler: {e}"))?;
+            streams.push((stream, sig));
+        }
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        for (mut stream, sig) in streams {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                while stream.recv().await.is_some() {
+                    if tx.send(sig).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        loop {
+            tokio::select! {
+                status = child.wait() => {
+                    return status.map_err(|e| format!("wait for {}: {e}", program.to_string_lossy()));
+                }
+                Some(sig) = rx.recv() => {
+                    if let Some(pid) = pid {
+                        let _ = kill(pid, sig);
+                    }
+                }
+            }
+        }
+    });
+    drop(lib_dir);
+    status.map(runner::exit_code)
+}
+
 fn main() {
     let args = Args::parse();
     let code = match args.command {
@@ -84,8 +145,8 @@ fn main() {
                 command,
             };
             let exe = std::env::current_exe().unwrap_or_default();
-            match runner::run(&options, &exe) {
-                Ok(status) => runner::exit_code(status),
+            match run(&options, &exe) {
+                Ok(code) => code,
                 Err(e) => {
                     eprintln!("usb-emu run: {e}");
                     1

@@ -52,6 +52,25 @@ pub(crate) fn skip_unless_interop(missing: &[&str]) -> bool {
     false
 }
 
+/// Stops `child` as an admin would: SIGTERM, then SIGKILL if it is still there after two
+/// seconds; reaps it either way. (A wrapper such as `usb-emu run` cleans up only on TERM.)
+pub(crate) fn stop(child: &mut Child) {
+    use nix::sys::signal::{kill, Signal};
+    use nix::unistd::Pid;
+    if let Ok(pid) = i32::try_from(child.id()) {
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while Instant::now() < deadline {
+        if !matches!(child.try_wait(), Ok(None)) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
 /// A child process killed (and reaped) when dropped.
 #[derive(Debug)]
 pub(crate) struct Kill(pub(crate) Child);

@@ -68,6 +68,7 @@ impl LibDir {
         use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
         let library = std::fs::canonicalize(library)?;
         let base = std::env::temp_dir();
+        sweep_stale(&base);
         let mut attempt = 0u32;
         loop {
             let nanos = std::time::SystemTime::now()
@@ -95,6 +96,34 @@ impl LibDir {
     /// The folder to put first in `LD_LIBRARY_PATH`.
     pub fn path(&self) -> &Path {
         &self.path
+    }
+}
+
+/// Removes the library folders of `usb-emu` runs that were killed before they could clean up
+/// (`usb-emu-PID-…` whose process is gone, holding nothing but the library link).
+fn sweep_stale(base: &Path) {
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("usb-emu-"))
+            .and_then(|n| n.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if Path::new("/proc").join(pid.to_string()).exists() || !Path::new("/proc/self").exists() {
+            continue;
+        }
+        let path = entry.path();
+        let only_link = std::fs::read_dir(&path)
+            .is_ok_and(|files| files.flatten().all(|f| f.file_name() == "libusb-1.0.so.0"));
+        if only_link {
+            let _ = std::fs::remove_dir_all(&path);
+        }
     }
 }
 
@@ -136,8 +165,9 @@ pub fn command(options: &RunOptions, lib_dir: &LibDir) -> Result<Command, String
     Ok(cmd)
 }
 
-/// Runs the command to its end with the emulated libusb serving the devices.
-pub fn run(options: &RunOptions, exe: &Path) -> Result<ExitStatus, String> {
+/// Checks the device files and makes the library folder and the command for `options`: the
+/// caller runs the command and keeps the [`LibDir`] alive until it ends.
+pub fn prepare(options: &RunOptions, exe: &Path) -> Result<(LibDir, Command), String> {
     for device in &options.devices {
         crate::DeviceSpec::load(device).map_err(|e| e.to_string())?;
     }
@@ -146,7 +176,13 @@ pub fn run(options: &RunOptions, exe: &Path) -> Result<ExitStatus, String> {
         None => find_library(exe)?,
     };
     let lib_dir = LibDir::new(&library).map_err(|e| format!("temporary library folder: {e}"))?;
-    let mut cmd = command(options, &lib_dir)?;
+    let cmd = command(options, &lib_dir)?;
+    Ok((lib_dir, cmd))
+}
+
+/// Runs the command to its end with the emulated libusb serving the devices.
+pub fn run(options: &RunOptions, exe: &Path) -> Result<ExitStatus, String> {
+    let (_lib_dir, mut cmd) = prepare(options, exe)?;
     let program = options.command.first().cloned().unwrap_or_default();
     cmd.status()
         .map_err(|e| format!("cannot run {}: {e}", program.to_string_lossy()))
