@@ -1,6 +1,7 @@
 //! Our `usbhid-ups` against C NUT 2.8.0's on the same emulated USB devices (`usb-emu`):
-//! every recorded unit gives the same state (values, flags, enumerations, commands), a
-//! power failure the same status sequence, every command and SET the same report bytes.
+//! every recorded unit, and a unit made from each subdriver's table, gives the same state
+//! (values, flags, enumerations, commands), a power failure the same status sequence, every
+//! command and SET the same report bytes.
 //! Then what C cannot do as well: interrupts applied at once, a unit unplugged and plugged
 //! back, a unit that answers errors.
 
@@ -17,7 +18,14 @@ fn compare_state(unit: &Unit) -> Result<Vec<String>, String> {
     let ours = Running::start(OURS, unit, "", &[]);
     match (c, ours) {
         (Ok(mut c), Ok(mut ours)) => {
-            let (a, b) = (c.dumpall(), ours.dumpall());
+            let (mut a, mut b) = (c.dumpall(), ours.dumpall());
+            let mapped: Vec<String> = a.iter().map(|l| by_design(l)).collect();
+            if mapped != a {
+                // A renamed variable moves in the (name-ordered) dump.
+                a = mapped;
+                a.sort();
+                b.sort();
+            }
             if a != b {
                 let only_c: Vec<_> = a.iter().filter(|l| !b.contains(l)).collect();
                 let only_ours: Vec<_> = b.iter().filter(|l| !a.contains(l)).collect();
@@ -43,6 +51,15 @@ fn compare_state(unit: &Unit) -> Result<Vec<String>, String> {
             if c.is_ok() { "starts" } else { "refuses" },
             if ours.is_ok() { "starts" } else { "refuses" }
         )),
+    }
+}
+
+/// C's line as ours writes it where we differ on purpose: Ever's power factor is
+/// `outlet.powerfactor` (the name later C gives it), not 2.8.0's bare `powerfactor`.
+fn by_design(line: &str) -> String {
+    match line.strip_prefix("SETINFO powerfactor ") {
+        Some(rest) => format!("SETINFO outlet.powerfactor {rest}"),
+        None => line.to_owned(),
     }
 }
 
@@ -82,6 +99,12 @@ fn compare_units(filter: impl Fn(&str) -> bool) {
         expected > 0,
         "no unit of this group is claimed by a subdriver"
     );
+    compare_all(&units, false);
+}
+
+/// Compares the state of C and ours on every unit, two at a time; with `must_start`, a unit
+/// that neither driver starts is a failure too.
+fn compare_all(units: &[Unit], must_start: bool) {
     let failures: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = units
             .chunks(units.len().div_ceil(2))
@@ -89,7 +112,13 @@ fn compare_units(filter: impl Fn(&str) -> bool) {
                 s.spawn(move || {
                     chunk
                         .iter()
-                        .filter_map(|u| compare_state(u).err())
+                        .filter_map(|u| match compare_state(u) {
+                            Ok(state) if state.is_empty() && must_start => {
+                                Some(format!("{}: not started", u.name))
+                            }
+                            Ok(_) => None,
+                            Err(e) => Some(e),
+                        })
                         .collect::<Vec<_>>()
                 })
             })
@@ -210,6 +239,12 @@ fn power_failure_gives_the_same_status_sequence() {
     }
 }
 
+/// A SET of an MGE unit's clock (`ups.date`, `ups.time`: seconds since 1970 by `mktime`).
+fn mge_clock_set(unit: &Unit, req: &str) -> bool {
+    unit.text.contains("vendor-id 0463")
+        && (req.starts_with("SET ups.date ") || req.starts_with("SET ups.time "))
+}
+
 /// Every published command (without and with a parameter) and a SET of every writable
 /// variable: the same tracking answers and the same SET_REPORT bytes as C's.
 fn compare_commands(unit: &Unit) {
@@ -221,7 +256,15 @@ fn compare_commands(unit: &Unit) {
         .filter_map(|l| l.strip_prefix("ADDCMD "))
         .map(str::to_owned)
         .collect();
-    assert!(!commands.is_empty(), "{}: no command", unit.name);
+    if commands.is_empty()
+        && !state
+            .iter()
+            .any(|l| l.starts_with("SETFLAGS ") && l.contains("RW"))
+    {
+        // Nothing to send (Liebert's table has neither commands nor writable variables).
+        eprintln!("{}: no command, nothing writable", unit.name);
+        return;
+    }
     let writable: Vec<String> = state
         .iter()
         .filter_map(|l| l.strip_prefix("SETFLAGS "))
@@ -263,13 +306,23 @@ fn compare_commands(unit: &Unit) {
             strip(ours.sets_since(from_ours)),
         );
         sent_any |= !sa.is_empty();
+        if mge_clock_set(unit, req) {
+            // C 2.8.0 leaves `tm_isdst` unset before `mktime` here (undefined: on this
+            // machine an hour off); ours asks mktime to find it. Both send one report.
+            assert_eq!(sa.len(), sb.len(), "{}: {req}: reports sent", unit.name);
+            continue;
+        }
         assert_eq!(
             sa, sb,
             "{}: {req}: reports sent (C left, ours right)",
             unit.name
         );
     }
-    assert!(sent_any, "{}: no command reached the device", unit.name);
+    assert!(
+        sent_any,
+        "{}: no command or SET reached the device",
+        unit.name
+    );
 }
 
 #[test]
@@ -299,6 +352,118 @@ fn commands_and_sets_send_the_same_reports_other_vendors() {
     std::thread::scope(|s| {
         for pair in units.chunks(2) {
             s.spawn(move || pair.iter().for_each(compare_commands));
+        }
+    });
+}
+
+/// Made-up units (see `usb::synth`) of every subdriver, as its table describes them: the
+/// only units of Arduino, Belkin, Delta, Ever, openUPS and Powervar (no recording in the test
+/// data), and every path of the other tables, which recorded units use only in part.
+fn made_up_units() -> Vec<Unit> {
+    use nut_drivers::usb::hid_ups::{
+        apc, arduino, belkin, cps, delta_ups, ever, idowell, legrand, liebert, mge, openups,
+        powercom, powervar, salicru, tripplite,
+    };
+    use usb::synth::Identity;
+    let id = |vendor, product, manufacturer, product_name| Identity {
+        vendor,
+        product,
+        manufacturer,
+        product_name,
+        extra: "",
+    };
+    let mut list = vec![
+        (
+            &arduino::ARDUINO,
+            Identity {
+                extra:
+                    "configurations 3\ninterface-number 2\nendpoint 84 interrupt 64 1\nendpoint 05 interrupt 64 1\n",
+                ..id(0x2341, 0x8036, "Arduino LLC", "Arduino Leonardo")
+            },
+        ),
+        (&belkin::BELKIN, id(0x050d, 0x0980, "Belkin", "F6C800-UNV")),
+        (&delta_ups::DELTA_UPS, id(0x05dd, 0x041b, "Delta", "RT-1K")),
+        (&ever::EVER, id(0x2e51, 0xffff, "EVER", "ECO PRO")),
+        (&openups::OPENUPS, id(0x04d8, 0xd004, "Minibox", "openUPS")),
+        (
+            &powervar::POWERVAR,
+            Identity {
+                // Two configurations: C 2.8.0 reads configuration 1 for interface 1.
+                extra: "configurations 2\ninterface-number 1\n",
+                ..id(0x4234, 0x0002, "POWERVAR", "ABCE")
+            },
+        ),
+    ];
+    list.extend([
+        (
+            &apc::APC,
+            id(
+                0x051d,
+                0x0002,
+                "American Power Conversion",
+                "Back-UPS ES 700 FW:871.O4 .I USB FW:O4",
+            ),
+        ),
+        (&cps::CPS, id(0x0764, 0x0501, "CPS", "CP1500PFCLCD")),
+        (
+            &idowell::IDOWELL,
+            id(0x075d, 0x0300, "iDowell", "iDowell UPS"),
+        ),
+        (&legrand::LEGRAND, id(0x1cb0, 0x0038, "LEGRAND", "KEOR PDU")),
+        (
+            &liebert::LIEBERT,
+            id(0x06da, 0xffff, "Liebert", "PowerSure PSI 1440"),
+        ),
+        (&mge::MGE, id(0x0463, 0xffff, "EATON", "Eaton 5PX")),
+        (
+            &powercom::POWERCOM,
+            id(0x0d9f, 0x00a2, "POWERCOM Co.,LTD", "IMP-525AP"),
+        ),
+        (
+            &salicru::SALICRU,
+            id(0x2e66, 0x0201, "Salicru", "TWIN PRO2"),
+        ),
+        (
+            &tripplite::TRIPPLITE,
+            id(0x09ae, 0x3016, "Tripp Lite", "TRIPP LITE UPS"),
+        ),
+    ]);
+    list.into_iter()
+        .map(|(sub, id)| Unit::synthetic(sub, &id))
+        .collect()
+}
+
+#[test]
+fn made_up_units_match_c() {
+    if !ready() {
+        return;
+    }
+    let units = made_up_units();
+    compare_all(&units, true);
+
+    // With the one configuration real boards have, C 2.8.0 cannot read an Arduino or a
+    // Powervar unit (it asks for configuration 2 or 1); ours reads the same state.
+    for unit in &units[..1] {
+        let single = Unit {
+            text: unit.text.replace("configurations 3\n", ""),
+            ..unit.clone()
+        };
+        assert!(Running::start(C_USBHID, &single, "", &[]).is_err());
+        let mut ours = Running::start(OURS, &single, "", &[]).expect("ours starts");
+        let mut with_three = Running::start(OURS, unit, "", &[]).expect("ours starts");
+        assert_eq!(ours.dumpall(), with_three.dumpall(), "{}", unit.name);
+    }
+}
+
+#[test]
+fn made_up_units_commands_and_sets_match_c() {
+    if !ready() {
+        return;
+    }
+    let units = made_up_units();
+    std::thread::scope(|s| {
+        for half in units.chunks(units.len().div_ceil(2)) {
+            s.spawn(move || half.iter().for_each(compare_commands));
         }
     });
 }

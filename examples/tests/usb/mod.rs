@@ -14,6 +14,8 @@ use nut_drivers::usb::hid::{ReportDescriptor, ReportType};
 
 use crate::support::{self, TESTDATA};
 
+pub(crate) mod synth;
+
 /// C NUT's driver.
 pub(crate) const C_USBHID: &str = "/lib/nut/usbhid-ups";
 /// Ours.

@@ -58,7 +58,7 @@ pub fn device_descriptor(spec: &DeviceSpec) -> [u8; 18] {
         spec.i_manufacturer,
         spec.i_product,
         spec.i_serial,
-        1,
+        spec.configurations,
     ]
 }
 
@@ -96,6 +96,17 @@ pub fn endpoint_descriptor(spec: &DeviceSpec, i: usize) -> Option<[u8; 7]> {
     ])
 }
 
+/// The class of the placeholder interfaces before the device's own (vendor specific): a
+/// device whose `interface-number` is N has N of them, as a composite device (an Arduino
+/// board: CDC on interfaces 0 and 1, HID on 2).
+pub const PLACEHOLDER_CLASS: [u8; 3] = [0xff, 0, 0];
+
+/// The 9-byte descriptor of placeholder interface `number`.
+pub fn placeholder_interface_descriptor(number: u8) -> [u8; 9] {
+    let [class, subclass, protocol] = PLACEHOLDER_CLASS;
+    [9, DT_INTERFACE, number, 0, 0, class, subclass, protocol, 0]
+}
+
 /// The 9-byte interface descriptor.
 pub fn interface_descriptor(spec: &DeviceSpec) -> [u8; 9] {
     let [class, subclass, protocol] = spec.interface_class;
@@ -116,6 +127,9 @@ pub fn interface_descriptor(spec: &DeviceSpec) -> [u8; 9] {
 /// descriptors, as GET_DESCRIPTOR(CONFIGURATION) returns them.
 pub fn config_descriptor(spec: &DeviceSpec) -> Vec<u8> {
     let mut body = Vec::new();
+    for number in 0..spec.interface_number {
+        body.extend_from_slice(&placeholder_interface_descriptor(number));
+    }
     body.extend_from_slice(&interface_descriptor(spec));
     if is_hid(spec) {
         body.extend_from_slice(&hid_descriptor(spec));
@@ -131,7 +145,7 @@ pub fn config_descriptor(spec: &DeviceSpec) -> Vec<u8> {
         DT_CONFIG,
         lo(total),
         hi(total),
-        1,
+        spec.interface_number.saturating_add(1),
         CONFIG_VALUE,
         0,
         CONFIG_ATTRIBUTES,
@@ -187,5 +201,21 @@ mod tests {
         );
         assert_eq!(string_descriptor(&strings, 0), Some(vec![4, 3, 9, 4]));
         assert_eq!(string_descriptor(&strings, 2), None);
+    }
+
+    #[test]
+    fn a_composite_device_has_placeholders_first() {
+        let spec = DeviceSpec {
+            interface_number: 2,
+            report_descriptor: vec![0; 10],
+            ..DeviceSpec::default()
+        };
+        let config = config_descriptor(&spec);
+        assert_eq!(config.len(), 9 + 9 + 9 + 9 + 9 + 7);
+        assert_eq!(config[4], 3, "bNumInterfaces");
+        assert_eq!(&config[9..18], &[9, DT_INTERFACE, 0, 0, 0, 0xff, 0, 0, 0]);
+        assert_eq!(&config[18..21], &[9, DT_INTERFACE, 1]);
+        assert_eq!(&config[27..30], &[9, DT_INTERFACE, 2]);
+        assert_eq!(config[36 + 1], DT_HID);
     }
 }

@@ -94,6 +94,8 @@ pub struct DeviceSpec {
     pub i_serial: u8,
     /// String descriptors by index.
     pub strings: BTreeMap<u8, String>,
+    /// bNumConfigurations: every configuration index below it gives the same configuration.
+    pub configurations: u8,
     /// bInterfaceNumber.
     pub interface_number: u8,
     /// bInterfaceClass, bInterfaceSubClass, bInterfaceProtocol.
@@ -138,6 +140,7 @@ impl Default for DeviceSpec {
             i_product: 0,
             i_serial: 0,
             strings: BTreeMap::new(),
+            configurations: 1,
             interface_number: 0,
             interface_class: [3, 0, 0],
             endpoints: vec![Endpoint {
@@ -341,6 +344,12 @@ impl DeviceSpec {
                             spec.interface_class = triple;
                         }
                     }
+                    "configurations" => {
+                        spec.configurations = decimal8(one(rest, "configurations N")?, 255)?;
+                        if spec.configurations == 0 {
+                            return Err("configurations: at least 1".to_owned());
+                        }
+                    }
                     "interface-number" => {
                         spec.interface_number = decimal8(one(rest, "interface-number N")?, 255)?
                     }
@@ -525,6 +534,9 @@ impl DeviceSpec {
             if !named.iter().any(|(_, i)| i == index) {
                 line(format!("string {index} {}", script::quote(text)));
             }
+        }
+        if self.configurations != 1 {
+            line(format!("configurations {}", self.configurations));
         }
         line(format!("interface-number {}", self.interface_number));
         let [c, s, p] = self.interface_class;

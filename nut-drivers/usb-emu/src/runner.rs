@@ -27,8 +27,8 @@ pub struct RunOptions {
     pub command: Vec<OsString>,
 }
 
-/// Finds the emulator library: `NUT_USB_EMU_LIB`, else `libnut_usb_emu.so` beside `exe` or in
-/// its `deps/` folder (cargo's layout), else beside its parent folder (for test binaries).
+/// Finds the emulator library: `NUT_USB_EMU_LIB`, else the newest `libnut_usb_emu.so` beside
+/// `exe`, in its `deps/` folder (cargo's layout) or beside its parent folder (test binaries).
 pub fn find_library(exe: &Path) -> Result<PathBuf, String> {
     if let Some(explicit) = std::env::var_os(ENV_LIB).filter(|v| !v.is_empty()) {
         let path = PathBuf::from(explicit);
@@ -39,17 +39,22 @@ pub fn find_library(exe: &Path) -> Result<PathBuf, String> {
         };
     }
     let dir = exe.parent().unwrap_or(Path::new("."));
-    let mut tried = Vec::new();
-    for candidate in [
+    let candidates = [
         dir.join(LIB_FILE),
         dir.join("deps").join(LIB_FILE),
         dir.parent().unwrap_or(dir).join(LIB_FILE),
-    ] {
-        if candidate.is_file() {
-            return Ok(candidate);
-        }
-        tried.push(candidate.display().to_string());
+    ];
+    // Cargo refreshes `deps/` on every build but the copy beside the binaries only on some:
+    // the newest one is the current emulator.
+    let newest = candidates
+        .iter()
+        .filter_map(|c| Some((std::fs::metadata(c).ok()?.modified().ok()?, c)))
+        .filter(|(_, c)| c.is_file())
+        .max_by_key(|(time, _)| *time);
+    if let Some((_, found)) = newest {
+        return Ok(found.clone());
     }
+    let tried: Vec<String> = candidates.iter().map(|c| c.display().to_string()).collect();
     Err(format!(
         "the emulated libusb was not found (tried {}); build it with `cargo build -p nut-usb-emu` or set {ENV_LIB}",
         tried.join(", ")

@@ -22,6 +22,9 @@ use crate::usb::transport::{HidTransport, UsbDeviceInfo, UsbError};
 /// Bytes C asks for on the interrupt pipe when neither the option nor the subdriver says.
 const DEFAULT_INTERRUPT_SIZE: usize = 512;
 
+/// The longest string a table's string-index value gives: C reads it into 20 bytes.
+const STRING_ID_MAX: usize = 19;
+
 /// Which walk over the table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum WalkMode {
@@ -323,17 +326,17 @@ impl Device {
         Ok(())
     }
 
-    /// The string descriptor whose index is `value` (`None` when it cannot be one).
-    async fn string_at(&mut self, value: f64) -> Option<String> {
+    /// The string descriptor whose index is `value` (`None` when it cannot be one), cut to
+    /// `max` characters when given (C reads it into a buffer of `max + 1` bytes).
+    async fn string_at(&mut self, value: f64, max: Option<usize>) -> Option<String> {
         let index = u8::try_from(value as i64).ok()?;
-        Some(
-            self.transport
-                .get_string(index)
-                .await
-                .unwrap_or_default()
-                .trim_end_matches('\n')
-                .to_owned(),
-        )
+        let mut text = self.transport.get_string(index).await.unwrap_or_default();
+        if let Some(max) = max {
+            if let Some((cut, _)) = text.char_indices().nth(max) {
+                text.truncate(cut);
+            }
+        }
+        Some(text.trim_end_matches('\n').to_owned())
     }
 
     /// Publishes one value (C's `ups_infoval_set`); false for a status bit, an alarm, or a
@@ -358,7 +361,7 @@ impl Device {
                     None => return false,
                 }
             }
-            Some(Lookup::StringIndex) => match self.string_at(value).await {
+            Some(Lookup::StringIndex) => match self.string_at(value, Some(STRING_ID_MAX)).await {
                 Some(text) => text,
                 None => return false,
             },
@@ -369,7 +372,7 @@ impl Device {
                 };
                 match first(&mut ctx, value) {
                     Some(text) => text,
-                    None => match self.string_at(value).await {
+                    None => match self.string_at(value, Some(STRING_ID_MAX)).await {
                         Some(text) => text,
                         None => return false,
                     },
@@ -386,7 +389,7 @@ impl Device {
                 }
             }
             Some(Lookup::StringWith(to_nut)) => {
-                let Some(text) = self.string_at(value).await else {
+                let Some(text) = self.string_at(value, None).await else {
                     return false;
                 };
                 let mut ctx = ConvContext {
@@ -578,7 +581,10 @@ impl Device {
                 }),
                 Some(value),
             ) => f(value).unwrap_or(-1.0),
-            (_, Some(value)) => nut_driver_api::status::c_strtol(value) as f64,
+            (None, Some(value)) => nut_driver_api::status::c_strtol(value) as f64,
+            // C searches a conversion without a way back for the text, finds nothing, and
+            // writes -1 (`hu_find_valinfo`).
+            (Some(_), Some(_)) => -1.0,
         };
         let Some(fi) = self.fields[i] else {
             return Err(UsbError::NotFound);

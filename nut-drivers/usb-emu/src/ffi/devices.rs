@@ -70,7 +70,7 @@ pub unsafe extern "C" fn libusb_get_device_descriptor(
         iManufacturer: spec.i_manufacturer,
         iProduct: spec.i_product,
         iSerialNumber: spec.i_serial,
-        bNumConfigurations: 1,
+        bNumConfigurations: spec.configurations,
     };
     // SAFETY: `desc` is null or points at the caller's descriptor struct.
     if unsafe { put(desc, value) } {
@@ -106,7 +106,27 @@ fn build_config(spec: &DeviceSpec) -> Box<ConfigAlloc> {
         Vec::new()
     };
     let [class, subclass, protocol] = spec.interface_class;
-    let altsetting = Box::new(InterfaceDescriptor {
+    // Interfaces before the device's own are placeholders (a composite device's others).
+    let mut altsettings: Vec<InterfaceDescriptor> = (0..spec.interface_number)
+        .map(|number| {
+            let [class, subclass, protocol] = descriptors::PLACEHOLDER_CLASS;
+            InterfaceDescriptor {
+                bLength: 9,
+                bDescriptorType: descriptors::DT_INTERFACE,
+                bInterfaceNumber: number,
+                bAlternateSetting: 0,
+                bNumEndpoints: 0,
+                bInterfaceClass: class,
+                bInterfaceSubClass: subclass,
+                bInterfaceProtocol: protocol,
+                iInterface: 0,
+                endpoint: std::ptr::null(),
+                extra: std::ptr::null(),
+                extra_length: 0,
+            }
+        })
+        .collect();
+    altsettings.push(InterfaceDescriptor {
         bLength: 9,
         bDescriptorType: descriptors::DT_INTERFACE,
         bInterfaceNumber: spec.interface_number,
@@ -128,41 +148,46 @@ fn build_config(spec: &DeviceSpec) -> Box<ConfigAlloc> {
         },
         extra_length: c_int::try_from(hid_extra.len()).unwrap_or(0),
     });
-    let interface = Box::new(Interface {
-        altsetting: &*altsetting,
-        num_altsetting: 1,
-    });
+    let interfaces: Vec<Interface> = altsettings
+        .iter()
+        .map(|alt| Interface {
+            altsetting: alt,
+            num_altsetting: 1,
+        })
+        .collect();
     let total = u16::try_from(descriptors::config_descriptor(spec).len()).unwrap_or(u16::MAX);
     Box::new(ConfigAlloc {
         desc: ConfigDescriptor {
             bLength: 9,
             bDescriptorType: descriptors::DT_CONFIG,
             wTotalLength: total,
-            bNumInterfaces: 1,
+            bNumInterfaces: u8::try_from(interfaces.len()).unwrap_or(u8::MAX),
             bConfigurationValue: descriptors::CONFIG_VALUE,
             iConfiguration: 0,
             bmAttributes: descriptors::CONFIG_ATTRIBUTES,
             MaxPower: descriptors::CONFIG_MAX_POWER,
-            interface: &*interface,
+            interface: interfaces.as_ptr(),
             extra: std::ptr::null(),
             extra_length: 0,
         },
-        interface,
-        altsetting,
+        interfaces,
+        altsettings,
         endpoints,
         hid_extra,
     })
 }
 
+/// Hands out the configuration when `index` (none: the active one) is below the device's
+/// number of configurations.
 unsafe fn hand_out_config(
     dev: *mut c_void,
-    index_ok: bool,
+    index: Option<u8>,
     config: *mut *mut ConfigDescriptor,
 ) -> c_int {
     let Some(spec) = spec_of(dev) else {
         return code::NO_DEVICE;
     };
-    if !index_ok {
+    if index.is_some_and(|i| i >= spec.configurations) {
         return code::NOT_FOUND;
     }
     if config.is_null() {
@@ -176,7 +201,8 @@ unsafe fn hand_out_config(
     0
 }
 
-/// `libusb_get_config_descriptor`: the only configuration is index 0.
+/// `libusb_get_config_descriptor`: every index below `configurations` (1 unless the device
+/// file says) gives the same configuration.
 #[no_mangle]
 pub unsafe extern "C" fn libusb_get_config_descriptor(
     dev: *mut c_void,
@@ -184,7 +210,7 @@ pub unsafe extern "C" fn libusb_get_config_descriptor(
     config: *mut *mut ConfigDescriptor,
 ) -> c_int {
     // SAFETY: forwarding the caller's pointers under the same contract.
-    unsafe { hand_out_config(dev, index == 0, config) }
+    unsafe { hand_out_config(dev, Some(index), config) }
 }
 
 /// `libusb_get_active_config_descriptor`.
@@ -194,7 +220,7 @@ pub unsafe extern "C" fn libusb_get_active_config_descriptor(
     config: *mut *mut ConfigDescriptor,
 ) -> c_int {
     // SAFETY: forwarding the caller's pointers under the same contract.
-    unsafe { hand_out_config(dev, true, config) }
+    unsafe { hand_out_config(dev, None, config) }
 }
 
 /// `libusb_get_config_descriptor_by_value`.
@@ -205,7 +231,17 @@ pub unsafe extern "C" fn libusb_get_config_descriptor_by_value(
     config: *mut *mut ConfigDescriptor,
 ) -> c_int {
     // SAFETY: forwarding the caller's pointers under the same contract.
-    unsafe { hand_out_config(dev, value == descriptors::CONFIG_VALUE, config) }
+    unsafe {
+        hand_out_config(
+            dev,
+            Some(if value == descriptors::CONFIG_VALUE {
+                0
+            } else {
+                u8::MAX
+            }),
+            config,
+        )
+    }
 }
 
 /// `libusb_free_config_descriptor`.

@@ -110,8 +110,8 @@ pub struct ConfigDescriptor {
 #[repr(C)]
 struct ConfigAlloc {
     desc: ConfigDescriptor,
-    interface: Box<Interface>,
-    altsetting: Box<InterfaceDescriptor>,
+    interfaces: Vec<Interface>,
+    altsettings: Vec<InterfaceDescriptor>,
     endpoints: Vec<EndpointDescriptor>,
     hid_extra: Vec<u8>,
 }
