@@ -102,26 +102,23 @@ fn compare_units(filter: impl Fn(&str) -> bool) {
     compare_all(&units, false);
 }
 
-/// Compares the state of C and ours on every unit, two at a time; with `must_start`, a unit
-/// that neither driver starts is a failure too.
+/// Compares the state of C and ours on every unit; with `must_start`, a unit that neither
+/// driver starts is a failure too.
 fn compare_all(units: &[Unit], must_start: bool) {
+    check_all(units, |u| match compare_state(u) {
+        Ok(state) if state.is_empty() && must_start => Some(format!("{}: not started", u.name)),
+        Ok(_) => None,
+        Err(e) => Some(e),
+    });
+}
+
+/// Runs `check` on every unit, two at a time, and fails with every failure it reports.
+fn check_all(units: &[Unit], check: impl Fn(&Unit) -> Option<String> + Sync) {
+    let check = &check;
     let failures: Vec<String> = std::thread::scope(|s| {
         let handles: Vec<_> = units
             .chunks(units.len().div_ceil(2))
-            .map(|chunk| {
-                s.spawn(move || {
-                    chunk
-                        .iter()
-                        .filter_map(|u| match compare_state(u) {
-                            Ok(state) if state.is_empty() && must_start => {
-                                Some(format!("{}: not started", u.name))
-                            }
-                            Ok(_) => None,
-                            Err(e) => Some(e),
-                        })
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|chunk| s.spawn(move || chunk.iter().filter_map(check).collect::<Vec<_>>()))
             .collect();
         handles
             .into_iter()
@@ -129,6 +126,61 @@ fn compare_all(units: &[Unit], must_start: bool) {
             .collect()
     });
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// The `Path:` lines (from `Path:` on) the driver prints with `-x explore -DD` on `unit`.
+fn explore_paths(program: &str, unit: &Unit) -> Vec<String> {
+    let dir = scratch();
+    let device = unit.write(dir.path(), "");
+    let vendor = unit
+        .text
+        .lines()
+        .find_map(|l| l.strip_prefix("vendor-id "))
+        .unwrap_or_default()
+        .trim()
+        .to_owned();
+    let out = usb::command(
+        program,
+        &device,
+        dir.path(),
+        &[
+            "-x",
+            "explore",
+            "-x",
+            &format!("vendorid={vendor}"),
+            "-d",
+            "1",
+            "-DD",
+        ],
+    )
+    .output()
+    .expect("run the driver");
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .filter_map(|l| l.find("Path: ").map(|i| l[i..].to_owned()))
+        .collect()
+}
+
+/// `explore` takes any unit and prints every path with its value, as C's does.
+#[test]
+fn explore_prints_every_path_as_c() {
+    if !ready() {
+        return;
+    }
+    check_all(&Unit::corpus(), |unit| {
+        let (c, ours) = (explore_paths(C_USBHID, unit), explore_paths(OURS, unit));
+        if c != ours {
+            let only_c: Vec<_> = c.iter().filter(|l| !ours.contains(l)).collect();
+            let only_ours: Vec<_> = ours.iter().filter(|l| !c.contains(l)).collect();
+            return Some(format!(
+                "{}: {} paths from C, {} from ours\nonly C: {only_c:#?}\nonly ours: {only_ours:#?}",
+                unit.name,
+                c.len(),
+                ours.len()
+            ));
+        }
+        (c.is_empty() && claimed(unit)).then(|| format!("{}: no path printed", unit.name))
+    });
 }
 
 #[test]

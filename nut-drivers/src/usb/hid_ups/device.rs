@@ -16,7 +16,7 @@ use super::table::{
     c_format, ConvContext, HidInfo, Lookup, HU_ENUM, HU_QUICK_POLL, HU_SEMI_STATIC, HU_STATIC,
     ST_NUMBER, ST_RW, ST_STRING,
 };
-use crate::usb::hid::{dump_line, string_to_path, ReportDescriptor, ReportType};
+use crate::usb::hid::{dump_line, dump_skips, string_to_path, ReportDescriptor, ReportType};
 use crate::usb::transport::{HidTransport, UsbDeviceInfo, UsbError};
 
 /// Bytes C asks for on the interrupt pipe when neither the option nor the subdriver says.
@@ -188,13 +188,7 @@ impl Device {
         tracing::debug!("{} HID objects found", self.desc.fields.len());
         for i in 0..self.desc.fields.len() {
             let field = self.desc.fields[i].clone();
-            if field.report_id == 254 || field.report_id == 255 {
-                continue;
-            }
-            if self.info.vendor_id == 0x09ae
-                && self.info.product_id == 0x1330
-                && field.report_id == 0x54
-            {
+            if dump_skips(self.info.vendor_id, self.info.product_id, field.report_id) {
                 continue;
             }
             let value = self
