@@ -520,6 +520,44 @@ fn made_up_units_commands_and_sets_match_c() {
     });
 }
 
+/// What `-k` did on `unit`: the exit code and the SET_REPORT requests the emulator logged
+/// (from the request kind on).
+fn killpower(program: &str, unit: &Unit) -> (Option<i32>, Vec<String>) {
+    let dir = scratch();
+    let device = unit.write(dir.path(), "");
+    let out = usb::command(program, &device, dir.path(), &["-k"])
+        .output()
+        .expect("run the driver");
+    let sets = std::fs::read_to_string(dir.path().join("usb.log"))
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains(" control out ") && l.contains(" req=09 "))
+        .filter_map(|l| l.split_once(" control ").map(|(_, r)| r.to_owned()))
+        .collect();
+    (out.status.code(), sets)
+}
+
+/// `-k` (killpower) sends the same reports as C's and exits the same way, on the recorded
+/// Back-UPS and on every subdriver's made-up unit.
+#[test]
+fn killpower_sends_the_same_reports_as_c() {
+    if !ready() {
+        return;
+    }
+    let mut units = made_up_units();
+    units.push(Unit::cs500());
+    let (code, sets) = killpower(C_USBHID, &Unit::cs500());
+    assert_eq!(
+        (code, sets.len()),
+        (Some(0), 1),
+        "C's -k on the Back-UPS: {sets:?}"
+    );
+    check_all(&units, |unit| {
+        let (c, ours) = (killpower(C_USBHID, unit), killpower(OURS, unit));
+        (c != ours).then(|| format!("{}: -k: C {c:?}\nours {ours:?}", unit.name))
+    });
+}
+
 /// Ours applies an interrupt report at once, long before the next poll.
 #[test]
 fn interrupts_change_our_status_between_polls() {
