@@ -5,7 +5,7 @@
 //! missing C program fails the test).
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use nut_driver_api::config::DriverConfig;
@@ -254,61 +254,31 @@ fn every_nut_ddl_dump_loads_and_c_upsc_shows_it() {
             std::thread::sleep(Duration::from_millis(100));
         }
         let _upsd = site.spawn(C_UPSD, &["-F", "-u", "nut"]);
-        for (i, file) in batch.iter().enumerate() {
-            let ups = format!("d{i}");
-            wait_ready(&site, &ups);
-            let out = client(&site, "upsc", &[site.ups(&ups)]);
-            let shown: BTreeMap<&str, &str> =
-                out.lines().filter_map(|l| l.split_once(": ")).collect();
-            let wrong: Vec<String> = expected_vars(&std::fs::read(file).unwrap())
+        // Each file is checked on its own: four at a time (the time is spent waiting on
+        // upsc and upsd).
+        let indexed: Vec<(usize, &PathBuf)> = batch.iter().enumerate().collect();
+        let site = &site;
+        let results: Vec<Check> = std::thread::scope(|s| {
+            let handles: Vec<_> = indexed
+                .chunks(indexed.len().div_ceil(4))
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|(i, file)| check_file(site, *i, file, batch_no))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            handles
                 .into_iter()
-                .filter(|(k, v)| shown.get(k.as_str()) != Some(&v.as_str()))
-                .map(|(k, v)| {
-                    format!(
-                        "{k}: expected {v:?}, upsc shows {:?}",
-                        shown.get(k.as_str())
-                    )
-                })
-                .collect();
-            if wrong.is_empty() {
-                continue;
-            }
-            // Where we differ from the file, C dummy-ups must differ in the same way.
-            let c_out = client(
-                &site,
-                C_DUMMY,
-                &[
-                    "-s".into(),
-                    "ref".into(),
-                    "-x".into(),
-                    format!("port={}", file.display()),
-                    "-d".into(),
-                    "1".into(),
-                    "-u".into(),
-                    "root".into(),
-                ],
-            );
-            let c_vars: BTreeMap<&str, &str> = c_out
-                .split('\0')
-                .next()
-                .unwrap_or_default()
-                .lines()
-                .filter_map(|l| l.split_once(": "))
-                .collect();
-            let unlike_c: Vec<&String> = wrong
-                .iter()
-                .filter(|w| {
-                    let var = w.split(':').next().unwrap_or_default();
-                    c_vars.get(var) != shown.get(var)
-                })
-                .collect();
-            if unlike_c.is_empty() {
-                like_c.push(format!("{}: {}", file.display(), wrong.join("; ")));
-            } else {
-                failures.push(format!(
-                    "{} (batch {batch_no}): {unlike_c:?}",
-                    file.display()
-                ));
+                .flat_map(|h| h.join().expect("checker thread"))
+                .collect()
+        });
+        for result in results {
+            match result {
+                Check::Exact => {}
+                Check::LikeC(text) => like_c.push(text),
+                Check::UnlikeC(text) => failures.push(text),
             }
         }
         stop.cancel();
@@ -327,6 +297,75 @@ fn every_nut_ddl_dump_loads_and_c_upsc_shows_it() {
         eprintln!("  {f}");
     }
     assert!(failures.is_empty(), "{} files differ", failures.len());
+}
+
+/// How one nut-ddl file shows in C upsc.
+enum Check {
+    /// As written in the file.
+    Exact,
+    /// Unlike the file, exactly as with C dummy-ups (the text says where).
+    LikeC(String),
+    /// Unlike the file and unlike C dummy-ups.
+    UnlikeC(String),
+}
+
+/// Checks what C upsc shows of the driver `d{i}` serving `file`.
+fn check_file(site: &Site, i: usize, file: &Path, batch_no: usize) -> Check {
+    let ups = format!("d{i}");
+    wait_ready(site, &ups);
+    let out = client(site, "upsc", &[site.ups(&ups)]);
+    let shown: BTreeMap<&str, &str> = out.lines().filter_map(|l| l.split_once(": ")).collect();
+    let wrong: Vec<String> = expected_vars(&std::fs::read(file).unwrap())
+        .into_iter()
+        .filter(|(k, v)| shown.get(k.as_str()) != Some(&v.as_str()))
+        .map(|(k, v)| {
+            format!(
+                "{k}: expected {v:?}, upsc shows {:?}",
+                shown.get(k.as_str())
+            )
+        })
+        .collect();
+    if wrong.is_empty() {
+        return Check::Exact;
+    }
+    // Where we differ from the file, C dummy-ups must differ in the same way.
+    let c_out = client(
+        site,
+        C_DUMMY,
+        &[
+            "-s".into(),
+            // A name per file: concurrent C drivers of one name would stop each other.
+            format!("ref{i}"),
+            "-x".into(),
+            format!("port={}", file.display()),
+            "-d".into(),
+            "1".into(),
+            "-u".into(),
+            "root".into(),
+        ],
+    );
+    let c_vars: BTreeMap<&str, &str> = c_out
+        .split('\0')
+        .next()
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_once(": "))
+        .collect();
+    let unlike_c: Vec<&String> = wrong
+        .iter()
+        .filter(|w| {
+            let var = w.split(':').next().unwrap_or_default();
+            c_vars.get(var) != shown.get(var)
+        })
+        .collect();
+    if unlike_c.is_empty() {
+        Check::LikeC(format!("{}: {}", file.display(), wrong.join("; ")))
+    } else {
+        Check::UnlikeC(format!(
+            "{} (batch {batch_no}): {unlike_c:?}",
+            file.display()
+        ))
+    }
 }
 
 /// `-d 1` prints the data as C's `dstate_dump` does, values in their escaped form.

@@ -212,15 +212,22 @@ fn compare(dialect: Q1Dialect, settings: &[(&str, &str)], extra: &[&str], reques
     if !have(C_QX) {
         return;
     }
-    let c = session(C_QX, Protocol::Q1(dialect), settings, extra, requests, true);
-    let ours = session(
-        OURS_QX,
-        Protocol::Q1(dialect),
-        settings,
-        extra,
-        requests,
-        true,
-    );
+    // The two sessions are independent (a device each): run them side by side.
+    let run = |program| {
+        session(
+            program,
+            Protocol::Q1(dialect),
+            settings,
+            extra,
+            requests,
+            true,
+        )
+    };
+    let (c, ours) = std::thread::scope(|s| {
+        let c = s.spawn(|| run(C_QX));
+        let ours = run(OURS_QX);
+        (c.join().expect("C session"), ours)
+    });
     assert_eq!(c.commands, ours.commands, "{dialect:?}: published commands");
     assert_eq!(c.writable, ours.writable, "{dialect:?}: writable variables");
     assert!(c
@@ -370,8 +377,11 @@ fn compare_killpower(dialect: Q1Dialect, settings: &[(&str, &str)], base: &[&str
         &["ondelay=30"],
     ] {
         let extra: Vec<&str> = base.iter().chain(extra).copied().collect();
-        let c = killpower(C_QX, dialect, settings, &extra);
-        let ours = killpower(OURS_QX, dialect, settings, &extra);
+        let (c, ours) = std::thread::scope(|s| {
+            let c = s.spawn(|| killpower(C_QX, dialect, settings, &extra));
+            let ours = killpower(OURS_QX, dialect, settings, &extra);
+            (c.join().expect("C run"), ours)
+        });
         assert_eq!(
             c, ours,
             "{dialect:?} -k {extra:?}: C (left) and ours (right)"
