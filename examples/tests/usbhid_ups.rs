@@ -485,6 +485,36 @@ fn made_up_units() -> Vec<Unit> {
         .collect()
 }
 
+/// The apcupsd dumps of the test data (see `usb::rpt`): every one rebuilt, and the same
+/// state from C and ours.
+#[test]
+fn apcupsd_units_match_c() {
+    if !ready() {
+        return;
+    }
+    let (units, failed): (Vec<_>, Vec<_>) = Unit::apcupsd().into_iter().partition(Result::is_ok);
+    let failed: Vec<String> = failed.into_iter().filter_map(Result::err).collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    let units: Vec<Unit> = units.into_iter().filter_map(Result::ok).collect();
+    assert!(units.len() >= 13, "{} apcupsd dumps", units.len());
+    compare_all(&units, true);
+    // The dump's values are where the drivers read them: the Back-UPS 350 said 100 %,
+    // 1380 s, serial BB0115017954, on mains.
+    let unit = units
+        .iter()
+        .find(|u| u.name.starts_with("Back-UPS-350-USB.rpt"))
+        .expect("the Back-UPS 350 dump");
+    let mut ours = Running::start(OURS, unit, "", &[]).expect("ours starts");
+    for (var, value) in [
+        ("battery.charge", "100"),
+        ("battery.runtime", "1380"),
+        ("ups.serial", "BB0115017954"),
+        ("ups.status", "OL"),
+    ] {
+        assert_eq!(ours.value(var).as_deref(), Some(value), "{var}");
+    }
+}
+
 #[test]
 fn made_up_units_match_c() {
     if !ready() {

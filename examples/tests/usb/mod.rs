@@ -14,6 +14,7 @@ use nut_drivers::usb::hid::{ReportDescriptor, ReportType};
 
 use crate::support::{self, TESTDATA};
 
+pub(crate) mod rpt;
 pub(crate) mod synth;
 
 /// C NUT's driver.
