@@ -48,22 +48,17 @@ fn parse(text: &str) -> Result<Rpt, String> {
             rpt.vendor = words.first().and_then(|w| hex(w)).ok_or("vendor id")?;
             rpt.product = words.get(2).and_then(|w| hex(w)).ok_or("product id")?;
             rpt.version = words.get(4).and_then(|w| hex(w)).unwrap_or(0x0100);
-        } else if let Some(id) = trimmed.strip_prefix("InputReport ") {
+        } else if let Some((feature, id)) = trimmed
+            .strip_prefix("InputReport ")
+            .map(|id| (false, id))
+            .or_else(|| trimmed.strip_prefix("FeatureReport ").map(|id| (true, id)))
+        {
             rpt.reports.push(RptReport {
                 id: id
                     .trim()
                     .parse()
                     .map_err(|_| format!("report id in {line:?}"))?,
-                feature: false,
-                values: Vec::new(),
-            });
-        } else if let Some(id) = trimmed.strip_prefix("FeatureReport ") {
-            rpt.reports.push(RptReport {
-                id: id
-                    .trim()
-                    .parse()
-                    .map_err(|_| format!("report id in {line:?}"))?,
-                feature: true,
+                feature,
                 values: Vec::new(),
             });
         } else if let Some(rest) = trimmed.strip_prefix("Usage ") {
