@@ -12,6 +12,12 @@ use nix::unistd::{Pid, User};
 /// Where C NUT's daemons keep PID files unless told otherwise (Debian's `PIDPATH`).
 pub const DEFAULT_PID_PATH: &str = "/run/nut";
 
+/// The directory for PID files of the daemons that run as root (upsmon, upslog): C's
+/// `rootpidpath()` (2.8.1+): `$NUT_PIDPATH`, else [`DEFAULT_PID_PATH`].
+pub fn root_pid_path() -> PathBuf {
+    std::env::var_os("NUT_PIDPATH").map_or_else(|| PathBuf::from(DEFAULT_PID_PATH), PathBuf::from)
+}
+
 /// The directory for PID files of daemons that run unprivileged (upsd, drivers): C's
 /// `altpidpath()`: `$NUT_ALTPIDPATH`, else `$NUT_STATEPATH`, else [`DEFAULT_PID_PATH`].
 pub fn alt_pid_path() -> PathBuf {

@@ -253,7 +253,17 @@ fn upslog_matches_c() {
     assert_eq!(ours, c);
     assert!(c[2].starts_with("x OL "), "{c:?}");
     // Old-style arguments: <system> <logfile> <interval> <format words...>.
-    let old = [dummy.as_str(), "-", "1", "%VAR", "ups.mfr%", "%UPSHOST%"];
+    // (`-p` first: no test writes a PID file outside its own folder.)
+    let old = [
+        "-p",
+        pid,
+        dummy.as_str(),
+        "-",
+        "1",
+        "%VAR",
+        "ups.mfr%",
+        "%UPSHOST%",
+    ];
     assert_eq!(
         upslog_lines(UPSLOG, &old, 3),
         upslog_lines("upslog", &old, 3)

@@ -20,6 +20,24 @@ mod support;
 
 use support::{free_port, have, Proc, C_DUMMY, C_UPSD};
 
+/// A command running `program` where `/run` is a private, empty folder when the test may
+/// make one (root, with `unshare`): C 2.8.0's upsmon always writes `/run/nut/upsmon.pid`, and
+/// no test may touch the machine's real one (or find another test's). Otherwise `program`
+/// itself, told to skip its "already running" check.
+fn private_run(program: &str) -> Command {
+    let root = nix::unistd::Uid::effective().is_root();
+    if root && Command::new("unshare").arg("--help").output().is_ok() {
+        let mut c = Command::new("unshare");
+        c.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
+            .arg("mount -t tmpfs tmpfs /run && mkdir -p /run/nut && exec \"$0\" \"$@\"")
+            .arg(program);
+        return c;
+    }
+    let mut c = Command::new(program);
+    c.args(["-P", "2147483646"]);
+    c
+}
+
 fn chown_nut(path: &Path) {
     let _ = Command::new("chown")
         .args(["-R", "nut:nut"])
@@ -190,12 +208,7 @@ impl Upsmon {
         chown_nut(d);
         let mut cmd = match which {
             Impl::Ours => Command::new(env!("CARGO_BIN_EXE_upsmon")),
-            Impl::C => {
-                let mut c = Command::new(C_UPSMON);
-                // Skip C's "already running" check on the shared /run/nut/upsmon.pid.
-                c.args(["-P", "2147483646"]);
-                c
-            }
+            Impl::C => private_run(C_UPSMON),
         };
         cmd.arg("-F")
             .arg("-f")

@@ -21,9 +21,6 @@ pub const DEFAULT_FORMAT: &str = "%TIME @Y@m@d @H@M@S% %VAR battery.charge% \
 /// C's `RUN_AS_USER` on Debian.
 pub const RUN_AS_USER: &str = "nut";
 
-/// Where C writes the PID file for a relative base name (Debian's `PIDPATH`).
-pub const PID_PATH: &str = "/run/nut";
-
 fn help(prog: &str) -> String {
     format!(
         "UPS status logger.\n\nusage: {prog} [OPTIONS]\n\n  \
@@ -256,7 +253,7 @@ pub fn prepare(args: &[String], io: &mut Stdio<'_>) -> Prepared {
     let to_stdout = monitors.iter().any(|m| m.logfn == "-");
     let pid_file = match pidbase.starts_with('/') {
         true => pidbase,
-        false => format!("{PID_PATH}/{pidbase}.pid"),
+        false => format!("{}/{pidbase}.pid", crate::daemon::root_pid_path().display()),
     };
     Prepared::Run(Upslog {
         monitors,

@@ -86,9 +86,7 @@ fn config_path(args: &Args) -> PathBuf {
 
 /// Where the PID file goes.
 pub fn pid_file_path() -> PathBuf {
-    let dir = std::env::var_os("NUT_PIDPATH")
-        .map_or_else(|| PathBuf::from(daemon::DEFAULT_PID_PATH), PathBuf::from);
-    dir.join("upsmon.pid")
+    daemon::root_pid_path().join("upsmon.pid")
 }
 
 fn family(args: &Args) -> Family {
