@@ -156,14 +156,10 @@ fn recorded_units_match_c() {
     if !have(C_APC) {
         return;
     }
-    let root = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/testdata/nut-ddl/APC"
-    );
-    let Ok(files) = std::fs::read_dir(root) else {
-        eprintln!("note: {root} is missing; skipping");
+    let Some(root) = support::recorded("nut-ddl/APC") else {
         return;
     };
+    let files = std::fs::read_dir(root).expect("nut-ddl/APC");
     let dir = tempfile::tempdir().unwrap();
     let mut checked = 0;
     for file in files.flatten() {

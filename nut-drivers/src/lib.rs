@@ -17,3 +17,6 @@ pub mod sim;
 pub mod upsdrvctl;
 #[cfg(feature = "usb")]
 pub mod usb;
+
+#[cfg(test)]
+mod test_data;

@@ -41,6 +41,19 @@ pub(crate) fn have(programs: &[&str]) -> bool {
     skip_unless_interop(&missing)
 }
 
+/// The recording `rel` of the shared test data (`nut-ddl/APC/...`), or `None` with a note
+/// when the test data is not beside the repository (a fresh clone): the test then skips,
+/// or panics under `NUT_RS_INTEROP=1`.
+pub(crate) fn recorded(rel: &str) -> Option<std::path::PathBuf> {
+    let path = Path::new(TESTDATA).join(rel);
+    skip_unless_interop(if path.exists() {
+        &[]
+    } else {
+        &["../shared/testdata (the recorded devices)"]
+    })
+    .then_some(path)
+}
+
 /// `true` when nothing is `missing`; otherwise a note and `false`, or a panic under
 /// `NUT_RS_INTEROP=1`.
 pub(crate) fn skip_unless_interop(missing: &[&str]) -> bool {

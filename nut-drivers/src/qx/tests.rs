@@ -288,11 +288,10 @@ fn replies_from_dump(vars: &HashMap<String, String>) -> HashMap<String, String> 
 
 #[tokio::test(start_paused = true)]
 async fn real_device_dumps_come_out_the_same() {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata/nut-ddl");
-    let Ok(dirs) = std::fs::read_dir(root) else {
-        eprintln!("note: {root} is missing; skipping");
+    let Some(root) = crate::test_data::recorded("nut-ddl") else {
         return;
     };
+    let dirs = std::fs::read_dir(&root).expect("nut-ddl");
     let mut checked = 0;
     for dir in dirs.flatten() {
         for file in std::fs::read_dir(dir.path())

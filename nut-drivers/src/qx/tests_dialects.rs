@@ -38,14 +38,8 @@ impl SerialPort for Replay {
 /// The device variables of a nut-ddl dump (not `driver.*`, not the USB ids), or `None`
 /// when the test data is not there.
 fn dump_vars(path: &str) -> Option<BTreeMap<String, String>> {
-    let root = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../shared/testdata/nut-ddl/"
-    );
-    let Ok(text) = std::fs::read_to_string(format!("{root}{path}")) else {
-        eprintln!("note: {root}{path} is missing; skipping");
-        return None;
-    };
+    let file = crate::test_data::recorded(&format!("nut-ddl/{path}"))?;
+    let text = std::fs::read_to_string(file).ok()?;
     Some(
         text.lines()
             .filter(|l| !l.starts_with('#'))

@@ -334,11 +334,10 @@ async fn replies_from_the_c_testing_table() {
 /// this table can give, or the driver's own.
 #[test]
 fn nut_ddl_voltronic_dumps_use_known_variables() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata/nut-ddl");
-    let Ok(vendors) = std::fs::read_dir(dir) else {
-        eprintln!("note: {dir} is missing; skipping");
+    let Some(dir) = crate::test_data::recorded("nut-ddl") else {
         return;
     };
+    let vendors = std::fs::read_dir(dir).expect("nut-ddl");
     let table = crate::qx::voltronic::table::table();
     let known = |var: &str| {
         table.iter().any(|i| i.var == var)

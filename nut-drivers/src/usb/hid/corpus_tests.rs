@@ -7,7 +7,7 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use super::vendor_usages::{
     APC_USAGES, BELKIN_USAGES, CPS_USAGES, IDOWELL_USAGES, LEGRAND_USAGES, LIEBERT_USAGES,
@@ -16,17 +16,7 @@ use super::vendor_usages::{
 use super::*;
 
 fn testdata() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata");
-    if dir.join("hid/corpus").is_dir() {
-        return Some(dir);
-    }
-    assert!(
-        std::env::var("NUT_RS_INTEROP").as_deref() != Ok("1"),
-        "NUT_RS_INTEROP=1 but {} is missing",
-        dir.display()
-    );
-    eprintln!("skipped: {} is missing", dir.display());
-    None
+    crate::test_data::recorded("hid/corpus").and_then(|c| Some(c.parent()?.parent()?.to_path_buf()))
 }
 
 fn hex_bytes(text: &str) -> Vec<u8> {

@@ -312,18 +312,9 @@ pub(crate) mod test_support {
     /// `None` (with a message) when the test data is absent, a failure then when
     /// `NUT_RS_INTEROP=1`.
     pub(crate) fn corpus_descriptor(folder: &str) -> Option<ReportDescriptor> {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../../shared/testdata/hid/corpus")
-            .join(folder);
-        let Ok(text) = std::fs::read_to_string(dir.join("report-descriptor.hex")) else {
-            assert!(
-                std::env::var("NUT_RS_INTEROP").as_deref() != Ok("1"),
-                "NUT_RS_INTEROP=1 but {} is missing",
-                dir.display()
-            );
-            eprintln!("skipped: {} is missing", dir.display());
-            return None;
-        };
+        let file =
+            crate::test_data::recorded(&format!("hid/corpus/{folder}/report-descriptor.hex"))?;
+        let text = std::fs::read_to_string(file).ok()?;
         let bytes: Vec<u8> = text
             .split_whitespace()
             .map_while(|w| u8::from_str_radix(w, 16).ok())

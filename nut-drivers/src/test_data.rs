@@ -1,0 +1,23 @@
+//! Where the unit tests find the shared device recordings (`../shared/testdata`, beside the
+//! repository, never copied in).
+
+use std::path::{Path, PathBuf};
+
+/// The recording `rel` (a file or folder under the test data), or `None` with a note when
+/// it is absent (a fresh clone): the test then skips. Under `NUT_RS_INTEROP=1` (CI) an
+/// absent recording fails the test instead.
+pub(crate) fn recorded(rel: &str) -> Option<PathBuf> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/testdata")
+        .join(rel);
+    if path.exists() {
+        return Some(path);
+    }
+    assert!(
+        std::env::var("NUT_RS_INTEROP").as_deref() != Ok("1"),
+        "NUT_RS_INTEROP=1 but {} is missing",
+        path.display()
+    );
+    eprintln!("note: {} is missing; skipping", path.display());
+    None
+}
