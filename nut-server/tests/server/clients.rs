@@ -193,7 +193,7 @@ async fn upsmon_logs_in(stack: &Stack) {
         )
         .unwrap();
         let _upsmon = Proc(
-            Command::new("/lib/nut/upsmon")
+            private_run("/lib/nut/upsmon")
                 .args(["-F", "-p"])
                 .env("NUT_CONFPATH", &dir)
                 .env("NUT_STATEPATH", &dir)

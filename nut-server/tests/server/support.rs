@@ -319,3 +319,21 @@ impl Client {
         self.reader.get_mut()
     }
 }
+
+/// `program` with a private, empty `/run` when the test may make one (`unshare --mount`
+/// works: root): C 2.8.0's upsmon always writes `/run/nut/upsmon.pid`, and no test may touch
+/// the machine's real one. Otherwise `program` itself.
+pub(crate) fn private_run(program: &str) -> Command {
+    let can = Command::new("unshare")
+        .args(["--mount", "true"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !can {
+        return Command::new(program);
+    }
+    let mut c = Command::new("unshare");
+    c.args(["--mount", "--propagation", "private", "--", "sh", "-c"])
+        .arg("mount -t tmpfs tmpfs /run && mkdir -p /run/nut && exec \"$0\" \"$@\"")
+        .arg(program);
+    c
+}

@@ -453,7 +453,7 @@ async fn c_upsmon_logs_in_with_a_client_certificate() {
     )
     .unwrap();
     let upsmon = Proc(
-        Command::new("/lib/nut/upsmon")
+        private_run("/lib/nut/upsmon")
             .args(["-F", "-p"])
             .env("NUT_CONFPATH", &mon)
             .env("NUT_STATEPATH", &mon)
