@@ -4,6 +4,7 @@
 pub mod daemon;
 pub mod demo;
 pub mod driver_main;
+pub mod sim_script;
 pub mod tools;
 pub mod upsmon;
 pub mod upssched;

@@ -13,8 +13,6 @@
 //!
 //! Without the C driver the tests print a note and pass, unless `NUT_RS_INTEROP=1`.
 
-use std::io::{BufReader, Write};
-use std::os::unix::net::UnixStream;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -26,15 +24,9 @@ use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
 const C_QX: &str = "/lib/nut/nutdrv_qx";
 const OURS_QX: &str = env!("CARGO_BIN_EXE_nutdrv_qx");
 
-/// Generous: only against hangs, never a speed requirement.
-const PATIENCE: Duration = Duration::from_secs(120);
-
-/// What drivers send to read the device, not to act on it.
-const QUERIES: [&str; 15] = [
-    "Q1", "QS", "D", "F", "I", "FW?", "ID", "M", "RT", "BP?", "SS?", "QPI", "Q5", "At", "TR",
-];
-
 mod support;
+
+use support::qx_session::{cmd, drive, set, Request, Session, PATIENCE, QUERIES};
 
 fn have(path: &str) -> bool {
     support::have(&[path])
@@ -65,70 +57,6 @@ fn driver_command(program: &str, dir: &Path, port: &Path, extra: &[&str]) -> Com
 // A driver that is killed when the test ends, whatever happens.
 use support::Kill as Running;
 
-/// The device commands received since `from`, without the queries, once they have
-/// stopped changing for a while.
-fn settled(model: &SharedModel, from: usize) -> Vec<String> {
-    let deadline = Instant::now() + PATIENCE;
-    let mut last = model.lock().unwrap().received.len();
-    let mut quiet_since = Instant::now();
-    while quiet_since.elapsed() < Duration::from_millis(300) && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(100));
-        let now = model.lock().unwrap().received.len();
-        if now != last {
-            last = now;
-            quiet_since = Instant::now();
-        }
-    }
-    let m = model.lock().unwrap();
-    m.received[from.min(m.received.len())..]
-        .iter()
-        .filter(|c| !QUERIES.contains(&c.as_str()))
-        .cloned()
-        .collect()
-}
-
-/// One request to the driver.
-#[derive(Debug, Clone)]
-enum Request {
-    /// `INSTCMD name [param]`.
-    Cmd(String, Option<String>),
-    /// `SET var "value"`.
-    Set(String, String),
-}
-
-impl Request {
-    fn line(&self, id: usize) -> String {
-        match self {
-            Self::Cmd(c, None) => format!("INSTCMD {c} TRACKING t{id}\n"),
-            Self::Cmd(c, Some(p)) => format!("INSTCMD {c} \"{p}\" TRACKING t{id}\n"),
-            Self::Set(v, x) => format!("SET {v} \"{x}\" TRACKING t{id}\n"),
-        }
-    }
-}
-
-fn cmd(name: &str, param: Option<&str>) -> Request {
-    Request::Cmd(name.into(), param.map(Into::into))
-}
-
-fn set(var: &str, value: &str) -> Request {
-    Request::Set(var.into(), value.into())
-}
-
-/// What a driver did: its published commands (without the `driver.*` ones its runtime
-/// adds), its writable variables' flags, ranges and enumerations, and per request the
-/// tracking result and the device commands.
-#[derive(Debug, PartialEq)]
-struct Session {
-    commands: Vec<String>,
-    writable: Vec<String>,
-    outcomes: Vec<(String, String, Vec<String>)>,
-}
-
-/// Reads socket lines until one satisfies `done`; returns them all.
-fn read_until(reader: &mut BufReader<UnixStream>, done: impl Fn(&str) -> bool) -> Vec<String> {
-    support::driver::read_socket_until(reader, PATIENCE, done)
-}
-
 /// Starts `program` on a fresh device, sends it `requests` (plus one per published
 /// command when `every_command`), and records what happened.
 fn session(
@@ -143,68 +71,18 @@ fn session(
     let (model, server) = device(protocol, settings, dir.path());
     let mut run = driver_command(program, dir.path(), server.path(), extra);
     run.args(["-F", "-i", "3600"]);
-    let _driver = Running(run.spawn().expect("start driver"));
     let sock = dir.path().join("nutdrv_qx-sim");
-    let deadline = Instant::now() + PATIENCE;
-    let stream = loop {
-        if let Ok(s) = UnixStream::connect(&sock) {
-            break s;
-        }
-        assert!(Instant::now() < deadline, "{program}: no driver socket");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    stream
-        .set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    let mut writer = stream.try_clone().unwrap();
-    let mut reader = BufReader::new(stream);
-    writer.write_all(b"DUMPALL\n").unwrap();
-    let dump = read_until(&mut reader, |l| l == "DUMPDONE");
-    let commands: Vec<String> = dump
-        .iter()
-        .filter_map(|l| l.strip_prefix("ADDCMD "))
-        .filter(|c| !c.starts_with("driver."))
-        .map(str::to_owned)
-        .collect();
-    let writable: Vec<String> = dump
-        .iter()
-        .filter(|l| {
-            ["SETFLAGS ", "ADDRANGE ", "ADDENUM ", "SETAUX "]
-                .iter()
-                .any(|p| l.starts_with(p))
-        })
-        .filter(|l| {
-            !l.split(' ')
-                .nth(1)
-                .is_some_and(|v| v.starts_with("driver."))
-        })
-        .cloned()
-        .collect();
-    let mut all: Vec<Request> = Vec::new();
-    if every_command {
-        all.extend(commands.iter().map(|c| cmd(c, None)));
-        all.extend(commands.iter().map(|c| cmd(c, Some("120"))));
-    }
-    all.extend(requests.iter().cloned());
-    let mut outcomes = Vec::new();
-    for (id, req) in all.iter().enumerate() {
-        let from = model.lock().unwrap().received.len();
-        writer.write_all(req.line(id).as_bytes()).unwrap();
-        let tag = format!("TRACKING t{id} ");
-        let lines = read_until(&mut reader, |l| l.starts_with(&tag));
-        let code = lines
-            .last()
-            .and_then(|l| l.strip_prefix(&tag))
-            .unwrap_or_default()
-            .to_owned();
-        outcomes.push((format!("{req:?}"), code, settled(&model, from)));
-    }
+    let session = drive(
+        program,
+        run,
+        &sock,
+        &model,
+        requests,
+        every_command,
+        &mut Vec::new,
+    );
     drop(server);
-    Session {
-        commands,
-        writable,
-        outcomes,
-    }
+    session
 }
 
 /// Runs the same session with C and ours and compares them.
@@ -240,7 +118,7 @@ fn compare(dialect: Q1Dialect, settings: &[(&str, &str)], extra: &[&str], reques
     }
     assert_eq!(c.outcomes.len(), ours.outcomes.len());
     // The comparison really saw the device act.
-    assert!(c.outcomes.iter().any(|(_, _, sent)| !sent.is_empty()));
+    assert!(c.outcomes.iter().any(|(_, _, sent, _)| !sent.is_empty()));
 }
 
 /// Delays in and out of range, each followed by the shutdowns that use them.

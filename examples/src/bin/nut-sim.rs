@@ -25,10 +25,11 @@
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::bail;
 use clap::Parser;
 use nut_drivers::sim::pty::PtyServer;
 use nut_drivers::sim::{Protocol, UpsModel};
+use nut_examples::sim_script::{apply_settings, load_script};
 use tokio::io::AsyncBufReadExt;
 
 /// A virtual UPS on a pseudo-terminal.
@@ -58,28 +59,6 @@ struct Args {
     exit_after: Option<f64>,
 }
 
-fn parse_script(text: &str) -> anyhow::Result<Vec<(f64, String)>> {
-    let mut steps = Vec::new();
-    for (n, line) in text.lines().enumerate() {
-        let line = line.split('#').next().unwrap_or_default().trim();
-        if line.is_empty() {
-            continue;
-        }
-        let (at, event) = line
-            .split_once(char::is_whitespace)
-            .with_context(|| format!("line {}: expected '<seconds> <event>'", n + 1))?;
-        let at: f64 = at
-            .parse()
-            .with_context(|| format!("line {}: bad time {at:?}", n + 1))?;
-        UpsModel::new()
-            .apply(event.trim())
-            .map_err(|e| anyhow::anyhow!("line {}: {e}", n + 1))?;
-        steps.push((at, event.trim().to_owned()));
-    }
-    steps.sort_by(|a, b| a.0.total_cmp(&b.0));
-    Ok(steps)
-}
-
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
@@ -88,19 +67,11 @@ async fn main() -> anyhow::Result<()> {
         bail!("unknown protocol {:?}", args.protocol);
     };
     let steps = match &args.script {
-        Some(p) => {
-            parse_script(&std::fs::read_to_string(p).with_context(|| format!("{}", p.display()))?)?
-        }
+        Some(p) => load_script(p)?,
         None => Vec::new(),
     };
     let model = UpsModel::shared();
-    for s in &args.settings {
-        let Some((k, v)) = s.split_once('=') else {
-            bail!("--set needs KEY=VALUE, not {s:?}");
-        };
-        let mut m = model.lock().unwrap_or_else(|e| e.into_inner());
-        m.settings.insert(k.trim().to_owned(), v.trim().to_owned());
-    }
+    apply_settings(&model, &args.settings)?;
     let server = PtyServer::spawn(model.clone(), protocol, args.link.as_deref())?;
     println!("{}", server.path().display());
     let start = Instant::now();

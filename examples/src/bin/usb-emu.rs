@@ -5,14 +5,28 @@
 //! ```text
 //! usb-emu import usbhid-ups-DDDDD.log > ups.dev
 //! usb-emu run ups.dev -- /lib/nut/usbhid-ups -s ups -x port=auto -u root -d 1
+//! usb-emu run --q1 cypress -- /lib/nut/nutdrv_qx -s ups -x port=auto -u root -d 1
 //! ```
+//!
+//! `run --q1 BRIDGE` puts a simulated Megatec/Q1 UPS (`nut_drivers::sim`, the `nut-sim`
+//! models: `--protocol`, `--set KEY=VALUE`, `--script FILE`) behind an emulated USB-to-serial
+//! bridge of that name (cypress, phoenixtec, phoenix, ippon, krauler, fabula, hunnox, fuji,
+//! sgs, snr, ablerex, armac): the model is served on a Unix socket in the run's private
+//! folder, and a device file there (the bridge's default ids and strings, or `--vendor-id`,
+//! `--product-id`) is the first device on the bus, before any DEVICE files given. With
+//! `--q1-socket PATH` the model is someone else's (a test serving and stepping it): only the
+//! device file is written.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use nut_usb_emu::runner::{self, RunOptions};
+use nut_drivers::sim::socket::SocketServer;
+use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
+use nut_usb_emu::q1_bridge::Bridge;
+use nut_usb_emu::runner::{self, LibDir, RunOptions};
 
 /// Emulated USB devices for NUT's USB drivers.
 #[derive(Debug, Parser)]
@@ -38,13 +52,125 @@ enum Action {
         /// Apply the commands appended to this file while COMMAND runs (NUT_USB_EMU_CONTROL).
         #[arg(long)]
         control: Option<PathBuf>,
+        #[command(flatten)]
+        q1: Q1Args,
         /// Device files, then `--`, then the command and its arguments.
-        #[arg(required = true, num_args = 1.., value_name = "DEVICE... -- COMMAND [ARGS]")]
+        #[arg(
+            required_unless_present = "q1",
+            num_args = 0..,
+            value_name = "DEVICE"
+        )]
         devices: Vec<PathBuf>,
         /// The command and its arguments.
         #[arg(last = true, required = true, num_args = 1..)]
         command: Vec<std::ffi::OsString>,
     },
+}
+
+/// `run --q1`: a simulated Q1 UPS behind an emulated USB-to-serial bridge.
+#[derive(Debug, clap::Args)]
+struct Q1Args {
+    /// Serve a simulated Megatec/Q1 UPS behind this USB-to-serial bridge, as the first device:
+    /// cypress, phoenixtec, phoenix, ippon, krauler, fabula, hunnox, fuji, sgs, snr, ablerex
+    /// or armac (the names of nutdrv_qx's `subdriver` option).
+    #[arg(long, value_name = "BRIDGE")]
+    q1: Option<String>,
+    /// The simulated UPS's protocol, as nut-sim names them [default: megatec].
+    #[arg(long, value_name = "P", requires = "q1")]
+    protocol: Option<String>,
+    /// A device setting of the simulated UPS, `KEY=VALUE` (repeatable; see nut-sim).
+    #[arg(long = "set", value_name = "KEY=VALUE", requires = "q1")]
+    settings: Vec<String>,
+    /// Timed power events for the simulated UPS (nut-sim's script format).
+    #[arg(long, value_name = "FILE", requires = "q1")]
+    script: Option<PathBuf>,
+    /// Do not serve a UPS: the bridge forwards its commands to the one served on this socket.
+    #[arg(
+        long,
+        value_name = "PATH",
+        requires = "q1",
+        conflicts_with_all = ["protocol", "settings", "script"]
+    )]
+    q1_socket: Option<PathBuf>,
+    /// The bridge's idVendor instead of its default (hex).
+    #[arg(long, value_name = "HEX", value_parser = hex16, requires = "q1")]
+    vendor_id: Option<u16>,
+    /// The bridge's idProduct instead of its default (hex).
+    #[arg(long, value_name = "HEX", value_parser = hex16, requires = "q1")]
+    product_id: Option<u16>,
+}
+
+fn hex16(text: &str) -> Result<u16, String> {
+    let digits = text.trim_start_matches("0x");
+    u16::from_str_radix(digits, 16).map_err(|_| format!("`{text}` is not a 16-bit hex number"))
+}
+
+/// The simulated UPS `usb-emu run --q1` serves: its model, socket server and power events.
+struct Served {
+    model: SharedModel,
+    steps: Vec<(f64, String)>,
+    _server: SocketServer,
+}
+
+/// Sets up `--q1` in the run's private folder: the simulator (unless `--q1-socket`) and the
+/// bridge's device file, which becomes the first device.
+fn setup_q1(
+    q1: &Q1Args,
+    lib_dir: &LibDir,
+    options: &mut RunOptions,
+) -> Result<Option<Served>, String> {
+    let Some(name) = &q1.q1 else {
+        return Ok(None);
+    };
+    let bridge = Bridge::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Bridge::ALL.iter().map(|b| b.name()).collect();
+        format!("unknown bridge `{name}` ({})", names.join(", "))
+    })?;
+    let private = |file: &str| {
+        lib_dir
+            .file(file)
+            .ok_or_else(|| format!("no private file {file}"))
+    };
+    let mut served = None;
+    let socket = match &q1.q1_socket {
+        Some(path) => std::path::absolute(path).unwrap_or_else(|_| path.clone()),
+        None => {
+            let protocol_name = q1.protocol.as_deref().unwrap_or("megatec");
+            let protocol = Protocol::from_name(protocol_name)
+                .ok_or_else(|| format!("unknown protocol `{protocol_name}`"))?;
+            let steps = match &q1.script {
+                Some(path) => {
+                    nut_examples::sim_script::load_script(path).map_err(|e| format!("{e:#}"))?
+                }
+                None => Vec::new(),
+            };
+            let model = UpsModel::shared();
+            nut_examples::sim_script::apply_settings(&model, &q1.settings)
+                .map_err(|e| format!("{e:#}"))?;
+            let path = private("q1.sock")?;
+            let server = SocketServer::spawn(model.clone(), protocol, &path)
+                .map_err(|e| format!("simulator socket {}: {e}", path.display()))?;
+            // Drivers that drop their privileges must still reach it.
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666));
+            served = Some(Served {
+                model,
+                steps,
+                _server: server,
+            });
+            path
+        }
+    };
+    let identity = bridge.identity();
+    let ids = (
+        q1.vendor_id.unwrap_or(identity.vendor_id),
+        q1.product_id.unwrap_or(identity.product_id),
+    );
+    let device = private("q1.dev")?;
+    std::fs::write(&device, bridge.device_text(&socket, Some(ids)))
+        .map_err(|e| format!("{}: {e}", device.display()))?;
+    options.devices.insert(0, device);
+    Ok(served)
 }
 
 fn import(log: &PathBuf) -> anyhow::Result<()> {
@@ -63,17 +189,39 @@ fn import(log: &PathBuf) -> anyhow::Result<()> {
 /// `usb-emu run`: the command runs as our child, and the termination signals we receive
 /// (TERM, INT, HUP, QUIT) are passed on to it, so that stopping `usb-emu` stops the command
 /// and the private library folder is still removed. Returns the exit code to pass on.
-fn run(options: &RunOptions, exe: &std::path::Path) -> Result<i32, String> {
+fn run(options: &RunOptions, q1: &Q1Args, exe: &Path) -> Result<i32, String> {
     use nix::sys::signal::{kill, Signal};
     use nix::unistd::Pid;
     use tokio::signal::unix::{signal, SignalKind};
 
-    let (lib_dir, cmd) = runner::prepare(options, exe)?;
+    runner::check_devices(options)?;
+    let library = runner::find_library(exe)?;
+    let lib_dir = LibDir::new(&library).map_err(|e| format!("temporary library folder: {e}"))?;
+    let mut options = options.clone();
+    let served = setup_q1(q1, &lib_dir, &mut options)?;
+    let cmd = runner::command(&options, &lib_dir)?;
     let program = options.command.first().cloned().unwrap_or_default();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .map_err(|e| format!("runtime: {e}"))?;
+    // The simulated UPS's script: the events at time 0 before the command starts, the others
+    // with its clock (battery, pending shutdown), once a second.
+    let start = Instant::now();
+    let mut steps = served
+        .as_ref()
+        .map(|s| s.steps.clone())
+        .unwrap_or_default()
+        .into_iter()
+        .peekable();
+    if let Some(s) = &served {
+        let mut m = s.model.lock().unwrap_or_else(|e| e.into_inner());
+        while let Some((_, event)) = steps.next_if(|(at, _)| *at <= 0.0) {
+            if let Err(e) = m.apply(&event) {
+                eprintln!("usb-emu run: {e}");
+            }
+        }
+    }
     let status = rt.block_on(async {
         let mut child = tokio::process::Command::from(cmd)
             .spawn()
@@ -104,6 +252,8 @@ fn run(options: &RunOptions, exe: &std::path::Path) -> Result<i32, String> {
                 }
             });
         }
+        let second = Duration::from_secs(1);
+        let mut clock = tokio::time::interval_at(tokio::time::Instant::now() + second, second);
         loop {
             tokio::select! {
                 status = child.wait() => {
@@ -114,9 +264,22 @@ fn run(options: &RunOptions, exe: &std::path::Path) -> Result<i32, String> {
                         let _ = kill(pid, sig);
                     }
                 }
+                _ = clock.tick(), if served.is_some() => {
+                    if let Some(s) = &served {
+                        let now = start.elapsed().as_secs_f64();
+                        let mut m = s.model.lock().unwrap_or_else(|e| e.into_inner());
+                        m.tick(1.0);
+                        while let Some((_, event)) = steps.next_if(|(at, _)| *at <= now) {
+                            if let Err(e) = m.apply(&event) {
+                                eprintln!("usb-emu run: {e}");
+                            }
+                        }
+                    }
+                }
             }
         }
     });
+    drop(served);
     drop(lib_dir);
     status.map(runner::exit_code)
 }
@@ -134,6 +297,7 @@ fn main() {
         Action::Run {
             log,
             control,
+            q1,
             devices,
             command,
         } => {
@@ -145,7 +309,7 @@ fn main() {
                 command,
             };
             let exe = std::env::current_exe().unwrap_or_default();
-            match run(&options, &exe) {
+            match run(&options, &q1, &exe) {
                 Ok(code) => code,
                 Err(e) => {
                     eprintln!("usb-emu run: {e}");

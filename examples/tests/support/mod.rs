@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod driver;
+pub(crate) mod qx_session;
 
 use std::path::Path;
 use std::process::{Child, Command};

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::io;
-use std::time::Duration;
 
 use nut_driver_api::{DeviceState, DriverParams, StatusBuilder};
 
@@ -15,13 +14,8 @@ use super::item::{
     c_strtod, extract, format_value, Item, Process, ReplyError, ABSENT, CMD, ENUM, NONUT,
     QUICK_POLL, RANGE, SEMI_STATIC, SETVAR, SKIP, STATIC,
 };
+use super::port::QxPort;
 use super::special;
-use crate::serial::{read_until, SerialPort};
-
-/// How long a reply may take (C's `SER_WAIT_SEC`).
-pub const REPLY_TIMEOUT: Duration = Duration::from_secs(1);
-/// The longest reply kept.
-const MAX_REPLY: usize = 512;
 
 /// What a walk does (C's `walkmode_t`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -143,26 +137,18 @@ impl Engine {
             .position(|i| i.var.eq_ignore_ascii_case(var) && i.has(flags) && i.flags & noflags == 0)
     }
 
-    /// Sends `cmd` and reads one reply line (C's `qx_command` on a serial port): the input
-    /// is flushed first; a timeout gives an empty reply.
-    pub async fn command(port: &mut dyn SerialPort, cmd: &str) -> io::Result<Vec<u8>> {
-        let _ = port.discard_input();
-        port.write_all(cmd.as_bytes()).await?;
-        let reply = read_until(port, b'\r', MAX_REPLY, REPLY_TIMEOUT).await?;
-        tracing::trace!(send = cmd.trim_end(), read = %String::from_utf8_lossy(&reply).trim_end(), "qx");
-        Ok(reply)
-    }
-
     /// Sends the item's command (or `command` instead) and cuts the value out of the reply
     /// (C's `qx_process`). Returns the reply too, for reuse by the next items.
     pub async fn process(
         &self,
-        port: &mut dyn SerialPort,
+        port: &mut dyn QxPort,
         idx: usize,
         command: Option<&str>,
     ) -> io::Result<(Vec<u8>, Result<String, ReplyError>)> {
         let item = &self.items[idx];
-        let reply = Self::command(port, command.unwrap_or(item.command)).await?;
+        let Some(reply) = port.command(command.unwrap_or(item.command)).await? else {
+            return Ok((Vec::new(), Err(ReplyError::Failed)));
+        };
         // A reply the dialect cannot make sense of is not reused by the next items.
         let reply = match special::answer(&self.dialect, item, reply) {
             Ok(r) => r,
@@ -290,7 +276,7 @@ impl Engine {
     /// the device is not answering properly.
     pub async fn walk(
         &mut self,
-        port: &mut dyn SerialPort,
+        port: &mut dyn QxPort,
         mode: WalkMode,
         state: &mut DeviceState,
     ) -> io::Result<bool> {

@@ -154,6 +154,9 @@ impl Item {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReplyError {
+    /// The exchange with the device failed (no reply at all, not even an empty one).
+    #[error("communication failed")]
+    Failed,
     /// The device answered with its "rejected" reply.
     #[error("query rejected by the UPS")]
     Rejected,
@@ -191,8 +194,11 @@ pub enum ReplyError {
 /// The value runs from column `from` to `to` (both included), or to the first `\r` when
 /// `to` is 0. Columns past the end of the reply give what is there (possibly nothing).
 pub fn extract(item: &Item, reply: &[u8], rejected: Option<&str>) -> Result<String, ReplyError> {
+    // C works on a NUL-terminated copy (a USB bridge may pad the reply with NULs); the
+    // length checked is what the transport returned.
+    let text = reply.split(|&b| b == 0).next().unwrap_or_default();
     if let Some(r) = rejected {
-        if reply.eq_ignore_ascii_case(r.as_bytes()) {
+        if text.eq_ignore_ascii_case(r.as_bytes()) {
             return Err(ReplyError::Rejected);
         }
     }
@@ -205,8 +211,6 @@ pub fn extract(item: &Item, reply: &[u8], rejected: Option<&str>) -> Result<Stri
     if item.leading != 0 && reply.first() != Some(&item.leading) {
         return Err(ReplyError::Leading(reply.first().copied().unwrap_or(0)));
     }
-    // C works on a NUL-terminated copy: stop at the first NUL.
-    let text = reply.split(|&b| b == 0).next().unwrap_or_default();
     let end = if item.to > 0 {
         item.to + 1
     } else {

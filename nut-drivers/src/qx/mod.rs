@@ -43,8 +43,11 @@ pub mod engine;
 pub mod hunnox;
 pub mod item;
 pub mod mecer;
+pub mod port;
 pub mod setvar;
 pub mod special;
+#[cfg(feature = "usb")]
+pub mod usb;
 pub mod voltronic;
 pub mod voltronic_qs;
 pub mod voltronic_qs_hex;
@@ -66,11 +69,12 @@ use battery::BatteryOptions;
 use dialect::{Claim, Dialect};
 use engine::{Engine, WalkMode};
 use item::{Process, CMD, SKIP};
+use port::{QxPort, SerialQx};
 
 /// The program name.
 pub const DRIVER_NAME: &str = "nutdrv_qx";
-/// The description printed in the banner (C's, serial build).
-pub const DRIVER_DESCRIPTION: &str = "Generic Q* Serial driver";
+/// The description printed in the banner (C's, as Debian builds it: USB and serial).
+pub const DRIVER_DESCRIPTION: &str = "Generic Q* USB/Serial driver";
 /// `driver.version.internal`: the C nutdrv_qx version whose behaviour this follows.
 pub const DRIVER_VERSION: &str = "0.32";
 /// Seconds between full updates when `pollfreq` is not set.
@@ -78,13 +82,47 @@ pub const DEFAULT_POLLFREQ: u64 = 30;
 /// How often C tries a thing before giving up.
 const MAXTRIES: u32 = 3;
 
+/// The USB options (after `idleload`, before `cablepower`, as C lists them).
+fn usb_options() -> Vec<OptionSpec> {
+    #[cfg(feature = "usb")]
+    {
+        let mut out = vec![OptionSpec::value(
+            "subdriver",
+            "Serial-over-USB subdriver selection",
+        )];
+        out.extend(crate::usb::matcher::option_specs());
+        out.push(OptionSpec::value(
+            "usb_set_altinterface",
+            "Force redundant call to usb_set_altinterface() (value=bAlternateSetting; default=0)",
+        ));
+        out.push(OptionSpec::value(
+            "langid_fix",
+            "Apply the language ID workaround to the krauler subdriver (0x409 or 0x4095)",
+        ));
+        out.push(OptionSpec::flag(
+            "noscanlangid",
+            "Don't autoscan valid range for langid",
+        ));
+        out
+    }
+    #[cfg(not(feature = "usb"))]
+    Vec::new()
+}
+
 /// Opens the port named by the `port` setting.
 pub type PortOpener = Box<dyn Fn(&str) -> io::Result<Box<dyn SerialPort>> + Send>;
+
+/// Makes the USB opener a USB unit is looked for with (the system's libusb, or a test
+/// double).
+#[cfg(feature = "usb")]
+pub type UsbOpenerFactory = Box<dyn Fn() -> Box<dyn crate::usb::transport::HidOpener> + Send>;
 
 /// The nutdrv_qx driver. See the [module documentation](self).
 pub struct NutdrvQx {
     opener: PortOpener,
-    port: Option<Box<dyn SerialPort>>,
+    #[cfg(feature = "usb")]
+    usb_opener: UsbOpenerFactory,
+    port: Option<Box<dyn QxPort>>,
     engine: Option<Engine>,
     params: DriverParams,
     pollfreq: u64,
@@ -119,10 +157,13 @@ impl NutdrvQx {
         }))
     }
 
-    /// A driver that opens its port with `opener` (a simulator, a test double).
+    /// A driver that opens its port with `opener` (a simulator, a test double); USB units
+    /// (`port = auto`) are looked for with the system's libusb.
     pub fn with_opener(opener: PortOpener) -> Self {
         Self {
             opener,
+            #[cfg(feature = "usb")]
+            usb_opener: Box::new(|| Box::new(crate::usb::RusbOpener::new())),
             port: None,
             engine: None,
             params: DriverParams::default(),
@@ -132,12 +173,22 @@ impl NutdrvQx {
         }
     }
 
+    /// A driver that looks for USB units with the openers `usb_opener` makes (a test
+    /// double, the USB emulator), and opens serial ports as [`new`](Self::new) does.
+    #[cfg(feature = "usb")]
+    pub fn with_usb_opener(usb_opener: UsbOpenerFactory) -> Self {
+        Self {
+            usb_opener,
+            ..Self::new()
+        }
+    }
+
     /// The dialect found by [`open`](Driver::open).
     pub fn dialect(&self) -> Option<&Dialect> {
         self.engine.as_ref().map(|e| &e.dialect)
     }
 
-    fn parts(&mut self) -> Result<(&mut Engine, &mut dyn SerialPort), DriverError> {
+    fn parts(&mut self) -> Result<(&mut Engine, &mut dyn QxPort), DriverError> {
         match (self.engine.as_mut(), self.port.as_mut()) {
             (Some(e), Some(p)) => Ok((e, p.as_mut())),
             _ => Err(DriverError::device("not opened")),
@@ -147,7 +198,7 @@ impl NutdrvQx {
     /// Reads item `var` and publishes it: true when it gave a variable.
     async fn claim_item(
         engine: &mut Engine,
-        port: &mut dyn SerialPort,
+        port: &mut dyn QxPort,
         var: &str,
         state: &mut DeviceState,
     ) -> io::Result<bool> {
@@ -162,7 +213,7 @@ impl NutdrvQx {
 
     /// Tries one dialect (C's `claim`): `Ok(Some(engine))` when the device speaks it.
     async fn claim(
-        port: &mut dyn SerialPort,
+        port: &mut dyn QxPort,
         dialect: Dialect,
         params: &DriverParams,
         state: &mut DeviceState,
@@ -193,10 +244,11 @@ impl NutdrvQx {
                     (_, Ok(raw)) => engine.infoval_set(idx, &raw, state) == Ok(true),
                     // Refused with exactly the "rejected" reply: a unit without QPI.
                     (reply, Err(_)) => {
-                        let nak = !reply.is_empty()
+                        let text = reply.split(|&b| b == 0).next().unwrap_or_default();
+                        let nak = !text.is_empty()
                             && dialect
                                 .rejected
-                                .is_some_and(|r| reply.eq_ignore_ascii_case(r.as_bytes()));
+                                .is_some_and(|r| text.eq_ignore_ascii_case(r.as_bytes()));
                         if nak {
                             engine.items[idx].flags |= SKIP;
                         }
@@ -211,6 +263,47 @@ impl NutdrvQx {
             return Ok(None);
         }
         Ok(Some(engine))
+    }
+
+    /// Opens the device: a USB unit when `port = auto` or a USB option is given (as C
+    /// decides), else the serial port, with its modem lines set as `cablepower` says.
+    async fn open_port(
+        &mut self,
+        params: &DriverParams,
+        state: &mut DeviceState,
+    ) -> Result<Box<dyn QxPort>, DriverError> {
+        #[cfg(feature = "usb")]
+        {
+            let opener = (self.usb_opener)();
+            // Debian's C build publishes it whatever the port.
+            let _ = state.set("driver.version.usb", &opener.library_version());
+            if usb::wants_usb(params) {
+                let link = usb::UsbQx::open(opener, params, state).await?;
+                return Ok(Box::new(link));
+            }
+        }
+        #[cfg(not(feature = "usb"))]
+        let _ = &state;
+        let (dtr, rts) = match params
+            .get("cablepower")
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
+            None | Some("normal") => (true, false),
+            Some("reverse") => (false, true),
+            Some("both") => (true, true),
+            Some("none") => (false, false),
+            Some(other) => {
+                return Err(DriverError::config(format!(
+                    "Value '{other}' not valid for 'cablepower'"
+                )))
+            }
+        };
+        let mut port = SerialQx::new((self.opener)(&params.port)?);
+        // Pseudo-terminals have no modem lines: ignore what cannot be set, as C does.
+        port.set_lines(dtr, rts);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        Ok(Box::new(port))
     }
 
     /// C's `blazer_initups`: the `norating`, `novendor` and `ignoresab` flags skip items.
@@ -358,12 +451,15 @@ impl Driver for NutdrvQx {
                 "idleload",
                 "Minimum load to be used for runtime calculation",
             ),
+        ]
+        .into_iter()
+        .chain(usb_options())
+        .chain([
             OptionSpec::value("cablepower", "Set cable power for serial interface"),
             OptionSpec::flag("norating", "Skip reading rating information from UPS"),
             OptionSpec::flag("novendor", "Skip reading vendor information from UPS"),
             OptionSpec::flag("ignoresab", "Ignore 'Shutdown Active' bit in UPS status"),
-        ]
-        .into_iter()
+        ])
         .chain(voltronic::options())
         .chain([OptionSpec::value(
             bestups::PINS_OPTION,
@@ -379,28 +475,9 @@ impl Driver for NutdrvQx {
         state: &mut DeviceState,
     ) -> Result<(), DriverError> {
         self.params = params.clone();
-        let (dtr, rts) = match params
-            .get("cablepower")
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("normal") => (true, false),
-            Some("reverse") => (false, true),
-            Some("both") => (true, true),
-            Some("none") => (false, false),
-            Some(other) => {
-                return Err(DriverError::config(format!(
-                    "Value '{other}' not valid for 'cablepower'"
-                )))
-            }
-        };
         let candidates =
             dialect::candidates(params.get("protocol")).map_err(DriverError::config)?;
-        let mut port = (self.opener)(&params.port)?;
-        // Pseudo-terminals have no modem lines: ignore what cannot be set, as C does.
-        let _ = port.set_dtr(dtr);
-        let _ = port.set_rts(rts);
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let mut port = self.open_port(params, state).await?;
         for d in candidates {
             for _ in 0..MAXTRIES {
                 if let Some(mut engine) = Self::claim(port.as_mut(), d, params, state).await? {

@@ -16,8 +16,8 @@ use super::blazer;
 use super::dialect::Family;
 use super::engine::Engine;
 use super::item::{is_c_numeric, Process, ABSENT, ENUM, NONUT, RANGE, SETVAR, SKIP};
+use super::port::QxPort;
 use super::{special, voltronic};
-use crate::serial::SerialPort;
 
 impl Engine {
     /// The allowed values of item `idx`: found at run time, or the table's as they apply
@@ -41,7 +41,7 @@ impl Engine {
     /// the driver option of the same name is used.
     pub async fn set_var(
         &mut self,
-        port: &mut dyn SerialPort,
+        port: &mut dyn QxPort,
         state: &mut DeviceState,
         var: &str,
         value: Option<&str>,

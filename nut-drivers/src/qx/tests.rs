@@ -180,7 +180,7 @@ impl SerialPort for Mute {
 #[tokio::test(start_paused = true)]
 async fn silence_is_stale_after_three_polls() {
     let (mut d, mut s, _) = started(Q1Dialect::Megatec, DriverParams::new("sim")).await;
-    d.port = Some(Box::new(Mute));
+    d.port = Some(Box::new(crate::qx::port::SerialQx::new(Box::new(Mute))));
     for _ in 0..3 {
         assert!(d.update(&mut s).await.is_ok());
     }

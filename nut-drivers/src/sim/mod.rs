@@ -1,8 +1,9 @@
 //! Simulated UPSes: a device model ([`UpsModel`]) with scriptable power events, the
 //! protocols a device speaks about it ([`q1`], [`apc`]; real APC units from their dumps in
 //! [`apc_recorded`]), an in-process port ([`ModelPort`]) for
-//! driver tests, and a pseudo-terminal server ([`pty`]) so that any serial driver (ours
-//! or C NUT's) can talk to it as to a real device.
+//! driver tests, a pseudo-terminal server ([`pty`]) so that any serial driver (ours
+//! or C NUT's) can talk to it as to a real device, and a Unix-socket server ([`socket`]) for
+//! the serial side of emulated USB bridges.
 //!
 //! ```
 //! use nut_drivers::sim::{q1::Q1Dialect, Protocol, UpsModel};
@@ -24,6 +25,7 @@ pub mod mecer;
 pub mod model;
 pub mod pty;
 pub mod q1;
+pub mod socket;
 pub mod voltronic;
 pub mod voltronic_qs;
 pub mod voltronic_qs_hex;

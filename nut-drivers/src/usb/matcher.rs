@@ -18,6 +18,33 @@ pub const MATCH_OPTIONS: [&str; 8] = [
     "busport",
 ];
 
+/// The matching options as drivers list them (`-h`, `-L`), in C's order.
+pub fn option_specs() -> Vec<nut_driver_api::OptionSpec> {
+    use nut_driver_api::OptionSpec;
+    [
+        (
+            "vendor",
+            "Regular expression to match UPS Manufacturer string",
+        ),
+        ("product", "Regular expression to match UPS Product string"),
+        ("serial", "Regular expression to match UPS Serial number"),
+        (
+            "vendorid",
+            "Regular expression to match UPS Manufacturer numerical ID (4 digits hexadecimal)",
+        ),
+        (
+            "productid",
+            "Regular expression to match UPS Product numerical ID (4 digits hexadecimal)",
+        ),
+        ("bus", "Regular expression to match USB bus name"),
+        ("device", "Regular expression to match USB device name"),
+        ("busport", "Regular expression to match USB bus port name"),
+    ]
+    .into_iter()
+    .map(|(name, what)| OptionSpec::value(name, what))
+    .collect()
+}
+
 /// A regular expression that must match a whole field, ignoring case and the field's
 /// leading and trailing white space, as C's `match_regex` does.
 #[derive(Debug, Clone)]

@@ -13,7 +13,8 @@ use async_trait::async_trait;
 use rusb::{Context, DeviceHandle, UsbContext};
 
 use super::transport::{
-    Accept, HidInterface, HidOpener, HidTransport, OpenedDevice, UsbDeviceInfo, UsbError,
+    Accept, ControlSetup, HidInterface, HidOpener, HidTransport, OpenedDevice, UsbDeviceInfo,
+    UsbError,
 };
 
 /// C's timeout for control transfers.
@@ -56,9 +57,14 @@ impl RusbOpener {
     }
 }
 
-#[async_trait]
-impl HidOpener for RusbOpener {
-    async fn open(&mut self, accept: &Accept) -> Result<Option<OpenedDevice>, UsbError> {
+impl RusbOpener {
+    /// Enumerates, takes the first device `accept` takes, claims its interface and, with
+    /// `descriptor`, reads its HID report descriptor.
+    async fn open_with(
+        &mut self,
+        accept: &Accept,
+        descriptor: bool,
+    ) -> Result<Option<OpenedDevice>, UsbError> {
         // Listing and reading strings is quick; the matcher is not 'static, so enumerate
         // here and only move the claimed handle to the blocking pool afterwards.
         let context = blocking(|| Context::new().map_err(usb_error)).await?;
@@ -71,7 +77,16 @@ impl HidOpener for RusbOpener {
                 tracing::debug!(device = %info, "device does not match - skipping");
                 continue;
             };
-            let claimed = blocking(move || claim(device, interface)).await;
+            let claimed = blocking(move || {
+                let handle = claim(&device, interface)?;
+                let report = if descriptor {
+                    report_descriptor(&device, &handle, interface.number)?
+                } else {
+                    Vec::new()
+                };
+                Ok((handle, report))
+            })
+            .await;
             match claimed {
                 Ok((handle, report_descriptor)) => {
                     return Ok(Some(OpenedDevice {
@@ -88,6 +103,17 @@ impl HidOpener for RusbOpener {
             }
         }
         Ok(None)
+    }
+}
+
+#[async_trait]
+impl HidOpener for RusbOpener {
+    async fn open(&mut self, accept: &Accept) -> Result<Option<OpenedDevice>, UsbError> {
+        self.open_with(accept, true).await
+    }
+
+    async fn open_raw(&mut self, accept: &Accept) -> Result<Option<OpenedDevice>, UsbError> {
+        self.open_with(accept, false).await
     }
 
     fn library_version(&self) -> String {
@@ -159,10 +185,12 @@ fn identify_all(context: &Context) -> Result<Found, UsbError> {
     Ok(found)
 }
 
+/// Opens the device and claims the interface (detaching a kernel driver, as C does), then
+/// selects the alternate setting when one is asked for.
 fn claim(
-    device: rusb::Device<Context>,
+    device: &rusb::Device<Context>,
     interface: HidInterface,
-) -> Result<(DeviceHandle<Context>, Vec<u8>), UsbError> {
+) -> Result<DeviceHandle<Context>, UsbError> {
     let number = interface.number;
     let handle = device.open().map_err(usb_error)?;
     if handle.kernel_driver_active(number).unwrap_or(false) {
@@ -176,6 +204,21 @@ fn claim(
             return Err(usb_error(e));
         }
     }
+    if let Some(alt) = interface.alt_setting {
+        if let Err(e) = handle.set_alternate_setting(number, alt) {
+            tracing::warn!("libusb_set_interface_alt_setting(udev, {number}, {alt}) failed: {e}");
+        }
+    }
+    Ok(handle)
+}
+
+/// Reads the HID report descriptor of a claimed interface: its length from the HID class
+/// descriptor (asked for, or else found in the configuration descriptor).
+fn report_descriptor(
+    device: &rusb::Device<Context>,
+    handle: &DeviceHandle<Context>,
+    number: u8,
+) -> Result<Vec<u8>, UsbError> {
     // The HID class descriptor says how long the report descriptor is.
     let request_in = rusb::request_type(
         rusb::Direction::In,
@@ -225,7 +268,7 @@ fn claim(
         )
         .map_err(usb_error)?;
     report.truncate(n);
-    Ok((handle, report))
+    Ok(report)
 }
 
 type Pending = tokio::task::JoinHandle<Result<Vec<u8>, UsbError>>;
@@ -327,5 +370,109 @@ impl HidTransport for RusbTransport {
         let result = pending.await;
         self.pending = None;
         result.unwrap_or_else(|e| Err(UsbError::Other(format!("USB task failed: {e}"))))
+    }
+
+    async fn control_in(
+        &mut self,
+        setup: ControlSetup,
+        len: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, UsbError> {
+        let handle = Arc::clone(&self.handle);
+        blocking(move || {
+            let mut buf = vec![0u8; len];
+            let n = handle
+                .read_control(
+                    setup.request_type,
+                    setup.request,
+                    setup.value,
+                    setup.index,
+                    &mut buf,
+                    timeout,
+                )
+                .map_err(usb_error)?;
+            buf.truncate(n);
+            Ok(buf)
+        })
+        .await
+    }
+
+    async fn control_out(
+        &mut self,
+        setup: ControlSetup,
+        data: &[u8],
+        timeout: Duration,
+    ) -> Result<usize, UsbError> {
+        let handle = Arc::clone(&self.handle);
+        let data = data.to_vec();
+        blocking(move || {
+            handle
+                .write_control(
+                    setup.request_type,
+                    setup.request,
+                    setup.value,
+                    setup.index,
+                    &data,
+                    timeout,
+                )
+                .map_err(usb_error)
+        })
+        .await
+    }
+
+    async fn read_interrupt_from(
+        &mut self,
+        endpoint: u8,
+        len: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, UsbError> {
+        let handle = Arc::clone(&self.handle);
+        blocking(move || {
+            let mut buf = vec![0u8; len];
+            let n = handle
+                .read_interrupt(endpoint, &mut buf, timeout)
+                .map_err(usb_error)?;
+            buf.truncate(n);
+            Ok(buf)
+        })
+        .await
+    }
+
+    async fn write_interrupt(
+        &mut self,
+        endpoint: u8,
+        data: &[u8],
+        timeout: Duration,
+    ) -> Result<usize, UsbError> {
+        let handle = Arc::clone(&self.handle);
+        let data = data.to_vec();
+        blocking(move || {
+            handle
+                .write_interrupt(endpoint, &data, timeout)
+                .map_err(usb_error)
+        })
+        .await
+    }
+
+    async fn string_descriptor(
+        &mut self,
+        index: u8,
+        langid: u16,
+        len: usize,
+    ) -> Result<Vec<u8>, UsbError> {
+        // libusb_get_string_descriptor: a standard GET_DESCRIPTOR to the device.
+        // libusb's own timeout for it is one second.
+        let setup = ControlSetup::new(0x80, 0x06, (0x03 << 8) | u16::from(index), langid);
+        self.control_in(setup, len, Duration::from_secs(1)).await
+    }
+
+    async fn clear_halt(&mut self, endpoint: u8) -> Result<(), UsbError> {
+        let handle = Arc::clone(&self.handle);
+        blocking(move || handle.clear_halt(endpoint).map_err(usb_error)).await
+    }
+
+    async fn reset(&mut self) -> Result<(), UsbError> {
+        let handle = Arc::clone(&self.handle);
+        blocking(move || handle.reset().map_err(usb_error)).await
     }
 }

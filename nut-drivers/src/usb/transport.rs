@@ -135,6 +135,108 @@ pub trait HidTransport: Send {
     /// Reads the interrupt-in pipe for at most `len` bytes, waiting up to `timeout`;
     /// `Err(UsbError::Timeout)` when nothing came.
     async fn interrupt_read(&mut self, len: usize, timeout: Duration) -> Result<Vec<u8>, UsbError>;
+
+    // The raw transfers below serve the USB-to-serial bridges of the Q1 family (see
+    // `nut_drivers::qx::usb`), which speak their own framings over control, interrupt and
+    // string-descriptor requests. A transport that cannot do them answers
+    // `UsbError::Other`.
+
+    /// A control transfer from the device: up to `len` bytes.
+    async fn control_in(
+        &mut self,
+        setup: ControlSetup,
+        len: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, UsbError> {
+        let _ = (setup, len, timeout);
+        Err(unsupported("control IN transfers"))
+    }
+
+    /// A control transfer to the device; returns how many bytes it took.
+    async fn control_out(
+        &mut self,
+        setup: ControlSetup,
+        data: &[u8],
+        timeout: Duration,
+    ) -> Result<usize, UsbError> {
+        let _ = (setup, data, timeout);
+        Err(unsupported("control OUT transfers"))
+    }
+
+    /// Reads up to `len` bytes from interrupt IN `endpoint` (0x81), waiting up to
+    /// `timeout`; `Err(UsbError::Timeout)` when nothing came.
+    async fn read_interrupt_from(
+        &mut self,
+        endpoint: u8,
+        len: usize,
+        timeout: Duration,
+    ) -> Result<Vec<u8>, UsbError> {
+        let _ = (endpoint, len, timeout);
+        Err(unsupported("interrupt IN transfers"))
+    }
+
+    /// Writes `data` to interrupt OUT `endpoint` (0x02); returns how many bytes went.
+    async fn write_interrupt(
+        &mut self,
+        endpoint: u8,
+        data: &[u8],
+        timeout: Duration,
+    ) -> Result<usize, UsbError> {
+        let _ = (endpoint, data, timeout);
+        Err(unsupported("interrupt OUT transfers"))
+    }
+
+    /// String descriptor `index` in language `langid`, raw (its length and type bytes
+    /// first, then UTF-16LE), at most `len` bytes.
+    async fn string_descriptor(
+        &mut self,
+        index: u8,
+        langid: u16,
+        len: usize,
+    ) -> Result<Vec<u8>, UsbError> {
+        let _ = (index, langid, len);
+        Err(unsupported("raw string descriptors"))
+    }
+
+    /// Clears a halt (stall) of `endpoint`.
+    async fn clear_halt(&mut self, endpoint: u8) -> Result<(), UsbError> {
+        let _ = endpoint;
+        Err(unsupported("clearing a halt"))
+    }
+
+    /// Resets the device (it may come back as another device: reopen afterwards).
+    async fn reset(&mut self) -> Result<(), UsbError> {
+        Err(unsupported("resetting the device"))
+    }
+}
+
+fn unsupported(what: &str) -> UsbError {
+    UsbError::Other(format!("{what}: not supported by this transport"))
+}
+
+/// The setup fields of a control transfer (the data stage's length aside).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ControlSetup {
+    /// `bmRequestType` (direction, type and recipient).
+    pub request_type: u8,
+    /// `bRequest`.
+    pub request: u8,
+    /// `wValue`.
+    pub value: u16,
+    /// `wIndex`.
+    pub index: u16,
+}
+
+impl ControlSetup {
+    /// A setup with these fields.
+    pub const fn new(request_type: u8, request: u8, value: u16, index: u16) -> Self {
+        Self {
+            request_type,
+            request,
+            value,
+            index,
+        }
+    }
 }
 
 /// A device found and opened.
@@ -163,6 +265,9 @@ pub struct HidInterface {
     pub number: u8,
     /// The interrupt-in endpoint address (0x81 for endpoint 1).
     pub endpoint_in: u8,
+    /// An alternate setting to select after claiming (C's `usb_set_altinterface`
+    /// option); `None` leaves the interface as it is.
+    pub alt_setting: Option<u8>,
 }
 
 impl HidInterface {
@@ -170,6 +275,7 @@ impl HidInterface {
     pub const DEFAULT: Self = Self {
         number: 0,
         endpoint_in: 0x81,
+        alt_setting: None,
     };
 }
 
@@ -188,6 +294,14 @@ pub trait HidOpener: Send {
     /// Opens the first device that `accept` accepts (after reading its identity, before
     /// claiming it) on the interface it names. `Ok(None)` when there is none.
     async fn open(&mut self, accept: &Accept) -> Result<Option<OpenedDevice>, UsbError>;
+
+    /// Opens the first device that `accept` accepts and claims its interface, without
+    /// reading a HID report descriptor (USB-to-serial bridges have none worth reading):
+    /// the [`OpenedDevice`]'s `report_descriptor` is empty.
+    async fn open_raw(&mut self, accept: &Accept) -> Result<Option<OpenedDevice>, UsbError> {
+        let _ = accept;
+        Err(unsupported("devices without a report descriptor"))
+    }
 
     /// The version of the USB library, for `driver.version.usb`.
     fn library_version(&self) -> String {

@@ -3,10 +3,11 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::hex;
+use crate::q1_bridge::Bridge;
 use crate::script::{self, Command, Word};
 
 /// The transfer type of an endpoint.
@@ -122,6 +123,10 @@ pub struct DeviceSpec {
     pub script: Vec<(Duration, Command)>,
     /// The script restarts after this period.
     pub repeat: Option<Duration>,
+    /// A USB-to-serial bridge in front of a simulated Q1 UPS (`q1-bridge`).
+    pub q1_bridge: Option<Bridge>,
+    /// The simulator's socket the bridge forwards its commands to (`q1-socket`).
+    pub q1_socket: Option<PathBuf>,
 }
 
 impl Default for DeviceSpec {
@@ -159,6 +164,8 @@ impl Default for DeviceSpec {
             replies: Vec::new(),
             script: Vec::new(),
             repeat: None,
+            q1_bridge: None,
+            q1_socket: None,
         }
     }
 }
@@ -440,6 +447,20 @@ impl DeviceSpec {
                         }
                     }
                     "control" => spec.controls.push(parse_control(rest)?),
+                    "q1-bridge" => {
+                        let name = &one(rest, "q1-bridge NAME")?.text;
+                        spec.q1_bridge = Some(Bridge::from_name(name).ok_or_else(|| {
+                            let names: Vec<&str> = Bridge::ALL.iter().map(|b| b.name()).collect();
+                            format!("unknown q1-bridge `{name}` ({})", names.join(", "))
+                        })?);
+                    }
+                    "q1-socket" => {
+                        let path = script::text_value(rest)?;
+                        if path.is_empty() {
+                            return Err("usage: q1-socket PATH".to_owned());
+                        }
+                        spec.q1_socket = Some(PathBuf::from(path));
+                    }
                     "reply" => spec.replies.push(parse_reply(rest)?),
                     "at" => {
                         let Some((when, command)) = rest.split_first() else {
@@ -481,12 +502,23 @@ impl DeviceSpec {
                 spec.strings.insert(index, text);
             }
         }
+        let whole_file = |message: &str| ParseError {
+            file: file.to_owned(),
+            line: 0,
+            message: message.to_owned(),
+        };
         if spec.vendor_id == 0 && spec.product_id == 0 {
-            return Err(ParseError {
-                file: file.to_owned(),
-                line: 0,
-                message: "no vendor-id / product-id given".to_owned(),
-            });
+            return Err(whole_file("no vendor-id / product-id given"));
+        }
+        match (spec.q1_bridge, &spec.q1_socket) {
+            (Some(bridge), Some(_)) => {
+                if !endpoints_given {
+                    spec.endpoints = bridge.default_endpoints();
+                }
+            }
+            (Some(_), None) => return Err(whole_file("q1-bridge needs a q1-socket")),
+            (None, Some(_)) => return Err(whole_file("q1-socket needs a q1-bridge")),
+            (None, None) => {}
         }
         Ok(spec)
     }
@@ -601,6 +633,13 @@ impl DeviceSpec {
         }
         if let Some(period) = self.repeat {
             line(format!("repeat {}", script::format_duration(period)));
+        }
+        if let (Some(bridge), Some(socket)) = (self.q1_bridge, &self.q1_socket) {
+            line(format!("q1-bridge {}", bridge.name()));
+            line(format!(
+                "q1-socket {}",
+                script::quote(&socket.display().to_string())
+            ));
         }
         out
     }

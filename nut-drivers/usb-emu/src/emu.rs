@@ -8,8 +8,9 @@ use std::path::PathBuf;
 use std::sync::{Mutex, MutexGuard, OnceLock};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use crate::device::{split_report, DeviceSpec};
+use crate::device::{split_report, DeviceSpec, EndpointKind};
 use crate::hex;
+use crate::q1_bridge::Q1Bridge;
 use crate::script::{self, Command, Fault, Target};
 
 /// libusb error codes used by the emulator.
@@ -71,6 +72,8 @@ pub struct DeviceState {
     pub faults: Vec<(Target, Fault, bool)>,
     /// HID idle rate set by SET_IDLE.
     pub idle: u8,
+    /// The Q1 bridge (`q1-bridge` devices): its framing state and simulator connection.
+    pub bridge: Option<Q1Bridge>,
     script_pos: usize,
     cycle_start: Duration,
 }
@@ -88,6 +91,10 @@ impl DeviceState {
             address: spec.address,
             faults: Vec::new(),
             idle: 0,
+            bridge: match (spec.q1_bridge, &spec.q1_socket) {
+                (Some(bridge), Some(socket)) => Some(Q1Bridge::new(bridge, socket)),
+                _ => None,
+            },
             script_pos: 0,
             cycle_start: Duration::ZERO,
             spec,
@@ -102,6 +109,9 @@ impl DeviceState {
                 if !self.plugged {
                     self.plugged = true;
                     self.generation = self.generation.wrapping_add(1);
+                    if let Some(bridge) = self.bridge.as_mut() {
+                        bridge.reset();
+                    }
                 }
                 if let Some(a) = address {
                     self.address = *a;
@@ -160,17 +170,21 @@ impl DeviceState {
             }
             return;
         }
-        let packet = self
-            .spec
-            .endpoints
-            .iter()
-            .find(|e| e.address & 0x80 != 0 && e.kind == crate::device::EndpointKind::Interrupt)
-            .map_or(8, |e| usize::from(e.max_packet.max(1)));
+        let packet = self.interrupt_in_packet();
         for chunk in answer.chunks(packet) {
             if self.interrupts.len() < 4096 {
                 self.interrupts.push_back(chunk.to_vec());
             }
         }
+    }
+
+    /// wMaxPacketSize of the interrupt IN endpoint (8 without one).
+    pub fn interrupt_in_packet(&self) -> usize {
+        self.spec
+            .endpoints
+            .iter()
+            .find(|e| e.address & 0x80 != 0 && e.kind == EndpointKind::Interrupt)
+            .map_or(8, |e| usize::from(e.max_packet.max(1)))
     }
 
     /// Takes the fault that applies to a report id (or to interrupt transfers with `None`).
@@ -181,6 +195,16 @@ impl DeviceState {
             (Target::Interrupt, None) => true,
             _ => false,
         })?;
+        let (_, fault, once) = self.faults[pos];
+        if once {
+            self.faults.remove(pos);
+        }
+        Some(fault)
+    }
+
+    /// Takes a fault given for `all` (the string requests of Q1 bridges have no report id).
+    pub fn take_fault_for_all(&mut self) -> Option<Fault> {
+        let pos = self.faults.iter().position(|(t, _, _)| *t == Target::All)?;
         let (_, fault, once) = self.faults[pos];
         if once {
             self.faults.remove(pos);
@@ -489,7 +513,16 @@ impl Emulator {
             Err(e) => return Step::Done(Err(e)),
         };
         let kind = if bulk { "bulk" } else { "interrupt" };
-        let step = if endpoint & 0x80 == 0 {
+        let in_packet = device.interrupt_in_packet();
+        let bridged = match device.bridge.as_mut() {
+            Some(bridge) if !bulk && endpoint & 0x80 == 0 => {
+                bridge.interrupt_out(&mut device.interrupts, in_packet, endpoint, data)
+            }
+            _ => None,
+        };
+        let step = if let Some(step) = bridged {
+            step
+        } else if endpoint & 0x80 == 0 {
             if let Some(rule) = device
                 .spec
                 .replies
@@ -548,9 +581,23 @@ impl Emulator {
                 hex::to_compact(shown),
                 result_text(&step)
             );
+            self.log_bridge_notes(slot);
             self.log_event(slot, &line);
         }
         step
+    }
+
+    /// Writes the notes of a device's Q1 bridge (socket errors) to the transfer log.
+    fn log_bridge_notes(&mut self, slot: usize) {
+        let notes = self
+            .devices
+            .get_mut(slot)
+            .and_then(|d| d.bridge.as_mut())
+            .map(Q1Bridge::take_notes)
+            .unwrap_or_default();
+        for note in notes {
+            self.log_event(slot, &note);
+        }
     }
 
     /// Control transfer step.
@@ -587,6 +634,7 @@ impl Emulator {
             hex::to_compact(shown),
             result_text(&step)
         );
+        self.log_bridge_notes(slot);
         self.log_event(slot, &line);
         step
     }

@@ -7,6 +7,8 @@ pub mod emu;
 pub mod ffi;
 pub mod hex;
 pub mod import;
+pub mod q1_bridge;
+pub mod q1_client;
 mod requests;
 pub mod runner;
 pub mod script;

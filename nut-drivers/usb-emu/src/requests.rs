@@ -57,6 +57,9 @@ pub(crate) fn answer(
             (Some(_), false) => Step::Done(Ok(data.len())),
         };
     }
+    if let Some(step) = bridge_request(device, request_type, request, value, index, data) {
+        return step;
+    }
     let [value_lo, value_hi] = value.to_le_bytes();
     match (request_type & TYPE_MASK, request, device_to_host) {
         (TYPE_STANDARD, GET_DESCRIPTOR, true) => match value_hi {
@@ -91,6 +94,38 @@ pub(crate) fn answer(
         (TYPE_CLASS, HID_SET_PROTOCOL, false) => Step::Done(Ok(data.len())),
         (_, _, true) => Step::Done(Err(code::PIPE)),
         (_, _, false) => Step::Done(Ok(data.len())),
+    }
+}
+
+/// A request of a Q1 bridge's framing (`None`: not one, or not a bridge device). Faults of
+/// the report id apply to its SET_REPORT and GET_REPORT requests, faults of `all` to its
+/// string requests.
+fn bridge_request(
+    device: &mut DeviceState,
+    request_type: u8,
+    request: u8,
+    value: u16,
+    index: u16,
+    data: &mut [u8],
+) -> Option<Step> {
+    let setup = (request_type, request, value, index);
+    if !device.bridge.as_ref()?.bridge.owns(setup) {
+        return None;
+    }
+    let id = value.to_le_bytes()[0];
+    let fault = if request_type & TYPE_MASK == TYPE_STANDARD {
+        device.take_fault_for_all()
+    } else {
+        device.take_fault(Some(id))
+    };
+    match fault {
+        Some(Fault::Garbage) if request_type & 0x80 == 0 => Some(Step::Done(Ok(data.len()))),
+        Some(f) => Some(fault_step(f, id, data)),
+        None => {
+            let in_packet = device.interrupt_in_packet();
+            let bridge = device.bridge.as_mut()?;
+            Some(bridge.control(&mut device.interrupts, in_packet, setup, data))
+        }
     }
 }
 

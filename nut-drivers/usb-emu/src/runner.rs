@@ -12,6 +12,10 @@ pub const ENV_LIB: &str = "NUT_USB_EMU_LIB";
 /// File name of the cdylib cargo builds for this crate.
 pub const LIB_FILE: &str = "libnut_usb_emu.so";
 
+/// The files `usb-emu run` may keep in its private folder besides the library link: the
+/// device file of a Q1 bridge (`--q1`) and the simulator's socket.
+pub const PRIVATE_FILES: [&str; 3] = ["libusb-1.0.so.0", "q1.dev", "q1.sock"];
+
 /// What `usb-emu run` needs.
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
@@ -102,10 +106,18 @@ impl LibDir {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// A file of the folder, removed with it: one of [`PRIVATE_FILES`], so that the folder of
+    /// a run that was killed is still recognised and swept.
+    pub fn file(&self, name: &str) -> Option<PathBuf> {
+        PRIVATE_FILES[1..]
+            .contains(&name)
+            .then(|| self.path.join(name))
+    }
 }
 
 /// Removes the library folders of `usb-emu` runs that were killed before they could clean up
-/// (`usb-emu-PID-…` whose process is gone, holding nothing but the library link).
+/// (`usb-emu-PID-…` whose process is gone, holding nothing but [`PRIVATE_FILES`]).
 fn sweep_stale(base: &Path) {
     let Ok(entries) = std::fs::read_dir(base) else {
         return;
@@ -124,9 +136,12 @@ fn sweep_stale(base: &Path) {
             continue;
         }
         let path = entry.path();
-        let only_link = std::fs::read_dir(&path)
-            .is_ok_and(|files| files.flatten().all(|f| f.file_name() == "libusb-1.0.so.0"));
-        if only_link {
+        let only_ours = std::fs::read_dir(&path).is_ok_and(|files| {
+            files
+                .flatten()
+                .all(|f| PRIVATE_FILES.iter().any(|p| f.file_name() == *p))
+        });
+        if only_ours {
             let _ = std::fs::remove_dir_all(&path);
         }
     }
@@ -173,9 +188,7 @@ pub fn command(options: &RunOptions, lib_dir: &LibDir) -> Result<Command, String
 /// Checks the device files and makes the library folder and the command for `options`: the
 /// caller runs the command and keeps the [`LibDir`] alive until it ends.
 pub fn prepare(options: &RunOptions, exe: &Path) -> Result<(LibDir, Command), String> {
-    for device in &options.devices {
-        crate::DeviceSpec::load(device).map_err(|e| e.to_string())?;
-    }
+    check_devices(options)?;
     let library = match &options.library {
         Some(l) => l.clone(),
         None => find_library(exe)?,
@@ -183,6 +196,14 @@ pub fn prepare(options: &RunOptions, exe: &Path) -> Result<(LibDir, Command), St
     let lib_dir = LibDir::new(&library).map_err(|e| format!("temporary library folder: {e}"))?;
     let cmd = command(options, &lib_dir)?;
     Ok((lib_dir, cmd))
+}
+
+/// Checks that every device file of `options` parses (the first error, with file and line).
+pub fn check_devices(options: &RunOptions) -> Result<(), String> {
+    for device in &options.devices {
+        crate::DeviceSpec::load(device).map_err(|e| e.to_string())?;
+    }
+    Ok(())
 }
 
 /// Runs the command to its end with the emulated libusb serving the devices.
@@ -218,6 +239,8 @@ mod tests {
         };
         let link = lib_dir.path().join("libusb-1.0.so.0");
         assert!(link.exists());
+        assert_eq!(lib_dir.file("q1.dev"), Some(lib_dir.path().join("q1.dev")));
+        assert_eq!(lib_dir.file("other"), None);
         let options = RunOptions {
             devices: vec![PathBuf::from("/a.dev"), PathBuf::from("/b.dev")],
             command: vec!["/bin/sh".into(), "-c".into(), "exit 3".into()],
@@ -239,5 +262,25 @@ mod tests {
         assert!(!kept.exists());
         assert!(command(&RunOptions::default(), &LibDir { path: dir.clone() }).is_err());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn folders_of_killed_runs_are_swept() {
+        let base = std::env::temp_dir().join(format!("usb-emu-sweep-{}", std::process::id()));
+        // No process has this id (above any pid_max).
+        let dead = base.join("usb-emu-4294967-1a-0");
+        let foreign = base.join("usb-emu-4294967-1b-0");
+        let alive = base.join(format!("usb-emu-{}-1c-0", std::process::id()));
+        for dir in [&dead, &foreign, &alive] {
+            std::fs::create_dir_all(dir).unwrap_or_else(|e| panic!("{e}"));
+        }
+        for name in PRIVATE_FILES {
+            let _ = std::fs::write(dead.join(name), b"");
+        }
+        let _ = std::fs::write(foreign.join("notes.txt"), b"keep");
+        sweep_stale(&base);
+        assert!(!dead.exists());
+        assert!(foreign.exists() && alive.exists());
+        let _ = std::fs::remove_dir_all(&base);
     }
 }

@@ -39,6 +39,7 @@ fn claim(device: &UsbDeviceInfo, ctx: &ClaimContext) -> Claim {
             interface: HidInterface {
                 number: ARDUINO_HID_INTERFACE,
                 endpoint_in: 0x80 | ARDUINO_ENDPOINTS.0,
+                alt_setting: None,
             },
             ..tweaks
         }),
@@ -88,6 +89,7 @@ mod tests {
         interface: HidInterface {
             number: ARDUINO_HID_INTERFACE,
             endpoint_in: 0x80 | ARDUINO_ENDPOINTS.0,
+            alt_setting: None,
         },
         ..Tweaks::NONE
     };

@@ -165,20 +165,17 @@ impl Driver for UsbHidUps {
                 "onlinedischarge_log_throttle_hovercharge",
                 "No warning about discharging while online at or above this battery charge (default 100)",
             ),
-            OptionSpec::value("vendor", "Regular expression to match UPS Manufacturer string"),
-            OptionSpec::value("product", "Regular expression to match UPS Product string"),
-            OptionSpec::value("serial", "Regular expression to match UPS Serial number"),
-            OptionSpec::value("vendorid", "Regular expression to match UPS Manufacturer numerical ID (4 digits hexadecimal)"),
-            OptionSpec::value("productid", "Regular expression to match UPS Product numerical ID (4 digits hexadecimal)"),
-            OptionSpec::value("bus", "Regular expression to match USB bus name"),
-            OptionSpec::value("device", "Regular expression to match USB device name"),
-            OptionSpec::value("busport", "Regular expression to match USB bus port name"),
+        ]
+        .into_iter()
+        .chain(crate::usb::matcher::option_specs())
+        .chain([
             OptionSpec::value("subdriver", "Regular expression to match the subdriver name (APC HID, CyberPower HID, ...)"),
             OptionSpec::flag("explore", "Diagnostic matching of unsupported UPS"),
             OptionSpec::flag("maxreport", "Activate tweak for buggy APC Back-UPS firmware"),
             OptionSpec::flag("interruptonly", "Don't use polling, only use interrupt pipe"),
             OptionSpec::value("interruptsize", "Number of bytes to read from interrupt pipe"),
-        ]
+        ])
+        .collect()
     }
 
     async fn open(

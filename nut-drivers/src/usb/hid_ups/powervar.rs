@@ -26,6 +26,7 @@ fn claim(device: &UsbDeviceInfo, ctx: &ClaimContext) -> Claim {
             interface: HidInterface {
                 number: POWERVAR_HID_INTERFACE,
                 endpoint_in: 0x81,
+                alt_setting: None,
             },
             ..tweaks
         }),
@@ -84,6 +85,7 @@ mod tests {
         interface: HidInterface {
             number: POWERVAR_HID_INTERFACE,
             endpoint_in: 0x81,
+            alt_setting: None,
         },
         ..Tweaks::NONE
     };

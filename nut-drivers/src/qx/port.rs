@@ -1,0 +1,63 @@
+//! How the Q1 engine reaches a device: one command out, one reply back (C's `qx_command`).
+//!
+//! On a serial line ([`SerialQx`]) that is: flush the input, send the command, read up to
+//! the `\r`. Behind a USB-to-serial bridge (`qx::usb`, feature `usb`) each bridge frames
+//! the command and the reply its own way.
+
+use std::io;
+use std::time::Duration;
+
+use async_trait::async_trait;
+
+use crate::serial::{read_until, SerialPort};
+
+/// How long a serial reply may take (C's `SER_WAIT_SEC`).
+pub const REPLY_TIMEOUT: Duration = Duration::from_secs(1);
+/// The longest serial reply kept.
+const MAX_REPLY: usize = 512;
+
+/// A device the engine sends commands to. Object safe.
+#[async_trait]
+pub trait QxPort: Send {
+    /// Sends `cmd` (with its `\r`) and returns the reply as C's `qx_command` leaves it in
+    /// its buffer: `Ok(Some(bytes))`, possibly empty when nothing came in time (the length
+    /// counts, NUL padding included: the "short reply" check uses it);
+    /// `Ok(None)` when the exchange failed (C's negative return: that item fails and the
+    /// walk goes on); `Err` when the device is gone for good (the driver gives up).
+    async fn command(&mut self, cmd: &str) -> io::Result<Option<Vec<u8>>>;
+}
+
+/// A Q1 device on a serial line.
+pub struct SerialQx {
+    port: Box<dyn SerialPort>,
+}
+
+impl SerialQx {
+    /// Talks over `port`.
+    pub fn new(port: Box<dyn SerialPort>) -> Self {
+        Self { port }
+    }
+
+    /// Sets the modem lines (C's `cablepower`); ports without them ignore it.
+    pub fn set_lines(&mut self, dtr: bool, rts: bool) {
+        let _ = self.port.set_dtr(dtr);
+        let _ = self.port.set_rts(rts);
+    }
+}
+
+impl std::fmt::Debug for SerialQx {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SerialQx").finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl QxPort for SerialQx {
+    async fn command(&mut self, cmd: &str) -> io::Result<Option<Vec<u8>>> {
+        let _ = self.port.discard_input();
+        self.port.write_all(cmd.as_bytes()).await?;
+        let reply = read_until(self.port.as_mut(), b'\r', MAX_REPLY, REPLY_TIMEOUT).await?;
+        tracing::trace!(send = cmd.trim_end(), read = %String::from_utf8_lossy(&reply).trim_end(), "qx");
+        Ok(Some(reply))
+    }
+}
