@@ -141,30 +141,16 @@ fn c_strtod(s: &[u8]) -> Option<(f64, usize)> {
     text.parse::<f64>().ok().map(|v| (v, i))
 }
 
-/// A C `%d` conversion at the start of `s` (blanks skipped, saturated to `i32`).
+/// A C `%d` conversion at the start of `s` (blanks skipped, saturated to `i32`): `None`
+/// when no digit follows (sscanf's count stops there).
 fn c_strtoi(s: &[u8]) -> Option<i32> {
-    let mut i = s.iter().take_while(|b| b.is_ascii_whitespace()).count();
-    let negative = match s.get(i) {
-        Some(b'-') => {
-            i += 1;
-            true
-        }
-        Some(b'+') => {
-            i += 1;
-            false
-        }
-        _ => false,
-    };
-    let n = s[i..].iter().take_while(|b| b.is_ascii_digit()).count();
-    let digits = &s[i..i + n];
-    if digits.is_empty() {
+    let text = String::from_utf8_lossy(s);
+    let t = text.trim_start();
+    let unsigned = t.strip_prefix(['+', '-']).unwrap_or(t);
+    if !unsigned.starts_with(|c: char| c.is_ascii_digit()) {
         return None;
     }
-    let mut v: i64 = 0;
-    for d in digits {
-        v = (v * 10 + i64::from(d - b'0')).min(i64::from(i32::MAX) + 1);
-    }
-    let v = if negative { -v } else { v };
+    let v = nut_driver_api::status::c_strtol(t);
     Some(v.clamp(i64::from(i32::MIN), i64::from(i32::MAX)) as i32)
 }
 
