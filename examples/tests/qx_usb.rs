@@ -15,49 +15,19 @@
 //! per command (their replies end with a read timeout). Without the C driver the tests
 //! print a note and pass, unless `NUT_RS_INTEROP=1`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use nut_drivers::sim::q1::Q1Dialect;
-use nut_drivers::sim::socket::SocketServer;
-use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
 
 const C_QX: &str = "/lib/nut/nutdrv_qx";
 const OURS_QX: &str = env!("CARGO_BIN_EXE_nutdrv_qx");
-const USB_EMU: &str = env!("CARGO_BIN_EXE_usb-emu");
 
 mod support;
 
+use support::power_failure::{apply_step, POWER_FAILURE};
+use support::q1_usb::{driver, dump, for_each_bridge, killpower, new_transfers, socket_dump, Unit};
 use support::qx_session::{cmd, drive, set, Request, PATIENCE};
-
-/// A simulated unit: its model, served on a socket in its own folder.
-struct Unit {
-    dir: tempfile::TempDir,
-    model: SharedModel,
-    server: SocketServer,
-}
-
-impl Unit {
-    fn new(dialect: Q1Dialect) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let model = UpsModel::shared();
-        let server = SocketServer::spawn(
-            model.clone(),
-            Protocol::Q1(dialect),
-            &dir.path().join("ups.sock"),
-        )
-        .unwrap();
-        Self { dir, model, server }
-    }
-
-    /// A state folder of its own for one driver run.
-    fn state(&self, name: &str) -> PathBuf {
-        let state = self.dir.path().join(name);
-        std::fs::create_dir_all(&state).unwrap();
-        state
-    }
-}
 
 /// The options a bridge needs besides `port=auto`: C picks every bridge by itself but SNR
 /// (whose ids it gives to Hunnox), and C 2.8.0's SNR needs `langid_fix` (see
@@ -78,91 +48,15 @@ fn bridge_options(bridge: &str) -> Vec<String> {
     out
 }
 
-/// `usb-emu run --q1 BRIDGE --q1-socket … <emu flags> -- program -s ups -u root -x
-/// port=auto <args> -x <options>…`, with its state in `state`.
-fn driver(
-    program: &str,
-    bridge: &str,
-    unit: &Unit,
-    state: &Path,
-    emu: &[(&str, &Path)],
-    args: &[&str],
-    options: &[String],
-) -> Command {
-    let mut c = Command::new(USB_EMU);
-    c.args(["run", "--q1", bridge, "--q1-socket"])
-        .arg(unit.server.path());
-    for (flag, path) in emu {
-        c.arg(flag).arg(path);
-    }
-    c.args(["--", program, "-s", "ups", "-u", "root", "-x", "port=auto"])
-        .args(args);
-    for o in options {
-        c.args(["-x", o]);
-    }
-    c.env("NUT_STATEPATH", state)
-        .env("NUT_CONFPATH", state)
-        .env("NUT_ALTPIDPATH", state)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c
-}
-
-/// The `-d 1` dump of `program`, without the version lines.
-fn dump(program: &str, bridge: &str, unit: &Unit, options: &[String]) -> Vec<String> {
-    let state = unit.state("dump");
-    let child = driver(program, bridge, unit, &state, &[], &["-d", "1"], options)
-        .spawn()
-        .unwrap_or_else(|e| panic!("can't start {program}: {e}"));
-    support::driver::finish(program, child)
-        .lines()
-        .filter(|l| l.contains(": "))
-        .filter(|l| !l.starts_with("driver.version: ") && !l.starts_with("driver.version.usb: "))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// Runs `check` for every bridge at once; panics naming each bridge that failed.
-fn for_each_bridge(bridges: &[&'static str], check: impl Fn(&'static str) + Sync) {
-    if !support::have(&[C_QX]) {
-        return;
-    }
-    let failed: Vec<String> = std::thread::scope(|s| {
-        let runs: Vec<_> = bridges.iter().map(|&b| (b, s.spawn(|| check(b)))).collect();
-        runs.into_iter()
-            .filter_map(|(b, run)| {
-                run.join().err().map(|e| {
-                    let msg = e
-                        .downcast_ref::<String>()
-                        .cloned()
-                        .or_else(|| e.downcast_ref::<&str>().map(|s| (*s).to_owned()))
-                        .unwrap_or_default();
-                    format!("{b}: {msg}")
-                })
-            })
-            .collect()
-    });
-    assert!(failed.is_empty(), "{}", failed.join("\n\n"));
-}
-
-/// The power failure: events, and the status they must give.
-const STEPS: [(&str, &[&str], &str); 7] = [
-    ("on line", &[], "OL"),
-    ("mains lost", &["mains-lost", "wait=30"], "OB"),
-    ("battery draining", &["wait=60", "load=40"], "OB"),
-    ("low battery", &["low-battery"], "OB LB FSD"),
-    (
-        "mains back, brown-out",
-        &["mains-restored", "line=190", "charge=50"],
-        "OL BOOST",
-    ),
-    (
-        "surge, self-test",
-        &["line=262", "charge=80", "fail"],
-        "OL TRIM CAL",
-    ),
-    ("normal", &["line=229.5", "charge=100"], "OL"),
+/// The status nutdrv_qx gives at each step of the power failure.
+const STATUS: [&str; 7] = [
+    "OL",
+    "OB",
+    "OB",
+    "OB LB FSD",
+    "OL BOOST",
+    "OL TRIM CAL",
+    "OL",
 ];
 
 /// C and ours through the power failure on `bridge` (all steps, or the on line, low
@@ -170,15 +64,8 @@ const STEPS: [(&str, &[&str], &str); 7] = [
 fn power_failure(bridge: &str, all_steps: bool) {
     let unit = Unit::new(Q1Dialect::Megatec);
     let options = bridge_options(bridge);
-    for (i, (name, events, status)) in STEPS.iter().enumerate() {
-        {
-            let mut m = unit.model.lock().unwrap();
-            for e in *events {
-                m.apply(e).unwrap();
-            }
-            m.testing = name.contains("self-test");
-            m.shutdown_in = name.contains("low battery").then_some(60.0);
-        }
+    for (i, ((name, _), status)) in POWER_FAILURE.iter().zip(STATUS).enumerate() {
+        apply_step(&unit.model, i);
         if !all_steps && ![0, 3, 4].contains(&i) {
             continue;
         }
@@ -196,12 +83,13 @@ fn power_failure(bridge: &str, all_steps: bool) {
 
 #[test]
 fn cypress_matches_c_through_a_power_failure() {
-    for_each_bridge(&["cypress"], |b| power_failure(b, true));
+    for_each_bridge(C_QX, &["cypress"], |b| power_failure(b, true));
 }
 
 #[test]
 fn bridges_match_c_through_a_power_failure() {
     for_each_bridge(
+        C_QX,
         &[
             "phoenixtec",
             "ippon",
@@ -220,14 +108,16 @@ fn bridges_match_c_through_a_power_failure() {
 /// timeout, a half-second wait).
 #[test]
 fn slow_bridges_match_c_through_a_power_failure() {
-    for_each_bridge(&["phoenix", "sgs", "ablerex"], |b| power_failure(b, false));
+    for_each_bridge(C_QX, &["phoenix", "sgs", "ablerex"], |b| {
+        power_failure(b, false)
+    });
 }
 
 /// Cypress with the protocol detected rather than given: every probe of another dialect
 /// goes through the bridge too.
 #[test]
 fn cypress_detects_the_protocol_as_c() {
-    for_each_bridge(&["cypress"], |b| {
+    for_each_bridge(C_QX, &["cypress"], |b| {
         let unit = Unit::new(Q1Dialect::Megatec);
         let c = dump(C_QX, b, &unit, &[]);
         let ours = dump(OURS_QX, b, &unit, &[]);
@@ -236,44 +126,6 @@ fn cypress_detects_the_protocol_as_c() {
             .iter()
             .any(|l| l == "driver.version.data: Megatec 0.06"));
     });
-}
-
-/// The transfer log lines written since `seen` bytes, without the time and the reads of
-/// query strings, OUT data up to its first `\r`; `seen` moves on.
-fn new_transfers(log: &Path, seen: &mut usize) -> Vec<String> {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let fresh = text.get(*seen..).unwrap_or_default().to_owned();
-    *seen = text.len();
-    fresh
-        .lines()
-        // Reads of the query strings (Q1, I, F) are polls: Hunnox's lock-step reads one
-        // before each command, by a count of commands that depends on how often the
-        // driver polled.
-        .filter(|l| {
-            !["value=0303 ", "value=030c ", "value=030d "]
-                .iter()
-                .any(|q| l.contains(q))
-        })
-        .map(|l| {
-            let rest = l.split_once(' ').map_or(l, |(_, r)| r);
-            if !rest.contains(" out ") {
-                return rest.to_owned();
-            }
-            rest.split(' ')
-                .map(|field| match field.strip_prefix("data=") {
-                    Some(hex) => {
-                        let cut = (0..hex.len())
-                            .step_by(2)
-                            .find(|&i| hex.get(i..i + 2) == Some("0d"))
-                            .map_or(hex.len(), |i| i + 2);
-                        format!("data={}", &hex[..cut])
-                    }
-                    None => field.to_owned(),
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect()
 }
 
 /// A command session of `program` on a fresh unit behind `bridge`.
@@ -316,6 +168,7 @@ fn bridges_send_the_same_commands_as_c() {
         cmd("test.battery.start", Some("60")),
     ];
     for_each_bridge(
+        C_QX,
         &[
             "cypress",
             "phoenixtec",
@@ -349,21 +202,6 @@ fn bridges_send_the_same_commands_as_c() {
             }
         },
     );
-}
-
-/// Reads the driver socket's answer to `DUMPALL` (with the status) until `done`.
-fn socket_dump(sock: &Path) -> Vec<String> {
-    use std::io::{BufReader, Write};
-    let Ok(stream) = std::os::unix::net::UnixStream::connect(sock) else {
-        return Vec::new();
-    };
-    stream
-        .set_read_timeout(Some(Duration::from_millis(200)))
-        .unwrap();
-    let mut writer = stream.try_clone().unwrap();
-    let mut reader = BufReader::new(stream);
-    writer.write_all(b"DUMPALL\n").unwrap();
-    support::driver::read_socket_until(&mut reader, PATIENCE, |l| l == "DUMPDONE")
 }
 
 /// Unplugged, the unit goes stale; plugged back, both drivers find it again by themselves.
@@ -427,5 +265,19 @@ fn unplugged_units_are_found_again_as_by_c() {
         let c = s.spawn(|| replug(C_QX));
         replug(OURS_QX);
         c.join().expect("C");
+    });
+}
+
+/// `-k` through each kind of bridge: the same commands reach the UPS, the same transfers
+/// on the wire.
+#[test]
+fn killpower_sends_what_c_sends() {
+    for_each_bridge(C_QX, &["cypress", "krauler", "fabula", "armac"], |b| {
+        let mut options = bridge_options(b);
+        options.push("offdelay=120".to_owned());
+        let c = killpower(C_QX, b, &options);
+        let ours = killpower(OURS_QX, b, &options);
+        assert_eq!(c, ours, "C (left) and ours (right) differ");
+        assert!(!c.2.is_empty(), "no transfer: {c:?}");
     });
 }

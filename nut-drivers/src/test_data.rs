@@ -1,5 +1,6 @@
 //! Where the unit tests find the shared device recordings (`../shared/testdata`, beside the
-//! repository, never copied in).
+//! repository, never copied in; `NUT_RS_TESTDATA` names another folder, and CI names a
+//! missing one to check that a fresh clone skips them).
 
 use std::path::{Path, PathBuf};
 
@@ -7,9 +8,11 @@ use std::path::{Path, PathBuf};
 /// it is absent (a fresh clone): the test then skips. Under `NUT_RS_INTEROP=1` (CI) an
 /// absent recording fails the test instead.
 pub(crate) fn recorded(rel: &str) -> Option<PathBuf> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/testdata")
-        .join(rel);
+    let root = match std::env::var_os("NUT_RS_TESTDATA") {
+        Some(dir) => PathBuf::from(dir),
+        None => Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata"),
+    };
+    let path = root.join(rel);
     if path.exists() {
         return Some(path);
     }

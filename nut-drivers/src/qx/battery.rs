@@ -16,6 +16,35 @@ use tokio::time::Instant;
 
 use super::item::{c_strtod, is_c_numeric, printf_float};
 
+/// The battery pack counts tried, highest first: the battery voltage returns to at least
+/// nominal after a discharge, so of the overlapping counts the highest that fits wins.
+pub const PACKS: [f64; 17] = [
+    120.0, 100.0, 80.0, 60.0, 48.0, 36.0, 30.0, 24.0, 18.0, 12.0, 8.0, 6.0, 4.0, 3.0, 2.0, 1.0, 0.5,
+];
+
+/// Reads `runtimecal` (`runtime_high,load_high,runtime_low,load_low`: seconds on battery at
+/// two loads in percent; C's `sscanf("%lf,%lf,%lf,%lf")`, more fields ignored) into the load
+/// exponent and the nominal runtime at full load.
+pub fn runtime_calibration(cal: &str) -> Result<(f64, f64), DriverError> {
+    let parts: Vec<f64> = cal
+        .split(',')
+        .map_while(|p| p.trim().parse::<f64>().ok())
+        .collect();
+    let [rh, lh, rl, ll, ..] = parts[..] else {
+        return Err(DriverError::config(
+            "Insufficient parameters for runtimecal",
+        ));
+    };
+    if rl < rh || rh <= 0.0 {
+        return Err(DriverError::config("Parameter out of range (runtime)"));
+    }
+    if lh > 100.0 || ll > lh || ll <= 0.0 {
+        return Err(DriverError::config("Parameter out of range (load)"));
+    }
+    let exponent = (rl / rh).ln() / (lh / ll).ln();
+    Ok((exponent, rh * (lh / 100.0).powf(exponent)))
+}
+
 /// The options the estimation reads.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct BatteryOptions {
@@ -196,24 +225,7 @@ impl Battery {
         };
         self.runtimecal = true;
         self.last_poll = self.now_secs();
-        let parts: Vec<f64> = cal
-            .split(',')
-            .map(|p| p.trim().parse::<f64>())
-            .collect::<Result<_, _>>()
-            .map_err(|_| DriverError::config("Insufficient parameters for runtimecal"))?;
-        let [rh, lh, rl, ll] = parts[..] else {
-            return Err(DriverError::config(
-                "Insufficient parameters for runtimecal",
-            ));
-        };
-        if rl < rh || rh <= 0.0 {
-            return Err(DriverError::config("Parameter out of range (runtime)"));
-        }
-        if lh > 100.0 || ll > lh || ll <= 0.0 {
-            return Err(DriverError::config("Parameter out of range (load)"));
-        }
-        self.runt_exp = (rl / rh).ln() / (lh / ll).ln();
-        self.runt_nom = rh * (lh / 100.0).powf(self.runt_exp);
+        (self.runt_exp, self.runt_nom) = runtime_calibration(cal)?;
 
         if state.get("battery.charge").is_none() && self.volt_nom != -1.0 {
             self.volt_low = self.volt_nom;
@@ -244,10 +256,6 @@ impl Battery {
     /// The battery voltage returns to at least nominal after a discharge, so of the
     /// overlapping pack counts the highest that fits wins.
     fn guess_packs(&mut self) {
-        const PACKS: [f64; 17] = [
-            120.0, 100.0, 80.0, 60.0, 48.0, 36.0, 30.0, 24.0, 18.0, 12.0, 8.0, 6.0, 4.0, 3.0, 2.0,
-            1.0, 0.5,
-        ];
         for p in PACKS {
             if p * self.volt_act > 1.2 * self.volt_nom {
                 continue;

@@ -42,6 +42,7 @@ pub mod dialect;
 pub mod engine;
 pub mod hunnox;
 pub mod item;
+pub mod legacy;
 pub mod mecer;
 pub mod port;
 pub mod setvar;
@@ -85,26 +86,7 @@ const MAXTRIES: u32 = 3;
 /// The USB options (after `idleload`, before `cablepower`, as C lists them).
 fn usb_options() -> Vec<OptionSpec> {
     #[cfg(feature = "usb")]
-    {
-        let mut out = vec![OptionSpec::value(
-            "subdriver",
-            "Serial-over-USB subdriver selection",
-        )];
-        out.extend(crate::usb::matcher::option_specs());
-        out.push(OptionSpec::value(
-            "usb_set_altinterface",
-            "Force redundant call to usb_set_altinterface() (value=bAlternateSetting; default=0)",
-        ));
-        out.push(OptionSpec::value(
-            "langid_fix",
-            "Apply the language ID workaround to the krauler subdriver (0x409 or 0x4095)",
-        ));
-        out.push(OptionSpec::flag(
-            "noscanlangid",
-            "Don't autoscan valid range for langid",
-        ));
-        out
-    }
+    return usb::options(&usb::NUTDRV_QX);
     #[cfg(not(feature = "usb"))]
     Vec::new()
 }
@@ -284,21 +266,7 @@ impl NutdrvQx {
         }
         #[cfg(not(feature = "usb"))]
         let _ = &state;
-        let (dtr, rts) = match params
-            .get("cablepower")
-            .map(str::to_ascii_lowercase)
-            .as_deref()
-        {
-            None | Some("normal") => (true, false),
-            Some("reverse") => (false, true),
-            Some("both") => (true, true),
-            Some("none") => (false, false),
-            Some(other) => {
-                return Err(DriverError::config(format!(
-                    "Value '{other}' not valid for 'cablepower'"
-                )))
-            }
-        };
+        let (dtr, rts) = port::cablepower(params)?;
         let mut port = SerialQx::new((self.opener)(&params.port)?);
         // Pseudo-terminals have no modem lines: ignore what cannot be set, as C does.
         port.set_lines(dtr, rts);

@@ -9,6 +9,8 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 
+use nut_driver_api::{DriverError, DriverParams};
+
 use crate::serial::{read_until, SerialPort};
 
 /// How long a serial reply may take (C's `SER_WAIT_SEC`).
@@ -25,6 +27,24 @@ pub trait QxPort: Send {
     /// `Ok(None)` when the exchange failed (C's negative return: that item fails and the
     /// walk goes on); `Err` when the device is gone for good (the driver gives up).
     async fn command(&mut self, cmd: &str) -> io::Result<Option<Vec<u8>>>;
+}
+
+/// The modem lines (DTR, RTS) the `cablepower` option asks for: `normal` (the default:
+/// DTR only), `reverse`, `both` or `none`, any case.
+pub fn cablepower(params: &DriverParams) -> Result<(bool, bool), DriverError> {
+    match params
+        .get("cablepower")
+        .map(str::to_ascii_lowercase)
+        .as_deref()
+    {
+        None | Some("normal") => Ok((true, false)),
+        Some("reverse") => Ok((false, true)),
+        Some("both") => Ok((true, true)),
+        Some("none") => Ok((false, false)),
+        Some(other) => Err(DriverError::config(format!(
+            "Value '{other}' not valid for 'cablepower'"
+        ))),
+    }
 }
 
 /// A Q1 device on a serial line.

@@ -114,6 +114,9 @@ pub struct BridgeState {
     pub langid_fix: Option<u16>,
     /// Hunnox's lock-step counter.
     pub hunnox_step: u8,
+    /// Krauler answers an unknown command with nothing instead of its echo (see
+    /// [`super::UsbProfile::empty_echo`]).
+    pub empty_echo: bool,
 }
 
 /// Sends `cmd` through `bridge` and reads the reply (C's `subdriver_command`).

@@ -27,6 +27,7 @@ pub mod strings;
 use std::io;
 
 use async_trait::async_trait;
+use nut_driver_api::driver::OptionSpec;
 use nut_driver_api::{DeviceState, DriverError, DriverParams};
 
 use super::port::QxPort;
@@ -77,12 +78,100 @@ pub const DEVICES: [KnownUnit; 20] = [
     (0x0925, 0x1234, None, None, Bridge::Armac),   // Armac
 ];
 
-/// The bridge C picks for a unit from [`DEVICES`], if any.
+/// C blazer_usb's table of known units: fewer, and the Ablerex 625L (ffff:0000) on the
+/// krauler bridge.
+pub const BLAZER_DEVICES: [KnownUnit; 12] = [
+    (0x05b8, 0x0000, None, None, Bridge::Cypress), // Agiler
+    (0x0001, 0x0000, None, None, Bridge::Krauler), // Krauler UP-M500VA
+    (0xffff, 0x0000, None, None, Bridge::Krauler), // Ablerex 625L
+    (0x0665, 0x5161, None, None, Bridge::Cypress), // Belkin F6C1200-UNV
+    (0x06da, 0x0002, None, None, Bridge::Cypress), // Online Yunto YQ450
+    (0x06da, 0x0003, None, None, Bridge::Ippon),   // Mustek Powermust
+    (0x06da, 0x0004, None, None, Bridge::Cypress), // Phoenixtec Innova 3/1 T
+    (0x06da, 0x0005, None, None, Bridge::Cypress), // Phoenixtec Innova RT
+    (0x06da, 0x0201, None, None, Bridge::Cypress), // Phoenixtec Innova T
+    (0x06da, 0x0601, None, None, Bridge::Phoenix), // Online Zinto A
+    (0x0f03, 0x0001, None, None, Bridge::Cypress), // Unitek Alpha 1200Sx
+    (0x14f0, 0x00c9, None, None, Bridge::Phoenix), // GE EP series
+];
+
+/// What one driver knows of USB units: its table, the bridges `subdriver=` may name, and
+/// whether it scans the language table for `langid_fix` unless `noscanlangid`.
+#[derive(Debug, Clone, Copy)]
+pub struct UsbProfile {
+    /// The program, for messages (`nutdrv_qx`).
+    pub program: &'static str,
+    /// The known units, first match wins.
+    pub devices: &'static [KnownUnit],
+    /// The bridges `subdriver=` may name.
+    pub bridges: &'static [Bridge],
+    /// Whether `noscanlangid` is an option (without it the scan always happens).
+    pub noscanlangid: bool,
+    /// Whether the krauler bridge answers an unknown command with nothing rather than its
+    /// echo: blazer_usb hands the bridge one buffer for the command and the reply, and C's
+    /// `snprintf` of the echo clears it first (so such an instant command counts as done).
+    pub empty_echo: bool,
+}
+
+/// `nutdrv_qx`: every bridge, [`DEVICES`].
+pub const NUTDRV_QX: UsbProfile = UsbProfile {
+    program: "nutdrv_qx",
+    devices: &DEVICES,
+    bridges: &Bridge::ALL,
+    noscanlangid: true,
+    empty_echo: false,
+};
+
+/// `blazer_usb`: cypress, phoenix, ippon and krauler, [`BLAZER_DEVICES`].
+pub const BLAZER_USB: UsbProfile = UsbProfile {
+    program: "blazer_usb",
+    devices: &BLAZER_DEVICES,
+    bridges: &[
+        Bridge::Cypress,
+        Bridge::Phoenix,
+        Bridge::Ippon,
+        Bridge::Krauler,
+    ],
+    noscanlangid: false,
+    empty_echo: true,
+};
+
+/// The USB options of a driver with this profile, in C's order: `subdriver`, the matching
+/// options, `usb_set_altinterface`, `langid_fix` and, where it exists, `noscanlangid`.
+pub fn options(profile: &UsbProfile) -> Vec<OptionSpec> {
+    let mut out = vec![OptionSpec::value(
+        "subdriver",
+        "Serial-over-USB subdriver selection",
+    )];
+    out.extend(crate::usb::matcher::option_specs());
+    out.push(OptionSpec::value(
+        "usb_set_altinterface",
+        "Force redundant call to usb_set_altinterface() (value=bAlternateSetting; default=0)",
+    ));
+    out.push(OptionSpec::value(
+        "langid_fix",
+        "Apply the language ID workaround to the krauler subdriver (0x409 or 0x4095)",
+    ));
+    if profile.noscanlangid {
+        out.push(OptionSpec::flag(
+            "noscanlangid",
+            "Don't autoscan valid range for langid",
+        ));
+    }
+    out
+}
+
+/// The bridge C nutdrv_qx picks for a unit from [`DEVICES`], if any.
 pub fn bridge_for(info: &UsbDeviceInfo) -> Option<Bridge> {
+    bridge_in(&DEVICES, info)
+}
+
+/// The bridge of the first line of `devices` that describes the unit, if any.
+pub fn bridge_in(devices: &[KnownUnit], info: &UsbDeviceInfo) -> Option<Bridge> {
     let same = |want: Option<&str>, have: &Option<String>| {
         want.is_none_or(|w| have.as_deref().is_some_and(|h| h.eq_ignore_ascii_case(w)))
     };
-    DEVICES
+    devices
         .iter()
         .find(|(v, p, vendor, product, _)| {
             *v == info.vendor_id
@@ -145,14 +234,27 @@ impl std::fmt::Debug for UsbQx {
 }
 
 impl UsbQx {
-    /// Finds the unit `params` describe with `opener` and claims it; publishes
-    /// `ups.vendorid` and `ups.productid`.
+    /// Finds the unit `params` describe with `opener` and claims it, as `nutdrv_qx` does;
+    /// publishes `ups.vendorid` and `ups.productid`.
     pub async fn open(
-        mut opener: Box<dyn HidOpener>,
+        opener: Box<dyn HidOpener>,
         params: &DriverParams,
         state: &mut DeviceState,
     ) -> Result<Self, DriverError> {
-        let mut bridge_state = BridgeState::default();
+        Self::open_for(opener, params, state, &NUTDRV_QX).await
+    }
+
+    /// [`open`](Self::open) for the driver `profile` describes.
+    pub async fn open_for(
+        mut opener: Box<dyn HidOpener>,
+        params: &DriverParams,
+        state: &mut DeviceState,
+        profile: &UsbProfile,
+    ) -> Result<Self, DriverError> {
+        let mut bridge_state = BridgeState {
+            empty_echo: profile.empty_echo,
+            ..BridgeState::default()
+        };
         if let Some(v) = params.get("langid_fix") {
             match parse_langid_fix(v) {
                 Some(l) => {
@@ -171,7 +273,8 @@ impl UsbQx {
                         "When specifying a subdriver, 'vendorid' and 'productid' are mandatory.",
                     ));
                     }
-                    Some(Bridge::from_name(name).ok_or_else(|| {
+                    let found = Bridge::from_name(name).filter(|b| profile.bridges.contains(b));
+                    Some(found.ok_or_else(|| {
                         DriverError::config(format!("Subdriver '{name}' not found!"))
                     })?)
                 }
@@ -195,8 +298,9 @@ impl UsbQx {
             ..HidInterface::DEFAULT
         };
         let m = matcher.clone();
+        let devices = profile.devices;
         let accept = move |info: &UsbDeviceInfo| {
-            (m.matches(info) && (forced.is_some() || bridge_for(info).is_some()))
+            (m.matches(info) && (forced.is_some() || bridge_in(devices, info).is_some()))
                 .then_some(interface)
         };
         let opened = opener
@@ -204,13 +308,14 @@ impl UsbQx {
             .await
             .map_err(|e| DriverError::Transport(e.into()))?;
         let Some(opened) = opened else {
-            return Err(DriverError::config(
+            return Err(DriverError::config(format!(
                 "No supported devices found: check that the UPS is plugged in (lsusb lists \
                  it); if it is, name its bridge with the 'subdriver', 'vendorid' and \
-                 'productid' options (see nutdrv_qx(8))",
-            ));
+                 'productid' options (see {}(8))",
+                profile.program
+            )));
         };
-        let Some(bridge) = forced.or_else(|| bridge_for(&opened.info)) else {
+        let Some(bridge) = forced.or_else(|| bridge_in(devices, &opened.info)) else {
             return Err(DriverError::config("No subdriver selected"));
         };
         tracing::debug!("using the {bridge} bridge for {}", opened.info);
@@ -225,7 +330,8 @@ impl UsbQx {
             bridge,
             state: bridge_state,
         };
-        if link.state.langid_fix.is_some() && !params.is_set("noscanlangid") {
+        let skip_scan = profile.noscanlangid && params.is_set("noscanlangid");
+        if link.state.langid_fix.is_some() && !skip_scan {
             link.scan_langid().await;
         }
         Ok(link)

@@ -183,6 +183,9 @@ pub async fn krauler(
     tracing::debug!("send: {}", shown(cmd));
     let Some(&(_, index, prefix)) = KRAULER.iter().find(|(c, _, _)| *c == cmd) else {
         tracing::debug!("read: {}", shown(cmd));
+        if state.empty_echo {
+            return Ok(Vec::new());
+        }
         return Ok(cmd[..cmd.len().min(BUFLEN - 1)].to_vec());
     };
     for _ in 0..10 {
