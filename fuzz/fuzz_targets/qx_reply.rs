@@ -1,6 +1,6 @@
 //! Q* replies: any bytes given to any item of any dialect's table (Megatec family,
 //! Voltronic and the dialects with modules of their own) must be either accepted or
-//! refused, never panic, also through the dialects' reply rewriting and the full
+//! refused, never panic, also through the dialects' command and reply rewriting and the full
 //! processing of the table walker (status bits, Voltronic and the other dialects' own
 //! processing, unskipping); the command and setting preprocessors must take any
 //! parameter; and the simulated devices must answer any command.
@@ -41,7 +41,10 @@ fuzz_target!(|data: &[u8]| {
         let _ = state.set("input.voltage.nominal", "230");
         for idx in 0..engine.items.len() {
             let item = engine.items[idx].clone();
-            let _ = special::answer(&dialect, &item, data.to_vec());
+            let _ = special::answer(&mut engine, idx, data.to_vec());
+            if let Some(code) = item.exchange {
+                let _ = special::command_text(&engine, code, &String::from_utf8_lossy(data));
+            }
             if let Ok(raw) = extract(&item, data, dialect.rejected) {
                 let _ = engine.infoval_set(idx, &raw, &mut state);
             }
@@ -52,7 +55,7 @@ fuzz_target!(|data: &[u8]| {
                     let _ = command_text(&engine, idx, &param, &state);
                 }
                 Process::Dialect(code) => {
-                    let _ = special::setvar(&engine, idx, code, &param);
+                    let _ = special::setvar(&mut engine, idx, code, &param);
                     let _ = special::command(&engine, idx, code, &param, &state);
                 }
                 _ => {}

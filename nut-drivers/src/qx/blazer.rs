@@ -128,6 +128,7 @@ fn delay(var: &'static str, range: &'static [&'static str], default: &'static st
         format: default,
         flags: ABSENT | SETVAR | RANGE,
         process: Process::DelaySetvar,
+        exchange: None,
     }
 }
 

@@ -5,14 +5,17 @@
 //! the Q1 fallback, giving each three tries. This module has the Megatec family (mustek,
 //! megatec/old, megatec, zinto, Q1); voltronic ([`super::voltronic`]), voltronic-qs
 //! ([`super::voltronic_qs`]), bestups ([`super::bestups`]), mecer ([`super::mecer`]),
-//! hunnox ([`super::hunnox`]), voltronic-qs-hex ([`super::voltronic_qs_hex`]) and ablerex
-//! ([`super::ablerex`]) have modules of their own. Masterguard is not implemented yet,
-//! which changes nothing for a device that ignores or echoes its probe commands (its claim
-//! fails on such a device in C as well).
+//! masterguard ([`super::masterguard`]), hunnox ([`super::hunnox`]), voltronic-qs-hex
+//! ([`super::voltronic_qs_hex`]) and ablerex ([`super::ablerex`]) have modules of their
+//! own.
+//!
+//! Masterguard's claim never succeeds in C 2.8.0 (it looks for variables under names its
+//! table does not use, fixed in C 2.8.1); this driver claims Masterguard units as 2.8.1
+//! does. On other devices nothing changes but the three `WH` probes it sends.
 
 use super::item::Item;
 pub use super::voltronic::VOLTRONIC;
-use super::{ablerex, bestups, blazer, hunnox, mecer, voltronic_qs, voltronic_qs_hex};
+use super::{ablerex, bestups, blazer, hunnox, masterguard, mecer, voltronic_qs, voltronic_qs_hex};
 
 /// How a dialect decides that a device speaks it (C's `claim` functions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +36,9 @@ pub enum Claim {
     /// `ups.firmware.aux` (the protocol) answers, then the status line gives
     /// `input.voltage` (voltronic-qs).
     ProtocolThenStatus,
+    /// The dialect's own claim ([`super::special::claim`]): Masterguard's mandatory
+    /// identification items, slave address and command set.
+    Own,
 }
 
 /// Which family of tables and processing a dialect belongs to.
@@ -55,6 +61,8 @@ pub enum Family {
     Hunnox,
     /// Ablerex ([`super::ablerex`]).
     Ablerex,
+    /// Masterguard A and E series ([`super::masterguard`]).
+    Masterguard,
 }
 
 /// One dialect.
@@ -97,6 +105,7 @@ impl Dialect {
             Family::Mecer => mecer::table(),
             Family::Hunnox => hunnox::table(),
             Family::Ablerex => ablerex::table(),
+            Family::Masterguard => masterguard::table(),
             Family::Megatec => blazer::table(self.status, self.ratings, self.vendor),
         }
     }
@@ -152,7 +161,7 @@ pub const Q1: Dialect = Dialect {
 };
 
 /// The dialects in probing order.
-pub const ALL: [Dialect; 12] = [
+pub const ALL: [Dialect; 13] = [
     VOLTRONIC,
     voltronic_qs::DIALECT,
     voltronic_qs_hex::DIALECT,
@@ -162,13 +171,15 @@ pub const ALL: [Dialect; 12] = [
     mecer::DIALECT,
     MEGATEC,
     ZINTO,
+    masterguard::DIALECT,
     hunnox::DIALECT,
     ablerex::DIALECT,
     Q1,
 ];
 
-/// The names C knows for the `protocol` option but this driver does not implement yet.
-pub const NOT_YET: [&str; 1] = ["masterguard"];
+/// The names C knows for the `protocol` option but this driver does not implement yet
+/// (none left).
+pub const NOT_YET: [&str; 0] = [];
 
 /// The dialects to probe for a `protocol` option (all of them without one). An error
 /// names a protocol that does not exist or is not implemented.
@@ -196,7 +207,8 @@ mod tests {
 
     #[test]
     fn protocol_option_picks_dialects() {
-        assert_eq!(candidates(None).unwrap().len(), 12);
+        assert_eq!(candidates(None).unwrap().len(), 13);
+        assert_eq!(ALL[9], masterguard::DIALECT);
         assert_eq!(candidates(Some("VOLTRONIC")).unwrap(), vec![VOLTRONIC]);
         assert_eq!(candidates(Some("BESTUPS")).unwrap(), vec![bestups::DIALECT]);
         assert_eq!(
@@ -205,9 +217,10 @@ mod tests {
         );
         assert_eq!(candidates(Some("MEGATEC/OLD")).unwrap(), vec![MEGATEC_OLD]);
         assert_eq!(candidates(Some("q1")).unwrap(), vec![Q1]);
-        assert!(candidates(Some("masterguard"))
-            .unwrap_err()
-            .contains("not supported"));
+        assert_eq!(
+            candidates(Some("MasterGuard")).unwrap(),
+            vec![masterguard::DIALECT]
+        );
         assert_eq!(
             candidates(Some("nope")).unwrap_err(),
             "Device not supported!"

@@ -139,22 +139,38 @@ impl Engine {
 
     /// Sends the item's command (or `command` instead) and cuts the value out of the reply
     /// (C's `qx_process`). Returns the reply too, for reuse by the next items.
+    ///
+    /// An item with an [`Item::exchange`] code has its command rewritten by the dialect
+    /// before it is sent (nothing is sent when the dialect refuses it) and its reply seen
+    /// by the dialect before the value is cut out.
     pub async fn process(
-        &self,
+        &mut self,
         port: &mut dyn QxPort,
         idx: usize,
         command: Option<&str>,
     ) -> io::Result<(Vec<u8>, Result<String, ReplyError>)> {
-        let item = &self.items[idx];
-        let Some(reply) = port.command(command.unwrap_or(item.command)).await? else {
+        let Some(item) = self.items.get(idx) else {
+            return Ok((Vec::new(), Err(ReplyError::Unexpected)));
+        };
+        let mut text = command.unwrap_or(item.command).to_owned();
+        if let Some(code) = item.exchange {
+            match special::command_text(self, code, &text) {
+                Some(t) => text = t,
+                None => {
+                    tracing::debug!(var = item.var, "failed to preprocess command");
+                    return Ok((Vec::new(), Err(ReplyError::Unexpected)));
+                }
+            }
+        }
+        let Some(reply) = port.command(&text).await? else {
             return Ok((Vec::new(), Err(ReplyError::Failed)));
         };
         // A reply the dialect cannot make sense of is not reused by the next items.
-        let reply = match special::answer(&self.dialect, item, reply) {
+        let reply = match special::answer(self, idx, reply) {
             Ok(r) => r,
             Err(e) => return Ok((Vec::new(), Err(e))),
         };
-        let value = extract(item, &reply, self.dialect.rejected);
+        let value = extract(&self.items[idx], &reply, self.dialect.rejected);
         Ok((reply, value))
     }
 

@@ -76,6 +76,11 @@ pub struct Item {
     pub flags: u32,
     /// Special processing.
     pub process: Process,
+    /// Dialect-specific rewriting of the command before it is sent and of the reply
+    /// before its value is cut out (C's `preprocess_command` and `preprocess_answer`):
+    /// a code for the dialect's module, dispatched by [`super::special::command_text`] and
+    /// [`super::special::answer`].
+    pub exchange: Option<u8>,
 }
 
 impl Item {
@@ -103,6 +108,7 @@ impl Item {
             format,
             flags,
             process: Process::Plain,
+            exchange: None,
         }
     }
 
@@ -120,6 +126,7 @@ impl Item {
             format: "",
             flags: CMD,
             process,
+            exchange: None,
         }
     }
 
@@ -141,6 +148,13 @@ impl Item {
     /// The same item with special processing.
     pub const fn with(mut self, process: Process) -> Self {
         self.process = process;
+        self
+    }
+
+    /// The same item with the dialect's command and reply rewriting `code` (see
+    /// [`Item::exchange`]).
+    pub const fn exchanging(mut self, code: u8) -> Self {
+        self.exchange = Some(code);
         self
     }
 

@@ -1,6 +1,6 @@
 //! `nutdrv_qx`: the Megatec "Q1" protocol family, Voltronic's QPI/QGS ([`voltronic`]) and
-//! the other dialects C knows (bestups, mecer, voltronic-qs, voltronic-qs-hex, hunnox,
-//! ablerex; see [`dialect`] and [`special`]) on a serial line, a drop-in for C NUT 2.8.0's
+//! the other dialects C knows (bestups, mecer, voltronic-qs, voltronic-qs-hex,
+//! masterguard, hunnox, ablerex; see [`dialect`] and [`special`]) on a serial line, a drop-in for C NUT 2.8.0's
 //! `nutdrv_qx` (serial part).
 //!
 //! The device is probed as C probes it (see [`dialect`]): each dialect's table is tried
@@ -43,6 +43,7 @@ pub mod engine;
 pub mod hunnox;
 pub mod item;
 pub mod legacy;
+pub mod masterguard;
 pub mod mecer;
 pub mod port;
 pub mod setvar;
@@ -202,6 +203,11 @@ impl NutdrvQx {
     ) -> io::Result<Option<Engine>> {
         let mut engine = Engine::new(dialect);
         engine.params = params.clone();
+        if dialect.claim == Claim::Own {
+            return Ok(special::claim(&mut engine, port, state)
+                .await?
+                .then_some(engine));
+        }
         if dialect.claim == Claim::ProtocolThenStatus {
             if !Self::claim_item(&mut engine, port, "ups.firmware.aux", state).await? {
                 return Ok(None);
@@ -434,6 +440,7 @@ impl Driver for NutdrvQx {
             "Set shutdown mode functionality of Pin 1 and Pin 7 on the UPS DB9 \
              communication port (Per Best Power's EPS-0059) to n (integer, 0-6)",
         )])
+        .chain(masterguard::options())
         .collect()
     }
 

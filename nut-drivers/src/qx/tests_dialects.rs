@@ -266,3 +266,187 @@ async fn every_simulator_is_detected_as_itself_in_c_order() {
         }
     }
 }
+
+mod masterguard {
+    use nut_driver_api::proto::sock::TrackingStatus;
+    use nut_driver_api::{DeviceState, Driver, DriverParams};
+
+    use crate::qx::NutdrvQx;
+    use crate::sim::{q1::Q1Dialect, ModelPort, SharedModel, UpsModel};
+
+    async fn start(
+        settings: &[(&str, &str)],
+        options: &[(&str, &str)],
+    ) -> (SharedModel, NutdrvQx, DeviceState, bool) {
+        let model = UpsModel::shared();
+        for (k, v) in settings {
+            model
+                .lock()
+                .unwrap()
+                .settings
+                .insert((*k).into(), (*v).into());
+        }
+        let mut d = NutdrvQx::with_opener(ModelPort::opener(model.clone(), Q1Dialect::Masterguard));
+        let mut p = DriverParams::new("sim");
+        for (k, v) in options {
+            p = p.with_option(*k, Some(*v));
+        }
+        let mut s = DeviceState::new();
+        if d.open(&p, &mut s).await.is_err() {
+            return (model, d, s, false);
+        }
+        d.identify(&mut s).await.unwrap();
+        d.update(&mut s).await.unwrap();
+        (model, d, s, true)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn claimed_by_name_and_by_probing() {
+        for options in [&[("protocol", "masterguard")][..], &[]] {
+            let (model, _d, s, ok) = start(&[], options).await;
+            assert!(ok, "{options:?}");
+            for (var, want) in [
+                ("driver.version.data", "Masterguard 0.02"),
+                ("device.mfr", "Masterguard"),
+                ("device.model", "A1000"),
+                ("ups.power.nominal", "1000"),
+                ("ups.id", "00"),
+                ("ups.status", "OL"),
+                ("ups.type", "offline"),
+                // 14 % of 1000 VA + 0.5 = 140.5: printed to the even 140, as C does.
+                ("ups.power", "140"),
+                ("output.current", "0.61"),
+                ("battery.voltage", "26.04"),
+                ("battery.voltage.nominal", "24.00"),
+                ("battery.packs", "1"),
+                ("device.serial", "2782"),
+                ("device.uptime", "161550397"),
+                ("output.voltage.nominal", "230"),
+            ] {
+                assert_eq!(s.value(var), Some(want), "{var} ({options:?})");
+            }
+            let packs = s.get("battery.packs").unwrap();
+            assert_eq!(packs.ranges(), [(0, 2)]);
+            let nominal = s.get("output.voltage.nominal").unwrap();
+            let enums: Vec<&str> = nominal.enums().iter().map(|e| e.as_str()).collect();
+            assert_eq!(enums, ["220", "230", "240"]);
+            // The addressed queries went out with the unit's address.
+            let m = model.lock().unwrap();
+            assert!(m.received.iter().any(|c| c == "GS,00"));
+            assert!(!m.received.iter().any(|c| c.ends_with(",XX")));
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn slave_address_must_match() {
+        let settings = [("masterguard.slave", "07"), ("masterguard.series", "E")];
+        let opts = |sa| [("protocol", "masterguard"), ("slave_address", sa)];
+        let (_, _, _, ok) = start(&settings, &opts("6")).await;
+        assert!(!ok);
+        for bad in ["", "100", "7x"] {
+            let (_, _, _, ok) = start(&settings, &opts(bad)).await;
+            assert!(!ok, "{bad:?}");
+        }
+        let (model, _, s, ok) = start(&settings, &opts("7")).await;
+        assert!(ok);
+        assert_eq!(s.value("device.model"), Some("E60"));
+        assert_eq!(s.value("ups.power.nominal"), Some("6000"));
+        assert!(model.lock().unwrap().received.iter().any(|c| c == "GSN,07"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn commands_and_settings_reach_the_unit() {
+        let (model, mut d, mut s, ok) = start(&[], &[("protocol", "masterguard")]).await;
+        assert!(ok);
+        let sent = |model: &SharedModel, from: usize| -> Vec<String> {
+            model.lock().unwrap().received[from..].to_vec()
+        };
+        let mut cases: Vec<(&str, Option<&str>, TrackingStatus, Vec<&str>)> = vec![
+            (
+                "shutdown.return",
+                None,
+                TrackingStatus::Handled,
+                vec!["S.5R0180"],
+            ),
+            ("shutdown.stop", None, TrackingStatus::Handled, vec!["C"]),
+            (
+                "shutdown.stayoff",
+                None,
+                TrackingStatus::Handled,
+                vec!["S.5"],
+            ),
+            ("test.battery.start", None, TrackingStatus::Failed, vec![]),
+            (
+                "test.battery.start",
+                Some("120"),
+                TrackingStatus::Handled,
+                vec!["T02"],
+            ),
+            (
+                "test.battery.start.deep",
+                None,
+                TrackingStatus::Handled,
+                vec!["TUD"],
+            ),
+            (
+                "test.battery.stop",
+                None,
+                TrackingStatus::Handled,
+                vec!["CT"],
+            ),
+            (
+                "beeper.disable",
+                None,
+                TrackingStatus::Handled,
+                vec!["SS---0,00"],
+            ),
+            ("bypass.start", None, TrackingStatus::Handled, vec!["FOFF"]),
+        ];
+        for (cmd, param, want, wire) in cases.drain(..) {
+            let from = model.lock().unwrap().received.len();
+            assert_eq!(d.instcmd(&mut s, cmd, param).await, want, "{cmd}");
+            assert_eq!(sent(&model, from), wire, "{cmd}");
+        }
+        assert!(!model.lock().unwrap().beeper);
+        for (var, value, want, wire) in [
+            (
+                "battery.packs",
+                "2",
+                TrackingStatus::Handled,
+                vec!["SS--2-,00"],
+            ),
+            ("battery.packs", "3", TrackingStatus::Unknown, vec![]),
+            (
+                "output.voltage.nominal",
+                "240",
+                TrackingStatus::Handled,
+                vec!["PNV=240"],
+            ),
+            (
+                "device.uptime",
+                "3600",
+                TrackingStatus::Handled,
+                vec!["SRC0000:01:00:00,00"],
+            ),
+            ("ups.id", "5", TrackingStatus::Handled, vec!["SS05--,00"]),
+            // The new address from now on.
+            (
+                "battery.packs",
+                "0",
+                TrackingStatus::Handled,
+                vec!["SS--0-,05"],
+            ),
+        ] {
+            let from = model.lock().unwrap().received.len();
+            assert_eq!(d.set_var(&mut s, var, value).await, want, "{var}");
+            assert_eq!(sent(&model, from), wire, "{var}");
+        }
+        d.update(&mut s).await.unwrap();
+        assert_eq!(s.value("ups.id"), Some("05"));
+        assert_eq!(s.value("battery.packs"), Some("0"));
+        assert_eq!(s.value("output.voltage.nominal"), Some("240"));
+        assert_eq!(s.value("device.uptime"), Some("3600"));
+        assert_eq!(s.value("ups.beeper.status"), Some("disabled"));
+        assert!(s.value("ups.status").unwrap().contains("BYPASS"));
+    }
+}

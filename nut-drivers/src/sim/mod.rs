@@ -21,6 +21,7 @@ pub mod ablerex;
 pub mod apc;
 pub mod apc_recorded;
 pub mod bestups;
+pub mod masterguard;
 pub mod mecer;
 pub mod model;
 pub mod pty;

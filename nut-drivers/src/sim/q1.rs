@@ -29,11 +29,14 @@ pub enum Q1Dialect {
     VoltronicQsHex,
     /// Ablerex: Megatec's queries plus binary `Q5`, `At`, `TR` (see [`super::ablerex`]).
     Ablerex,
+    /// Masterguard A/E series: `WH`, `Q3`, addressed `GS,XX`, … (see
+    /// [`super::masterguard`]).
+    Masterguard,
 }
 
 impl Q1Dialect {
     /// Every dialect.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Megatec,
         Self::MegatecOld,
         Self::Mustek,
@@ -44,6 +47,7 @@ impl Q1Dialect {
         Self::VoltronicQs,
         Self::VoltronicQsHex,
         Self::Ablerex,
+        Self::Masterguard,
     ];
 
     /// The dialect for a name (`megatec`, `megatec/old`, `mustek`, `zinto`, `q1`).
@@ -66,6 +70,7 @@ impl Q1Dialect {
             Self::VoltronicQs => "voltronic-qs",
             Self::VoltronicQsHex => "voltronic-qs-hex",
             Self::Ablerex => "ablerex",
+            Self::Masterguard => "masterguard",
         }
     }
 
@@ -177,6 +182,7 @@ pub fn respond(m: &mut UpsModel, dialect: Q1Dialect, cmd: &str) -> Option<Vec<u8
         Q1Dialect::VoltronicQs => return super::voltronic_qs::respond(m, cmd),
         Q1Dialect::VoltronicQsHex => return super::voltronic_qs_hex::respond(m, cmd),
         Q1Dialect::Ablerex => return super::ablerex::respond(m, cmd),
+        Q1Dialect::Masterguard => return super::masterguard::respond(m, cmd),
         _ => {}
     }
     let echo = || Some(format!("{cmd}\r").into_bytes());

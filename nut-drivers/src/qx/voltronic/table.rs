@@ -777,6 +777,7 @@ fn delay(var: &'static str, range: &'static [&'static str], default: &'static st
         format: default,
         flags: ABSENT | SETVAR | RANGE,
         process: Process::Plain,
+        exchange: None,
     }
 }
 
