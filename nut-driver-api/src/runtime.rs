@@ -192,10 +192,14 @@ impl DriverRuntime {
             remapped: false,
         };
         run.publish_settings();
+        let mut open_error = None;
         match run.open().await {
             Ok(()) => {}
             Err(e @ DriverError::Config(_)) => return Err(e.into()),
-            Err(error) => tracing::warn!(%error, "can't open the device; will retry"),
+            Err(error) => {
+                tracing::warn!(%error, "can't open the device; will retry");
+                open_error = Some(error);
+            }
         }
         run.publish_driver_info();
         if run.connected {
@@ -211,6 +215,12 @@ impl DriverRuntime {
                 }
             }
             run.driver.close().await;
+            // A dump of a device never reached is no dump: fail, as C's drivers exit.
+            if !run.connected {
+                return Err(open_error
+                    .unwrap_or_else(|| DriverError::device("can't open the device"))
+                    .into());
+            }
             run.state.take_changes();
             return Ok(RunOutcome::Dumped(run.state));
         }

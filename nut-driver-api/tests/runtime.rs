@@ -476,6 +476,36 @@ async fn dump_mode_returns_the_state() {
     );
 }
 
+#[tokio::test(start_paused = true)]
+async fn dump_mode_fails_when_the_device_never_opens() {
+    let config = || {
+        DriverConfig::new(
+            "fake-ups",
+            UpsName::new("d").unwrap(),
+            DriverParams::new("p"),
+        )
+    };
+    let ctl = Arc::new(Mutex::new(Ctl {
+        fail_opens: 3,
+        ..Ctl::default()
+    }));
+    let runtime =
+        DriverRuntime::new(Box::new(Fake(ctl.clone())), config()).with_dump_after(Some(2));
+    let err = runtime.run(CancellationToken::new()).await.unwrap_err();
+    assert!(err.to_string().contains("no such device"), "{err}");
+    assert_eq!(ctl.lock().unwrap().opens, 3);
+    // Opened on the second try: the dump is there.
+    let ctl = Arc::new(Mutex::new(Ctl {
+        fail_opens: 1,
+        ..Ctl::default()
+    }));
+    let runtime = DriverRuntime::new(Box::new(Fake(ctl)), config()).with_dump_after(Some(2));
+    assert!(matches!(
+        runtime.run(CancellationToken::new()).await,
+        Ok(RunOutcome::Dumped(_))
+    ));
+}
+
 #[test]
 fn c_escaped_is_pconf_encode() {
     use nut_driver_api::runtime::c_escaped;
