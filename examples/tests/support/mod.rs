@@ -92,7 +92,16 @@ pub(crate) fn stop(child: &mut Child) {
 pub(crate) struct Kill(pub(crate) Child);
 
 impl Drop for Kill {
+    /// Kills the child and, when it leads a process group of its own (spawned with
+    /// `process_group(0)`, as `usb-emu run` is, whose driver is its child), the whole group:
+    /// a driver left behind would spin on its vanished device for the rest of the run.
     fn drop(&mut self) {
+        if let Ok(pid) = i32::try_from(self.0.id()) {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }

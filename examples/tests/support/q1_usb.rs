@@ -56,6 +56,8 @@ pub(crate) fn driver(
     options: &[String],
 ) -> Command {
     let mut c = Command::new(USB_EMU);
+    // A group of its own: `Kill` then takes the driver down with the emulator.
+    std::os::unix::process::CommandExt::process_group(&mut c, 0);
     c.args(["run", "--q1", bridge, "--q1-socket"])
         .arg(unit.server.path());
     for (flag, path) in emu {

@@ -207,6 +207,8 @@ pub(crate) fn scratch() -> tempfile::TempDir {
 /// `usb-emu run [--log] [--control] DEVICE -- PROGRAM -s ups -x port=auto -u root ARGS`.
 pub(crate) fn command(program: &str, device: &Path, dir: &Path, args: &[&str]) -> Command {
     let mut c = Command::new(EMU);
+    // A group of its own: `Kill` then takes the driver down with the emulator.
+    std::os::unix::process::CommandExt::process_group(&mut c, 0);
     c.arg("run")
         .arg("--log")
         .arg(dir.join("usb.log"))
