@@ -11,8 +11,6 @@
 //! Each dump is also checked for the status the script means to produce. Without the C
 //! drivers the tests print a note and pass, unless `NUT_RS_INTEROP=1`.
 
-use std::process::Stdio;
-
 use nut_drivers::sim::pty::PtyServer;
 use nut_drivers::sim::q1::Q1Dialect;
 use nut_drivers::sim::{Protocol, UpsModel};
@@ -25,8 +23,8 @@ const OURS_USB: &str = env!("CARGO_BIN_EXE_blazer_usb");
 mod support;
 
 use support::power_failure::{apply_step, POWER_FAILURE};
-use support::q1_usb::{driver, for_each_bridge, killpower, new_transfers, Unit};
-use support::qx_session::{cmd, drive, Request};
+use support::q1_usb::{for_each_bridge, killpower, Unit};
+use support::qx_session::{cmd, Request};
 
 /// The status blazer gives at each step of the power failure: the self-test failure and
 /// the pending shutdown are alarms (and the failure stays until the next test).
@@ -193,29 +191,7 @@ fn blazer_usb_matches_c_on_every_bridge() {
 
 /// A command session of `program` on a fresh unit behind `bridge`.
 fn session(program: &str, bridge: &str, requests: &[Request]) -> support::qx_session::Session {
-    let unit = Unit::new(Q1Dialect::Megatec);
-    let state = unit.state("run");
-    let log = unit.dir.path().join("transfers.log");
-    let mut run = driver(
-        program,
-        bridge,
-        &unit,
-        &state,
-        &[("--log", &log)],
-        &["-F", "-i", "3600"],
-        &[],
-    );
-    run.stdout(Stdio::null()).stderr(Stdio::null());
-    let mut seen = 0;
-    drive(
-        program,
-        run,
-        &state.join("blazer_usb-ups"),
-        &unit.model,
-        requests,
-        true,
-        &mut || new_transfers(&log, &mut seen),
-    )
+    support::q1_usb::session(program, bridge, &[], "blazer_usb-ups", requests)
 }
 
 #[test]

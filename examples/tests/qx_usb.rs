@@ -26,8 +26,8 @@ const OURS_QX: &str = env!("CARGO_BIN_EXE_nutdrv_qx");
 mod support;
 
 use support::power_failure::{apply_step, POWER_FAILURE};
-use support::q1_usb::{driver, dump, for_each_bridge, killpower, new_transfers, socket_dump, Unit};
-use support::qx_session::{cmd, drive, set, Request, PATIENCE};
+use support::q1_usb::{driver, dump, for_each_bridge, killpower, socket_dump, Unit};
+use support::qx_session::{cmd, set, Request, PATIENCE};
 
 /// The options a bridge needs besides `port=auto`: C picks every bridge by itself but SNR
 /// (whose ids it gives to Hunnox), and C 2.8.0's SNR needs `langid_fix` (see
@@ -130,28 +130,12 @@ fn cypress_detects_the_protocol_as_c() {
 
 /// A command session of `program` on a fresh unit behind `bridge`.
 fn session(program: &str, bridge: &str, requests: &[Request]) -> support::qx_session::Session {
-    let unit = Unit::new(Q1Dialect::Megatec);
-    let state = unit.state("run");
-    let log = unit.dir.path().join("transfers.log");
-    let mut run = driver(
+    support::q1_usb::session(
         program,
         bridge,
-        &unit,
-        &state,
-        &[("--log", &log)],
-        &["-F", "-i", "3600"],
         &bridge_options(bridge),
-    );
-    run.stdout(Stdio::null()).stderr(Stdio::null());
-    let mut seen = 0;
-    drive(
-        program,
-        run,
-        &state.join("nutdrv_qx-ups"),
-        &unit.model,
+        "nutdrv_qx-ups",
         requests,
-        true,
-        &mut || new_transfers(&log, &mut seen),
     )
 }
 

@@ -195,3 +195,37 @@ pub(crate) fn killpower(program: &str, bridge: &str, options: &[String]) -> Kill
     let received = unit.model.lock().unwrap().received.clone();
     (out.status.success(), received, new_transfers(&log, &mut 0))
 }
+
+/// A command session of `program` on a fresh unit behind `bridge` (options `options`, driver
+/// socket `socket` in the state folder), with the transfers each request made.
+pub(crate) fn session(
+    program: &str,
+    bridge: &str,
+    options: &[String],
+    socket: &str,
+    requests: &[super::qx_session::Request],
+) -> super::qx_session::Session {
+    let unit = Unit::new(Q1Dialect::Megatec);
+    let state = unit.state("run");
+    let log = unit.dir.path().join("transfers.log");
+    let mut run = driver(
+        program,
+        bridge,
+        &unit,
+        &state,
+        &[("--log", &log)],
+        &["-F", "-i", "3600"],
+        options,
+    );
+    run.stdout(Stdio::null()).stderr(Stdio::null());
+    let mut seen = 0;
+    super::qx_session::drive(
+        program,
+        run,
+        &state.join(socket),
+        &unit.model,
+        requests,
+        true,
+        &mut || new_transfers(&log, &mut seen),
+    )
+}

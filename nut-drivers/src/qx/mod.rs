@@ -71,7 +71,7 @@ use battery::BatteryOptions;
 use dialect::{Claim, Dialect};
 use engine::{Engine, WalkMode};
 use item::{Process, CMD, SKIP};
-use port::{QxPort, SerialQx};
+use port::QxPort;
 
 /// The program name.
 pub const DRIVER_NAME: &str = "nutdrv_qx";
@@ -272,11 +272,8 @@ impl NutdrvQx {
         }
         #[cfg(not(feature = "usb"))]
         let _ = &state;
-        let (dtr, rts) = port::cablepower(params)?;
-        let mut port = SerialQx::new((self.opener)(&params.port)?);
-        // Pseudo-terminals have no modem lines: ignore what cannot be set, as C does.
-        port.set_lines(dtr, rts);
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let port = port::open_serial(&self.opener, params)?;
+        tokio::time::sleep(port::SETTLE).await;
         Ok(Box::new(port))
     }
 

@@ -47,6 +47,22 @@ pub fn cablepower(params: &DriverParams) -> Result<(bool, bool), DriverError> {
     }
 }
 
+/// Opens the serial port of `params` with `opener` and sets its modem lines as
+/// `cablepower` says (pseudo-terminals have none: what cannot be set is ignored, as C
+/// does). The caller then lets the lines settle for [`SETTLE`].
+pub fn open_serial(
+    opener: &super::PortOpener,
+    params: &DriverParams,
+) -> Result<SerialQx, DriverError> {
+    let (dtr, rts) = cablepower(params)?;
+    let mut port = SerialQx::new(opener(&params.port)?);
+    port.set_lines(dtr, rts);
+    Ok(port)
+}
+
+/// How long C lets the modem lines settle after setting them.
+pub const SETTLE: Duration = Duration::from_millis(100);
+
 /// A Q1 device on a serial line.
 pub struct SerialQx {
     port: Box<dyn SerialPort>,

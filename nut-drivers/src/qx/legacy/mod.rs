@@ -47,7 +47,7 @@ use nut_driver_api::DeviceState;
 
 use super::battery::runtime_calibration;
 use super::item::{c_strtod, printf_float};
-use super::port::{cablepower, QxPort, SerialQx};
+use super::port::{open_serial, QxPort, SETTLE};
 use super::PortOpener;
 use parse::Model;
 
@@ -391,10 +391,8 @@ impl Blazer {
             return Ok(Box::new(link));
         }
         let _ = &state;
-        let (dtr, rts) = cablepower(params)?;
-        let mut port = SerialQx::new((self.opener)(&params.port)?);
-        port.set_lines(dtr, rts);
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        let port = open_serial(&self.opener, params)?;
+        tokio::time::sleep(SETTLE).await;
         Ok(Box::new(port))
     }
 }
