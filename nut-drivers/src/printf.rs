@@ -23,6 +23,16 @@ pub fn printf_number(spec: &str, x: f64) -> String {
         None => (body, if integer { 0 } else { 6 }),
     };
     let width = w.trim_start_matches('0').parse::<usize>().unwrap_or(0);
+    if !integer && !x.is_finite() {
+        // C spells them `nan`, `-nan`, `inf`, `-inf`, padded with spaces even after a 0 flag.
+        let text = match (x.is_nan(), x.is_sign_negative()) {
+            (true, false) => "nan",
+            (true, true) => "-nan",
+            (false, false) => "inf",
+            (false, true) => "-inf",
+        };
+        return format!("{text:>width$}");
+    }
     match (integer, zero) {
         (true, true) => format!("{:0width$}", x as i64),
         (true, false) => format!("{:width$}", x as i64),
@@ -45,5 +55,9 @@ mod tests {
         assert_eq!(printf_number("%ld", -3.2), "-3");
         assert_eq!(printf_number("%i", 12.0), "12");
         assert_eq!(printf_number("%02.0f", 4.0), "04");
+        assert_eq!(printf_number("%.2f", f64::INFINITY), "inf");
+        assert_eq!(printf_number("%05.1f", f64::NEG_INFINITY), " -inf");
+        assert_eq!(printf_number("%.0f", f64::NAN), "nan");
+        assert_eq!(printf_number("%.0f", -f64::NAN), "-nan");
     }
 }

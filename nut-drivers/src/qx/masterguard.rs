@@ -579,17 +579,6 @@ fn scan_ints<const N: usize>(s: &str, sep: char) -> Option<[i32; N]> {
     Some(out)
 }
 
-/// C's `%.Nf` of a double, with C's spelling of infinities and NaNs.
-fn c_fixed(decimals: usize, x: f64) -> String {
-    if x.is_nan() {
-        return if x.is_sign_negative() { "-nan" } else { "nan" }.to_owned();
-    }
-    if x.is_infinite() {
-        return if x < 0.0 { "-inf" } else { "inf" }.to_owned();
-    }
-    format!("{x:.decimals$}")
-}
-
 fn private_i64(engine: &Engine, key: &str) -> i64 {
     engine
         .private
@@ -725,18 +714,18 @@ pub fn fault(raw: &str) -> Option<String> {
     let f = f64::from(f);
     let what = match id {
         '0' => "none".to_owned(),
-        '1' => format!("bus fault ({}V)", c_fixed(0, f)),
-        '2' => format!("inverter fault ({}V)", c_fixed(0, f)),
-        '3' => format!("overheat fault ({}C)", c_fixed(0, f)),
-        '4' => format!("battery overvoltage fault ({}V)", c_fixed(2, f)),
-        '5' => format!("battery mode overload fault ({}%)", c_fixed(0, f)),
-        '6' => format!("bypass mode overload fault ({}%)", c_fixed(0, f)),
+        '1' => format!("bus fault ({}V)", printf_float("%.0f", f)),
+        '2' => format!("inverter fault ({}V)", printf_float("%.0f", f)),
+        '3' => format!("overheat fault ({}C)", printf_float("%.0f", f)),
+        '4' => format!("battery overvoltage fault ({}V)", printf_float("%.2f", f)),
+        '5' => format!("battery mode overload fault ({}%)", printf_float("%.0f", f)),
+        '6' => format!("bypass mode overload fault ({}%)", printf_float("%.0f", f)),
         '7' => format!(
             "inverter mode outpt short-circuit fault ({}V)",
-            c_fixed(0, f)
+            printf_float("%.0f", f)
         ),
         '8' => "fan lock fault".to_owned(),
-        '9' => format!("battery fault ({}V)", c_fixed(0, f)),
+        '9' => format!("battery fault ({}V)", printf_float("%.0f", f)),
         'A' => "charger fault".to_owned(),
         'B' => "EPO activated".to_owned(),
         'C' => "parallel error".to_owned(),
@@ -766,7 +755,7 @@ pub fn value(
         let Some(ov) = state.value("output.voltage") else {
             return Err(ReplyError::Unexpected);
         };
-        Ok(c_fixed(2, fraction * va / c_strtod(ov) + 0.005))
+        Ok(printf_float("%.2f", fraction * va / c_strtod(ov) + 0.005))
     };
     match code {
         SLAVE => {
@@ -818,7 +807,7 @@ pub fn value(
             let (per_cell, _) = scan_float(raw).ok_or_else(bad)?;
             // C multiplies a long by a float: in float.
             let cells = private_i64(engine, KEY_CELLS) as f32;
-            Ok(c_fixed(2, f64::from(cells * per_cell)))
+            Ok(printf_float("%.2f", f64::from(cells * per_cell)))
         }
         UPS_POWER => {
             let (q, _) = scan_int(raw).ok_or_else(bad)?;
@@ -902,7 +891,7 @@ fn fill(template: &str, arg: &Arg) -> Option<String> {
         ('d', Arg::Int(i)) if zero => format!("{i:0width$}"),
         ('d', Arg::Int(i)) => format!("{i:width$}"),
         ('f', Arg::Float(x)) => {
-            let s = c_fixed(prec.unwrap_or(6), *x);
+            let s = printf_float(&format!("%.{}f", prec.unwrap_or(6)), *x);
             if zero {
                 format!("{s:0>width$}")
             } else {

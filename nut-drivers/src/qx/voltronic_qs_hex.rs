@@ -197,17 +197,6 @@ fn hex_only(raw: &str, spaces: bool) -> Result<(), ReplyError> {
     }
 }
 
-/// Prints a float as C's `%.Nf` does, NaN and infinities included.
-fn c_float(format: &str, x: f64) -> String {
-    if x.is_nan() {
-        return if x.is_sign_negative() { "-nan" } else { "nan" }.to_owned();
-    }
-    if x.is_infinite() {
-        return if x < 0.0 { "-inf" } else { "inf" }.to_owned();
-    }
-    printf_float(format, x)
-}
-
 /// The dialect's value processing (C's `voltronic_qs_hex_*` preprocess functions).
 pub fn value(engine: &mut Engine, idx: usize, code: u8, raw: &str) -> Result<String, ReplyError> {
     let format = engine.items[idx].format;
@@ -237,7 +226,7 @@ pub fn value(engine: &mut Engine, idx: usize, code: u8, raw: &str) -> Result<Str
             let (a, rest) = strtol16(raw);
             let (b, _) = strtol16(rest);
             let v = a.saturating_mul(b) / 51;
-            Ok(c_float(format, v as f64 / 256.0))
+            Ok(printf_float(format, v as f64 / 256.0))
         }
         LOAD => {
             hex_only(raw, false)?;
@@ -253,13 +242,13 @@ pub fn value(engine: &mut Engine, idx: usize, code: u8, raw: &str) -> Result<Str
             } else {
                 b as f64 / a as f64
             };
-            Ok(c_float(format, if f > 99.9 { 99.9 } else { f }))
+            Ok(printf_float(format, if f > 99.9 { 99.9 } else { f }))
         }
         BATTERY => {
             hex_only(raw, true)?;
             let (a, rest) = strtol16(raw);
             let (b, _) = strtol16(rest);
-            Ok(c_float(format, a.saturating_mul(b) as f64 / 510.0))
+            Ok(printf_float(format, a.saturating_mul(b) as f64 / 510.0))
         }
         RATING => {
             if !raw.bytes().all(|b| b == b'0' || b == b'1') {
