@@ -14,6 +14,8 @@ pub mod qx;
 pub mod serial;
 #[cfg(feature = "serial")]
 pub mod sim;
+#[cfg(feature = "snmp")]
+pub mod snmp;
 pub mod upsdrvctl;
 #[cfg(feature = "usb")]
 pub mod usb;
