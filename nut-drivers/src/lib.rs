@@ -20,5 +20,5 @@ pub mod upsdrvctl;
 #[cfg(feature = "usb")]
 pub mod usb;
 
-#[cfg(test)]
+#[cfg(all(test, any(feature = "serial", feature = "usb")))]
 mod test_data;

@@ -4,4 +4,5 @@
 //! - [`mib`]: how a MIB maps onto NUT variables, and [`mibs`]: every mapping C NUT 2.8.0 has.
 
 pub mod mib;
+pub mod mibs;
 pub mod pdu;
