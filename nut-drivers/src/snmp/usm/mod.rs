@@ -13,14 +13,18 @@
 //! level, a decryption error (wrong privacy password or protocol), an unknown or unavailable
 //! context; and an agent that keeps asking for rediscovery or resynchronisation.
 //!
+//! An answer to one of our requests (its msgID matches) whose MAC does not verify is refused
+//! too, never accepted: RFC 3414 agents report a wrong digest with an unauthenticated
+//! usmStatsWrongDigests report, but some (snmpsimd, pysnmp 4.4) sign their error report with
+//! their own key instead, and a MAC that does not verify is then the only sign of a wrong
+//! password. It is no easier to forge than the unauthenticated reports every manager must
+//! believe: both need one of our outstanding msgIDs.
+//!
 //! What is ignored ([`SecurityError::Malformed`]), so the request loop keeps waiting: whatever
 //! does not decode; a message whose msgID answers none of the last requests; an authenticated
-//! message whose MAC does not verify, from another engine or user, or outside the time window;
-//! a response at another security level than the request's (an unauthenticated response to an
-//! authenticated request in particular); an unauthenticated report that would set the clock.
-//! A bad MAC is not a refusal: anyone who can send us a datagram could forge one to make us
-//! give up, whereas the agent itself reports a wrong digest with usmStatsWrongDigests; the
-//! request times out if the genuine answer never comes.
+//! message from another engine or user, or outside the time window; a response at another
+//! security level than the request's (an unauthenticated response to an authenticated request
+//! in particular); an unauthenticated report that would set the clock.
 //!
 //! Keys and pass phrases are wiped from memory when dropped and never shown by `Debug`.
 
@@ -562,9 +566,11 @@ impl Usm {
         let mut zeroed = datagram.to_vec();
         zeroed[range.clone()].fill(0);
         if !keys::verify(auth, key, &zeroed, &datagram[range]) {
-            return Err(malformed(
-                "the MAC does not verify (forged or corrupted: ignored, not trusted)",
-            ));
+            return Err(SecurityError::Refused(format!(
+                "authentication failure for user '{}' (wrong password or protocol?): the \
+                 agent's answer does not verify with our key",
+                self.config.user
+            )));
         }
         let (boots, time) = boots_time(usm)?;
         let ours = engine.time_at(now);
