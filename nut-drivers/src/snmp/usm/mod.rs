@@ -36,6 +36,7 @@ mod privacy;
 
 use std::collections::VecDeque;
 use std::fmt;
+use std::sync::Arc;
 use std::time::Instant;
 
 use rasn::types::{Integer, OctetString};
@@ -99,7 +100,10 @@ impl Engine {
     }
 }
 
-/// An SNMPv3 session with one agent, as one user: builds and reads its messages.
+/// An SNMPv3 session with one agent, as one user: builds and reads its messages. A clone
+/// shares the clock and carries on from the same state (same msgIDs and salts: use it for one
+/// session only).
+#[derive(Clone)]
 pub struct Usm {
     config: UsmConfig,
     /// Ku of the authentication pass phrase (when the level authenticates).
@@ -107,7 +111,7 @@ pub struct Usm {
     /// Ku of the privacy pass phrase (when the level encrypts).
     priv_ku: Option<Key>,
     engine: Option<Engine>,
-    clock: Box<dyn Fn() -> Instant + Send>,
+    clock: Arc<dyn Fn() -> Instant + Send + Sync>,
     next_msg_id: u32,
     outstanding: VecDeque<i32>,
     salt: u64,
@@ -175,7 +179,7 @@ impl Usm {
             auth_ku,
             priv_ku,
             engine: None,
-            clock: Box::new(Instant::now),
+            clock: Arc::new(Instant::now),
             next_msg_id: (seed >> 33) as u32,
             outstanding: VecDeque::new(),
             salt: seed,
@@ -184,8 +188,8 @@ impl Usm {
     }
 
     /// Uses `clock` instead of [`Instant::now`] to keep the agent's engine time.
-    pub fn with_clock(mut self, clock: impl Fn() -> Instant + Send + 'static) -> Self {
-        self.clock = Box::new(clock);
+    pub fn with_clock(mut self, clock: impl Fn() -> Instant + Send + Sync + 'static) -> Self {
+        self.clock = Arc::new(clock);
         self
     }
 

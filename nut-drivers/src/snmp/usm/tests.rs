@@ -24,7 +24,7 @@ impl Clock {
     fn advance(&self, secs: u64) {
         *self.0.lock().unwrap() += Duration::from_secs(secs);
     }
-    fn source(&self) -> impl Fn() -> Instant + Send + 'static {
+    fn source(&self) -> impl Fn() -> Instant + Send + Sync + 'static {
         let me = self.clone();
         move || *me.0.lock().unwrap()
     }
