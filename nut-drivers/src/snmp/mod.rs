@@ -1,7 +1,14 @@
 //! SNMP-managed UPS, PDU and ATS devices: C NUT's `snmp-ups` (feature `snmp`).
 //!
 //! - [`pdu`]: protocol data units and the [`pdu::Security`] seam (sans-IO);
-//! - [`mib`]: how a MIB maps onto NUT variables, and [`mibs`]: every mapping C NUT 2.8.0 has.
+//! - [`mib`]: how a MIB maps onto NUT variables, and [`mibs`]: every mapping C NUT 2.8.0 has;
+//! - [`community`]: SNMPv1 and SNMPv2c messages; [`client`]: the request loop over UDP;
+//! - [`snmprec`] and [`agent`]: an agent in process serving snmpsim recordings.
 
+pub mod agent;
+pub mod client;
+pub mod community;
+mod convert;
 pub mod mib;
 pub mod pdu;
+pub mod snmprec;
