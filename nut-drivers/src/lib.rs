@@ -20,5 +20,5 @@ pub mod upsdrvctl;
 #[cfg(feature = "usb")]
 pub mod usb;
 
-#[cfg(all(test, any(feature = "serial", feature = "usb")))]
+#[cfg(test)]
 mod test_data;

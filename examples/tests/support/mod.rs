@@ -9,6 +9,7 @@ pub(crate) mod driver;
 pub(crate) mod power_failure;
 pub(crate) mod q1_usb;
 pub(crate) mod qx_session;
+pub(crate) mod snmpsim;
 
 use std::path::Path;
 use std::process::{Child, Command};
@@ -90,6 +91,37 @@ pub(crate) fn stop(child: &mut Child) {
 /// A child process killed (and reaped) when dropped.
 #[derive(Debug)]
 pub(crate) struct Kill(pub(crate) Child);
+
+impl Kill {
+    /// Starts `cmd` in a process group of its own.
+    pub(crate) fn spawn(cmd: &mut Command) -> Self {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+        Self(
+            cmd.spawn()
+                .unwrap_or_else(|e| panic!("can't start {cmd:?}: {e}")),
+        )
+    }
+
+    /// The output of a child that has ended (its pipes read to the end).
+    pub(crate) fn take_output(&mut self) -> std::process::Output {
+        use std::io::Read;
+        let mut stdout = Vec::new();
+        let mut stderr = Vec::new();
+        if let Some(mut out) = self.0.stdout.take() {
+            let _ = out.read_to_end(&mut stdout);
+        }
+        if let Some(mut err) = self.0.stderr.take() {
+            let _ = err.read_to_end(&mut stderr);
+        }
+        let status = self.0.wait().expect("wait");
+        std::process::Output {
+            status,
+            stdout,
+            stderr,
+        }
+    }
+}
 
 impl Drop for Kill {
     /// Kills the child and, when it leads a process group of its own (spawned with

@@ -1,0 +1,20 @@
+//! `snmp-ups`: C NUT's generic SNMP driver for UPS, PDU and ATS devices, with every MIB
+//! mapping of C 2.8.0. Usage as C's: `snmp-ups -a <ups>`, or
+//! `snmp-ups -s <ups> -x port=<host[:port]> -x community=public -x snmp_version=v2c`;
+//! `-x mibs=--list` lists the mappings; `-h` for help.
+
+use std::process::ExitCode;
+
+use nut_drivers::snmp::driver::{mapping_list, SnmpUps};
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().collect();
+    if args
+        .windows(2)
+        .any(|w| w[0] == "-x" && w[1] == "mibs=--list")
+    {
+        print!("{}", mapping_list(nut_drivers::snmp::mibs::ALL));
+        return ExitCode::SUCCESS;
+    }
+    nut_examples::driver_main::run_driver(|| Box::new(SnmpUps::new()))
+}
