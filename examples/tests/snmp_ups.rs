@@ -12,36 +12,150 @@ mod support;
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
-use support::snmpsim::{self, Snmpsim};
+use support::snmpsim::{self, Snmpsim, V3User, AUTH_KEY, PRIV_KEY};
 
 const C_SNMP: &str = "/lib/nut/snmp-ups";
 const OURS: &str = env!("CARGO_BIN_EXE_snmp-ups");
+
+/// The SNMPv3 users snmpsimd knows (with snmpsimd's protocol names: its `AES192`/`AES256`
+/// are the Reeder key extension, `AES192BLMT`/`AES256BLMT` the Blumenthal one that net-snmp,
+/// and so C, calls `AES192`/`AES256`).
+const V3_USERS: &[V3User] = &[
+    V3User {
+        name: "noauth",
+        auth: "NONE",
+        privacy: "NONE",
+    },
+    V3User {
+        name: "md5",
+        auth: "MD5",
+        privacy: "NONE",
+    },
+    V3User {
+        name: "sha",
+        auth: "SHA",
+        privacy: "NONE",
+    },
+    V3User {
+        name: "sha224",
+        auth: "SHA224",
+        privacy: "NONE",
+    },
+    V3User {
+        name: "sha256",
+        auth: "SHA256",
+        privacy: "NONE",
+    },
+    V3User {
+        name: "sha384",
+        auth: "SHA384",
+        privacy: "NONE",
+    },
+    V3User {
+        name: "sha512",
+        auth: "SHA512",
+        privacy: "NONE",
+    },
+    V3User {
+        name: "md5-des",
+        auth: "MD5",
+        privacy: "DES",
+    },
+    V3User {
+        name: "sha-aes",
+        auth: "SHA",
+        privacy: "AES",
+    },
+    V3User {
+        name: "sha-aes192",
+        auth: "SHA",
+        privacy: "AES192BLMT",
+    },
+    V3User {
+        name: "sha256-aes256",
+        auth: "SHA256",
+        privacy: "AES256BLMT",
+    },
+    V3User {
+        name: "md5-aes192c",
+        auth: "MD5",
+        privacy: "AES192",
+    },
+    V3User {
+        name: "sha512-aes256c",
+        auth: "SHA512",
+        privacy: "AES256",
+    },
+];
+
+/// A user's driver options: snmpsimd's protocol names in the driver's (net-snmp's) spelling.
+fn v3_options(user: &V3User) -> Vec<String> {
+    let mut o = vec![
+        "snmp_version=v3".to_owned(),
+        format!("secName={}", user.name),
+    ];
+    let level = match (user.auth, user.privacy) {
+        ("NONE", _) => "noAuthNoPriv",
+        (_, "NONE") => "authNoPriv",
+        _ => "authPriv",
+    };
+    o.push(format!("secLevel={level}"));
+    if user.auth != "NONE" {
+        o.push(format!("authProtocol={}", user.auth));
+        o.push(format!("authPassword={AUTH_KEY}"));
+    }
+    if user.privacy != "NONE" {
+        let p = match user.privacy {
+            "AES192BLMT" => "AES192",
+            "AES256BLMT" => "AES256",
+            "AES192" => "AES192C",
+            "AES256" => "AES256C",
+            other => other,
+        };
+        o.push(format!("privProtocol={p}"));
+        o.push(format!("privPassword={PRIV_KEY}"));
+    }
+    o
+}
+
+/// A folder with net-snmp's `snmp.conf` naming `context` as the default SNMPv3 context, which
+/// is how C's driver gets one (through `SNMPCONFPATH`).
+fn snmp_conf(context: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("snmp.conf"),
+        format!("defContext {context}\n"),
+    )
+    .unwrap();
+    dir
+}
 
 /// How one driver run on one recording ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Run {
     /// The `-d 1` dump, without the version and SNMP-version lines.
     Dump(Vec<String>),
-    /// The driver exited with an error (no device detected, …).
-    Failed,
+    /// The driver exited with an error (no device detected, …), with what it said.
+    Failed(String),
     /// It did not finish within the limit.
     Hung,
 }
 
-fn run(program: &str, agent: &Snmpsim, recording: &str, version: &str, extra: &[&str]) -> Run {
+/// `program -s sim -d 1` on `recording` of `agent` with `options` (`-x` values) and the extra
+/// environment `env`.
+fn run_with(program: &str, agent: &Snmpsim, options: &[String], env: &[(&str, &str)]) -> Run {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = std::process::Command::new(program);
     cmd.args(["-s", "sim", "-u", "root", "-d", "1"])
         .args(["-x", &format!("port={}", agent.address)])
-        .args(["-x", &format!("community={recording}")])
-        .args(["-x", &format!("snmp_version={version}")])
         .env("NUT_STATEPATH", dir.path())
         .env("NUT_CONFPATH", dir.path())
         .env("NUT_ALTPIDPATH", dir.path())
+        .envs(env.iter().copied())
         .stdin(std::process::Stdio::null())
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped());
-    for x in extra {
+    for x in options {
         cmd.args(["-x", x]);
     }
     let mut child = support::Kill::spawn(&mut cmd);
@@ -58,9 +172,18 @@ fn run(program: &str, agent: &Snmpsim, recording: &str, version: &str, extra: &[
     }
     let out = child.take_output();
     if !out.status.success() {
-        return Run::Failed;
+        return Run::Failed(String::from_utf8_lossy(&out.stderr).into_owned());
     }
     Run::Dump(dump_lines(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// `program` on `recording` over SNMPv1 or v2c.
+fn run(program: &str, agent: &Snmpsim, recording: &str, version: &str) -> Run {
+    let options = [
+        format!("community={recording}"),
+        format!("snmp_version={version}"),
+    ];
+    run_with(program, agent, &options, &[])
 }
 
 /// The variables of a dump, without the version and SNMP-version lines. C keeps control
@@ -116,16 +239,16 @@ fn diff(a: &[String], b: &[String]) -> String {
 
 #[test]
 fn every_recording_gives_what_c_gives_over_snmpv1() {
-    let Some(agent) = snmpsim::shared(&[]) else {
+    let Some(agent) = snmpsim::shared(V3_USERS) else {
         return;
     };
     if !support::have(&[C_SNMP]) {
         return;
     }
     let results = each_recording(agent, |name| {
-        let c = run(C_SNMP, agent, name, "v1", &[]);
-        let ours_v1 = run(OURS, agent, name, "v1", &[]);
-        let ours_v2c = run(OURS, agent, name, "v2c", &[]);
+        let c = run(C_SNMP, agent, name, "v1");
+        let ours_v1 = run(OURS, agent, name, "v1");
+        let ours_v2c = run(OURS, agent, name, "v2c");
         (c, ours_v1, ours_v2c)
     });
     let mut failures = String::new();
@@ -146,7 +269,7 @@ fn every_recording_gives_what_c_gives_over_snmpv1() {
                     }
                 }
             }
-            Run::Failed => {
+            Run::Failed(_) => {
                 if *v1 == Run::Hung || *v2c == Run::Hung {
                     failures.push_str(&format!("{name}: C finds nothing, ours hangs\n"));
                 }
@@ -159,4 +282,145 @@ fn every_recording_gives_what_c_gives_over_snmpv1() {
         "{detected} recordings detected by C; differences:\n{failures}"
     );
     assert!(detected >= 37, "C detected only {detected} recordings");
+}
+
+/// A dump without its `driver.parameter.*` lines.
+fn without_parameters(dump: &[String]) -> Vec<String> {
+    dump.iter()
+        .filter(|l| !l.starts_with("driver.parameter."))
+        .cloned()
+        .collect()
+}
+
+/// The recordings of the SNMPv3 comparisons: a UPS of each family C detects.
+const V3_RECORDINGS: &[&str] = &[
+    "apc_smt750x-nmc2",
+    "eaton-mgeups_9px",
+    "cyberpower",
+    "apc_ap7900b",
+    "generex-ups_cs141",
+];
+
+#[test]
+fn snmpv3_with_every_protocol_gives_what_c_gives() {
+    let Some(agent) = snmpsim::shared(V3_USERS) else {
+        return;
+    };
+    if !support::have(&[C_SNMP]) {
+        return;
+    }
+    // Every user on one recording, and one authPriv user on each recording.
+    let mut cases: Vec<(&V3User, &str)> = V3_USERS.iter().map(|u| (u, V3_RECORDINGS[0])).collect();
+    cases.extend(V3_RECORDINGS[1..].iter().map(|r| (&V3_USERS[8], *r)));
+    let failures = Mutex::new(String::new());
+    let queue = Mutex::new(cases);
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            s.spawn(|| loop {
+                let Some((user, recording)) = queue.lock().unwrap().pop() else {
+                    break;
+                };
+                let conf = snmp_conf(recording);
+                let conf_path = conf.path().to_str().unwrap().to_owned();
+                let options = v3_options(user);
+                // C has no SHA-224 and no Reeder AES: ours must read what C reads over v1.
+                let c_supports =
+                    user.auth != "SHA224" && !matches!(user.privacy, "AES192" | "AES256");
+                // Where C never ends (it counts outlets on "no such instance" answers, as
+                // over v2c), its SNMPv1 reading is the reference too.
+                let reference = match c_supports
+                    .then(|| run_with(C_SNMP, agent, &options, &[("SNMPCONFPATH", &conf_path)]))
+                {
+                    Some(Run::Hung) | None => run(C_SNMP, agent, recording, "v1"),
+                    Some(c) => c,
+                };
+                // Ours takes the context as C does, and from its own option.
+                let by_conf = run_with(OURS, agent, &options, &[("SNMPCONFPATH", &conf_path)]);
+                let mut with_option = options.clone();
+                with_option.push(format!("snmp_context={recording}"));
+                let by_option = run_with(
+                    OURS,
+                    agent,
+                    &with_option,
+                    &[("SNMPCONFPATH", "/nonexistent")],
+                );
+                let mut f = failures.lock().unwrap();
+                match &reference {
+                    Run::Dump(c) => {
+                        // The driver.parameter lines echo the options, which differ by design.
+                        let c = &without_parameters(c);
+                        for (how, ours) in [("snmp.conf", &by_conf), ("snmp_context", &by_option)] {
+                            match ours {
+                                Run::Dump(o) if without_parameters(o) == *c => {}
+                                Run::Dump(o) => f.push_str(&format!(
+                                    "{recording} {} ({how}):\n{}",
+                                    user.name,
+                                    diff(c, o)
+                                )),
+                                other => f.push_str(&format!(
+                                    "{recording} {} ({how}): ours {other:?}\n",
+                                    user.name
+                                )),
+                            }
+                        }
+                    }
+                    other => f.push_str(&format!("{recording} {}: C {other:?}\n", user.name)),
+                }
+            });
+        }
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(failures.is_empty(), "differences:\n{failures}");
+}
+
+#[test]
+fn snmpv3_refusals_are_clear_errors() {
+    let Some(agent) = snmpsim::shared(V3_USERS) else {
+        return;
+    };
+    let conf = snmp_conf(V3_RECORDINGS[0]);
+    let conf_path = conf.path().to_str().unwrap();
+    let env = [("SNMPCONFPATH", conf_path)];
+    let user = &V3_USERS[7];
+    let with = |change: &dyn Fn(&mut Vec<String>)| {
+        let mut o = v3_options(user);
+        o.push("snmp_retries=1".to_owned());
+        change(&mut o);
+        let started = std::time::Instant::now();
+        (run_with(OURS, agent, &o, &env), started.elapsed())
+    };
+    // A wrong authentication password: the agent's answer does not verify.
+    let (run, took) = with(&|o| o.push("authPassword=wrong-password".to_owned()));
+    match run {
+        Run::Failed(msg) => assert!(msg.contains("authentication failure"), "{msg}"),
+        other => panic!("wrong password: {other:?}"),
+    }
+    assert!(took < std::time::Duration::from_secs(10), "{took:?}");
+    // An unknown user and a wrong privacy password: snmpsimd does not answer at all, so the
+    // driver gives up after its retries, saying so.
+    for (what, change) in [
+        ("unknown user", "secName=nobody"),
+        ("wrong privacy password", "privPassword=wrong-password"),
+    ] {
+        let (run, took) = with(&|o| o.push(change.to_owned()));
+        match run {
+            Run::Failed(msg) => assert!(msg.contains("no answer"), "{what}: {msg}"),
+            other => panic!("{what}: {other:?}"),
+        }
+        assert!(
+            took < std::time::Duration::from_secs(15),
+            "{what}: {took:?}"
+        );
+    }
+    // A password too short for SNMPv3 and an unknown protocol are configuration errors.
+    for (change, expect) in [
+        ("authPassword=short", "8"),
+        ("authProtocol=SHA1024", "SHA1024"),
+    ] {
+        let (run, _) = with(&|o| o.push(change.to_owned()));
+        match run {
+            Run::Failed(msg) => assert!(msg.contains(expect), "{change}: {msg}"),
+            other => panic!("{change}: {other:?}"),
+        }
+    }
 }

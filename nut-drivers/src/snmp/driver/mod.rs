@@ -21,7 +21,7 @@ use nut_driver_api::{CommandResult, Driver, DriverError, DriverInfo, DriverParam
 use nut_proto::sock::TrackingStatus;
 
 use self::engine::{Engine, Mode, SetResult};
-use self::fetch::{Agent, Learned, WalkCache};
+use self::fetch::{Agent, AgentError, Learned, WalkCache};
 use crate::snmp::mib::Mapping;
 use crate::snmp::pdu::Oid;
 
@@ -174,32 +174,24 @@ impl SnmpUps {
     }
 
     /// C's `match_sysoid`: the mapping whose `sysObjectID` is the device's and whose model
-    /// answers. `Err` when sysObjectID itself cannot be read.
+    /// answers.
     async fn match_sysoid(
         mappings: &'static [&'static Mapping],
         agent: &mut dyn Agent,
-    ) -> Result<Option<&'static Mapping>, ()> {
-        let oid: Oid = SYS_OBJECT_ID.parse().map_err(|_| ())?;
-        let value = match agent.get(std::slice::from_ref(&oid)).await {
-            Ok(mut v) => v.pop().flatten(),
-            Err(_) => None,
-        };
-        let Some(crate::snmp::pdu::Value::ObjectId(sys)) = value else {
-            tracing::debug!("Can't get sysOID value");
-            return Err(());
-        };
+        sys: &Oid,
+    ) -> Option<&'static Mapping> {
         for m in mappings {
             let Some(candidate) = m.sys_oid.and_then(|s| s.parse::<Oid>().ok()) else {
                 continue;
             };
-            if candidate == sys && Self::model_answers(agent, m).await {
-                return Ok(Some(m));
+            if candidate == *sys && Self::model_answers(agent, m).await {
+                return Some(m);
             }
         }
         tracing::error!(
             "No matching MIB found for sysOID '{sys}'!\nPlease report it to NUT developers, with an 'upsc' output for your device.\nGoing back to the classic MIB detection method."
         );
-        Ok(None)
+        None
     }
 
     /// C's `load_mib2nut`.
@@ -211,11 +203,24 @@ impl SnmpUps {
         name: &str,
     ) -> Result<&'static Mapping, DriverError> {
         let auto = mibs == "auto";
+        // A first read tells whether the agent answers at all: an agent that is silent or
+        // refuses us (SNMPv3 credentials) is an error of its own, not "no device detected"
+        // after a long probe (C spends minutes timing out on every mapping before saying so).
+        let sys_oid: Oid = SYS_OBJECT_ID.parse().expect("a numeric OID");
+        let sys = match agent.get(std::slice::from_ref(&sys_oid)).await {
+            Ok(mut v) => v.pop().flatten(),
+            Err(AgentError::Timeout(m) | AgentError::Other(m)) => {
+                return Err(DriverError::config(m))
+            }
+        };
         if auto {
-            for _ in 0..3 {
-                if let Ok(Some(m)) = Self::match_sysoid(mappings, agent).await {
-                    return Ok(m);
+            match sys {
+                Some(crate::snmp::pdu::Value::ObjectId(sys)) => {
+                    if let Some(m) = Self::match_sysoid(mappings, agent, &sys).await {
+                        return Ok(m);
+                    }
                 }
+                _ => tracing::debug!("Can't get sysOID value"),
             }
         }
         let mut seen = false;
