@@ -131,6 +131,33 @@ fn snmp_conf(context: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Recordings C 2.8.0 does not detect (their agents leave out the model OID C probes for, or
+/// it is not in the partial walk) and ours reads with the mapping whose data is there: the
+/// one its sysObjectID names or whose power status answers, with the most answering
+/// variables.
+const BEYOND_C: &[(&str, &str)] = &[
+    ("abbups_abbups", "ietf"),
+    ("apc_ap8853", "apc_pdu"),
+    ("apc_smart1500", "apcc"),
+    ("cxc_ups", "ietf"),
+    ("dell-ups_tower1000w", "ietf"),
+    ("deltaups_rfc1628string", "ietf"),
+    ("eatonpdu_2", "eaton_epdu"),
+    ("eatonups", "pw"),
+    ("generex-ups_1", "ietf"),
+    ("generex-ups_2", "ietf"),
+    ("liebert_apm", "ietf"),
+    ("liebert_weblbds", "ietf"),
+    ("marathonups", "ietf"),
+    ("netagent2", "xppc"),
+    ("netmanplus_208", "ietf"),
+    ("netmanplus_mct20", "ietf"),
+    ("netvision-rfc", "ietf"),
+    ("orvaldi-ups", "ietf"),
+    ("raritan-pdu_px2-temp", "raritan-px2"),
+    ("raritan-pdu_px2", "raritan-px2"),
+];
+
 /// How one driver run on one recording ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Run {
@@ -270,11 +297,37 @@ fn every_recording_gives_what_c_gives_over_snmpv1() {
                     }
                 }
             }
-            Run::Failed(_) => {
-                if *v1 == Run::Hung || *v2c == Run::Hung {
-                    failures.push_str(&format!("{name}: C finds nothing, ours hangs\n"));
+            Run::Failed(_) => match (v1, v2c) {
+                (Run::Failed(_), Run::Failed(_)) => {
+                    if BEYOND_C.iter().any(|(r, _)| r == name) {
+                        failures.push_str(&format!("{name}: ours no longer finds the device\n"));
+                    }
                 }
-            }
+                (Run::Dump(a), Run::Dump(b)) if a == b => {
+                    let mapping = a
+                        .iter()
+                        .find_map(|l| l.strip_prefix("driver.version.data: "));
+                    let expected = BEYOND_C.iter().find(|(r, _)| r == name).map(|(_, m)| *m);
+                    let data = a
+                        .iter()
+                        .filter(|l| !l.starts_with("driver.") && !l.starts_with("device."))
+                        .count();
+                    if expected.is_none()
+                        || mapping.is_none_or(|m| {
+                            !m.starts_with(&format!("{} MIB", expected.unwrap_or("")))
+                        })
+                    {
+                        failures.push_str(&format!(
+                            "{name}: C finds nothing, ours reads it with {mapping:?}\n"
+                        ));
+                    } else if data == 0 {
+                        failures.push_str(&format!(
+                            "{name}: ours detects {mapping:?} but reads nothing\n"
+                        ));
+                    }
+                }
+                other => failures.push_str(&format!("{name}: C finds nothing, ours: {other:?}\n")),
+            },
             Run::Hung => failures.push_str(&format!("{name}: C hangs over v1\n")),
         }
     }
@@ -283,6 +336,10 @@ fn every_recording_gives_what_c_gives_over_snmpv1() {
         "{detected} recordings detected by C; differences:\n{failures}"
     );
     assert!(detected >= 37, "C detected only {detected} recordings");
+    eprintln!(
+        "{detected} recordings read as C reads them; {} more that C does not detect",
+        BEYOND_C.len()
+    );
 }
 
 /// A dump without its `driver.parameter.*` lines.

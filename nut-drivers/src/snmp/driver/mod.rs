@@ -194,6 +194,56 @@ impl SnmpUps {
         None
     }
 
+    /// Beyond C: when no mapping's model OID answers (agents that leave it out, partial
+    /// walks), the candidates are the mappings whose `sysObjectID` is the device's or whose
+    /// power status OID answers, and the one of them of which the device answers the most
+    /// variables wins (the earlier in C's order on a tie); the system group (`sysDescr`, …),
+    /// which every agent has, does not count, and a mapping of which nothing else answers is
+    /// no match. C gives up ("No supported device detected") although the data is there.
+    async fn match_without_model(
+        mappings: &'static [&'static Mapping],
+        agent: &mut dyn Agent,
+        sys: Option<&crate::snmp::pdu::Value>,
+    ) -> Option<&'static Mapping> {
+        let parse = |s: Option<&str>| s.and_then(|s| s.parse::<Oid>().ok());
+        let system: Oid = ".1.3.6.1.2.1.1".parse().expect("a numeric OID");
+        let mut best: Option<(&'static Mapping, usize)> = None;
+        for m in mappings {
+            let by_sys_oid = matches!(sys, Some(crate::snmp::pdu::Value::ObjectId(s)) if parse(m.sys_oid).as_ref() == Some(s));
+            let by_status = match parse(m.power_status_oid) {
+                Some(oid) => {
+                    matches!(agent.get(std::slice::from_ref(&oid)).await, Ok(v) if v.iter().any(Option::is_some))
+                }
+                None => false,
+            };
+            if !by_sys_oid && !by_status {
+                continue;
+            }
+            let mut oids: Vec<Oid> = m
+                .items
+                .iter()
+                .filter(|i| i.oid.is_some_and(|o| !o.contains('%')))
+                .filter_map(|i| parse(i.oid))
+                .filter(|o| !o.starts_with(&system))
+                .collect();
+            oids.sort();
+            oids.dedup();
+            let Ok(values) = agent.get(&oids).await else {
+                continue;
+            };
+            let answered = values.iter().filter(|v| v.is_some()).count();
+            if answered > 0 && best.is_none_or(|(_, n)| answered > n) {
+                best = Some((m, answered));
+            }
+        }
+        let (m, answered) = best?;
+        tracing::warn!(
+            "The device has no model OID; using the {} MIB, of which it answers {answered} variables",
+            m.name
+        );
+        Some(m)
+    }
+
     /// C's `load_mib2nut`.
     async fn find_mapping(
         mappings: &'static [&'static Mapping],
@@ -214,9 +264,9 @@ impl SnmpUps {
             }
         };
         if auto {
-            match sys {
+            match &sys {
                 Some(crate::snmp::pdu::Value::ObjectId(sys)) => {
-                    if let Some(m) = Self::match_sysoid(mappings, agent, &sys).await {
+                    if let Some(m) = Self::match_sysoid(mappings, agent, sys).await {
                         return Ok(m);
                     }
                 }
@@ -230,6 +280,11 @@ impl SnmpUps {
             }
             seen |= !auto;
             if Self::model_answers(agent, m).await {
+                return Ok(m);
+            }
+        }
+        if auto {
+            if let Some(m) = Self::match_without_model(mappings, agent, sys.as_ref()).await {
                 return Ok(m);
             }
         }
@@ -358,12 +413,13 @@ impl Driver for SnmpUps {
                     mapping.name,
                     mapping.version
                 ),
-                None => {
-                    return Err(DriverError::config(format!(
-                        "{mibs} MIB wasn't found on {}",
-                        self.port
-                    )))
-                }
+                // Only a mapping found without its model (beyond C) gets here.
+                None => tracing::info!(
+                    "Detected a device without a model name on host {} (mib: {} {})",
+                    self.port,
+                    mapping.name,
+                    mapping.version
+                ),
             }
             engine.daisychain_init(&mut cache, state).await;
             engine.init_extras(&mut cache, state).await;

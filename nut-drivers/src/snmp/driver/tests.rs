@@ -521,3 +521,74 @@ async fn mibs_names_one_mapping_or_fails_clearly() {
         "found by probing the model OIDs"
     );
 }
+
+#[tokio::test]
+async fn a_device_without_its_model_oid_is_read_by_the_mapping_its_data_fits() {
+    let mut a = agent();
+    a.values.remove(&oid(".1.3.6.1.4.1.99.1.1.0"));
+    a.values.insert(
+        oid(".1.3.6.1.2.1.1.2.0"),
+        Value::ObjectId(oid(".1.3.6.1.4.1.12345")),
+    );
+    let shared = Shared(Arc::new(Mutex::new(a)));
+    let (d, state) = started(&shared, DriverParams::new("h")).await;
+    assert_eq!(
+        d.mapping().unwrap().name,
+        "testmib",
+        "its power status answers"
+    );
+    assert_eq!(state.value("ups.status"), Some("OL"));
+    assert_eq!(state.value("ups.model"), None);
+
+    // Nothing of any mapping but the system group: no device.
+    let mut a = MemoryAgent::default();
+    a.values.insert(
+        oid(".1.3.6.1.2.1.1.1.0"),
+        Value::OctetString(b"Linux".to_vec()),
+    );
+    a.values.insert(
+        oid(".1.3.6.1.2.1.1.2.0"),
+        Value::ObjectId(oid(".1.3.6.1.4.1.99")),
+    );
+    let shared = Shared(Arc::new(Mutex::new(a)));
+    let mut d = driver(&shared);
+    let err = d
+        .open(&DriverParams::new("h"), &mut DeviceState::new())
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("No supported device detected"),
+        "{err}"
+    );
+}
+
+#[tokio::test]
+async fn outlet_variables_without_an_outlet_number_are_unknown() {
+    // C 2.8.0 crashes on these.
+    let shared = Shared(Arc::new(Mutex::new(agent())));
+    let (mut d, mut state) = started(&shared, DriverParams::new("h")).await;
+    assert_eq!(
+        d.set_var(&mut state, "outlet.desc", "x").await,
+        TrackingStatus::Unknown
+    );
+    assert_eq!(
+        d.instcmd(&mut state, "outlet.load.off", None).await,
+        TrackingStatus::Unknown
+    );
+    assert!(shared.0.lock().unwrap().sets.is_empty());
+}
+
+#[tokio::test]
+async fn an_agent_that_does_not_answer_fails_the_start_with_its_reason() {
+    let mut a = agent();
+    a.silent = true;
+    let shared = Shared(Arc::new(Mutex::new(a)));
+    let mut d = driver(&shared);
+    let err = d
+        .open(&DriverParams::new("h"), &mut DeviceState::new())
+        .await
+        .unwrap_err();
+    assert_eq!(err.to_string(), "silent");
+    let requests = shared.0.lock().unwrap().requests.len();
+    assert_eq!(requests, 1, "no probing of every mapping");
+}
