@@ -723,3 +723,92 @@ fn commands_and_sets_write_what_c_writes() {
     }
     assert!(failures.is_empty(), "{failures}");
 }
+
+#[test]
+fn the_mapping_list_is_c_s() {
+    if !support::have(&[C_SNMP]) {
+        return;
+    }
+    let list = |program: &str| {
+        let out = std::process::Command::new(program)
+            .args(["-s", "x", "-x", "port=127.0.0.1:9", "-x", "mibs=--list"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{program}");
+        // Only the banner's version differs.
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        let (banner, rest) = text.split_once('\n').unwrap();
+        assert!(
+            banner.starts_with("Network UPS Tools - Generic SNMP UPS driver 1.21 ("),
+            "{banner}"
+        );
+        rest.to_owned()
+    };
+    assert_eq!(list(OURS), list(C_SNMP));
+}
+
+#[test]
+fn an_agent_that_stops_answering_makes_the_data_stale_until_it_returns() {
+    use std::io::{BufReader, Write};
+    use std::sync::Arc;
+
+    use nut_drivers::snmp::agent::Agent;
+    use nut_drivers::snmp::snmprec::Recording;
+
+    let Some(file) = support::recorded("snmprec/apc_smt750x-nmc2.snmprec") else {
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let agent = rt
+        .block_on(
+            Agent::new(Arc::new(Recording::load(&file).unwrap()))
+                .bind("127.0.0.1:0".parse().unwrap()),
+        )
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(OURS);
+    cmd.args(["-s", "sim", "-u", "root", "-F", "-i", "1"])
+        .args(["-x", &format!("port={}", agent.target())])
+        .args([
+            "-x",
+            "pollfreq=0",
+            "-x",
+            "snmp_retries=1",
+            "-x",
+            "snmp_timeout=1",
+        ])
+        .env("NUT_STATEPATH", dir.path())
+        .env("NUT_CONFPATH", dir.path())
+        .env("NUT_ALTPIDPATH", dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let _driver = support::Kill::spawn(&mut cmd);
+    let sock = dir.path().join("snmp-ups-sim");
+    let stream = support::wait_for(
+        "the driver socket",
+        Duration::from_secs(60),
+        Duration::from_millis(50),
+        || std::os::unix::net::UnixStream::connect(&sock).ok(),
+    );
+    stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    writer.write_all(b"DUMPALL\n").unwrap();
+    let dump = support::qx_session::read_until(&mut reader, |l| l == "DUMPDONE");
+    assert!(dump.iter().any(|l| l == "DATAOK"), "{dump:?}");
+    agent.handle().set_silent(true);
+    support::qx_session::read_until(&mut reader, |l| l == "DATASTALE");
+    agent.handle().set_silent(false);
+    let back = support::qx_session::read_until(&mut reader, |l| l == "DATAOK");
+    assert!(
+        !back.iter().any(|l| l.starts_with("DELINFO")),
+        "nothing is lost: {back:?}"
+    );
+}

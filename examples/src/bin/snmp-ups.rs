@@ -5,14 +5,17 @@
 
 use std::process::ExitCode;
 
+use nut_driver_api::Driver;
 use nut_drivers::snmp::driver::{mapping_list, SnmpUps};
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
+    // As C: the banner, then the mappings in detection order.
     if args
         .windows(2)
         .any(|w| w[0] == "-x" && w[1] == "mibs=--list")
     {
+        println!("{}", nut_driver_api::cli::banner(&SnmpUps::new().info()));
         print!("{}", mapping_list(nut_drivers::snmp::mibs::ALL));
         return ExitCode::SUCCESS;
     }
