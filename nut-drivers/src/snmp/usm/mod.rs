@@ -30,7 +30,6 @@
 
 mod ber;
 mod config;
-mod convert;
 pub mod keys;
 mod privacy;
 
@@ -293,7 +292,7 @@ impl Usm {
         let scoped = ScopedPdu {
             engine_id: OctetString::default(),
             name: OctetString::default(),
-            data: convert::pdu_to_rasn(&pdu)?,
+            data: crate::snmp::convert::pdu_to_v2(&pdu)?,
         };
         Self::encode(
             msg_id,
@@ -409,7 +408,7 @@ impl Security for Usm {
         let scoped = ScopedPdu {
             engine_id: engine.id.clone().into(),
             name: self.config.context.clone().into_bytes().into(),
-            data: convert::pdu_to_rasn(pdu)?,
+            data: crate::snmp::convert::pdu_to_v2(pdu)?,
         };
         let time = engine.time_at(now);
         let (scoped_data, privacy_parameters) = match (level.privacy(), &engine.priv_key) {
@@ -517,7 +516,7 @@ impl Security for Usm {
             }
             _ => return Err(malformed("msgFlags and msgData disagree about privacy")),
         };
-        let pdu = convert::pdu_from_rasn(scoped.data)?;
+        let pdu = crate::snmp::convert::pdu_from_v2(&scoped.data)?;
         match pdu.kind {
             PduKind::Report => self.report(&pdu, &usm, auth_flag, now),
             PduKind::Response => {

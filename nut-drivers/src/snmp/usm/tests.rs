@@ -121,7 +121,7 @@ impl Agent {
             msg_id: i32::try_from(&message.global_data.message_id).unwrap(),
             flags,
             usm,
-            pdu: convert::pdu_from_rasn(scoped.data.clone()).unwrap(),
+            pdu: crate::snmp::convert::pdu_from_v2(&scoped.data).unwrap(),
             scoped,
         }
     }
@@ -131,7 +131,7 @@ impl Agent {
         let scoped = ScopedPdu {
             engine_id: ENGINE_ID.to_vec().into(),
             name: self.config.context.clone().into_bytes().into(),
-            data: convert::pdu_to_rasn(pdu).unwrap(),
+            data: crate::snmp::convert::pdu_to_v2(pdu).unwrap(),
         };
         let (scoped_data, priv_params) = if flags & FLAG_PRIV != 0 {
             let plain = rasn::ber::encode(&scoped).unwrap();
