@@ -13,9 +13,6 @@ impl Engine {
 
     /// C's `base_snmp_template_index`: whether a template counts from 0 or 1 on the agent.
     pub(super) async fn base_index(&mut self, src: &mut dyn Source, inst: &Inst) -> i64 {
-        let Some(oid) = inst.oid.clone() else {
-            return -1;
-        };
         let kind = template_type(&inst.name);
         let known = match kind {
             flag::OUTLET => self.outlet_base,
@@ -27,6 +24,13 @@ impl Engine {
         if known != -1 {
             return known;
         }
+        // A template with no OID (a value the driver makes up, such as outlet.%i.id) cannot be
+        // tried on the agent: it is numbered as its kind's other templates are, from 1 when
+        // none has been tried yet. (C returns -1 before looking at its kind, and so publishes
+        // outlet.-1.id to outlet.<n-2>.id beside outlet.1.* to outlet.<n>.*.)
+        let Some(oid) = inst.oid.clone() else {
+            return 1;
+        };
         let multiple = oid.matches('%').count() > 1;
         let mut base = 0;
         while base < 2 {
