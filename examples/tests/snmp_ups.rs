@@ -856,3 +856,75 @@ fn an_agent_that_stops_answering_makes_the_data_stale_until_it_returns() {
         "nothing is lost: {back:?}"
     );
 }
+
+/// `program -k` with `options` on a fresh writable agent serving `recording` (with the
+/// command OIDs of `mapping`): whether it succeeded, and the SETs the agent received.
+fn killpower(
+    program: &str,
+    recording: &str,
+    mapping: &str,
+    options: &[&str],
+) -> (bool, Vec<String>) {
+    use std::sync::Arc;
+
+    use nut_drivers::snmp::agent::Agent;
+    use nut_drivers::snmp::snmprec::Recording;
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let file = support::recorded(&format!("snmprec/{recording}.snmprec")).unwrap();
+    let agent = rt
+        .block_on(async {
+            let rec = with_command_oids(Recording::load(&file).unwrap(), mapping);
+            Agent::new(Arc::new(rec))
+                .all_writable()
+                .bind("127.0.0.1:0".parse().unwrap())
+                .await
+        })
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(["-s", "sim", "-u", "root", "-k"])
+        .args(["-x", &format!("port={}", agent.target())])
+        .args(["-x", "community=public", "-x", "snmp_version=v1"])
+        .env("NUT_STATEPATH", dir.path())
+        .env("NUT_CONFPATH", dir.path())
+        .env("NUT_ALTPIDPATH", dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for o in options {
+        cmd.args(["-x", o]);
+    }
+    let status = cmd.status().unwrap();
+    let sets = agent
+        .sets()
+        .iter()
+        .map(|(o, v)| format!("{o} = {v:?}"))
+        .collect();
+    (status.success(), sets)
+}
+
+#[test]
+fn killpower_writes_what_c_writes() {
+    if !support::have(&[C_SNMP]) || support::recorded("snmprec").is_none() {
+        return;
+    }
+    let mut wrote = 0;
+    for (recording, mapping) in [
+        ("apc_smt750x-nmc2", "apcc"),
+        ("eaton-mgeups_9px", "mge"),
+        ("cyberpower", "cyberpower"),
+    ] {
+        for options in [&[][..], &["ondelay=30", "offdelay=20"][..]] {
+            let c = killpower(C_SNMP, recording, mapping, options);
+            let ours = killpower(OURS, recording, mapping, options);
+            assert_eq!(ours, c, "{recording} {options:?}");
+            wrote += c.1.len();
+        }
+    }
+    assert!(wrote > 0, "C wrote nothing");
+}

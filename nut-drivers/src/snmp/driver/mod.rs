@@ -56,6 +56,8 @@ pub struct SnmpUps {
     comm_ok: bool,
     no_transfer: bool,
     symmetra: bool,
+    /// `ondelay` and `offdelay`, as given.
+    delays: [Option<i64>; 2],
 }
 
 impl std::fmt::Debug for SnmpUps {
@@ -155,6 +157,7 @@ impl SnmpUps {
             comm_ok: false,
             no_transfer: false,
             symmetra: false,
+            delays: [None, None],
         }
     }
 
@@ -314,6 +317,20 @@ impl SnmpUps {
         ok && !down
     }
 
+    /// C's `set_delays`: `ondelay` and `offdelay`, when given, written to the device's
+    /// `ups.delay.start` and `ups.delay.shutdown`.
+    async fn set_delays(&mut self, state: &mut DeviceState) {
+        for (delay, var) in self
+            .delays
+            .into_iter()
+            .zip(["ups.delay.start", "ups.delay.shutdown"])
+        {
+            if let Some(n) = delay.filter(|n| *n >= 0) {
+                self.set(state, false, var, Some(&n.to_string())).await;
+            }
+        }
+    }
+
     async fn set(
         &mut self,
         state: &mut DeviceState,
@@ -391,8 +408,18 @@ impl Driver for SnmpUps {
         let mut agent = (self.connect)(params).await?;
         let mibs = params.get("mibs").unwrap_or("auto").to_owned();
         let name = params.get("upsname").unwrap_or(DRIVER_NAME).to_owned();
-        let mapping =
-            Self::find_mapping(self.mappings, &self.port, agent.as_mut(), &mibs, &name).await?;
+        let found =
+            Self::find_mapping(self.mappings, &self.port, agent.as_mut(), &mibs, &name).await;
+        let mapping = match found {
+            // Agents are not obliged to answer a user they do not know or a message they
+            // cannot decrypt (snmpsimd, for one, does not): say what to check.
+            Err(DriverError::Config(m)) if params.get("snmp_version") == Some("v3") && m.starts_with("no answer") => {
+                return Err(DriverError::config(format!(
+                    "{m}: check secName, privProtocol and privPassword (an SNMPv3 agent may stay silent to an unknown user or a message it cannot decrypt)"
+                )))
+            }
+            other => other?,
+        };
         self.pollfreq = params.get("pollfreq").map_or(DEFAULT_POLLFREQ, atoi);
         let mut semistatic = params
             .get("semistaticfreq")
@@ -423,24 +450,16 @@ impl Driver for SnmpUps {
             }
             engine.daisychain_init(&mut cache, state).await;
             engine.init_extras(&mut cache, state).await;
-            for (option, var) in [
-                ("ondelay", "ups.delay.start"),
-                ("offdelay", "ups.delay.shutdown"),
-            ] {
-                if let Some(v) = params.get(option) {
-                    let n = atoi(v);
-                    if n >= 0 {
-                        engine
-                            .set_oid(&mut cache, state, false, var, Some(&n.to_string()))
-                            .await;
-                    }
-                }
-            }
         }
-        self.no_transfer = params.is_set("notransferoids");
-        self.symmetra = params.is_set("symmetrathreephase");
+        self.delays = [
+            params.get("ondelay").map(atoi),
+            params.get("offdelay").map(atoi),
+        ];
         self.agent = Some(agent);
         self.engine = Some(engine);
+        self.set_delays(state).await;
+        self.no_transfer = params.is_set("notransferoids");
+        self.symmetra = params.is_set("symmetrathreephase");
         self.last_poll = 0;
         Ok(())
     }
@@ -495,6 +514,7 @@ impl Driver for SnmpUps {
     }
 
     async fn shutdown(&mut self, state: &mut DeviceState) -> Result<(), DriverError> {
+        self.set_delays(state).await;
         for cmd in ["shutdown.return", "shutdown.reboot", "load.off.delay"] {
             if self.set(state, true, cmd, None).await == TrackingStatus::Handled {
                 return Ok(());
