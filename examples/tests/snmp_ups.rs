@@ -524,6 +524,65 @@ fn snmpv3_refusals_are_clear_errors() {
     }
 }
 
+/// An in-process agent serving `recording` (with the command OIDs of `mapping`, when one is
+/// named, and every variable writable), on a runtime of its own.
+struct LocalAgent {
+    agent: nut_drivers::snmp::agent::RunningAgent,
+    _rt: tokio::runtime::Runtime,
+}
+
+/// [`LocalAgent`] of `recording`, or `None` without the recordings.
+fn local_agent(recording: &str, mapping: Option<&str>) -> Option<LocalAgent> {
+    use std::sync::Arc;
+
+    use nut_drivers::snmp::agent::Agent;
+    use nut_drivers::snmp::snmprec::Recording;
+
+    let file = support::recorded(&format!("snmprec/{recording}.snmprec"))?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut rec = Recording::load(&file).unwrap();
+    if let Some(m) = mapping {
+        rec = with_command_oids(rec, m);
+    }
+    let agent = rt
+        .block_on(
+            Agent::new(Arc::new(rec))
+                .all_writable()
+                .bind("127.0.0.1:0".parse().unwrap()),
+        )
+        .unwrap();
+    Some(LocalAgent { agent, _rt: rt })
+}
+
+/// `program -s sim -u root <args> -x port=<agent> -x <options>…` with its paths in `dir`, its
+/// output discarded and its log in `dir/driver.log`.
+fn driver_command(
+    program: &str,
+    agent: &LocalAgent,
+    dir: &std::path::Path,
+    args: &[&str],
+    options: &[&str],
+) -> std::process::Command {
+    let mut cmd = std::process::Command::new(program);
+    cmd.args(["-s", "sim", "-u", "root"])
+        .args(args)
+        .args(["-x", &format!("port={}", agent.agent.target())])
+        .env("NUT_STATEPATH", dir)
+        .env("NUT_CONFPATH", dir)
+        .env("NUT_ALTPIDPATH", dir)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(dir.join("driver.log")).unwrap());
+    for o in options {
+        cmd.args(["-x", o]);
+    }
+    cmd
+}
+
 /// `recording` with a value (1) at every command OID of `mapping` it lacks (outlet commands
 /// for outlets 1 to 8), as a device that has the commands would answer: partial recordings
 /// leave them out, and both drivers publish only the commands whose OID answers.
@@ -539,7 +598,7 @@ fn with_command_oids(
         .iter()
         .filter(|m| m.name == mapping)
         .flat_map(|m| m.items);
-    for item in items.filter(|i| i.flags & (7 << 18) == flag::TYPE_CMD) {
+    for item in items.filter(|i| i.flags & flag::TYPE_MASK == flag::TYPE_CMD) {
         let Some(oid) = item.oid else { continue };
         let oids: Vec<String> = if oid.contains("%i") {
             (1..=8).map(|n| oid.replace("%i", &n.to_string())).collect()
@@ -564,38 +623,19 @@ type CommandSession = (Vec<String>, Vec<String>, Vec<(String, String, Vec<String
 /// socket: per request, the tracking result and the SETs the agent received.
 fn command_session(program: &str, recording: &str, mapping: &str) -> CommandSession {
     use std::io::{BufReader, Write};
-    use std::sync::Arc;
 
-    use nut_drivers::snmp::agent::Agent;
-    use nut_drivers::snmp::snmprec::Recording;
     use support::qx_session::{read_until, Request};
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let file = support::recorded(&format!("snmprec/{recording}.snmprec")).unwrap();
-    let agent = rt
-        .block_on(async {
-            let rec = with_command_oids(Recording::load(&file).unwrap(), mapping);
-            Agent::new(Arc::new(rec))
-                .all_writable()
-                .bind("127.0.0.1:0".parse().unwrap())
-                .await
-        })
-        .unwrap();
+    let local = local_agent(recording, Some(mapping)).unwrap();
+    let agent = &local.agent;
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = std::process::Command::new(program);
-    cmd.args(["-s", "sim", "-u", "root", "-F", "-i", "3600"])
-        .args(["-x", &format!("port={}", agent.target())])
-        .args(["-x", "community=public", "-x", "snmp_version=v1"])
-        .env("NUT_STATEPATH", dir.path())
-        .env("NUT_CONFPATH", dir.path())
-        .env("NUT_ALTPIDPATH", dir.path())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(dir.path().join("driver.log")).unwrap());
+    let mut cmd = driver_command(
+        program,
+        &local,
+        dir.path(),
+        &["-F", "-i", "3600"],
+        &["community=public", "snmp_version=v1"],
+    );
     let _driver = support::Kill::spawn(&mut cmd);
     let sock = dir.path().join("snmp-ups-sim");
     let stream = support::wait_for(
@@ -794,43 +834,19 @@ fn the_mapping_list_is_c_s() {
 #[test]
 fn an_agent_that_stops_answering_makes_the_data_stale_until_it_returns() {
     use std::io::{BufReader, Write};
-    use std::sync::Arc;
 
-    use nut_drivers::snmp::agent::Agent;
-    use nut_drivers::snmp::snmprec::Recording;
-
-    let Some(file) = support::recorded("snmprec/apc_smt750x-nmc2.snmprec") else {
+    let Some(local) = local_agent("apc_smt750x-nmc2", None) else {
         return;
     };
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let agent = rt
-        .block_on(
-            Agent::new(Arc::new(Recording::load(&file).unwrap()))
-                .bind("127.0.0.1:0".parse().unwrap()),
-        )
-        .unwrap();
+    let agent = &local.agent;
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = std::process::Command::new(OURS);
-    cmd.args(["-s", "sim", "-u", "root", "-F", "-i", "1"])
-        .args(["-x", &format!("port={}", agent.target())])
-        .args([
-            "-x",
-            "pollfreq=0",
-            "-x",
-            "snmp_retries=1",
-            "-x",
-            "snmp_timeout=1",
-        ])
-        .env("NUT_STATEPATH", dir.path())
-        .env("NUT_CONFPATH", dir.path())
-        .env("NUT_ALTPIDPATH", dir.path())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
+    let mut cmd = driver_command(
+        OURS,
+        &local,
+        dir.path(),
+        &["-F", "-i", "1"],
+        &["pollfreq=0", "snmp_retries=1", "snmp_timeout=1"],
+    );
     let _driver = support::Kill::spawn(&mut cmd);
     let sock = dir.path().join("snmp-ups-sim");
     let stream = support::wait_for(
@@ -865,41 +881,14 @@ fn killpower(
     mapping: &str,
     options: &[&str],
 ) -> (bool, Vec<String>) {
-    use std::sync::Arc;
-
-    use nut_drivers::snmp::agent::Agent;
-    use nut_drivers::snmp::snmprec::Recording;
-
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .build()
-        .unwrap();
-    let file = support::recorded(&format!("snmprec/{recording}.snmprec")).unwrap();
-    let agent = rt
-        .block_on(async {
-            let rec = with_command_oids(Recording::load(&file).unwrap(), mapping);
-            Agent::new(Arc::new(rec))
-                .all_writable()
-                .bind("127.0.0.1:0".parse().unwrap())
-                .await
-        })
-        .unwrap();
+    let local = local_agent(recording, Some(mapping)).unwrap();
+    let agent = &local.agent;
     let dir = tempfile::tempdir().unwrap();
-    let mut cmd = std::process::Command::new(program);
-    cmd.args(["-s", "sim", "-u", "root", "-k"])
-        .args(["-x", &format!("port={}", agent.target())])
-        .args(["-x", "community=public", "-x", "snmp_version=v1"])
-        .env("NUT_STATEPATH", dir.path())
-        .env("NUT_CONFPATH", dir.path())
-        .env("NUT_ALTPIDPATH", dir.path())
-        .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    for o in options {
-        cmd.args(["-x", o]);
-    }
-    let status = cmd.status().unwrap();
+    let mut all = vec!["community=public", "snmp_version=v1"];
+    all.extend_from_slice(options);
+    let status = driver_command(program, &local, dir.path(), &["-k"], &all)
+        .status()
+        .unwrap();
     let sets = agent
         .sets()
         .iter()

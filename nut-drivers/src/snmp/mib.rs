@@ -146,6 +146,8 @@ pub mod flag {
     pub const TYPE_TIME: u32 = 1 << 19;
     /// An instant command: write [`super::Item::default`] to the OID.
     pub const TYPE_CMD: u32 = 1 << 20;
+    /// The bits of an item's type ([`TYPE_INT`], [`TYPE_TIME`], [`TYPE_CMD`]).
+    pub const TYPE_MASK: u32 = 7 << 18;
     /// In a template with two indexes, the daisy-chain device's is the first.
     pub const DAISY_1: u32 = 1 << 21;
     /// In a template with two indexes, the daisy-chain device's is the second.

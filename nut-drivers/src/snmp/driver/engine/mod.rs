@@ -78,7 +78,7 @@ impl Inst {
     }
 
     fn is_cmd(&self) -> bool {
-        self.flags & (7 << 18) == flag::TYPE_CMD
+        self.flags & flag::TYPE_MASK == flag::TYPE_CMD
     }
 }
 
@@ -564,7 +564,7 @@ impl Engine {
                 if dev == 0 && self.daisychain {
                     continue;
                 }
-                let is_cmd = f & (7 << 18) == flag::TYPE_CMD;
+                let is_cmd = f & flag::TYPE_MASK == flag::TYPE_CMD;
                 if is_cmd && f & (flag::OUTLET | flag::OUTLET_GROUP) == 0 {
                     continue;
                 }

@@ -144,7 +144,7 @@ impl Engine {
                     None => return SetResult::Invalid,
                 }
             };
-            if inst.flags & (7 << 18) == flag::TYPE_TIME {
+            if inst.flags & flag::TYPE_MASK == flag::TYPE_TIME {
                 Value::TimeTicks((n * 100) as u32)
             } else {
                 Value::Integer(n)
