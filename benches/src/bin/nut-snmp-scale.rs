@@ -306,7 +306,7 @@ fn main() -> anyhow::Result<()> {
                 figures.requests_per_poll(),
                 figures.load.1
             );
-            if let Some((before, after)) = &figures.fleet_stats {
+            if let (true, Some((before, after))) = (args.count_allocs, &figures.fleet_stats) {
                 eprintln!("  allocations at the start: {before}\n  at the end: {after}");
             }
             runs.push(figures);
@@ -332,7 +332,7 @@ fn main() -> anyhow::Result<()> {
         println!("\n{verdict}");
     }
     println!("\nRuns:\n\n{}", snmp_scale::run_log(&runs));
-    for r in &runs {
+    for r in runs.iter().filter(|_| args.count_allocs) {
         if let Some((before, after)) = &r.fleet_stats {
             println!("{} allocations: start {before}; end {after}", r.mode.name());
         }
