@@ -5,6 +5,7 @@ pub mod calibrate;
 pub mod compare;
 pub mod load;
 pub mod servers;
+pub mod snmp_scale;
 
 /// The protocol crate, re-exported for the benchmarks.
 pub use nut_proto as proto;

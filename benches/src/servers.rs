@@ -430,7 +430,8 @@ fn stop(child: &mut Child) {
     let _ = child.wait();
 }
 
-fn tail(path: &Path) -> String {
+/// The last 8 lines of the log at `path`, joined with ` | `.
+pub(crate) fn tail(path: &Path) -> String {
     let text = fs::read_to_string(path).unwrap_or_default();
     let lines: Vec<&str> = text.lines().collect();
     lines[lines.len().saturating_sub(8)..].join(" | ")
