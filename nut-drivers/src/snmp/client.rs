@@ -296,8 +296,6 @@ pub struct Client {
     security: Box<dyn Security>,
     options: ClientOptions,
     next_id: i32,
-    /// Received datagrams.
-    buf: Box<[u8]>,
     /// Variables per request: `max_varbinds`, halved by each `tooBig`.
     batch: usize,
     /// GETBULK max-repetitions in walks: `max_varbinds`, halved by each `tooBig`.
@@ -400,6 +398,27 @@ fn fill<'a>(request: &mut Pdu, kind: PduKind, id: i32, oids: impl Iterator<Item 
     request.varbinds.truncate(n);
 }
 
+/// Receives one datagram through a buffer of the calling thread, returning its bytes: a
+/// 64 KiB buffer per client would be most of the memory of a process watching hundreds of
+/// devices, and no buffer is held across the wait.
+async fn recv_datagram(socket: &UdpSocket) -> io::Result<Vec<u8>> {
+    thread_local! {
+        static BUF: std::cell::RefCell<Box<[u8]>> =
+            std::cell::RefCell::new(vec![0; MAX_DATAGRAM].into_boxed_slice());
+    }
+    loop {
+        socket.readable().await?;
+        let got = BUF.with(|buf| {
+            let mut buf = buf.borrow_mut();
+            socket.try_recv(&mut buf).map(|n| buf[..n].to_vec())
+        });
+        match got {
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+            other => return other,
+        }
+    }
+}
+
 impl Client {
     /// A client of the agent at `target` (`host[:port]`, port 161 by default; IPv4, IPv6 as
     /// `[addr]:port` or a bare address, or a name to resolve), speaking through `security`.
@@ -445,7 +464,6 @@ impl Client {
             host: host.to_owned(),
             security,
             next_id: random_request_id(),
-            buf: vec![0; MAX_DATAGRAM].into_boxed_slice(),
             batch: max,
             repetitions: u32::try_from(max).unwrap_or(u32::MAX),
             bulk: true,
@@ -696,8 +714,8 @@ impl Client {
         let mut security_resends = 0;
         let mut deadline = Instant::now() + self.options.timeout;
         loop {
-            let received = tokio::time::timeout_at(deadline, self.socket.recv(&mut self.buf)).await;
-            let len = match received {
+            let received = tokio::time::timeout_at(deadline, recv_datagram(&self.socket)).await;
+            let answer = match received {
                 Err(_elapsed) => {
                     if resends == self.options.retries {
                         return Err(SnmpError::Timeout {
@@ -722,9 +740,9 @@ impl Client {
                         source,
                     })
                 }
-                Ok(Ok(len)) => len,
+                Ok(Ok(answer)) => answer,
             };
-            match self.security.unwrap(&self.buf[..len]) {
+            match self.security.unwrap(&answer) {
                 Ok(Incoming::Pdu(pdu)) if pdu.request_id == self.request.request_id => {
                     match pdu.kind {
                         PduKind::Response => {
