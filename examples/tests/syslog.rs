@@ -1,7 +1,7 @@
-//! Daemons in the background log to syslog, as C NUT's do: upsd and dummy-ups are started
-//! without `-F`, and the test, playing the system's log daemon on a datagram socket of its
-//! own, finds their start-up lines with C's identity (`upsd`, `dummy-ups`), facility
-//! (`daemon`) and format. Ours is pointed at the socket with `$NUT_RS_SYSLOG_SOCKET`; C's
+//! Daemons in the background log to syslog, as C NUT's do: dummy-ups, upsd and upslog are
+//! started without `-F`, and the test, playing the system's log daemon on a datagram socket
+//! of its own, finds their start-up lines with C's identity (`dummy-ups`, `upsd`, `upslog`),
+//! facility (`daemon`) and format, and upslog's lines for SIGHUP and SIGTERM. Ours is pointed at the socket with `$NUT_RS_SYSLOG_SOCKET`; C's
 //! programs write to `/dev/log` through libc, so they run in a mount namespace of their own
 //! whose `/dev/log` is the test's socket (`unshare`, as root), and the two logs are compared.
 //!
@@ -20,8 +20,14 @@ mod support;
 
 use support::{Site, C_DUMMY, C_UPSD};
 
-const OUR_UPSD: &str = env!("CARGO_BIN_EXE_upsd");
-const OUR_DUMMY: &str = env!("CARGO_BIN_EXE_dummy-ups");
+/// Our dummy-ups, upsd and upslog.
+const OURS: [&str; 3] = [
+    env!("CARGO_BIN_EXE_dummy-ups"),
+    env!("CARGO_BIN_EXE_upsd"),
+    env!("CARGO_BIN_EXE_upslog"),
+];
+/// C NUT's upslog.
+const C_UPSLOG: &str = "/bin/upslog";
 const DEADLINE: Duration = Duration::from_secs(30);
 
 /// One line as a log daemon receives it from glibc's `syslog(3)`.
@@ -101,7 +107,7 @@ impl LogDaemon {
     /// Waits until a line from `ident` says `message`; returns it.
     fn wait(&self, ident: &str, message: &str) -> Line {
         support::wait_for(
-            &format!("{ident}: {message} in syslog"),
+            &format!("{ident}: {message} in syslog: {:#?}", self.lines()),
             DEADLINE,
             Duration::from_millis(50),
             || {
@@ -192,9 +198,9 @@ fn run_detaching(site: &Site, log: &LogDaemon, wrap: &[String], program: &str, a
     assert!(out.status.success(), "{program} {args:?}: {out:?}");
 }
 
-/// What one stack (upsd and dummy-ups, both ours or both C's) sent to syslog from its
-/// start to the moment upsd said `Startup successful`, checked on the way.
-fn start_up_lines(dir: &Path, upsd: &str, driver: &str, wrap: &[String]) -> Vec<Line> {
+/// What one stack (dummy-ups, upsd and upslog, all ours or all C's) sent to syslog from its
+/// start to upslog's end, checked on the way.
+fn start_up_lines(dir: &Path, [driver, upsd, upslog]: [&str; 3], wrap: &[String]) -> Vec<Line> {
     let site = site(dir);
     let log = LogDaemon::bind(&dir.join("log"));
     let state = site.state();
@@ -235,12 +241,32 @@ fn start_up_lines(dir: &Path, upsd: &str, driver: &str, wrap: &[String]) -> Vec<
         },
     );
 
-    let lines = log.lines();
-    let upto = lines
-        .iter()
-        .position(|l| *l == started)
-        .expect("the start-up line");
-    lines[..=upto].to_vec()
+    // upslog in the background: its start, then SIGHUP and SIGTERM, each logged.
+    let pid_file = state.join("upslog.pid");
+    let ups = format!("dummy@127.0.0.1:{port}");
+    // upslog leaves root for user nut (when started as root): the log file is nut's, as an
+    // admin would make it, so that SIGHUP can reopen it.
+    let log_file = dir.join("ups.log");
+    std::fs::write(&log_file, "").unwrap();
+    site.chown();
+    let upslog_args = ["-s", &ups, "-i", "1", "-l"];
+    let mut args: Vec<&str> = upslog_args.to_vec();
+    let (log_file, pid_arg) = (
+        log_file.display().to_string(),
+        pid_file.display().to_string(),
+    );
+    args.extend([log_file.as_str(), "-p", pid_arg.as_str()]);
+    let _upslog_reaper = Reaper(vec![pid_file.clone()]);
+    run_detaching(&site, &log, wrap, upslog, &args);
+    let started = log.wait("upslog", "Startup successful");
+    assert_eq!(started.priority, DAEMON_INFO);
+    wait_pid_file(&pid_file, started.pid);
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(started.pid).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).unwrap();
+    log.wait("upslog", "Signal 1: reopening log file");
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGTERM).unwrap();
+    log.wait("upslog", "Signal 15: exiting");
+    log.lines()
 }
 
 /// The messages of `ident` among `lines`, in order, with their priority.
@@ -253,14 +279,14 @@ fn messages(lines: &[Line], ident: &str) -> Vec<(u32, String)> {
 }
 
 #[test]
-fn backgrounded_upsd_and_driver_log_their_start_to_syslog() {
+fn backgrounded_driver_upsd_and_upslog_log_to_syslog() {
     let dir = tempfile::tempdir().unwrap();
-    let lines = start_up_lines(dir.path(), OUR_UPSD, OUR_DUMMY, &[]);
+    let lines = start_up_lines(dir.path(), OURS, &[]);
     // Nothing else writes there; every line is at facility daemon.
     assert!(
-        lines
-            .iter()
-            .all(|l| (l.ident == "upsd" || l.ident == "dummy-ups") && l.priority / 8 == 3),
+        lines.iter().all(
+            |l| ["upsd", "dummy-ups", "upslog"].contains(&l.ident.as_str()) && l.priority / 8 == 3
+        ),
         "{lines:#?}"
     );
 }
@@ -303,8 +329,8 @@ fn can_unshare() -> bool {
 }
 
 #[test]
-fn the_start_up_lines_match_c_upsd_and_dummy_ups() {
-    if !support::have(&[C_UPSD, C_DUMMY]) {
+fn the_lines_match_c_dummy_ups_upsd_and_upslog() {
+    if !support::have(&[C_UPSD, C_DUMMY, C_UPSLOG]) {
         return;
     }
     if !can_unshare() {
@@ -312,13 +338,22 @@ fn the_start_up_lines_match_c_upsd_and_dummy_ups() {
         return;
     }
     let ours_dir = tempfile::tempdir().unwrap();
-    let ours = start_up_lines(ours_dir.path(), OUR_UPSD, OUR_DUMMY, &[]);
+    let ours = start_up_lines(ours_dir.path(), OURS, &[]);
     let c_dir = tempfile::tempdir().unwrap();
     let wrap = namespace_wrapper(c_dir.path(), &c_dir.path().join("log"));
-    let c = start_up_lines(c_dir.path(), C_UPSD, C_DUMMY, &wrap);
+    let c = start_up_lines(c_dir.path(), [C_DUMMY, C_UPSD, C_UPSLOG], &wrap);
 
-    // The driver: one line, the same.
-    assert_eq!(messages(&ours, "dummy-ups"), messages(&c, "dummy-ups"));
+    // The driver: one line, the same (C's also has a debug line when upsd connects).
+    let not_debug = |lines: &[Line], ident: &str| -> Vec<(u32, String)> {
+        messages(lines, ident)
+            .into_iter()
+            .filter(|(p, _)| p % 8 < 7)
+            .collect()
+    };
+    assert_eq!(not_debug(&ours, "dummy-ups"), not_debug(&c, "dummy-ups"));
+    assert_eq!(not_debug(&c, "dummy-ups").len(), 1, "{c:#?}");
+    // upslog: its start and both signals, the same.
+    assert_eq!(messages(&ours, "upslog"), messages(&c, "upslog"));
     // upsd: the LISTEN lines in the same order and with the same severities, then the
     // start-up line. (C also warns about world-readable files and names the drivers it
     // connected to before it detached; ours connects to its drivers once detached.)
