@@ -10,6 +10,9 @@
 //! the socket `<statepath>/<driver>-<ups>` until SIGTERM, SIGINT or SIGQUIT (or a server's
 //! `driver.exit`).
 //!
+//! As in C, the log also goes to syslog (as the program's name) unless `-D` or `-d` is
+//! given, and to syslog alone once the driver is in the background (see [`crate::syslog`]).
+//!
 //! SIGHUP is logged and ignored: the runtime has no way to re-read ups.conf while running
 //! (a server's `driver.reload` command re-opens the device).
 //!
