@@ -216,10 +216,10 @@ impl Table {
             .driver
             .as_deref()
             .ok_or_else(|| CtlError::NoDriver(entry.name.clone()))?;
-        let candidates = self.driver_paths.iter().map(|dir| dir.join(driver));
-        let found = candidates.clone().find(|p| p.exists());
+        let mut candidates = self.driver_paths.iter().map(|dir| dir.join(driver));
+        let found = candidates.find(|p| p.exists());
         Ok(found
-            .or_else(|| candidates.last())
+            .or_else(|| self.driver_paths.last().map(|dir| dir.join(driver)))
             .unwrap_or_else(|| PathBuf::from(DEFAULT_DRIVER_PATH).join(driver)))
     }
 
@@ -406,7 +406,7 @@ mod tests {
         // ups.conf's driverpath is the only place searched.
         let text = format!("driverpath = {}\n{text}", second.display());
         let conf = UpsConf::parse(text.as_bytes(), "ups.conf").unwrap().config;
-        let t = Table::new(&conf, &[first.clone()]);
+        let t = Table::new(&conf, std::slice::from_ref(&first));
         assert_eq!(
             t.driver_program(&t.entries[0]).unwrap(),
             second.join("ours")
