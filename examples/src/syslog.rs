@@ -11,7 +11,7 @@
 //! | --- | --- | --- |
 //! | `upsd` | always, from the start (also with `-F`) | until it goes to the background |
 //! | drivers | unless `-D` or `-d` is given (also with `-F`) | until they go to the background |
-//! | `upslog`, `upsmon` | once they go to the background | until then |
+//! | `upslog`, `upsmon` | once they go to the background (upsmon's `NOTIFYFLAG … SYSLOG` messages always) | until then |
 //! | `upsdrvctl` | never (it never goes to the background) | always |
 //!
 //! The identity is the program's name (`upsd`, `dummy-ups`, the base name of `argv[0]`), the

@@ -1,7 +1,8 @@
 //! Daemons in the background log to syslog, as C NUT's do: dummy-ups, upsd and upslog are
 //! started without `-F`, and the test, playing the system's log daemon on a datagram socket
 //! of its own, finds their start-up lines with C's identity (`dummy-ups`, `upsd`, `upslog`),
-//! facility (`daemon`) and format, and upslog's lines for SIGHUP and SIGTERM. Ours is pointed at the socket with `$NUT_RS_SYSLOG_SOCKET`; C's
+//! facility (`daemon`) and format, and upslog's lines for SIGHUP and SIGTERM; upsmon in the
+//! background logs its start and its `NOTIFYFLAG … SYSLOG` notifications, once each. Ours is pointed at the socket with `$NUT_RS_SYSLOG_SOCKET`; C's
 //! programs write to `/dev/log` through libc, so they run in a mount namespace of their own
 //! whose `/dev/log` is the test's socket (`unshare`, as root), and the two logs are compared.
 //!
@@ -369,4 +370,74 @@ fn the_lines_match_c_dummy_ups_upsd_and_upslog() {
     };
     assert_eq!(wanted(&ours), wanted(&c));
     assert_eq!(wanted(&c).len(), 3, "{c:?}");
+}
+
+/// upsmon in the background: its start and a notification whose NOTIFYFLAG says SYSLOG
+/// (the UPS is on battery from the start), each once, at C's severities.
+#[test]
+fn backgrounded_upsmon_logs_its_start_and_notifications() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = site(dir.path());
+    std::fs::write(dir.path().join("dummy.dev"), "ups.status: OB\n").unwrap();
+    let port = site.port;
+    let mut conf = format!(
+        "MONITOR dummy@127.0.0.1:{port} 1 admin pw secondary\n\
+         SHUTDOWNCMD \"/bin/true\"\nPOWERDOWNFLAG {}\nPOLLFREQ 1\n",
+        dir.path().join("killpower").display()
+    );
+    for event in [
+        "ONLINE", "ONBATT", "LOWBATT", "COMMOK", "COMMBAD", "NOCOMM", "REPLBATT",
+    ] {
+        conf.push_str(&format!("NOTIFYFLAG {event} SYSLOG\n"));
+    }
+    std::fs::write(site.etc().join("upsmon.conf"), conf).unwrap();
+    site.chown();
+    let log = LogDaemon::bind(&dir.path().join("log"));
+    let foreground = |program: &str, args: &[&str]| {
+        let mut cmd = site.command(program);
+        cmd.args(args).env("NUT_RS_SYSLOG_SOCKET", &log.path);
+        support::Kill::spawn(&mut cmd)
+    };
+    let _driver = foreground(OURS[0], &["-a", "dummy", "-F"]);
+    let _upsd = foreground(OURS[1], &["-F"]);
+    let pid_file = site.state().join("upsmon.pid");
+    let _reaper = Reaper(vec![pid_file.clone()]);
+    let upsmon = env!("CARGO_BIN_EXE_upsmon");
+    let out = site
+        .command(upsmon)
+        .env("NUT_PIDPATH", site.state())
+        .env("NUT_RS_SYSLOG_SOCKET", &log.path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+
+    let started = log.wait("upsmon", "Startup successful");
+    assert_eq!(started.priority, DAEMON_INFO);
+    let on_battery = format!("UPS dummy@127.0.0.1:{port} on battery");
+    let notified = log.wait("upsmon", &on_battery);
+    assert_eq!(notified.priority, 3 * 8 + 5, "daemon.notice");
+    wait_pid_file(&pid_file, notified.pid);
+
+    let out = site
+        .command(upsmon)
+        .args(["-c", "stop"])
+        .env("NUT_PIDPATH", site.state())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    support::wait_for(
+        "upsmon to stop",
+        DEADLINE,
+        Duration::from_millis(50),
+        || (!pid_file.exists()).then_some(()),
+    );
+    let lines = log.lines();
+    let count = |message: &str| {
+        lines
+            .iter()
+            .filter(|l| l.ident == "upsmon" && l.message == message)
+            .count()
+    };
+    assert_eq!(count("Startup successful"), 1, "{lines:#?}");
+    assert_eq!(count(&on_battery), 1, "{lines:#?}");
 }

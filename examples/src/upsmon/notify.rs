@@ -71,8 +71,13 @@ impl Notifier {
             return;
         }
         if r.flags.contains(NotifyFlags::SYSLOG) {
-            tracing::warn!("{}", r.message);
-            syslog(&self.ident, &r.message);
+            if crate::syslog::enabled() {
+                // In the background: the process's own log is syslog.
+                crate::syslog::message(Severity::Notice, &r.message);
+            } else {
+                tracing::warn!("{}", r.message);
+                syslog(&self.ident, &r.message);
+            }
         }
         if r.flags.contains(NotifyFlags::WALL) {
             wall(&r.message);
