@@ -433,6 +433,7 @@ impl Inner {
         // Listeners: keep those still configured, bind the new ones in the configured
         // order. A duplicate entry is bound again (and fails), as in C.
         let keep = |l: &BoundListener| config.listen.contains(&l.listen);
+        let mut adopted: Vec<(usize, Listen)> = Vec::new();
         let new_listeners = match bound {
             Some(bound) => bound,
             None => {
@@ -441,20 +442,45 @@ impl Inner {
                     if managed.listeners.iter().any(|l| l.listen == *listen) {
                         continue;
                     }
-                    let addrs = tokio::net::lookup_host((
+                    let addrs: Result<Vec<SocketAddr>, String> = tokio::net::lookup_host((
                         listen.address.as_str(),
                         listen.port_or_default(),
                     ))
                     .await
                     .map(Iterator::collect)
                     .map_err(|e| gai_text(&e));
-                    resolved.push((listen.clone(), addrs));
+                    // A socket that goes away already holds one of its addresses (the same
+                    // address under another name): it serves the new entry, since a new
+                    // socket could not be bound beside it.
+                    let holder = addrs.as_ref().ok().and_then(|addrs| {
+                        managed.listeners.iter().position(|l| {
+                            !keep(l)
+                                && addrs.contains(&l.addr)
+                                && !adopted
+                                    .iter()
+                                    .any(|(i, _)| l.addr == managed.listeners[*i].addr)
+                        })
+                    });
+                    match holder {
+                        Some(i) => adopted.push((i, listen.clone())),
+                        None => resolved.push((listen.clone(), addrs)),
+                    }
                 }
-                let others =
-                    managed.listeners.iter().filter(|l| keep(l)).count() + managed.extra.len();
+                let others = managed.listeners.iter().filter(|l| keep(l)).count()
+                    + adopted.len()
+                    + managed.extra.len();
                 bind_resolved(resolved, first, &config, others)?
             }
         };
+        for (i, listen) in adopted {
+            let l = &mut managed.listeners[i];
+            tracing::info!(
+                "listening on {} port {}",
+                listen.address,
+                listen.port_or_default()
+            );
+            l.listen = listen;
+        }
         managed.listeners.retain(|l| {
             let k = keep(l);
             if !k {

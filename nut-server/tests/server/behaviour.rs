@@ -151,6 +151,20 @@ async fn reload_applies_users_devices_and_listeners_without_dropping_clients() {
     })
     .await;
 
+    // The same address under another name: the socket stays and serves on.
+    let mut renamed = dirs.config();
+    renamed.listen = vec![Listen::new("localhost", Some(port))];
+    handle.reload(renamed).await.unwrap();
+    assert!(handle
+        .local_addrs()
+        .await
+        .contains(&([127, 0, 0, 1], port).into()));
+    blocking(move || {
+        let mut new = Client::connect(([127, 0, 0, 1], port).into());
+        assert_eq!(new.ask("LIST UPS").len(), 4);
+    })
+    .await;
+
     // A reload whose address cannot be bound changes nothing when every address is
     // required...
     let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
