@@ -27,24 +27,46 @@ pub fn alt_pid_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEFAULT_PID_PATH))
 }
 
-/// Sets up `tracing` on stderr: `-D` given `debug` times maps to warn (0), info (1), debug
-/// (2) and trace (3 or more). `RUST_LOG` overrides when set.
+/// Sets up `tracing`: to stderr (until the process [detaches](background)) at the level of
+/// `-D` given `debug` times: warn (0), info (1), debug (2) and trace (3 or more); and to
+/// syslog once [`crate::syslog`] is opened and enabled, at info or the level of `-D` when that
+/// is lower, since C sends every `upslogx()` message to syslog. `RUST_LOG` overrides both
+/// when set.
 pub fn init_logging(debug: u8) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
+
     let level = match debug {
         0 => "warn",
         1 => "info",
         2 => "debug",
         _ => "trace",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
-    // A second initialisation (tests calling into a binary's library twice) is harmless.
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(io::stderr)
+    let filter =
+        |level: &str| EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    let stderr = tracing_subscriber::fmt::layer()
+        .with_writer(|| crate::syslog::StderrUntilDetached)
         .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
         .with_target(false)
+        .with_filter(filter(level));
+    let syslog =
+        crate::syslog::SyslogLayer.with_filter(filter(if debug == 0 { "info" } else { level }));
+    // A second initialisation (tests calling into a binary's library twice) is harmless.
+    let _ = tracing_subscriber::registry()
+        .with(stderr)
+        .with(syslog)
         .try_init();
+}
+
+/// C's `background()`: detaches from the terminal (a child process in a new session, the
+/// standard streams on `/dev/null`), sends the log to syslog instead of stderr, and logs
+/// `Startup successful`. Call it before any thread is started.
+pub fn background() -> anyhow::Result<()> {
+    nix::unistd::daemon(true, false).context("Unable to enter background")?;
+    crate::syslog::detach();
+    crate::syslog::message(crate::syslog::Severity::Info, "Startup successful");
+    Ok(())
 }
 
 /// A PID file that is removed when dropped.

@@ -10,6 +10,9 @@
 //! the socket `<statepath>/<driver>-<ups>` until SIGTERM, SIGINT or SIGQUIT (or a server's
 //! `driver.exit`).
 //!
+//! As in C, the log also goes to syslog (as the program's name) unless `-D` or `-d` is
+//! given, and to syslog alone once the driver is in the background (see [`crate::syslog`]).
+//!
 //! SIGHUP is logged and ignored: the runtime has no way to re-read ups.conf while running
 //! (a server's `driver.reload` command re-opens the device).
 //!
@@ -31,7 +34,8 @@ use nut_driver_api::config::{DriverConfig, Env};
 use nut_driver_api::runtime::format_dump;
 use nut_driver_api::{CancellationToken, Driver, DriverRuntime, RunOutcome};
 
-use crate::daemon::{alt_pid_path, drop_privileges, init_logging, user_ids, PidFile};
+use crate::daemon::{alt_pid_path, background, drop_privileges, init_logging, user_ids, PidFile};
+use crate::syslog;
 
 /// Runs the driver `make` builds as a C driver program does (see the
 /// [module documentation](self)), with the process's arguments. Returns the exit status:
@@ -39,6 +43,7 @@ use crate::daemon::{alt_pid_path, drop_privileges, init_logging, user_ids, PidFi
 pub fn run_driver(make: impl FnOnce() -> Box<dyn Driver>) -> ExitCode {
     let driver = make();
     let (info, options) = (driver.info(), driver.options());
+    syslog::open(&syslog::program_name(&info.name));
     println!("{}", banner(&info));
     let args = match CliArgs::parse(std::env::args().skip(1)) {
         Ok(args) => args,
@@ -64,7 +69,7 @@ pub fn run_driver(make: impl FnOnce() -> Box<dyn Driver>) -> ExitCode {
 }
 
 fn fail(e: impl std::fmt::Display) -> ExitCode {
-    eprintln!("{e}");
+    syslog::fatal(&e.to_string());
     ExitCode::FAILURE
 }
 
@@ -135,12 +140,16 @@ fn run(driver: Box<dyn Driver>, args: &CliArgs, config: DriverConfig) -> anyhow:
             .build()
             .context("can't start the async runtime")
     };
+    // As C's drivers: the log goes to syslog too unless debugging or dumping.
+    if args.debug == 0 && !dumping {
+        syslog::enable();
+    }
     if args.killpower {
         tracing::info!("Initiating UPS shutdown");
         return Ok(tokio()?.block_on(runtime.killpower())?);
     }
     if !args.stays_in_foreground() {
-        nix::unistd::daemon(true, false).context("can't go to the background")?;
+        background()?;
     }
     let _pid = match dumping {
         false => Some(PidFile::create(config.pid_file_in(&alt_pid_path()))?),

@@ -5,6 +5,7 @@ pub mod daemon;
 pub mod demo;
 pub mod driver_main;
 pub mod sim_script;
+pub mod syslog;
 pub mod tools;
 pub mod upsmon;
 pub mod upssched;

@@ -102,3 +102,152 @@ fn foreground_reload_and_stop() {
         "{out:?}"
     );
 }
+
+/// `LISTEN localhost` beside `LISTEN 127.0.0.1` at the same port, a common pair: upsd binds
+/// the last line first, so the 127.0.0.1 line is refused with C's message, and the server
+/// serves on what it got. The same with C upsd 2.8.0 when it is installed: the same refusal
+/// on stderr, and upsc (ours and C's) reads the UPS through both names.
+#[test]
+fn a_refused_listen_line_is_logged_and_upsd_serves_on_the_others_as_c_does() {
+    use support::{have, stop, Site, C_UPSD};
+    let dir = tempfile::tempdir().unwrap();
+    let dev = dir.path().join("dummy.dev");
+    std::fs::write(&dev, "ups.status: OL\n").unwrap();
+    let site = Site::new(
+        dir.path(),
+        &format!(
+            "[dummy]\n\tdriver = dummy-ups\n\tport = {}\n",
+            dev.display()
+        ),
+        "",
+        &[],
+    );
+    let port = site.port;
+    std::fs::write(
+        site.etc().join("upsd.conf"),
+        format!("LISTEN 127.0.0.1 {port}\nLISTEN localhost {port}\n"),
+    )
+    .unwrap();
+    site.chown();
+    let _driver = Kill::spawn(
+        site.command(env!("CARGO_BIN_EXE_dummy-ups"))
+            .args(["-a", "dummy", "-F"]),
+    );
+    let mut upsds = vec![env!("CARGO_BIN_EXE_upsd")];
+    if have(&[C_UPSD]) {
+        upsds.push(C_UPSD);
+    }
+    let mut clients = vec![env!("CARGO_BIN_EXE_upsc")];
+    if Path::new("/bin/upsc").exists() {
+        clients.push("/bin/upsc");
+    }
+    let mut refusals = Vec::new();
+    for upsd in upsds {
+        let mut child = Kill::spawn(site.command(upsd).arg("-F").stderr(Stdio::piped()));
+        for client in &clients {
+            for host in ["127.0.0.1", "localhost"] {
+                let ups = format!("dummy@{host}:{port}");
+                wait_for(&format!("{client} {ups} with {upsd}"), || {
+                    let out = site.output(client, &[ups.as_str(), "ups.status"]);
+                    (out.stdout == b"OL\n").then_some(())
+                });
+            }
+        }
+        stop(&mut child.0);
+        let stderr = String::from_utf8_lossy(&child.take_output().stderr).into_owned();
+        // Ours puts a time and level in front of the message.
+        let refused: Vec<String> = stderr
+            .lines()
+            .filter_map(|l| l.find("not listening on").map(|i| l[i..].to_owned()))
+            .collect();
+        assert_eq!(
+            refused,
+            [format!("not listening on 127.0.0.1 port {port}")],
+            "{upsd}: {stderr}"
+        );
+        refusals.push(refused);
+    }
+    refusals.dedup();
+    assert_eq!(refusals.len(), 1);
+}
+
+/// Without IPv6 on the host, the default listeners (127.0.0.1 and ::1 at port 3493, no
+/// LISTEN line) serve on 127.0.0.1 and log `not listening on ::1 port 3493`, with ours as
+/// with C upsd 2.8.0. Each runs in a network namespace of its own whose loopback has IPv6
+/// turned off (`unshare --net`, as root); skipped with a note when that cannot be made.
+#[test]
+fn default_listeners_without_ipv6_serve_on_127_0_0_1_as_c_does() {
+    use support::{have, Site, C_UPSD};
+    let probe = Command::new("unshare")
+        .args(["--net", "sh", "-c"])
+        .arg("ip link set lo up && echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6")
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("note: skipping: no network namespace (needs root, unshare and ip)");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dev = dir.path().join("dummy.dev");
+    std::fs::write(&dev, "ups.status: OL\n").unwrap();
+    let site = Site::new(
+        dir.path(),
+        &format!(
+            "[dummy]\n\tdriver = dummy-ups\n\tport = {}\n",
+            dev.display()
+        ),
+        "",
+        &[],
+    );
+    std::fs::write(site.etc().join("upsd.conf"), "").unwrap();
+    site.chown();
+    let _driver = Kill::spawn(
+        site.command(env!("CARGO_BIN_EXE_dummy-ups"))
+            .args(["-a", "dummy", "-F"]),
+    );
+    let mut upsds = vec![env!("CARGO_BIN_EXE_upsd")];
+    if have(&[C_UPSD]) {
+        upsds.push(C_UPSD);
+    }
+    // In the namespace: loopback up without IPv6, upsd -F, upsc until it answers, stop.
+    let script = r#"
+        ip link set lo up && echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6 || exit 9
+        "$1" -F >/dev/null 2>"$3" &
+        pid=$!
+        i=0
+        while [ $i -lt 300 ]; do
+            "$2" dummy@127.0.0.1 ups.status 2>/dev/null | grep -qx OL && break
+            sleep 0.1
+            i=$((i + 1))
+        done
+        "$2" dummy@127.0.0.1 ups.status 2>/dev/null
+        kill $pid
+        wait $pid
+        "#;
+    for upsd in upsds {
+        let stderr_file = dir.path().join("upsd.err");
+        let out = site
+            .command("unshare")
+            .args(["--net", "sh", "-c", script, "sh", upsd])
+            .arg(env!("CARGO_BIN_EXE_upsc"))
+            .arg(&stderr_file)
+            .stdout(Stdio::piped())
+            .output()
+            .unwrap();
+        let stderr = std::fs::read_to_string(&stderr_file).unwrap_or_default();
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout),
+            "OL\n",
+            "{upsd}: {stderr}"
+        );
+        // Ours puts a time and level in front of the message.
+        let refused: Vec<&str> = stderr
+            .lines()
+            .filter_map(|l| l.find("not listening on").map(|i| &l[i..]))
+            .collect();
+        assert_eq!(
+            refused,
+            ["not listening on ::1 port 3493"],
+            "{upsd}: {stderr}"
+        );
+    }
+}

@@ -143,7 +143,7 @@ fn dry_run_matches_c() {
     let state = dir.sub("state");
     fs::write(
         etc.join("ups.conf"),
-        "maxretry = 3\n\
+        "driverpath = /lib/nut\nmaxretry = 3\n\
          [a]\n driver = dummy-ups\n port = a.dev\n sdorder = 2\n\
          [b]\n driver = dummy-ups\n port = /somewhere/b.dev\n sdorder = -1\n\
          [c]\n driver = apcsmart\n port = /dev/ttyS0\n user = foo\n\
@@ -362,7 +362,7 @@ fn start_and_stop_c_dummy_ups() {
     fs::write(
         etc.join("ups.conf"),
         format!(
-            "[dev]\n driver = dummy-ups\n port = {}/ups.dev\n desc = \"test\"\n",
+            "driverpath = /lib/nut\n[dev]\n driver = dummy-ups\n port = {}/ups.dev\n desc = \"test\"\n",
             etc.display()
         ),
     )
@@ -495,7 +495,7 @@ fn supervise_restarts_c_dummy_ups() {
     fs::write(
         etc.join("ups.conf"),
         format!(
-            "retrydelay = 1\n[dev]\n driver = dummy-ups\n port = {}/ups.dev\n",
+            "driverpath = /lib/nut\nretrydelay = 1\n[dev]\n driver = dummy-ups\n port = {}/ups.dev\n",
             etc.display()
         ),
     )
@@ -548,4 +548,72 @@ fn supervise_restarts_c_dummy_ups() {
     wait_until("the driver to stop", || {
         !socket.exists() && !pid_file_alive(&pid_file)
     });
+}
+
+/// With no `driverpath` in ups.conf, upsdrvctl takes the drivers beside itself: an
+/// installed stack (`cargo install --path examples --root X` puts every program in
+/// `X/bin`) starts without editing ups.conf, and runs our dummy-ups, not C's.
+///
+/// The "installation" is the test run's own upsdrvctl and dummy-ups linked (or copied) into
+/// a `bin` folder: what `cargo install` would put there, without the minutes a release
+/// build of the examples takes.
+#[test]
+fn default_driverpath_is_the_programs_own_folder() {
+    let dir = TempDir::new("installed");
+    let bin = dir.sub("bin");
+    for program in [ours(), PathBuf::from(env!("CARGO_BIN_EXE_dummy-ups"))] {
+        let to = bin.join(program.file_name().unwrap());
+        if fs::hard_link(&program, &to).is_err() {
+            fs::copy(&program, &to).unwrap();
+        }
+    }
+    let etc = dir.sub("etc");
+    let state = dir.sub("state");
+    fs::write(etc.join("ups.dev"), "ups.status: OL\n").unwrap();
+    fs::write(
+        etc.join("ups.conf"),
+        format!(
+            "[dev]\n driver = dummy-ups\n port = {}/ups.dev\n",
+            etc.display()
+        ),
+    )
+    .unwrap();
+    // As root the driver runs as user nut (when there is one), which needs the folders.
+    if nix::unistd::geteuid().is_root() {
+        nut_owned(&[&etc, &state, &etc.join("ups.dev")]);
+    }
+    let upsdrvctl = bin.join("upsdrvctl");
+    let driver = bin.join("dummy-ups");
+
+    let out = run(&upsdrvctl, &["-t", "start"], &etc, &state);
+    assert!(
+        text(&out.stderr).contains(&format!("exec:  {} -a dev", driver.display())),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let socket = state.join("dummy-ups-dev");
+    let pid_file = state.join("dummy-ups-dev.pid");
+    struct Cleanup(PathBuf);
+    impl Drop for Cleanup {
+        fn drop(&mut self) {
+            if let Ok(t) = fs::read_to_string(&self.0) {
+                if let Ok(pid) = t.trim().parse::<i32>() {
+                    let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+                }
+            }
+        }
+    }
+    let _cleanup = Cleanup(pid_file.clone());
+    let out = run(&upsdrvctl, &["start"], &etc, &state);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    wait_until("the driver socket", || socket.exists());
+    wait_until("the driver's PID file", || pid_file_alive(&pid_file));
+    // The process is the dummy-ups of the bin folder.
+    let pid = fs::read_to_string(&pid_file).unwrap();
+    let exe = fs::read_link(format!("/proc/{}/exe", pid.trim())).unwrap();
+    assert_eq!(exe, driver);
+    let out = run(&upsdrvctl, &["stop"], &etc, &state);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    wait_until("the driver to exit", || !pid_file_alive(&pid_file));
 }

@@ -67,10 +67,16 @@ pub struct ServerConfig {
     pub devices: Vec<DeviceConfig>,
     /// upsd.users.
     pub users: UpsdUsers,
-    /// Addresses to listen on (`LISTEN`); names are resolved and the first address that
-    /// binds is used, as C does. Listeners handed in by the caller come in addition.
+    /// Addresses to listen on (`LISTEN`), in the order they are bound; names are resolved
+    /// and the first address that binds is used, as C does. [`ServerConfig::load`] gives
+    /// upsd.conf's lines last first, the order in which C upsd binds them. Listeners handed
+    /// in by the caller come in addition.
     pub listen: Vec<Listen>,
-    /// Start even when some `LISTEN` address cannot be bound.
+    /// Start even when some `LISTEN` address cannot be bound: it is logged (`not listening
+    /// on <address> port <port>`) and left out, and only when none at all can be bound does
+    /// the start fail, as with C upsd 2.8.0. Off by default (every address must bind);
+    /// [`ServerConfig::load`] turns it on, whatever upsd.conf's `ALLOW_NOT_ALL_LISTENERS`
+    /// (NUT 2.8.2+) says.
     pub allow_not_all_listeners: bool,
     /// `MAXAGE`: a driver silent this long has stale data.
     pub maxage: Duration,
@@ -256,8 +262,8 @@ impl ServerConfig {
         let config = Self {
             devices,
             users: users.config,
-            listen: upsd.effective_listen(),
-            allow_not_all_listeners: upsd.allow_not_all_listeners,
+            listen: bind_order(upsd.effective_listen(), upsd.listen.is_empty()),
+            allow_not_all_listeners: true,
             maxage: Duration::from_secs(upsd.maxage.into()),
             tracking_delay: Duration::from_secs(upsd.trackingdelay.into()),
             maxconn: upsd
@@ -309,6 +315,16 @@ impl From<ConfigError> for ServerError {
     fn from(e: ConfigError) -> Self {
         Self::Config(e.to_string())
     }
+}
+
+/// The `LISTEN` entries in the order C upsd binds them: it adds each line to the front of
+/// its list, so the last line is bound first; its defaults (`127.0.0.1`, then `::1`) come
+/// in that order already.
+fn bind_order(mut listen: Vec<Listen>, defaults: bool) -> Vec<Listen> {
+    if !defaults {
+        listen.reverse();
+    }
+    listen
 }
 
 #[cfg(test)]

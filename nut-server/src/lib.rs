@@ -36,9 +36,16 @@ pub enum ServerError {
     /// The TLS certificate or key could not be used.
     #[error("TLS: {0}")]
     Tls(String),
-    /// Listening addresses could not be bound.
+    /// Listening addresses could not be bound (and not all are required to be).
     #[error("cannot listen on {0}")]
     Listen(String),
+    /// A `LISTEN` name did not resolve at start-up (C upsd's wording, with the resolver's
+    /// message).
+    #[error("getaddrinfo: {0}")]
+    Resolve(String),
+    /// No `LISTEN` address could be bound (C upsd's wording).
+    #[error("no listening interface available")]
+    NoListeningInterface,
     /// Neither a `LISTEN` address nor a listener was given.
     #[error("nothing to listen on: give a LISTEN address or a listener")]
     NoListener,

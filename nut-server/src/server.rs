@@ -14,7 +14,7 @@ use std::time::Duration;
 use nut_driver_api::link::DriverEndpoint;
 use nut_proto::config::{Listen, UpsdUser};
 use nut_proto::names::UpsName;
-use tokio::net::{TcpListener, TcpSocket};
+use tokio::net::TcpListener;
 use tokio::sync::{Mutex, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -25,7 +25,7 @@ use crate::shared::{Shared, Snapshot};
 use crate::{connection, driver, ServerError};
 
 /// The listen backlog of the sockets the server binds.
-const BACKLOG: u32 = 4096;
+const BACKLOG: i32 = 4096;
 
 /// Builds a [`Server`]: give it a configuration (or pieces of one) and, if you like, your
 /// own bound listeners, then [`start`](Self::start) it.
@@ -34,6 +34,7 @@ pub struct ServerBuilder {
     config: ServerConfig,
     listeners: Vec<TcpListener>,
     shutdown: Option<CancellationToken>,
+    bound: Option<Vec<(Listen, std::net::TcpListener)>>,
 }
 
 impl ServerBuilder {
@@ -91,11 +92,38 @@ impl ServerBuilder {
         self
     }
 
-    /// Binds the `LISTEN` addresses, starts the driver links and starts accepting clients,
-    /// on the current tokio runtime.
+    /// Binds the `LISTEN` addresses now, outside any runtime, with the rules and messages of
+    /// [`start`](Self::start), which then serves on these sockets. For a daemon that must
+    /// report a failed bind before it goes to the background (as C upsd does) and cannot
+    /// fork once a runtime has started threads. Listeners handed in with
+    /// [`listener`](Self::listener) count as bound.
+    pub fn bind(mut self) -> Result<Self, ServerError> {
+        let resolved = self
+            .config
+            .listen
+            .iter()
+            .map(|l| {
+                let addrs = std::net::ToSocketAddrs::to_socket_addrs(&(
+                    l.address.as_str(),
+                    l.port_or_default(),
+                ));
+                (
+                    l.clone(),
+                    addrs.map(Iterator::collect).map_err(|e| gai_text(&e)),
+                )
+            })
+            .collect();
+        let bound = bind_resolved(resolved, true, &self.config, self.listeners.len())?;
+        self.bound = Some(bound);
+        Ok(self)
+    }
+
+    /// Binds the `LISTEN` addresses (in order; for each, the first of its addresses that
+    /// binds, as C upsd does), starts the driver links and starts accepting clients, on the
+    /// current tokio runtime.
     ///
-    /// Fails when no address can be bound, or when one cannot and
-    /// [`allow_not_all_listeners`](ServerConfig::allow_not_all_listeners) is off.
+    /// Fails when a `LISTEN` name does not resolve, when no address can be bound, or when one
+    /// cannot and [`allow_not_all_listeners`](ServerConfig::allow_not_all_listeners) is off.
     pub async fn start(self) -> Result<Server, ServerError> {
         // A child token, so that a failed start can stop its tasks without touching the
         // caller's token.
@@ -127,7 +155,7 @@ impl ServerBuilder {
             return Err(ServerError::NoListener);
         }
         inner.managed.lock().await.extra = extra;
-        if let Err(e) = inner.apply(self.config, true).await {
+        if let Err(e) = inner.apply(self.config, true, self.bound).await {
             inner.cancel.cancel();
             return Err(e);
         }
@@ -196,7 +224,7 @@ impl ServerHandle {
     ///
     /// On error (an address cannot be bound and not all are required) nothing changes.
     pub async fn reload(&self, config: ServerConfig) -> Result<(), ServerError> {
-        self.inner.apply(config, false).await
+        self.inner.apply(config, false, None).await
     }
 
     /// The token that stops the server when cancelled.
@@ -267,24 +295,82 @@ fn same_endpoint(a: &DriverEndpoint, b: &DriverEndpoint) -> bool {
     }
 }
 
-/// Binds one `LISTEN` entry: the first resolved address that binds, as C does.
-async fn bind(listen: &Listen) -> io::Result<TcpListener> {
-    let addrs =
-        tokio::net::lookup_host((listen.address.as_str(), listen.port_or_default())).await?;
-    let mut last = io::Error::new(io::ErrorKind::NotFound, "the name resolves to no address");
-    for addr in addrs {
-        let socket = if addr.is_ipv4() {
-            TcpSocket::new_v4()?
-        } else {
-            TcpSocket::new_v6()?
+/// A `LISTEN` entry with its addresses, or the resolver's message when it has none.
+type Resolved = (Listen, Result<Vec<SocketAddr>, String>);
+
+/// Binds each `LISTEN` entry in order as C's `setuptcp()` does: the first of its addresses
+/// for which a socket can be made, bound and put to listen; the others are not tried. Logs
+/// `listening on <address> port <port>` or `not listening on <address> port <port>` for
+/// each. At start-up (`first`) a name that does not resolve ends it, as in C. A failed entry
+/// is an error unless the configuration allows it; nothing bound at all (with `others`
+/// listeners besides) is always one.
+fn bind_resolved(
+    resolved: Vec<Resolved>,
+    first: bool,
+    config: &ServerConfig,
+    others: usize,
+) -> Result<Vec<(Listen, std::net::TcpListener)>, ServerError> {
+    let mut bound = Vec::new();
+    let mut failures = Vec::new();
+    for (listen, addrs) in resolved {
+        let (address, port) = (&listen.address, listen.port_or_default());
+        let addrs = match addrs {
+            Ok(addrs) => addrs,
+            Err(text) if first => return Err(ServerError::Resolve(text)),
+            Err(text) => {
+                tracing::error!("not listening on {address} port {port}: {text}");
+                failures.push(format!("{address} port {port}: {text}"));
+                continue;
+            }
         };
-        socket.set_reuseaddr(true)?;
-        match socket.bind(addr).and_then(|()| socket.listen(BACKLOG)) {
-            Ok(listener) => return Ok(listener),
-            Err(e) => last = e,
+        let mut last = io::Error::new(io::ErrorKind::NotFound, "the name resolves to no address");
+        let listener = addrs.into_iter().find_map(|addr| match bind_addr(addr) {
+            Ok(listener) => Some(listener),
+            Err(e) => {
+                tracing::debug!(%addr, error = %e, "bind");
+                last = e;
+                None
+            }
+        });
+        match listener {
+            Some(listener) => {
+                tracing::info!("listening on {address} port {port}");
+                bound.push((listen, listener));
+            }
+            None => {
+                tracing::error!("not listening on {address} port {port}");
+                failures.push(format!("{address} port {port}: {last}"));
+            }
         }
     }
-    Err(last)
+    if !failures.is_empty() && !config.allow_not_all_listeners {
+        return Err(ServerError::Listen(failures.join("; ")));
+    }
+    if bound.len() + others == 0 {
+        return Err(ServerError::NoListeningInterface);
+    }
+    Ok(bound)
+}
+
+/// A listening socket on `addr`, non-blocking, with `SO_REUSEADDR` as C sets it. Without
+/// IPv6 in the kernel, making an IPv6 socket fails and the caller tries the next address.
+fn bind_addr(addr: SocketAddr) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&addr.into())?;
+    socket.listen(BACKLOG)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+/// The resolver's message in a failed lookup (std wraps `gai_strerror`'s text).
+fn gai_text(e: &io::Error) -> String {
+    let text = e.to_string();
+    match text.strip_prefix("failed to lookup address information: ") {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    }
 }
 
 impl Inner {
@@ -333,45 +419,67 @@ impl Inner {
         }
     }
 
-    /// Installs `config`: listeners, MAXCONN, devices, then the snapshot.
-    async fn apply(self: &Arc<Self>, config: ServerConfig, first: bool) -> Result<(), ServerError> {
+    /// Installs `config`: listeners, MAXCONN, devices, then the snapshot. The new
+    /// listeners are `bound` when given (bound by [`ServerBuilder::bind`] before the
+    /// start), else those bound now.
+    async fn apply(
+        self: &Arc<Self>,
+        config: ServerConfig,
+        first: bool,
+        bound: Option<Vec<(Listen, std::net::TcpListener)>>,
+    ) -> Result<(), ServerError> {
         let mut managed = self.managed.lock().await;
 
-        // Listeners: keep those still configured, bind the new ones.
+        // Listeners: keep those still configured, bind the new ones in the configured
+        // order. A duplicate entry is bound again (and fails), as in C.
         let keep = |l: &BoundListener| config.listen.contains(&l.listen);
-        let mut new_listeners = Vec::new();
-        let mut failures = Vec::new();
-        for listen in &config.listen {
-            if managed.listeners.iter().any(|l| l.listen == *listen)
-                || new_listeners
-                    .iter()
-                    .any(|(l, _): &(Listen, TcpListener)| l == listen)
-            {
-                continue;
-            }
-            match bind(listen).await {
-                Ok(listener) => new_listeners.push((listen.clone(), listener)),
-                Err(error) => {
-                    tracing::error!(address = %listen.address, port = listen.port_or_default(), %error, "not listening");
-                    failures.push(format!(
-                        "{} port {}: {error}",
-                        listen.address,
-                        listen.port_or_default()
-                    ));
+        let mut adopted: Vec<(usize, Listen)> = Vec::new();
+        let new_listeners = match bound {
+            Some(bound) => bound,
+            None => {
+                let mut resolved = Vec::new();
+                for listen in &config.listen {
+                    if managed.listeners.iter().any(|l| l.listen == *listen) {
+                        continue;
+                    }
+                    let addrs: Result<Vec<SocketAddr>, String> = tokio::net::lookup_host((
+                        listen.address.as_str(),
+                        listen.port_or_default(),
+                    ))
+                    .await
+                    .map(Iterator::collect)
+                    .map_err(|e| gai_text(&e));
+                    // A socket that goes away already holds one of its addresses (the same
+                    // address under another name): it serves the new entry, since a new
+                    // socket could not be bound beside it.
+                    let holder = addrs.as_ref().ok().and_then(|addrs| {
+                        managed.listeners.iter().position(|l| {
+                            !keep(l)
+                                && addrs.contains(&l.addr)
+                                && !adopted
+                                    .iter()
+                                    .any(|(i, _)| l.addr == managed.listeners[*i].addr)
+                        })
+                    });
+                    match holder {
+                        Some(i) => adopted.push((i, listen.clone())),
+                        None => resolved.push((listen.clone(), addrs)),
+                    }
                 }
+                let others = managed.listeners.iter().filter(|l| keep(l)).count()
+                    + adopted.len()
+                    + managed.extra.len();
+                bind_resolved(resolved, first, &config, others)?
             }
-        }
-        let kept = managed.listeners.iter().filter(|l| keep(l)).count();
-        let total = kept + new_listeners.len() + managed.extra.len();
-        if total == 0 {
-            return Err(ServerError::Listen(if failures.is_empty() {
-                "no listening address".into()
-            } else {
-                failures.join("; ")
-            }));
-        }
-        if !failures.is_empty() && !config.allow_not_all_listeners {
-            return Err(ServerError::Listen(failures.join("; ")));
+        };
+        for (i, listen) in adopted {
+            let l = &mut managed.listeners[i];
+            tracing::info!(
+                "listening on {} port {}",
+                listen.address,
+                listen.port_or_default()
+            );
+            l.listen = listen;
         }
         managed.listeners.retain(|l| {
             let k = keep(l);
@@ -382,8 +490,8 @@ impl Inner {
             k
         });
         for (listen, listener) in new_listeners {
+            let listener = TcpListener::from_std(listener)?;
             let addr = listener.local_addr()?;
-            tracing::info!(%addr, "listening");
             let cancel = self.cancel.child_token();
             self.spawn_accept(listener, cancel.clone());
             managed.listeners.push(BoundListener {

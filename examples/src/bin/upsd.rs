@@ -2,14 +2,18 @@
 //! library. Reads upsd.conf, upsd.users and ups.conf from `$NUT_CONFPATH` (default
 //! `/etc/nut`); SIGHUP (or `upsd -c reload`) reloads them, SIGTERM (`upsd -c stop`) stops.
 
+use std::process::ExitCode;
+
 use anyhow::{bail, Context as _};
 use clap::{ArgAction, Parser};
 use nix::sys::signal::kill;
 use nix::unistd::Pid;
 use nut_examples::daemon::{
-    alt_pid_path, command_signal, drop_privileges, init_logging, signal_pid_file, PidFile,
+    alt_pid_path, background, command_signal, drop_privileges, init_logging, signal_pid_file,
+    PidFile,
 };
-use nut_server::{ConfigPaths, Server, ServerConfig};
+use nut_examples::syslog;
+use nut_server::{ConfigPaths, Server, ServerBuilder, ServerConfig};
 use tokio::signal::unix::{signal, SignalKind};
 
 /// Network server for UPS data.
@@ -44,9 +48,19 @@ fn load(paths: &ConfigPaths) -> anyhow::Result<ServerConfig> {
     Ok(loaded.config)
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let args = Args::parse();
     init_logging(args.debug);
+    match run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            syslog::fatal(&format!("{e:#}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(args: Args) -> anyhow::Result<()> {
     let pid_path = alt_pid_path().join("upsd.pid");
     if let Some(command) = &args.command {
         let Some(sig) = command_signal(command) else {
@@ -57,12 +71,18 @@ fn main() -> anyhow::Result<()> {
             None => signal_pid_file(&pid_path, sig),
         };
     }
+    // As C upsd: everything it logs goes to syslog too, in the foreground as well.
+    syslog::open(&syslog::program_name("upsd"));
+    syslog::enable();
     let paths = ConfigPaths::from_env();
     let config = load(&paths)?;
+    // As C upsd, bind before going to the background, so that a failure is reported where
+    // upsd was started, with its exit status.
+    let builder = Server::builder().config(config).bind()?;
     if args.background || (args.foreground == 0 && args.debug == 0) {
-        nix::unistd::daemon(true, false).context("going to the background")?;
+        background()?;
     }
-    runtime()?.block_on(serve(args, paths, config, pid_path))
+    runtime()?.block_on(serve(args, paths, builder, pid_path))
 }
 
 /// The environment variable that sets the number of runtime threads serving clients.
@@ -100,10 +120,10 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 async fn serve(
     args: Args,
     paths: ConfigPaths,
-    config: ServerConfig,
+    builder: ServerBuilder,
     pid_path: std::path::PathBuf,
 ) -> anyhow::Result<()> {
-    let server = Server::builder().config(config).start().await?;
+    let server = builder.start().await?;
     if let Some(user) = &args.user {
         drop_privileges(user)?;
     }

@@ -1,9 +1,12 @@
 //! upsdrvctl: starts, stops and supervises the drivers of ups.conf (C NUT's command line).
+//! Without a `driverpath` in ups.conf, drivers are taken from this program's own directory
+//! when they are there, else from C NUT's `/lib/nut`.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 
 use clap::{ArgAction, Parser};
-use nut_drivers::upsdrvctl::{banner, help, Invocation, Log, Settings};
+use nut_drivers::upsdrvctl::{banner, help, Invocation, Log, Settings, DEFAULT_DRIVER_PATH};
 use nut_examples::daemon::{alt_pid_path, init_logging, PidFile};
 
 /// Command line, with C upsdrvctl's short options (getopt "+htu:r:DdV").
@@ -66,6 +69,18 @@ fn complaint(err: &clap::Error) -> String {
     }
 }
 
+/// Where drivers are looked for when ups.conf names no `driverpath`: beside this program
+/// first (a `cargo install --root X` puts upsdrvctl and the drivers in `X/bin`), then in C
+/// NUT's driver directory.
+fn driver_paths() -> Vec<PathBuf> {
+    let own = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(Path::to_path_buf));
+    own.into_iter()
+        .chain([PathBuf::from(DEFAULT_DRIVER_PATH)])
+        .collect()
+}
+
 #[tokio::main]
 async fn main() {
     println!("{}", banner());
@@ -88,6 +103,7 @@ async fn main() {
     let _ = std::io::stdout().flush();
     init_logging(args.debug);
     let mut settings = Settings::new(alt_pid_path());
+    settings.default_driver_paths = driver_paths();
     settings.test_mode = args.test;
     settings.user = args.user.clone();
     settings.chroot = args.chroot.clone();

@@ -1,5 +1,7 @@
 //! `upslog`: drop-in for C NUT's upslog (the logic is in `nut_examples::tools::upslog`).
 
+use nut_examples::daemon::background;
+use nut_examples::syslog;
 use nut_examples::tools::common::with_process_stdio;
 use nut_examples::tools::upslog::{prepare, run, Prepared};
 
@@ -12,10 +14,12 @@ fn main() {
         Ok(config) => config,
         Err(code) => std::process::exit(code),
     };
-    // Leave the terminal before any thread exists: C's background().
+    // Leave the terminal before any thread exists: C's background(), after which messages
+    // go to syslog.
+    syslog::open(&syslog::program_name("upslog"));
     if !config.foreground {
-        if let Err(e) = nix::unistd::daemon(true, false) {
-            eprintln!("Unable to enter background: {e}");
+        if let Err(e) = background() {
+            eprintln!("{e:#}");
             std::process::exit(1);
         }
     }

@@ -147,6 +147,13 @@ pub fn now_local() -> Tm {
 
 /// `epoch` in local time.
 pub fn local(epoch: i64) -> Tm {
+    local_in(zone_file().as_deref(), epoch)
+}
+
+/// The contents of the local time zone's TZif file (`$TZ` naming a zoneinfo file, else
+/// `/etc/localtime`), or `None` when it cannot be read. A caller that must keep local time
+/// after a chroot reads it once beforehand, as libc does.
+pub fn zone_file() -> Option<Vec<u8>> {
     let path = match std::env::var("TZ") {
         Ok(tz) if !tz.is_empty() => {
             let name = tz.trim_start_matches(':');
@@ -158,10 +165,12 @@ pub fn local(epoch: i64) -> Tm {
         }
         _ => "/etc/localtime".to_owned(),
     };
-    match std::fs::read(path)
-        .ok()
-        .and_then(|data| tzif_offset(&data, epoch))
-    {
+    std::fs::read(path).ok()
+}
+
+/// `epoch` in the zone of the TZif data `zone` ([`zone_file`]); UTC without one.
+pub fn local_in(zone: Option<&[u8]>, epoch: i64) -> Tm {
+    match zone.and_then(|data| tzif_offset(data, epoch)) {
         Some((offset, zone)) => breakdown(epoch, offset, &zone),
         None => breakdown(epoch, 0, "UTC"),
     }

@@ -13,6 +13,7 @@ use super::common::{
     Stdio, UpsTarget, NSS_INIT_NOTICE, NUT_VERSION,
 };
 use super::strftime::{now_local, strftime};
+use crate::syslog::Severity;
 
 /// C's default log format.
 pub const DEFAULT_FORMAT: &str = "%TIME @Y@m@d @H@M@S% %VAR battery.charge% \
@@ -337,6 +338,13 @@ async fn render(format: &[Item], running: &mut Running) -> String {
     line
 }
 
+/// A message C writes with `upslogx()`: to stderr, and to syslog once upslog is in the
+/// background.
+fn upslogx(io: &mut Stdio<'_>, severity: Severity, text: &str) {
+    io.eprintln(text);
+    crate::syslog::message(severity, text);
+}
+
 /// Runs the logger until SIGINT, SIGQUIT or SIGTERM; returns the exit code. `io` is where
 /// the messages go (stdout is also where `-` logs to).
 pub async fn run(config: Upslog, io: &mut Stdio<'_>) -> i32 {
@@ -363,11 +371,11 @@ pub async fn run(config: Upslog, io: &mut Stdio<'_>) -> i32 {
         let sink = match open_log(&monitor.logfn) {
             Ok(sink) => sink,
             Err(e) => {
-                io.eprintln(&format!(
-                    "could not open logfile {}: {}",
-                    monitor.logfn,
-                    strerror(&e)
-                ));
+                upslogx(
+                    io,
+                    Severity::Err,
+                    &format!("could not open logfile {}: {}", monitor.logfn, strerror(&e)),
+                );
                 return 1;
             }
         };
@@ -386,20 +394,20 @@ pub async fn run(config: Upslog, io: &mut Stdio<'_>) -> i32 {
         signal(SignalKind::user_defined1()),
     );
     let (Ok(mut hup), Ok(mut int), Ok(mut quit), Ok(mut term), Ok(mut usr1)) = signals else {
-        io.eprintln("Can't install signal handlers");
+        upslogx(io, Severity::Err, "Can't install signal handlers");
         return 1;
     };
 
     if let Err(e) = std::fs::write(&config.pid_file, format!("{}\n", std::process::id())) {
-        io.eprintln(&format!(
-            "writepid: fopen {}: {}",
-            config.pid_file,
-            strerror(&e)
-        ));
+        upslogx(
+            io,
+            Severity::Notice,
+            &format!("writepid: fopen {}: {}", config.pid_file, strerror(&e)),
+        );
     }
     if nix::unistd::geteuid().is_root() {
         if let Err(e) = crate::daemon::drop_privileges(&config.user) {
-            io.eprintln(&format!("{e:#}"));
+            upslogx(io, Severity::Err, &format!("{e:#}"));
             return 1;
         }
     }
@@ -424,20 +432,25 @@ pub async fn run(config: Upslog, io: &mut Stdio<'_>) -> i32 {
             next_poll = now + interval;
         }
         if let Some(sig) = flags.reopen.take() {
-            io.eprintln(&format!("Signal {sig}: reopening log file"));
+            upslogx(
+                io,
+                Severity::Info,
+                &format!("Signal {sig}: reopening log file"),
+            );
             for r in &mut running {
                 if matches!(r.sink, Sink::Stdout) {
-                    io.eprintln("logging to stdout");
+                    upslogx(io, Severity::Info, "logging to stdout");
                     continue;
                 }
                 match open_log(&r.monitor.logfn) {
                     Ok(sink) => r.sink = sink,
                     Err(e) => {
-                        io.eprintln(&format!(
+                        let text = format!(
                             "could not reopen logfile {}: {}",
                             r.monitor.logfn,
                             strerror(&e)
-                        ));
+                        );
+                        upslogx(io, Severity::Err, &text);
                         return 1;
                     }
                 }
@@ -464,7 +477,7 @@ pub async fn run(config: Upslog, io: &mut Stdio<'_>) -> i32 {
         }
     }
     if let Some(sig) = flags.exit {
-        io.eprintln(&format!("Signal {sig}: exiting"));
+        upslogx(io, Severity::Info, &format!("Signal {sig}: exiting"));
     }
     0
 }

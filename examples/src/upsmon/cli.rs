@@ -6,7 +6,8 @@
 //! `--privsep-child` and the pipe's write end as the child's standard input; the child takes
 //! that descriptor over, puts `/dev/null` in its place, drops to RUN_AS_USER and monitors.
 //! Going to the background (no `-F`/`-D`) is the same trick: the binary starts itself again
-//! with `-F`, detached in its own process group, and exits.
+//! with `-F` and the hidden flag `--detached`, in its own process group, and exits; the
+//! detached process logs to syslog (see [`crate::syslog`]).
 //!
 //! The PID file (`upsmon.pid`, the monitoring process's id, as in C) is in `$NUT_PIDPATH`
 //! (C 2.8.2+) or `/run/nut`.
@@ -27,6 +28,7 @@ use super::flag;
 use super::monitor::{run_shutdown_command, Monitor, ShutdownLink};
 use super::session::Family;
 use crate::daemon;
+use crate::syslog::{self, Severity};
 
 /// upsmon's arguments (those of C upsmon 2.8).
 #[derive(Debug, Parser)]
@@ -72,6 +74,9 @@ pub struct Args {
     /// Internal: this process is the monitoring child of a privileged parent.
     #[arg(long = "privsep-child", hide = true)]
     pub privsep_child: bool,
+    /// Internal: started in the background by upsmon itself; messages go to syslog.
+    #[arg(long = "detached", hide = true)]
+    pub detached: bool,
 }
 
 /// The default unprivileged user (Debian's build of C NUT).
@@ -109,6 +114,14 @@ fn load(path: &Path) -> anyhow::Result<UpsmonConf> {
 pub fn main() -> ExitCode {
     let args = Args::parse();
     daemon::init_logging(args.debug);
+    syslog::open(&syslog::program_name("upsmon"));
+    if args.detached {
+        // What C's background() does to the log, said once (not again by the child).
+        syslog::detach();
+        if !args.privsep_child {
+            syslog::message(Severity::Info, "Startup successful");
+        }
+    }
     match run(args) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
@@ -225,6 +238,7 @@ fn go_background() -> anyhow::Result<u8> {
     let mut args = own_args();
     args.retain(|a| a != "-B");
     args.push("-F".into());
+    args.push("--detached".into());
     Command::new(exe)
         .args(args)
         .stdin(Stdio::null())

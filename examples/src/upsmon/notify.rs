@@ -8,7 +8,6 @@
 //! or `$` in a message cannot change the command.)
 
 use std::io::Write;
-use std::os::unix::net::UnixDatagram;
 use std::process::{Command, Stdio};
 use std::sync::{mpsc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
@@ -16,9 +15,7 @@ use std::time::{Duration, Instant};
 use nut_proto::config::{format_notify_message, NotifyEvent, NotifyFlags, UpsmonConf};
 
 use super::decision::Notification;
-
-/// syslog facility `daemon` and level `notice`, as C's `upslogx(LOG_NOTICE, …)`.
-const SYSLOG_PRIORITY: u8 = 3 * 8 + 5;
+use crate::syslog::Severity;
 
 /// What to do for one notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -74,8 +71,13 @@ impl Notifier {
             return;
         }
         if r.flags.contains(NotifyFlags::SYSLOG) {
-            tracing::warn!("{}", r.message);
-            syslog(&self.ident, &r.message);
+            if crate::syslog::enabled() {
+                // In the background: the process's own log is syslog.
+                crate::syslog::message(Severity::Notice, &r.message);
+            } else {
+                tracing::warn!("{}", r.message);
+                syslog(&self.ident, &r.message);
+            }
         }
         if r.flags.contains(NotifyFlags::WALL) {
             wall(&r.message);
@@ -189,16 +191,12 @@ pub fn wall(text: &str) {
     reap(child);
 }
 
-/// Logs `message` to the system log: a datagram to `/dev/log`, else the `logger` program.
+/// Logs `message` to the system log at `daemon.notice`, as C's `upslogx(LOG_NOTICE, …)`:
+/// a datagram to `/dev/log` (see [`crate::syslog`]), else the `logger` program.
 pub fn syslog(ident: &str, message: &str) {
-    let line = format!(
-        "<{SYSLOG_PRIORITY}>{ident}[{}]: {message}",
-        std::process::id()
-    );
-    if let Ok(sock) = UnixDatagram::unbound() {
-        if sock.send_to(line.as_bytes(), "/dev/log").is_ok() {
-            return;
-        }
+    let writer = crate::syslog::Writer::open(ident);
+    if writer.try_send(Severity::Notice, message).is_ok() {
+        return;
     }
     if let Ok(child) = Command::new("logger")
         .args(["-t", ident, "-p", "daemon.notice", "--", message])

@@ -70,7 +70,7 @@ impl Controller {
         for warning in &parsed.warnings {
             log.msg(warning);
         }
-        let table = Table::new(&parsed.config, &settings.default_driver_path);
+        let table = Table::new(&parsed.config, &settings.default_driver_paths);
         Ok(Self::new(table, settings, log))
     }
 
@@ -388,7 +388,7 @@ mod tests {
         settings.test_mode = test_mode;
         settings.debug = if test_mode { 2 } else { 0 };
         let (log, buf) = Log::buffer(settings.debug);
-        let table = Table::new(&conf, &settings.default_driver_path);
+        let table = Table::new(&conf, &settings.default_driver_paths);
         (Controller::new(table, settings, log), buf)
     }
 

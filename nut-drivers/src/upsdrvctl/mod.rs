@@ -10,11 +10,13 @@
 //!
 //! - **`start [ups]`** runs `<driverpath>/<driver> -a <ups>` for each UPS of ups.conf, in
 //!   file order, and waits until the driver exits, which a driver does once it has detached
-//!   into the background. `driverpath` defaults to `/lib/nut` (Debian's C NUT). A driver that
-//!   exits with a non-zero status, dies of a signal, or has not detached after
-//!   `maxstartdelay` seconds (the UPS's own value, else the global one, default 45; negative:
-//!   no limit) is tried again, up to `maxretry` attempts (default 1) `retrydelay` seconds
-//!   apart (default 5). With the global `nowait` flag drivers are not waited for. A driver
+//!   into the background. Without a `driverpath` in ups.conf, each driver is looked for in
+//!   [`Settings::default_driver_paths`] in turn: `/lib/nut` (Debian's C NUT) from the
+//!   library, the `upsdrvctl` program's own directory and then `/lib/nut` from the program.
+//!   A driver that exits with a non-zero status, dies of a signal, or has not detached
+//!   after `maxstartdelay` seconds (the UPS's own value, else the global one, default 45;
+//!   negative: no limit) is tried again, up to `maxretry` attempts (default 1)
+//!   `retrydelay` seconds apart (default 5). With the global `nowait` flag drivers are not waited for. A driver
 //!   program that does not exist stops the whole run, as in C.
 //! - **`stop [ups]`** sends SIGTERM to the process named in `<piddir>/<driver>-<ups>.pid`
 //!   (or, as C does for old drivers, `<piddir>/<driver>-<basename of port>.pid`), where
@@ -58,6 +60,9 @@
 //! - `stop` with a stale PID file ends with `Stopping <file> failed: No such process`; C
 //!   names whatever `errno` happens to hold by then (often `Invalid argument`).
 //! - `supervise` is new, and drivers are started in their own process group.
+//! - Without a `driverpath`, the `upsdrvctl` program takes a driver from its own directory
+//!   when it is there (so that an installed set of our programs finds its drivers), and
+//!   from `/lib/nut` otherwise; C looks in its build's driver directory only.
 //! - An unreadable ups.conf is reported once (`Can't open <file>: <reason>`); C repeats
 //!   the `Can't open <file>:` part.
 //!

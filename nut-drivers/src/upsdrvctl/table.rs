@@ -10,7 +10,7 @@ use nut_proto::config::{UpsConf, DEFAULT_MAXRETRY, DEFAULT_MAXSTARTDELAY, DEFAUL
 
 use super::error::CtlError;
 
-/// Where Debian's C NUT keeps its drivers, used unless ups.conf sets `driverpath`.
+/// Where Debian's C NUT keeps its drivers, searched unless ups.conf sets `driverpath`.
 pub const DEFAULT_DRIVER_PATH: &str = "/lib/nut";
 
 /// What upsdrvctl is asked to do.
@@ -74,8 +74,11 @@ pub struct Settings {
     /// Where drivers keep their PID files (C's `altpidpath()`: `$NUT_ALTPIDPATH`, else
     /// `$NUT_STATEPATH`, else the build's state path).
     pub pid_dir: PathBuf,
-    /// The driver directory used when ups.conf has no `driverpath`.
-    pub default_driver_path: PathBuf,
+    /// The driver directories searched, in order, when ups.conf has no `driverpath`: a
+    /// driver is taken from the first that holds it (from the last when none does, so that
+    /// the error names it). [`Settings::new`] gives [`DEFAULT_DRIVER_PATH`] alone; the
+    /// `upsdrvctl` program puts its own directory first.
+    pub default_driver_paths: Vec<PathBuf>,
 }
 
 impl Settings {
@@ -88,7 +91,7 @@ impl Settings {
             debug: 0,
             debug_passthrough: false,
             pid_dir: pid_dir.into(),
-            default_driver_path: PathBuf::from(DEFAULT_DRIVER_PATH),
+            default_driver_paths: vec![PathBuf::from(DEFAULT_DRIVER_PATH)],
         }
     }
 }
@@ -115,8 +118,9 @@ pub struct Entry {
 pub struct Table {
     /// The UPSes, in file order.
     pub entries: Vec<Entry>,
-    /// The directory holding the driver programs.
-    pub driver_path: PathBuf,
+    /// The directories holding the driver programs, searched in order: ups.conf's
+    /// `driverpath`, else the defaults of [`Settings::default_driver_paths`].
+    pub driver_paths: Vec<PathBuf>,
     /// Attempts made to start a driver (`maxretry`).
     pub maxretry: i32,
     /// Seconds between attempts (`retrydelay`; negative means no pause).
@@ -128,9 +132,9 @@ pub struct Table {
 }
 
 impl Table {
-    /// The table for `conf`; `default_driver_path` applies when ups.conf has no
+    /// The table for `conf`; `default_driver_paths` are searched when ups.conf has no
     /// `driverpath`.
-    pub fn new(conf: &UpsConf, default_driver_path: &Path) -> Self {
+    pub fn new(conf: &UpsConf, default_driver_paths: &[PathBuf]) -> Self {
         let g = &conf.global;
         Self {
             entries: conf
@@ -144,10 +148,10 @@ impl Table {
                     maxstartdelay: u.maxstartdelay,
                 })
                 .collect(),
-            driver_path: g
+            driver_paths: g
                 .driverpath
                 .as_ref()
-                .map_or_else(|| default_driver_path.to_path_buf(), PathBuf::from),
+                .map_or_else(|| default_driver_paths.to_vec(), |p| vec![PathBuf::from(p)]),
             maxretry: g.maxretry.unwrap_or(DEFAULT_MAXRETRY),
             retrydelay: g.retrydelay.unwrap_or(DEFAULT_RETRYDELAY),
             maxstartdelay: g.maxstartdelay.unwrap_or(DEFAULT_MAXSTARTDELAY),
@@ -205,13 +209,18 @@ impl Table {
         u64::try_from(secs).ok().map(Duration::from_secs)
     }
 
-    /// The driver program of a UPS: `<driverpath>/<driver>`.
+    /// The driver program of a UPS: `<dir>/<driver>` for the first of the
+    /// [`driver_paths`](Self::driver_paths) that holds it, else in the last one.
     pub fn driver_program(&self, entry: &Entry) -> Result<PathBuf, CtlError> {
         let driver = entry
             .driver
             .as_deref()
             .ok_or_else(|| CtlError::NoDriver(entry.name.clone()))?;
-        Ok(self.driver_path.join(driver))
+        let mut candidates = self.driver_paths.iter().map(|dir| dir.join(driver));
+        let found = candidates.find(|p| p.exists());
+        Ok(found
+            .or_else(|| self.driver_paths.last().map(|dir| dir.join(driver)))
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_DRIVER_PATH).join(driver)))
     }
 
     /// The driver's command line, program first, as C upsdrvctl builds it:
@@ -279,7 +288,7 @@ mod tests {
 
     fn table(text: &str) -> Table {
         let conf = UpsConf::parse(text.as_bytes(), "ups.conf").unwrap().config;
-        Table::new(&conf, Path::new(DEFAULT_DRIVER_PATH))
+        Table::new(&conf, &[PathBuf::from(DEFAULT_DRIVER_PATH)])
     }
 
     const CONF: &str = "maxretry = 3\nmaxstartdelay = 10\n\
@@ -363,6 +372,48 @@ mod tests {
         assert_eq!(
             err.unwrap_err().to_string(),
             "UPS x has no driver in ups.conf"
+        );
+    }
+
+    #[test]
+    fn default_driver_paths_are_searched_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, second) = (dir.path().join("bin"), dir.path().join("lib"));
+        std::fs::create_dir_all(&first).unwrap();
+        std::fs::create_dir_all(&second).unwrap();
+        std::fs::write(first.join("ours"), "").unwrap();
+        std::fs::write(first.join("both"), "").unwrap();
+        std::fs::write(second.join("both"), "").unwrap();
+        std::fs::write(second.join("theirs"), "").unwrap();
+        let text = "[a]\n driver = ours\n port = p\n[b]\n driver = both\n port = p\n\
+                    [c]\n driver = theirs\n port = p\n[d]\n driver = nowhere\n port = p\n";
+        let conf = UpsConf::parse(text.as_bytes(), "ups.conf").unwrap().config;
+        let t = Table::new(&conf, &[first.clone(), second.clone()]);
+        let programs: Vec<PathBuf> = t
+            .entries
+            .iter()
+            .map(|e| t.driver_program(e).unwrap())
+            .collect();
+        assert_eq!(
+            programs,
+            [
+                first.join("ours"),
+                first.join("both"),
+                second.join("theirs"),
+                second.join("nowhere")
+            ]
+        );
+        // ups.conf's driverpath is the only place searched.
+        let text = format!("driverpath = {}\n{text}", second.display());
+        let conf = UpsConf::parse(text.as_bytes(), "ups.conf").unwrap().config;
+        let t = Table::new(&conf, std::slice::from_ref(&first));
+        assert_eq!(
+            t.driver_program(&t.entries[0]).unwrap(),
+            second.join("ours")
+        );
+        assert_eq!(
+            t.driver_program(&t.entries[1]).unwrap(),
+            second.join("both")
         );
     }
 

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use nut_server::proto::config::{Listen, UpsdUser};
-use nut_server::ServerConfig;
+use nut_server::{Server, ServerConfig};
 
 use crate::support::*;
 
@@ -151,17 +151,147 @@ async fn reload_applies_users_devices_and_listeners_without_dropping_clients() {
     })
     .await;
 
-    // A reload whose address cannot be bound changes nothing.
+    // The same address under another name: the socket stays and serves on.
+    let mut renamed = dirs.config();
+    renamed.listen = vec![Listen::new("localhost", Some(port))];
+    handle.reload(renamed).await.unwrap();
+    assert!(handle
+        .local_addrs()
+        .await
+        .contains(&([127, 0, 0, 1], port).into()));
+    blocking(move || {
+        let mut new = Client::connect(([127, 0, 0, 1], port).into());
+        assert_eq!(new.ask("LIST UPS").len(), 4);
+    })
+    .await;
+
+    // A reload whose address cannot be bound changes nothing when every address is
+    // required...
     let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let mut bad = dirs.config();
-    bad.listen = vec![Listen::new(
-        "127.0.0.1",
-        Some(blocker.local_addr().unwrap().port()),
-    )];
-    assert!(handle.reload(bad).await.is_err());
+    let blocked = Listen::new("127.0.0.1", Some(blocker.local_addr().unwrap().port()));
+    let mut strict = dirs.config();
+    strict.listen = vec![Listen::new("127.0.0.1", Some(port)), blocked.clone()];
+    strict.allow_not_all_listeners = false;
+    let err = handle.reload(strict).await.unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("cannot listen on 127.0.0.1 port"),
+        "{err}"
+    );
+    assert!(handle.local_addrs().await.iter().any(|a| a.port() == port));
+    blocking(move || assert_eq!(Client::connect(addr).ask("LIST UPS").len(), 4)).await;
+    // ... and is left out when not, as upsd.conf's files have it (C 2.8.0's start-up).
+    let mut lenient = dirs.config();
+    assert!(lenient.allow_not_all_listeners);
+    lenient.listen = vec![blocked];
+    handle.reload(lenient).await.unwrap();
+    let addrs = handle.local_addrs().await;
+    assert!(!addrs.iter().any(|a| a.port() == port), "{addrs:?}");
     blocking(move || assert_eq!(Client::connect(addr).ask("LIST UPS").len(), 4)).await;
     server.handle().shutdown();
     server.run().await;
+}
+
+/// Starts a server from upsd.conf `lines` (binding before the runtime, as the upsd binary
+/// does, when `early`); the addresses it listens on, or the error.
+async fn start_with(
+    dirs: &Dirs,
+    lines: &str,
+    early: bool,
+) -> Result<(Server, Vec<SocketAddr>), nut_server::ServerError> {
+    dirs.write("upsd.conf", lines);
+    let config = dirs.config();
+    let builder = Server::builder().config(config);
+    let builder = if early {
+        tokio::task::spawn_blocking(move || builder.bind())
+            .await
+            .unwrap()?
+    } else {
+        builder
+    };
+    let server = builder.start().await?;
+    let addrs = server.local_addrs().await;
+    Ok((server, addrs))
+}
+
+async fn stop(server: Server) {
+    server.handle().shutdown();
+    server.run().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn listen_lines_that_fail_are_left_out_as_c_2_8_0_does() {
+    let dirs = fake_dirs();
+    for early in [false, true] {
+        // `localhost` is 127.0.0.1 (or ::1 first): the pair serves, whichever binds first.
+        let port = free_port();
+        let (server, addrs) = start_with(
+            &dirs,
+            &format!("LISTEN 127.0.0.1 {port}\nLISTEN localhost {port}\n"),
+            early,
+        )
+        .await
+        .unwrap();
+        assert!(!addrs.is_empty() && addrs.len() <= 2, "{addrs:?}");
+        assert!(addrs.iter().all(|a| a.port() == port));
+        let v4: SocketAddr = ([127, 0, 0, 1], port).into();
+        assert!(addrs.contains(&v4), "{addrs:?}");
+        blocking(move || assert_eq!(Client::connect(v4).ask("LIST UPS").len(), 3)).await;
+        stop(server).await;
+
+        // A duplicate line: one socket.
+        let port = free_port();
+        let (server, addrs) = start_with(
+            &dirs,
+            &format!("LISTEN 127.0.0.1 {port}\nLISTEN 127.0.0.1 {port}\n"),
+            early,
+        )
+        .await
+        .unwrap();
+        assert_eq!(addrs, [SocketAddr::from(([127, 0, 0, 1], port))]);
+        stop(server).await;
+
+        // An address this host does not have, beside one it has.
+        let port = free_port();
+        let (server, addrs) = start_with(
+            &dirs,
+            &format!("LISTEN 192.0.2.1 {port}\nLISTEN 127.0.0.1 {port}\n"),
+            early,
+        )
+        .await
+        .unwrap();
+        assert_eq!(addrs, [SocketAddr::from(([127, 0, 0, 1], port))]);
+        stop(server).await;
+
+        // The defaults (127.0.0.1 and ::1 on 3493 when nothing is given) work with or
+        // without IPv6; here with a port, both families named.
+        let port = free_port();
+        let (server, addrs) = start_with(
+            &dirs,
+            &format!("LISTEN ::1 {port}\nLISTEN 127.0.0.1 {port}\n"),
+            early,
+        )
+        .await
+        .unwrap();
+        assert!(addrs.contains(&([127, 0, 0, 1], port).into()), "{addrs:?}");
+        stop(server).await;
+
+        // Nothing at all: C's message.
+        let err = start_with(&dirs, "LISTEN 192.0.2.1 3493\n", early)
+            .await
+            .unwrap_err();
+        assert_eq!(err.to_string(), "no listening interface available");
+
+        // A name that does not resolve ends the start, as in C.
+        let err = start_with(
+            &dirs,
+            "LISTEN 127.0.0.1 0\nLISTEN no-such-host.invalid 3493\n",
+            early,
+        )
+        .await
+        .unwrap_err();
+        assert!(err.to_string().starts_with("getaddrinfo: "), "{err}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
