@@ -151,7 +151,7 @@ struct Args {
     #[arg(long, value_delimiter = ',', default_value = "c,ours,ours-1proc")]
     modes: Vec<String>,
     /// Folder of the `.snmprec` recordings.
-    #[arg(long, default_value = "/work/shared/testdata/snmprec")]
+    #[arg(long, default_value = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata/snmprec"))]
     recordings_dir: PathBuf,
     /// Recordings the agents serve in turn (names without `.snmprec`), comma-separated.
     #[arg(
