@@ -64,11 +64,19 @@ fn start(users: &[V3User]) -> Option<Snmpsim> {
     open_up(dir.path());
     let port = udp_port();
     let address = format!("127.0.0.1:{port}");
-    let mut cmd = Command::new("snmpsimd");
-    cmd.arg(format!("--data-dir={}", data.display()))
-        .arg(format!("--cache-dir={}", cache.display()))
-        .arg(format!("--agent-udpv4-endpoint={address}"))
-        .args(["--process-user=nobody", "--process-group=nogroup"]);
+    // The agent lives in a static, which is never dropped: a shell stops it when the test
+    // process ends and its end of the pipe closes (even after a panic or a kill), so that no
+    // snmpsimd outlives the tests.
+    let mut cmd = Command::new("sh");
+    cmd.args([
+        "-c",
+        "snmpsimd \"$@\" & pid=$!; cat >/dev/null; kill $pid; wait $pid",
+        "sh",
+    ])
+    .arg(format!("--data-dir={}", data.display()))
+    .arg(format!("--cache-dir={}", cache.display()))
+    .arg(format!("--agent-udpv4-endpoint={address}"))
+    .args(["--process-user=nobody", "--process-group=nogroup"]);
     for u in users {
         cmd.arg(format!("--v3-user={}", u.name));
         if u.auth != "NONE" {
@@ -80,7 +88,18 @@ fn start(users: &[V3User]) -> Option<Snmpsim> {
                 .arg(format!("--v3-priv-proto={}", u.privacy));
         }
     }
-    let proc = Proc::spawn(&mut cmd);
+    let proc = {
+        use std::os::unix::process::CommandExt;
+        use std::process::Stdio;
+        cmd.stdin(Stdio::piped()).process_group(0);
+        if std::env::var_os("NUT_RS_TEST_VERBOSE").is_none() {
+            cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        }
+        Proc(
+            cmd.spawn()
+                .unwrap_or_else(|e| panic!("can't start snmpsimd: {e}")),
+        )
+    };
     let probe = recordings.first().cloned().unwrap_or_default();
     super::wait_for(
         "snmpsimd to answer",
