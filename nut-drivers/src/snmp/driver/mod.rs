@@ -17,6 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use async_trait::async_trait;
 use futures_util::future::BoxFuture;
 use nut_driver_api::state::DeviceState;
+use nut_driver_api::status::c_strtol as atoi;
 use nut_driver_api::{CommandResult, Driver, DriverError, DriverInfo, DriverParams, OptionSpec};
 use nut_proto::sock::TrackingStatus;
 
@@ -95,23 +96,6 @@ pub fn mapping_list(mappings: &[&Mapping]) -> String {
         mappings.len()
     ));
     out
-}
-
-/// C's `atoi` for option values.
-fn atoi(s: &str) -> i64 {
-    let t = s.trim_start();
-    let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
-    let n = digits
-        .bytes()
-        .take_while(u8::is_ascii_digit)
-        .fold(0i64, |n, d| {
-            n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
-        });
-    if t.starts_with('-') {
-        -n
-    } else {
-        n
-    }
 }
 
 fn now() -> i64 {

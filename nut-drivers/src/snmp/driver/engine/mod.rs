@@ -12,6 +12,7 @@ mod templates;
 
 use async_trait::async_trait;
 use nut_driver_api::state::DeviceState;
+use nut_driver_api::status::c_strtol as atoi;
 use nut_driver_api::status::StatusBuilder;
 
 use super::decode::{
@@ -120,24 +121,6 @@ fn template_type(name: &str) -> u32 {
         flag::AMBIENT_TEMPLATE
     } else {
         0
-    }
-}
-
-/// C's `atoi`.
-fn atoi(s: &str) -> i64 {
-    let t = s.trim_start();
-    let (neg, t) = match t.as_bytes().first() {
-        Some(b'-') => (true, &t[1..]),
-        Some(b'+') => (false, &t[1..]),
-        _ => (false, t),
-    };
-    let n = t.bytes().take_while(u8::is_ascii_digit).fold(0i64, |n, d| {
-        n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
-    });
-    if neg {
-        -n
-    } else {
-        n
     }
 }
 
