@@ -123,10 +123,11 @@ impl Server {
             port,
             _procs: procs,
         };
+        // Any status will do: a failure script may already be past its first few seconds on
+        // line when a loaded machine gets upsd this far, and upsmon reports the same events
+        // whether it first sees the UPS on line or on battery.
         for (name, _, _) in upses {
-            wait_for("upsd to serve the UPS", || {
-                server.status(name).filter(|s| s.contains("OL"))
-            });
+            wait_for("upsd to serve the UPS", || server.status(name));
         }
         server
     }
