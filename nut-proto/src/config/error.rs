@@ -17,13 +17,13 @@ use crate::tokenizer::{Dropped, TokenizeError};
 #[non_exhaustive]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{file}: {source}")]
+    #[error("{file}: {reason}")]
     Read {
         /// The file, as given to `load`.
         file: String,
-        /// Why it could not be read.
-        #[source]
-        source: std::io::Error,
+        /// Why it could not be read. Part of the message, so not also given as the error's
+        /// `source()`: a chain printed in full would say it twice.
+        reason: std::io::Error,
     },
     /// The file holds something the C programs refuse (or crash on).
     #[error("{file}:{line}: {message}")]
