@@ -551,22 +551,29 @@ fn supervise_restarts_c_dummy_ups() {
 }
 
 /// With no `driverpath` in ups.conf, upsdrvctl takes the drivers beside itself: an
-/// installed stack (`cargo install --path examples --root X` puts every program in
+/// installed stack (`cargo install --locked --path examples --root X` puts every program in
 /// `X/bin`) starts without editing ups.conf, and runs our dummy-ups, not C's.
 ///
-/// The "installation" is the test run's own upsdrvctl and dummy-ups linked (or copied) into
-/// a `bin` folder: what `cargo install` would put there, without the minutes a release
-/// build of the examples takes.
+/// The installation is a real `cargo install --locked` into a temporary root, of upsdrvctl
+/// and dummy-ups, as a debug build in the test run's own target folder (`--debug`, offline):
+/// what the README's command does, without the minutes a release build takes.
 #[test]
 fn default_driverpath_is_the_programs_own_folder() {
     let dir = TempDir::new("installed");
-    let bin = dir.sub("bin");
-    for program in [ours(), PathBuf::from(env!("CARGO_BIN_EXE_dummy-ups"))] {
-        let to = bin.join(program.file_name().unwrap());
-        if fs::hard_link(&program, &to).is_err() {
-            fs::copy(&program, &to).unwrap();
-        }
-    }
+    let upsdrvctl = ours();
+    let target = upsdrvctl.parent().and_then(Path::parent).unwrap();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["install", "--locked", "--debug", "--offline", "--path"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .arg("--root")
+        .arg(dir.path())
+        .args(["--bin", "upsdrvctl", "--bin", "dummy-ups"])
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "cargo install: {}", text(&out.stderr));
+    let bin = dir.path().join("bin");
     let etc = dir.sub("etc");
     let state = dir.sub("state");
     fs::write(etc.join("ups.dev"), "ups.status: OL\n").unwrap();
