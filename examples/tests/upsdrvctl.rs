@@ -458,6 +458,32 @@ fn supervise_restarts_a_killed_driver() {
     });
     let second = read_pid();
     assert_ne!(first, second);
+    // `upsdrvctl stop` reaches the supervisor: the driver stays stopped...
+    let ctl = |command: &str| {
+        let out = Command::new(ours())
+            .args([command, "u"])
+            .env("NUT_CONFPATH", &etc)
+            .env("NUT_STATEPATH", &state)
+            .env_remove("NUT_ALTPIDPATH")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command}: {}", text(&out.stderr));
+    };
+    ctl("stop");
+    wait_until("the stop", || !pid_file_alive(&pid_file));
+    // (several supervisor checks, one second apart)
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(!pid_file_alive(&pid_file));
+    assert_eq!(count_lines(&starts), 2);
+    // ... until `upsdrvctl start`, after which the supervisor watches it again.
+    ctl("start");
+    wait_until("the start", || {
+        count_lines(&starts) == 3 && pid_file_alive(&pid_file)
+    });
+    kill(Pid::from_raw(read_pid()), Signal::SIGKILL).unwrap();
+    wait_until("the restart after start", || {
+        count_lines(&starts) == 4 && pid_file_alive(&pid_file)
+    });
     // SIGTERM to the supervisor stops the driver and the supervisor.
     kill(Pid::from_raw(sup.0.id() as i32), Signal::SIGTERM).unwrap();
     let mut status = None;
@@ -467,7 +493,7 @@ fn supervise_restarts_a_killed_driver() {
     });
     assert_eq!(status.unwrap().code(), Some(0));
     wait_until("the driver to stop", || !pid_file_alive(&pid_file));
-    assert_eq!(count_lines(&starts), 2);
+    assert_eq!(count_lines(&starts), 4);
     assert!(!state.join("upsdrvctl.pid").exists());
     let mut stderr = String::new();
     use std::io::Read;
@@ -481,6 +507,11 @@ fn supervise_restarts_a_killed_driver() {
         stderr.contains("UPS u: driver is not running; restarting it"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("UPS u: driver stopped with upsdrvctl stop; not restarting it"),
+        "{stderr}"
+    );
+    assert!(!state.join("fake-u.stopped").exists());
 }
 
 #[test]

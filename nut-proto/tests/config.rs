@@ -736,9 +736,19 @@ fn warnings_never_repeat_passwords() {
     let ups = format!(
         "[u]\ndriver = snmp-ups\nport = x\nauthPassword {secret}\nprivPassword = {secret} more\ncommunity {secret}\n"
     );
-    let mut all = messages(&UpsmonConf::parse(upsmon.as_bytes(), "upsmon.conf").unwrap().warnings);
-    all.extend(messages(&UpsdUsers::parse(users.as_bytes(), "upsd.users").unwrap().warnings));
-    all.extend(messages(&UpsConf::parse(ups.as_bytes(), "ups.conf").unwrap().warnings));
+    let mut all = messages(
+        &UpsmonConf::parse(upsmon.as_bytes(), "upsmon.conf")
+            .unwrap()
+            .warnings,
+    );
+    all.extend(messages(
+        &UpsdUsers::parse(users.as_bytes(), "upsd.users")
+            .unwrap()
+            .warnings,
+    ));
+    all.extend(messages(
+        &UpsConf::parse(ups.as_bytes(), "ups.conf").unwrap().warnings,
+    ));
     assert!(all.len() >= 6, "{all:#?}");
     for m in &all {
         assert!(!m.contains("s3cr3t"), "{m}");
