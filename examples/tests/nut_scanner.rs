@@ -1,0 +1,327 @@
+//! Our `nut-scanner` next to Debian's C `nut-scanner` 2.8.0: the same command line, the same
+//! bytes on standard output.
+//!
+//! - `-O`: C upsd and our upsd (each over its own dummy-ups) listening on several loopback
+//!   addresses on a free port; ranges given by `-s`/`-e` and by `-m`, printed as `ups.conf`
+//!   sections (default, `-N`) and parsable lines (`-P`). And, as root, a range of addresses
+//!   that drop every packet (a network namespace routing them to an unread tun device): ours
+//!   must end in about one timeout.
+//!
+//! Without the C programs the tests print a note and pass, unless `NUT_RS_INTEROP=1`.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+mod support;
+
+use support::{free_port, have, Proc, C_DUMMY, C_UPSD};
+
+const C_SCANNER: &str = "/usr/bin/nut-scanner";
+const OURS: &str = env!("CARGO_BIN_EXE_nut-scanner");
+/// Guards against a hang only.
+const DEADLINE: Duration = Duration::from_secs(90);
+
+/// What one scanner printed.
+struct Run {
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `program args…` (with `env`) to the end, killing it after [`DEADLINE`].
+fn scan(program: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = support::Kill::spawn(&mut cmd);
+    support::wait_for(
+        &format!("{program} {args:?} to end"),
+        DEADLINE,
+        Duration::from_millis(20),
+        || child.0.try_wait().ok().flatten(),
+    );
+    let out = child.take_output();
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// C's and ours with the same arguments; panics unless stdout is the same. Returns C's output.
+fn same(args: &[&str], env: &[(&str, &str)]) -> String {
+    let c = scan(C_SCANNER, args, env);
+    let ours = scan(OURS, args, env);
+    assert_eq!(
+        ours.stdout, c.stdout,
+        "nut-scanner {args:?}: ours (left) and C's differ\nour stderr: {}\nC's stderr: {}",
+        ours.stderr, c.stderr
+    );
+    c.stdout
+}
+
+/// An upsd (C's or ours) with one dummy-ups per UPS, listening on `addresses` at `port`.
+struct Server {
+    _dir: tempfile::TempDir,
+    _procs: Vec<Proc>,
+}
+
+impl Server {
+    /// `upses`: `(name, description)`.
+    fn start(c: bool, addresses: &[&str], port: u16, upses: &[(&str, Option<&str>)]) -> Self {
+        let (upsd, dummy) = if c {
+            (C_UPSD, C_DUMMY)
+        } else {
+            (env!("CARGO_BIN_EXE_upsd"), env!("CARGO_BIN_EXE_dummy-ups"))
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let (etc, state) = (dir.path().join("etc"), dir.path().join("state"));
+        fs::create_dir_all(&etc).unwrap();
+        fs::create_dir_all(&state).unwrap();
+        let mut ups_conf = String::new();
+        for (name, desc) in upses {
+            let data = etc.join(format!("{name}.dev"));
+            fs::write(&data, "ups.status: OL\nbattery.charge: 100\n").unwrap();
+            ups_conf += &format!(
+                "[{name}]\n\tdriver = dummy-ups\n\tport = {}\n",
+                data.display()
+            );
+            if let Some(d) = desc {
+                ups_conf += &format!("\tdesc = \"{d}\"\n");
+            }
+        }
+        fs::write(etc.join("ups.conf"), ups_conf).unwrap();
+        let listen: String = addresses
+            .iter()
+            .map(|a| format!("LISTEN {a} {port}\n"))
+            .collect();
+        fs::write(etc.join("upsd.conf"), listen).unwrap();
+        fs::write(etc.join("upsd.users"), "").unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(&state, fs::Permissions::from_mode(0o770)).unwrap();
+        chown_nut(dir.path());
+        let env = |c: &mut Command| {
+            c.env("NUT_CONFPATH", &etc).env("NUT_STATEPATH", &state);
+        };
+        let mut procs = Vec::new();
+        for (name, _) in upses {
+            let mut c = Command::new(dummy);
+            c.args(["-a", name, "-u", "nut", "-F"]);
+            env(&mut c);
+            procs.push(Proc::spawn(&mut c));
+        }
+        wait(&state, upses);
+        let mut c = Command::new(upsd);
+        c.args(["-u", "nut", "-F"]);
+        env(&mut c);
+        procs.push(Proc::spawn(&mut c));
+        for a in addresses {
+            support::wait_for(
+                "upsd to listen",
+                DEADLINE,
+                Duration::from_millis(50),
+                || std::net::TcpStream::connect((*a, port)).ok(),
+            );
+        }
+        Self {
+            _dir: dir,
+            _procs: procs,
+        }
+    }
+}
+
+fn wait(state: &Path, upses: &[(&str, Option<&str>)]) {
+    support::wait_for(
+        "driver sockets",
+        DEADLINE,
+        Duration::from_millis(50),
+        || {
+            upses
+                .iter()
+                .all(|(n, _)| state.join(format!("dummy-ups-{n}")).exists())
+                .then_some(())
+        },
+    );
+}
+
+fn chown_nut(path: &Path) {
+    let _ = Command::new("chown")
+        .args(["-R", "nut:nut"])
+        .arg(path)
+        .status();
+}
+
+#[test]
+fn nut_servers_on_several_addresses_are_found_as_c_finds_them() {
+    if !have(&[C_SCANNER, C_UPSD, C_DUMMY]) {
+        return;
+    }
+    let port = free_port();
+    let _c = Server::start(
+        true,
+        &["127.0.0.2", "127.0.0.3"],
+        port,
+        &[("alpha", Some("Rack A")), ("beta", None)],
+    );
+    let _ours = Server::start(
+        false,
+        &["127.0.0.5"],
+        port,
+        &[("gamma", Some("Closet")), ("delta", None), ("eps", None)],
+    );
+    let port = port.to_string();
+    // C probes its addresses in threads and lists what answers first first; one thread
+    // (-T 1) makes its order the addresses' order, which is ours whatever the parallelism.
+    let mut outputs = Vec::new();
+    for display in [None, Some("-N"), Some("-P")] {
+        let mut args = vec![
+            "-O",
+            "-q",
+            "-T",
+            "1",
+            "-p",
+            &port,
+            "-s",
+            "127.0.0.1",
+            "-e",
+            "127.0.0.6",
+        ];
+        args.extend(display);
+        outputs.push(same(&args, &[]));
+    }
+    assert_eq!(outputs[0], outputs[1], "-N is the default");
+    assert_eq!(
+        outputs[2],
+        "NUT:driver=\"nutclient\",port=\"alpha@127.0.0.2\"\n\
+         NUT:driver=\"nutclient\",port=\"beta@127.0.0.2\"\n\
+         NUT:driver=\"nutclient\",port=\"alpha@127.0.0.3\"\n\
+         NUT:driver=\"nutclient\",port=\"beta@127.0.0.3\"\n\
+         NUT:driver=\"nutclient\",port=\"gamma@127.0.0.5\"\n\
+         NUT:driver=\"nutclient\",port=\"delta@127.0.0.5\"\n\
+         NUT:driver=\"nutclient\",port=\"eps@127.0.0.5\"\n"
+    );
+    assert!(outputs[0].starts_with(
+        "[nutdev1]\n\tdriver = \"nutclient\"\n\tport = \"alpha@127.0.0.2\"\n[nutdev2]\n"
+    ));
+    // A CIDR block, the long options, and the end before the start (C swaps them).
+    same(
+        &[
+            "--oldnut_scan",
+            "--quiet",
+            "--thread",
+            "1",
+            "--port",
+            &port,
+            "--mask_cidr",
+            "127.0.0.0/29",
+        ],
+        &[],
+    );
+    same(
+        &[
+            "-O",
+            "-q",
+            "-T",
+            "1",
+            "-p",
+            &port,
+            "-s",
+            "127.0.0.5",
+            "-e",
+            "127.0.0.3",
+            "-P",
+        ],
+        &[],
+    );
+    // One address, given by -e alone; and a port where nothing listens.
+    same(&["-O", "-q", "-p", &port, "-e", "127.0.0.3", "-P"], &[]);
+    let nothing = free_port().to_string();
+    assert_eq!(
+        same(&["-O", "-q", "-p", &nothing, "-m", "127.0.0.0/29"], &[]),
+        ""
+    );
+    // Ours with its default parallelism prints the same as C with one thread.
+    let c = scan(
+        C_SCANNER,
+        &["-O", "-q", "-T", "1", "-p", &port, "-m", "127.0.0.0/28"],
+        &[],
+    );
+    let ours = scan(OURS, &["-O", "-q", "-p", &port, "-m", "127.0.0.0/28"], &[]);
+    assert_eq!(ours.stdout, c.stdout);
+}
+
+#[test]
+fn bad_ranges_are_clear_errors() {
+    for args in [
+        &["-O", "-s", "127.0.0.300"][..],
+        &["-O", "-m", "127.0.0.1"],
+        &["-O", "-m", "127.0.0.1/40"],
+        &["-O", "-s", "::1", "-e", "127.0.0.1"],
+        &["-O", "-s", "127.0.0.1", "-p", "http"],
+    ] {
+        let run = scan(OURS, args, &[]);
+        assert_eq!(run.stdout, "", "{args:?}");
+        assert!(!run.stderr.is_empty(), "{args:?}: no message");
+    }
+}
+
+/// Runs `script` (sh) in a new network namespace where 10.99.0.0/24 is routed to a tun
+/// device that nobody reads: every packet to it vanishes. `None` unless root with `unshare` and `ip`.
+fn in_dropping_namespace(script: &str) -> Option<Run> {
+    let root = nix::unistd::Uid::effective().is_root();
+    if !root || Command::new("ip").arg("-V").output().is_err() {
+        eprintln!("note: skipping the dropped-packets scan: needs root, unshare and ip");
+        return None;
+    }
+    // A tun device nobody reads: what is routed to it vanishes (the dummy interface would do
+    // as well, but not every kernel has its module).
+    let setup = "ip link set lo up && ip tuntap add dev t0 mode tun && ip link set t0 up && \
+                 ip route add 10.99.0.0/24 dev t0 && ";
+    Some(scan(
+        "unshare",
+        &["-n", "sh", "-c", &format!("{setup}{script}")],
+        &[],
+    ))
+}
+
+#[test]
+fn a_range_that_drops_packets_costs_about_one_timeout() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    // First make sure packets really vanish there: a connection neither succeeds nor is
+    // refused within the timeout.
+    let Some(probe) = in_dropping_namespace(
+        "timeout 3 bash -c 'exec 3<>/dev/tcp/10.99.0.7/3493' 2>/dev/null; echo rc=$?",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        probe.stdout.trim(),
+        "rc=124",
+        "the namespace does not drop: {}",
+        probe.stderr
+    );
+    let args = "-O -q -t 2 -m 10.99.0.0/24 -P";
+    let time = |program: &str| {
+        let run = in_dropping_namespace(&format!(
+            "s=$(date +%s%N); {program} {args}; e=$(date +%s%N); echo \"took $(( (e - s) / 1000000 )) ms\" >&2"
+        ))
+        .expect("the namespace worked a moment ago");
+        assert_eq!(run.stdout, "", "{program}: {}", run.stderr);
+        let ms: u64 = run
+            .stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("took ")?.strip_suffix(" ms")?.parse().ok())
+            .unwrap_or_else(|| panic!("{program}: {}", run.stderr));
+        ms
+    };
+    let c = time(C_SCANNER);
+    let ours = time(OURS);
+    // For the record (run with --nocapture); no assertion on speed beyond the hang guard.
+    eprintln!("256 silent addresses, -t 2: C's nut-scanner {c} ms, ours {ours} ms");
+}
