@@ -17,7 +17,7 @@ use std::time::Duration;
 
 mod support;
 
-use support::{free_port, have, Proc, C_DUMMY, C_UPSD};
+use support::{free_port, have, snmpsim, Proc, C_DUMMY, C_UPSD};
 
 const C_SCANNER: &str = "/usr/bin/nut-scanner";
 const OURS: &str = env!("CARGO_BIN_EXE_nut-scanner");
@@ -324,4 +324,198 @@ fn a_range_that_drops_packets_costs_about_one_timeout() {
     let ours = time(OURS);
     // For the record (run with --nocapture); no assertion on speed beyond the hang guard.
     eprintln!("256 silent addresses, -t 2: C's nut-scanner {c} ms, ours {ours} ms");
+}
+
+/// A folder with net-snmp's `snmp.conf` (C's scanner takes the agent port and the SNMPv3
+/// context from it; ours reads the same file).
+fn snmp_conf(port: u16, context: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!("defaultPort {port}\n");
+    if let Some(c) = context {
+        text += &format!("defContext {c}\n");
+    }
+    fs::write(dir.path().join("snmp.conf"), text).unwrap();
+    dir
+}
+
+fn snmp_users() -> [snmpsim::V3User; 4] {
+    use snmpsim::V3User;
+    [
+        V3User {
+            name: "noauth",
+            auth: "NONE",
+            privacy: "NONE",
+        },
+        V3User {
+            name: "sha256",
+            auth: "SHA256",
+            privacy: "NONE",
+        },
+        V3User {
+            name: "md5-des",
+            auth: "MD5",
+            privacy: "DES",
+        },
+        V3User {
+            name: "sha-aes",
+            auth: "SHA",
+            privacy: "AES",
+        },
+    ]
+}
+
+#[test]
+fn snmp_agents_are_identified_as_c_identifies_them() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    let (port, other) = (snmpsim::udp_port(), snmpsim::udp_port());
+    let endpoints = [
+        format!("127.0.0.2:{port}"),
+        format!("127.0.0.3:{port}"),
+        format!("127.0.0.4:{other}"),
+    ];
+    let endpoints: Vec<&str> = endpoints.iter().map(String::as_str).collect();
+    let Some(agent) = snmpsim::start_at(&endpoints, &snmp_users()) else {
+        return;
+    };
+    let conf = snmp_conf(port, None);
+    let env = [("SNMPCONFPATH", conf.path().to_str().unwrap())];
+    // Every recording, as the community, on two addresses (C with one thread, so that its
+    // order is the addresses'): the same devices, MIB mappings and descriptions.
+    let mut found = 0;
+    for recording in &agent.recordings {
+        let out = same(
+            &[
+                "-S",
+                "-q",
+                "-T",
+                "1",
+                "-t",
+                "2",
+                "-s",
+                "127.0.0.2",
+                "-e",
+                "127.0.0.3",
+                "-c",
+                recording,
+                "-P",
+            ],
+            &env,
+        );
+        found += usize::from(!out.is_empty());
+    }
+    assert!(found > 40, "only {found} recordings identified");
+    // ups.conf sections, the long options, a CIDR block with silent and refusing addresses.
+    same(
+        &[
+            "--snmp_scan",
+            "--quiet",
+            "--thread",
+            "1",
+            "--timeout",
+            "1",
+            "--mask_cidr",
+            "127.0.0.0/30",
+            "--community",
+            "cyberpower",
+        ],
+        &env,
+    );
+    // The agent on another port, found there only.
+    let conf = snmp_conf(other, None);
+    let env = [("SNMPCONFPATH", conf.path().to_str().unwrap())];
+    let out = same(
+        &[
+            "-S",
+            "-q",
+            "-T",
+            "1",
+            "-t",
+            "1",
+            "-s",
+            "127.0.0.3",
+            "-e",
+            "127.0.0.4",
+            "-c",
+            "apc_ap7900b",
+            "-N",
+        ],
+        &env,
+    );
+    assert!(
+        out.contains("port = \"127.0.0.4\"") && !out.contains("127.0.0.3"),
+        "{out}"
+    );
+}
+
+#[test]
+fn snmpv3_agents_are_identified_as_c_identifies_them() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    let port = snmpsim::udp_port();
+    let endpoint = format!("127.0.0.2:{port}");
+    let Some(_agent) = snmpsim::start_at(&[endpoint.as_str()], &snmp_users()) else {
+        return;
+    };
+    let (auth, privacy) = (snmpsim::AUTH_KEY, snmpsim::PRIV_KEY);
+    for recording in ["apc_smt750x-nmc2", "eaton-mgeups_9px", "cyberpower"] {
+        let conf = snmp_conf(port, Some(recording));
+        let env = [("SNMPCONFPATH", conf.path().to_str().unwrap())];
+        for user in [
+            vec!["-l", "noAuthNoPriv", "-u", "noauth"],
+            vec![
+                "-l",
+                "authNoPriv",
+                "-u",
+                "sha256",
+                "-w",
+                "SHA256",
+                "-W",
+                auth,
+            ],
+            vec![
+                "-l", "authPriv", "-u", "md5-des", "-w", "MD5", "-W", auth, "-x", "DES", "-X",
+                privacy,
+            ],
+            vec![
+                "--secLevel",
+                "authPriv",
+                "--secName",
+                "sha-aes",
+                "--authProtocol",
+                "SHA",
+                "--authPassword",
+                auth,
+                "--privProtocol",
+                "AES",
+                "--privPassword",
+                privacy,
+            ],
+        ] {
+            let mut args = vec!["-S", "-q", "-t", "2", "-s", "127.0.0.2"];
+            args.extend(user.iter().copied());
+            let c = same(&args, &env);
+            assert!(c.contains("snmp_version = \"v3\""), "{args:?}: {c}");
+        }
+        // A wrong pass phrase finds nothing, in both.
+        let args = [
+            "-S",
+            "-q",
+            "-t",
+            "1",
+            "-s",
+            "127.0.0.2",
+            "-l",
+            "authNoPriv",
+            "-u",
+            "sha256",
+            "-w",
+            "SHA256",
+            "-W",
+            "not-the-key",
+        ];
+        assert_eq!(same(&args, &env), "");
+    }
 }

@@ -6,6 +6,8 @@ mod finding;
 pub mod nut;
 mod range;
 mod runner;
+#[cfg(feature = "snmp")]
+pub mod snmp;
 
 pub use finding::{Bus, Finding};
 pub use range::{IpRange, RangeError};

@@ -249,6 +249,34 @@ async fn run(args: Args) -> i32 {
         options.progress.clone(),
         !args.quiet && std::io::stderr().is_terminal(),
     );
+    let mut snmp = Vec::new();
+    if all || args.snmp {
+        match &range {
+            None => note("No start IP, skipping SNMP"),
+            Some(range) => {
+                note("Scanning SNMP bus.");
+                let v3 = nut_scan::snmp::V3Options {
+                    sec_level: args.sec_level.clone(),
+                    sec_name: args.sec_name.clone(),
+                    auth_password: args.auth_password.clone(),
+                    priv_password: args.priv_password.clone(),
+                    auth_protocol: args.auth_protocol.clone(),
+                    priv_protocol: args.priv_protocol.clone(),
+                };
+                let credentials =
+                    nut_scan::snmp::Credentials::from_c_options(args.community.clone(), v3);
+                let port = nut_scan::snmp::agent_port();
+                match nut_scan::snmp::scan(range, port, &credentials, &options).await {
+                    Ok(found) => snmp = found,
+                    Err(e) => {
+                        drop(counter);
+                        eprintln!("{e}");
+                        return 1;
+                    }
+                }
+            }
+        }
+    }
     let mut nut = Vec::new();
     if all || args.oldnut {
         match &range {
@@ -261,7 +289,7 @@ async fn run(args: Args) -> i32 {
     }
     drop(counter);
     // C's order: USB, SNMP, XML, NUT, AVAHI, IPMI, serial; sections numbered across them.
-    let groups: [&[Finding]; 1] = [&nut];
+    let groups: [&[Finding]; 2] = [&snmp, &nut];
     let mut out = String::new();
     let mut next = 1;
     for group in groups {
@@ -288,8 +316,9 @@ async fn run(args: Args) -> i32 {
                 .count()
         };
         eprintln!(
-            "nut-scanner: {} found ({} on NUT servers) in {:.1} s, {} probes",
+            "nut-scanner: {} found ({} SNMP, {} on NUT servers) in {:.1} s, {} probes",
             groups.iter().map(|g| g.len()).sum::<usize>(),
+            count(Bus::Snmp),
             count(Bus::Nut),
             started.elapsed().as_secs_f64(),
             options.progress.done()
