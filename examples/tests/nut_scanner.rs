@@ -16,6 +16,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 mod support;
+mod usb;
 
 use support::{free_port, have, snmpsim, Proc, C_DUMMY, C_UPSD};
 
@@ -518,4 +519,150 @@ fn snmpv3_agents_are_identified_as_c_identifies_them() {
         ];
         assert_eq!(same(&args, &env), "");
     }
+}
+
+/// `usb-emu run DEVICES -- PROGRAM -U ARGS` where C's nut-scanner, too, loads the emulator:
+/// it opens libusb by its full path in the system's library folder (not through the dynamic
+/// linker's search, so `LD_LIBRARY_PATH` does not reach it), so the emulator library is
+/// bind-mounted over that file in a private mount namespace. `None` (with a note) unless root
+/// with `unshare`.
+fn usb_scan(program: &str, devices: &[std::path::PathBuf], args: &[&str]) -> Option<Run> {
+    if !nix::unistd::Uid::effective().is_root() {
+        eprintln!("note: skipping the USB comparison: needs root (a private mount namespace)");
+        return None;
+    }
+    let emu = Path::new(env!("CARGO_BIN_EXE_usb-emu"));
+    let dir = emu.parent().unwrap();
+    let lib = std::env::var_os("NUT_USB_EMU_LIB")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            [
+                dir.join("deps/libnut_usb_emu.so"),
+                dir.join("libnut_usb_emu.so"),
+            ]
+            .into_iter()
+            .find(|p| p.exists())
+        })
+        .expect("the emulator library beside usb-emu");
+    let system = fs::canonicalize("/usr/lib/x86_64-linux-gnu/libusb-1.0.so.0")
+        .expect("the system libusb-1.0");
+    let mut all: Vec<String> = vec![
+        "-m".into(),
+        "sh".into(),
+        "-c".into(),
+        "mount --bind \"$0\" \"$1\" && shift && exec \"$@\"".into(),
+        lib.display().to_string(),
+        system.display().to_string(),
+        emu.display().to_string(),
+        "run".into(),
+    ];
+    all.extend(devices.iter().map(|d| d.display().to_string()));
+    all.extend(["--".into(), program.into(), "-U".into()]);
+    all.extend(args.iter().map(|a| (*a).to_owned()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    Some(scan("unshare", &all, &[]))
+}
+
+#[test]
+fn usb_devices_are_found_as_c_finds_them() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let device = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        fs::write(&path, text).unwrap();
+        path
+    };
+    let devices = vec![
+        // Strings with trailing blanks (C trims them), on bus 3.
+        device(
+            "apc.dev",
+            "vendor-id 051d\nproduct-id 0002\nmanufacturer \"American Power Conversion \"\n\
+             product \"Back-UPS CS 500\"\nserial \"BB0123456789  \"\nbus 3\naddress 7\n",
+        ),
+        // Not a UPS: left out.
+        device(
+            "mouse.dev",
+            "vendor-id 046d\nproduct-id c077\nproduct \"USB Optical Mouse\"\n",
+        ),
+        // A Q1 unit behind a Cypress bridge, no strings.
+        device(
+            "q1.dev",
+            "vendor-id 0665\nproduct-id 5161\nbus 1\naddress 4\n",
+        ),
+        // A serial number whose string descriptor cannot be read.
+        device(
+            "eaton.dev",
+            "vendor-id 0463\nproduct-id ffff\nmanufacturer \"EATON\"\nproduct \"5E\"\n\
+             serial-index 9\nbus 2\n",
+        ),
+        // A known vendor's product that no driver claims.
+        device(
+            "cps.dev",
+            "vendor-id 0764\nproduct-id 9999\nproduct \"Unknown\"\n",
+        ),
+    ];
+    let mut outputs = Vec::new();
+    for display in [&[][..], &["-N"], &["-P"]] {
+        let mut args = vec!["-q"];
+        args.extend_from_slice(display);
+        let Some(c) = usb_scan(C_SCANNER, &devices, &args) else {
+            return;
+        };
+        let ours = usb_scan(OURS, &devices, &args).unwrap();
+        assert_eq!(
+            ours.stdout, c.stdout,
+            "-U {args:?}\nour stderr: {}\nC's: {}",
+            ours.stderr, c.stderr
+        );
+        outputs.push(c.stdout);
+    }
+    assert_eq!(
+        outputs[2],
+        "USB:driver=\"usbhid-ups\",port=\"auto\",vendorid=\"051D\",productid=\"0002\",\
+         product=\"Back-UPS CS 500\",serial=\"BB0123456789\",vendor=\"American Power Conversion\",bus=\"003\"\n\
+         USB:driver=\"nutdrv_qx\",port=\"auto\",vendorid=\"0665\",productid=\"5161\",bus=\"001\"\n\
+         USB:driver=\"usbhid-ups\",port=\"auto\",vendorid=\"0463\",productid=\"FFFF\",product=\"5E\",\
+         vendor=\"EATON\",bus=\"002\"\n"
+    );
+    // An empty bus: nothing on stdout from either (C ends in an error, ours finds nothing).
+    let c = usb_scan(C_SCANNER, &[], &["-q"]).unwrap();
+    let ours = usb_scan(OURS, &[], &["-q"]).unwrap();
+    assert_eq!((ours.stdout.as_str(), c.stdout.as_str()), ("", ""));
+    // 0925:1234 is both an Armac Q1 bridge (nutdrv_qx, which we have) and a Richcomm unit
+    // (richcomm_usb, which we have not); C's table names the latter.
+    let armac = vec![device("armac.dev", "vendor-id 0925\nproduct-id 1234\n")];
+    let c = usb_scan(C_SCANNER, &armac, &["-q", "-P"]).unwrap();
+    let ours = usb_scan(OURS, &armac, &["-q", "-P"]).unwrap();
+    assert_eq!(c.stdout, "USB:driver=\"richcomm_usb\",port=\"auto\",vendorid=\"0925\",productid=\"1234\",bus=\"001\"\n");
+    assert_eq!(
+        ours.stdout,
+        "USB:driver=\"nutdrv_qx\",port=\"auto\",vendorid=\"0925\",productid=\"1234\",bus=\"001\"\n"
+    );
+}
+
+#[test]
+fn every_recorded_usb_unit_is_found_as_c_finds_it() {
+    if !have(&[C_SCANNER]) || support::recorded("hid/corpus").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut units = usb::Unit::corpus();
+    units.push(usb::Unit::cs500());
+    let devices: Vec<std::path::PathBuf> = units
+        .iter()
+        .enumerate()
+        .map(|(i, unit)| {
+            let path = dir.path().join(format!("unit{i}.dev"));
+            fs::write(&path, &unit.text).unwrap();
+            path
+        })
+        .collect();
+    let Some(c) = usb_scan(C_SCANNER, &devices, &["-q", "-P"]) else {
+        return;
+    };
+    let ours = usb_scan(OURS, &devices, &["-q", "-P"]).unwrap();
+    assert_eq!(ours.stdout, c.stdout, "our stderr: {}", ours.stderr);
+    assert!(c.stdout.lines().count() > units.len() / 2, "{}", c.stdout);
 }

@@ -8,6 +8,8 @@ mod range;
 mod runner;
 #[cfg(feature = "snmp")]
 pub mod snmp;
+#[cfg(feature = "usb")]
+pub mod usb;
 
 pub use finding::{Bus, Finding};
 pub use range::{IpRange, RangeError};

@@ -139,7 +139,10 @@ fn main() {
     };
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
+        // The drivers' claims note known vendors' unknown products: not the scanner's business.
+        .with_env_filter(tracing_subscriber::EnvFilter::new(format!(
+            "{filter},nut_drivers=error"
+        )))
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -249,6 +252,15 @@ async fn run(args: Args) -> i32 {
         options.progress.clone(),
         !args.quiet && std::io::stderr().is_terminal(),
     );
+    let mut usb = Vec::new();
+    if all || args.usb {
+        note("Scanning USB bus.");
+        match nut_scan::usb::scan().await {
+            Ok(found) => usb = found,
+            // No USB at all (no libusb, no buses) ends this scan only, as in C.
+            Err(e) => eprintln!("USB scan: {e}"),
+        }
+    }
     let mut snmp = Vec::new();
     if all || args.snmp {
         match &range {
@@ -289,7 +301,7 @@ async fn run(args: Args) -> i32 {
     }
     drop(counter);
     // C's order: USB, SNMP, XML, NUT, AVAHI, IPMI, serial; sections numbered across them.
-    let groups: [&[Finding]; 2] = [&snmp, &nut];
+    let groups: [&[Finding]; 3] = [&usb, &snmp, &nut];
     let mut out = String::new();
     let mut next = 1;
     for group in groups {
@@ -316,8 +328,9 @@ async fn run(args: Args) -> i32 {
                 .count()
         };
         eprintln!(
-            "nut-scanner: {} found ({} SNMP, {} on NUT servers) in {:.1} s, {} probes",
+            "nut-scanner: {} found ({} USB, {} SNMP, {} on NUT servers) in {:.1} s, {} probes",
             groups.iter().map(|g| g.len()).sum::<usize>(),
+            count(Bus::Usb),
             count(Bus::Snmp),
             count(Bus::Nut),
             started.elapsed().as_secs_f64(),
