@@ -666,3 +666,31 @@ fn every_recorded_usb_unit_is_found_as_c_finds_it() {
     assert_eq!(ours.stdout, c.stdout, "our stderr: {}", ours.stderr);
     assert!(c.stdout.lines().count() > units.len() / 2, "{}", c.stdout);
 }
+
+/// C 2.8.0 has no scan for dummy-ups simulation files; later C versions list the `.dev` and
+/// `.seq` files of the configuration folder with `-n`, as ours does.
+#[test]
+fn simulation_files_are_listed_as_later_c_lists_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["alpha.dev", "beta.seq", "ups.conf", "notes.dev.txt", ".dev"] {
+        fs::write(dir.path().join(f), "ups.status: OL\n").unwrap();
+    }
+    fs::create_dir(dir.path().join("dir.dev")).unwrap();
+    let env = [("NUT_CONFPATH", dir.path().to_str().unwrap())];
+    let run = scan(OURS, &["-n", "-q"], &env);
+    assert_eq!(
+        run.stdout,
+        "[nutdev1]\n\tdriver = \"dummy-ups\"\n\tport = \"beta.seq\"\n\
+         [nutdev2]\n\tdriver = \"dummy-ups\"\n\tport = \"alpha.dev\"\n"
+    );
+    let run = scan(OURS, &["--nut_simulation_scan", "-P"], &env);
+    assert_eq!(
+        run.stdout,
+        "NUT_SIMULATION:driver=\"dummy-ups\",port=\"beta.seq\"\n\
+         NUT_SIMULATION:driver=\"dummy-ups\",port=\"alpha.dev\"\n"
+    );
+    // A folder that cannot be read is an error, not an empty result.
+    let run = scan(OURS, &["-n"], &[("NUT_CONFPATH", "/nonexistent/nut")]);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("/nonexistent/nut"), "{}", run.stderr);
+}

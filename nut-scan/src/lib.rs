@@ -6,6 +6,7 @@ mod finding;
 pub mod nut;
 mod range;
 mod runner;
+pub mod simulation;
 #[cfg(feature = "snmp")]
 pub mod snmp;
 #[cfg(feature = "usb")]

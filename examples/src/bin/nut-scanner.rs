@@ -299,9 +299,23 @@ async fn run(args: Args) -> i32 {
             }
         }
     }
+    let mut simulation = Vec::new();
+    if args.simulation {
+        let dir = nut_driver_api::config::Env::from_process().config_dir();
+        note("Scanning NUT simulation devices.");
+        match nut_scan::simulation::scan(&dir) {
+            Ok(found) => simulation = found,
+            Err(e) => {
+                drop(counter);
+                eprintln!("Failed to scan {}: {e}", dir.display());
+                return 1;
+            }
+        }
+    }
     drop(counter);
-    // C's order: USB, SNMP, XML, NUT, AVAHI, IPMI, serial; sections numbered across them.
-    let groups: [&[Finding]; 3] = [&usb, &snmp, &nut];
+    // C's order: USB, SNMP, XML, NUT, simulation files (later C), AVAHI, IPMI, serial; the
+    // sections are numbered across them.
+    let groups: [&[Finding]; 4] = [&usb, &snmp, &nut, &simulation];
     let mut out = String::new();
     let mut next = 1;
     for group in groups {
