@@ -71,14 +71,16 @@ struct Server {
     _procs: Vec<Proc>,
 }
 
-impl Server {
+/// The files of an upsd set-up (ups.conf with one dummy-ups per UPS, upsd.conf listening on
+/// `addresses` at `port`), not started.
+struct Site {
+    dir: tempfile::TempDir,
+    upses: Vec<String>,
+}
+
+impl Site {
     /// `upses`: `(name, description)`.
-    fn start(c: bool, addresses: &[&str], port: u16, upses: &[(&str, Option<&str>)]) -> Self {
-        let (upsd, dummy) = if c {
-            (C_UPSD, C_DUMMY)
-        } else {
-            (env!("CARGO_BIN_EXE_upsd"), env!("CARGO_BIN_EXE_dummy-ups"))
-        };
+    fn new(addresses: &[&str], port: u16, upses: &[(&str, Option<&str>)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let (etc, state) = (dir.path().join("etc"), dir.path().join("state"));
         fs::create_dir_all(&etc).unwrap();
@@ -105,6 +107,31 @@ impl Server {
         fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
         fs::set_permissions(&state, fs::Permissions::from_mode(0o770)).unwrap();
         chown_nut(dir.path());
+        Self {
+            dir,
+            upses: upses.iter().map(|(n, _)| (*n).to_owned()).collect(),
+        }
+    }
+
+    fn etc(&self) -> std::path::PathBuf {
+        self.dir.path().join("etc")
+    }
+
+    fn state(&self) -> std::path::PathBuf {
+        self.dir.path().join("state")
+    }
+}
+
+impl Server {
+    /// `upses`: `(name, description)`.
+    fn start(c: bool, addresses: &[&str], port: u16, upses: &[(&str, Option<&str>)]) -> Self {
+        let (upsd, dummy) = if c {
+            (C_UPSD, C_DUMMY)
+        } else {
+            (env!("CARGO_BIN_EXE_upsd"), env!("CARGO_BIN_EXE_dummy-ups"))
+        };
+        let site = Site::new(addresses, port, upses);
+        let (etc, state) = (site.etc(), site.state());
         let env = |c: &mut Command| {
             c.env("NUT_CONFPATH", &etc).env("NUT_STATEPATH", &state);
         };
@@ -129,7 +156,7 @@ impl Server {
             );
         }
         Self {
-            _dir: dir,
+            _dir: site.dir,
             _procs: procs,
         }
     }
@@ -270,7 +297,7 @@ fn bad_ranges_are_clear_errors() {
     }
 }
 
-/// Runs `script` (sh) in a new network namespace where 10.99.0.0/24 is routed to a tun
+/// Runs `script` (bash) in a new network namespace where 10.99.0.0/24 is routed to a tun
 /// device that nobody reads: every packet to it vanishes. `None` unless root with `unshare` and `ip`.
 fn in_dropping_namespace(script: &str) -> Option<Run> {
     let root = nix::unistd::Uid::effective().is_root();
@@ -284,7 +311,7 @@ fn in_dropping_namespace(script: &str) -> Option<Run> {
                  ip route add 10.99.0.0/24 dev t0 && ";
     Some(scan(
         "unshare",
-        &["-n", "sh", "-c", &format!("{setup}{script}")],
+        &["-n", "bash", "-c", &format!("{setup}{script}")],
         &[],
     ))
 }
@@ -693,4 +720,70 @@ fn simulation_files_are_listed_as_later_c_lists_them() {
     let run = scan(OURS, &["-n"], &[("NUT_CONFPATH", "/nonexistent/nut")]);
     assert_eq!(run.stdout, "");
     assert!(run.stderr.contains("/nonexistent/nut"), "{}", run.stderr);
+}
+
+/// The shell lines that start `site` with C's dummy-ups and upsd (in the background, in the
+/// caller's process group, their ids in `$pids`) and wait until upsd answers at
+/// `address:port`.
+fn start_in_shell(site: &Site, address: &str, port: u16) -> String {
+    let env = format!(
+        "NUT_CONFPATH={} NUT_STATEPATH={}",
+        site.etc().display(),
+        site.state().display()
+    );
+    let mut script = String::new();
+    for ups in &site.upses {
+        script +=
+            &format!("{env} {C_DUMMY} -a {ups} -u nut -F >/dev/null 2>&1 &\npids=\"$pids $!\"\n");
+        script += &format!(
+            "while [ ! -e {}/dummy-ups-{ups} ]; do sleep 0.05; done\n",
+            site.state().display()
+        );
+    }
+    script += &format!("{env} {C_UPSD} -u nut -F >/dev/null 2>&1 &\npids=\"$pids $!\"\n");
+    script +=
+        &format!("until (exec 3<>/dev/tcp/{address}/{port}) 2>/dev/null; do sleep 0.05; done\n");
+    script
+}
+
+#[test]
+fn a_range_that_drops_refuses_and_serves_gives_what_c_gives() {
+    if !have(&[C_SCANNER, C_UPSD, C_DUMMY]) {
+        return;
+    }
+    // 10.99.0.0/24 vanishes into the tun device; 10.99.1.0/24 is local (refused, but for
+    // 10.99.1.2 where C upsd serves two UPSes); the range spans both.
+    let port = free_port();
+    let site = Site::new(
+        &["10.99.1.2"],
+        port,
+        &[("alpha", Some("Rack A")), ("beta", None)],
+    );
+    let time = |program: &str| {
+        format!(
+            "s=$(date +%s%N); {program} -O -q -t 2 -p {port} -s 10.99.0.200 -e 10.99.1.20 -P; \
+             e=$(date +%s%N); echo \"{program} took $(( (e - s) / 1000000 )) ms\" >&2\n"
+        )
+    };
+    let script = format!(
+        "ip addr add 10.99.1.1/24 dev lo\n{}{}{}kill $pids\nwait\n",
+        start_in_shell(&site, "10.99.1.2", port),
+        time(C_SCANNER),
+        time(OURS)
+    );
+    let Some(run) = in_dropping_namespace(&script) else {
+        return;
+    };
+    let expected = "NUT:driver=\"nutclient\",port=\"alpha@10.99.1.2\"\n\
+                    NUT:driver=\"nutclient\",port=\"beta@10.99.1.2\"\n";
+    assert_eq!(
+        run.stdout,
+        format!("{expected}{expected}"),
+        "{}",
+        run.stderr
+    );
+    // For the record (run with --nocapture).
+    for line in run.stderr.lines().filter(|l| l.contains(" took ")) {
+        eprintln!("77 addresses (56 silent, 20 refusing, 1 upsd), -t 2: {line}");
+    }
 }

@@ -13,7 +13,10 @@ pub enum RangeError {
     /// One end IPv4 and the other IPv6.
     #[error("the range {0} - {1} mixes IPv4 and IPv6")]
     MixedFamilies(String, String),
-    /// A CIDR block without `/`, or with a prefix length that is not a number in range.
+    /// A CIDR block without `/`.
+    #[error("Bad CIDR block (address/prefix length expected): {0}")]
+    NotCidr(String),
+    /// A prefix length that is not a number in range (1 to 32, or 128 for IPv6).
     #[error("Bad netmask: {0}")]
     BadMask(String),
 }
@@ -92,7 +95,7 @@ impl IpRange {
     pub fn from_cidr(cidr: &str) -> Result<Self, RangeError> {
         let (addr, mask) = cidr
             .split_once('/')
-            .ok_or_else(|| RangeError::BadMask(cidr.to_owned()))?;
+            .ok_or_else(|| RangeError::NotCidr(cidr.to_owned()))?;
         let addr = parse(addr)?;
         let bits: u32 = if addr.is_ipv4() { 32 } else { 128 };
         let prefix: u32 = mask
