@@ -787,3 +787,82 @@ fn a_range_that_drops_refuses_and_serves_gives_what_c_gives() {
         eprintln!("77 addresses (56 silent, 20 refusing, 1 upsd), -t 2: {line}");
     }
 }
+
+/// `nut-sim --protocol PROTOCOL` on a pseudo-terminal linked at `link`, once it is there.
+fn simulator(protocol: &str, link: &Path) -> support::Kill {
+    use std::io::BufRead;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nut-sim"));
+    cmd.args(["--protocol", protocol, "--link"])
+        .arg(link)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut sim = support::Kill::spawn(&mut cmd);
+    let mut first = String::new();
+    std::io::BufReader::new(sim.0.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(Path::new(first.trim()), link, "nut-sim {protocol}");
+    sim
+}
+
+#[test]
+fn serial_devices_are_found_as_c_finds_them() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let protocols = [
+        "megatec",
+        "megatec/old",
+        "mustek",
+        "zinto",
+        "q1",
+        "voltronic",
+        "bestups",
+        "mecer",
+        "ablerex",
+        "masterguard",
+    ];
+    // C tries Eaton's SHUT and XCP before Q1 and needs seconds per port: the units are
+    // probed at once, one scanner of each per unit.
+    let results: Vec<(String, Run, Run)> = std::thread::scope(|s| {
+        let handles: Vec<_> = protocols
+            .iter()
+            .map(|protocol| {
+                let dir = dir.path();
+                s.spawn(move || {
+                    let link = dir.join(protocol.replace('/', "_"));
+                    let _sim = simulator(protocol, &link);
+                    let port = link.display().to_string();
+                    let c = scan(C_SCANNER, &["-q", "-P", "-E", &port], &[]);
+                    let ours = scan(OURS, &["-q", "-P", "-E", &port], &[]);
+                    ((*protocol).to_owned(), c, ours)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut found = 0;
+    for (protocol, c, ours) in &results {
+        assert_eq!(ours.stdout, c.stdout, "{protocol}: {}", ours.stderr);
+        found += usize::from(c.stdout.contains("blazer_ser"));
+    }
+    assert!(found >= 5, "C found {found} units");
+    // Beyond C: an APC Smart unit (C looks for Eaton's protocols and Q1 only); several ports
+    // at once, in the order given, and a port that does not exist.
+    let apc = dir.path().join("apc");
+    let q1 = dir.path().join("q1");
+    let (_apc, _q1) = (simulator("apc", &apc), simulator("megatec", &q1));
+    let ports = format!("{},/nonexistent/tty,{}", apc.display(), q1.display());
+    let ours = scan(OURS, &["-q", "-E", &ports], &[]);
+    assert_eq!(
+        ours.stdout,
+        format!(
+            "[nutdev1]\n\tdriver = \"apcsmart\"\n\tport = \"{}\"\n\
+             [nutdev2]\n\tdriver = \"blazer_ser\"\n\tport = \"{}\"\n",
+            apc.display(),
+            q1.display()
+        )
+    );
+}

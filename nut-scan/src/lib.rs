@@ -6,6 +6,8 @@ mod finding;
 pub mod nut;
 mod range;
 mod runner;
+#[cfg(feature = "serial")]
+pub mod serial;
 pub mod simulation;
 #[cfg(feature = "snmp")]
 pub mod snmp;

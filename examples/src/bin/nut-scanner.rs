@@ -42,7 +42,8 @@ struct Args {
     /// Scan dummy-ups simulation files (.dev, .seq) in the configuration folder.
     #[arg(short = 'n', long = "nut_simulation_scan")]
     simulation: bool,
-    /// Scan serial devices on these ports (comma-separated).
+    /// Scan serial devices (Megatec/Q1, APC Smart) on these ports: `auto`, `X-Y`, or a
+    /// comma-separated list.
     #[arg(short = 'E', long = "eaton_serial", value_name = "serial ports list")]
     serial: Option<String>,
     /// Limit the amount of scanning threads running simultaneously (default: 512).
@@ -299,6 +300,11 @@ async fn run(args: Args) -> i32 {
             }
         }
     }
+    let mut serial = Vec::new();
+    if let Some(spec) = &args.serial {
+        note("Scanning serial bus for Eaton devices.");
+        serial = nut_scan::serial::scan(&nut_scan::serial::ports(spec), &options).await;
+    }
     let mut simulation = Vec::new();
     if args.simulation {
         let dir = nut_driver_api::config::Env::from_process().config_dir();
@@ -315,7 +321,7 @@ async fn run(args: Args) -> i32 {
     drop(counter);
     // C's order: USB, SNMP, XML, NUT, simulation files (later C), AVAHI, IPMI, serial; the
     // sections are numbered across them.
-    let groups: [&[Finding]; 4] = [&usb, &snmp, &nut, &simulation];
+    let groups: [&[Finding]; 5] = [&usb, &snmp, &nut, &simulation, &serial];
     let mut out = String::new();
     let mut next = 1;
     for group in groups {
@@ -342,11 +348,13 @@ async fn run(args: Args) -> i32 {
                 .count()
         };
         eprintln!(
-            "nut-scanner: {} found ({} USB, {} SNMP, {} on NUT servers) in {:.1} s, {} probes",
+            "nut-scanner: {} found ({} USB, {} SNMP, {} on NUT servers, {} serial, {} simulation files) in {:.1} s, {} probes",
             groups.iter().map(|g| g.len()).sum::<usize>(),
             count(Bus::Usb),
             count(Bus::Snmp),
             count(Bus::Nut),
+            count(Bus::Serial),
+            count(Bus::Simulation),
             started.elapsed().as_secs_f64(),
             options.progress.done()
         );
