@@ -866,3 +866,53 @@ fn serial_devices_are_found_as_c_finds_them() {
         )
     );
 }
+
+/// C's `-A` needs the avahi daemon (through D-Bus), which these machines do not run, so ours
+/// is checked against announcements made here with mdns-sd: one server that lists its UPSes
+/// in `device_list`, one (our upsd) that does not, so that the scanner asks it.
+#[test]
+fn servers_announced_over_mdns_are_found() {
+    use mdns_sd::{ServiceDaemon, ServiceInfo};
+    let port = free_port();
+    let _ours = Server::start(false, &["127.0.0.1"], port, &[("gamma", None)]);
+    let daemon = ServiceDaemon::new().expect("an mDNS daemon");
+    let tag = format!("nutrs{}", std::process::id());
+    let host = format!("{tag}.local.");
+    let listed = ServiceInfo::new(
+        "_nut._tcp.local.",
+        &format!("{tag}-listed"),
+        &host,
+        "127.0.0.1",
+        3493,
+        &[("txtvers", "1"), ("device_list", "alpha;beta")][..],
+    )
+    .unwrap();
+    let asked = ServiceInfo::new(
+        "_upsd._tcp.local.",
+        &format!("{tag}-asked"),
+        &host,
+        "127.0.0.1",
+        port,
+        &[("txtvers", "1")][..],
+    )
+    .unwrap();
+    daemon.register(listed).unwrap();
+    daemon.register(asked).unwrap();
+    let run = scan(OURS, &["-A", "-q", "-t", "3", "-P"], &[]);
+    let _ = daemon.shutdown();
+    let mine: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains(&tag) || l.contains("gamma@"))
+        .collect();
+    assert_eq!(
+        mine,
+        [
+            "NUT:driver=\"nutclient\",port=\"gamma@127.0.0.1\"".to_owned(),
+            format!("NUT:driver=\"nutclient\",port=\"alpha@{tag}.local\",desc=\"IPv4\""),
+            format!("NUT:driver=\"nutclient\",port=\"beta@{tag}.local\",desc=\"IPv4\""),
+        ],
+        "{}",
+        run.stderr
+    );
+}

@@ -3,6 +3,8 @@
 
 pub mod display;
 mod finding;
+#[cfg(feature = "mdns")]
+pub mod mdns;
 pub mod nut;
 mod range;
 mod runner;

@@ -33,7 +33,8 @@ struct Args {
     /// Scan NUT devices (old method).
     #[arg(short = 'O', long = "oldnut_scan")]
     oldnut: bool,
-    /// Scan NUT devices (avahi method).
+    /// Scan NUT devices announced over mDNS (`_nut._tcp`, `_upsd._tcp`), listening for the
+    /// timeout.
     #[arg(short = 'A', long = "avahi_scan")]
     avahi: bool,
     /// Scan IPMI devices (not supported by this build).
@@ -300,6 +301,15 @@ async fn run(args: Args) -> i32 {
             }
         }
     }
+    let mut avahi = Vec::new();
+    if all || args.avahi {
+        note("Scanning NUT bus (avahi method).");
+        match nut_scan::mdns::scan(&options).await {
+            Ok(found) => avahi = found,
+            // No multicast here ends this scan only.
+            Err(e) => eprintln!("{e}"),
+        }
+    }
     let mut serial = Vec::new();
     if let Some(spec) = &args.serial {
         note("Scanning serial bus for Eaton devices.");
@@ -321,7 +331,7 @@ async fn run(args: Args) -> i32 {
     drop(counter);
     // C's order: USB, SNMP, XML, NUT, simulation files (later C), AVAHI, IPMI, serial; the
     // sections are numbered across them.
-    let groups: [&[Finding]; 5] = [&usb, &snmp, &nut, &simulation, &serial];
+    let groups: [&[Finding]; 6] = [&usb, &snmp, &nut, &simulation, &avahi, &serial];
     let mut out = String::new();
     let mut next = 1;
     for group in groups {
