@@ -191,7 +191,7 @@ fn nut_servers_on_several_addresses_are_found_as_c_finds_them() {
     let port = free_port();
     let _c = Server::start(
         true,
-        &["127.0.0.2", "127.0.0.3"],
+        &["127.0.0.2", "127.0.0.3", "::1"],
         port,
         &[("alpha", Some("Rack A")), ("beta", None)],
     );
@@ -271,6 +271,16 @@ fn nut_servers_on_several_addresses_are_found_as_c_finds_them() {
     assert_eq!(
         same(&["-O", "-q", "-p", &nothing, "-m", "127.0.0.0/29"], &[]),
         ""
+    );
+    // IPv6: one address, and a range given by a CIDR block.
+    let v6 = same(&["-O", "-q", "-p", &port, "-s", "::1", "-P"], &[]);
+    assert_eq!(
+        v6,
+        "NUT:driver=\"nutclient\",port=\"alpha@::1\"\nNUT:driver=\"nutclient\",port=\"beta@::1\"\n"
+    );
+    same(
+        &["-O", "-q", "-T", "1", "-p", &port, "-m", "::/126", "-P"],
+        &[],
     );
     // Ours with its default parallelism prints the same as C with one thread.
     let c = scan(
