@@ -293,6 +293,16 @@ fn nut_servers_on_several_addresses_are_found_as_c_finds_them() {
 }
 
 #[test]
+fn version_and_available_buses_are_c_s() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    for args in [&["-V"][..], &["--version"], &["-a"], &["--available"]] {
+        same(args, &[]);
+    }
+}
+
+#[test]
 fn bad_ranges_are_clear_errors() {
     for args in [
         &["-O", "-s", "127.0.0.300"][..],
