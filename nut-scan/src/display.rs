@@ -63,3 +63,27 @@ pub fn parsable(findings: &[Finding]) -> String {
     }
     out
 }
+
+/// The whole output of a run: `groups` of findings (one per bus, in the order to print
+/// them) as parsable lines, or as `ups.conf` sections numbered from 1 across the groups.
+///
+/// ```
+/// use nut_scan::{display, Bus, Finding};
+/// let usb = [Finding::new(Bus::Usb, "usbhid-ups", "auto")];
+/// let nut = [Finding::new(Bus::Nut, "nutclient", "ups@10.0.0.2")];
+/// let text = display::report(&[&usb, &[], &nut], false);
+/// assert!(text.contains("[nutdev2]\n\tdriver = \"nutclient\""));
+/// ```
+pub fn report(groups: &[&[Finding]], parsable: bool) -> String {
+    let mut next = 1;
+    groups
+        .iter()
+        .map(|group| {
+            if parsable {
+                self::parsable(group)
+            } else {
+                ups_conf(group, &mut next)
+            }
+        })
+        .collect()
+}

@@ -256,93 +256,93 @@ async fn run(args: Args) -> i32 {
         options.progress.clone(),
         !args.quiet && std::io::stderr().is_terminal(),
     );
-    let mut usb = Vec::new();
-    if all || args.usb {
+    // The buses are scanned at once, as C's threads do; each starts by saying so.
+    let usb = async {
+        if !(all || args.usb) {
+            return Vec::new();
+        }
         note("Scanning USB bus.");
-        match nut_scan::usb::scan().await {
-            Ok(found) => usb = found,
+        nut_scan::usb::scan().await.unwrap_or_else(|e| {
             // No USB at all (no libusb, no buses) ends this scan only, as in C.
-            Err(e) => eprintln!("USB scan: {e}"),
+            eprintln!("USB scan: {e}");
+            Vec::new()
+        })
+    };
+    let snmp = async {
+        if !(all || args.snmp) {
+            return Ok(Vec::new());
         }
-    }
-    let mut snmp = Vec::new();
-    if all || args.snmp {
-        match &range {
-            None => note("No start IP, skipping SNMP"),
-            Some(range) => {
-                note("Scanning SNMP bus.");
-                let v3 = nut_scan::snmp::V3Options {
-                    sec_level: args.sec_level.clone(),
-                    sec_name: args.sec_name.clone(),
-                    auth_password: args.auth_password.clone(),
-                    priv_password: args.priv_password.clone(),
-                    auth_protocol: args.auth_protocol.clone(),
-                    priv_protocol: args.priv_protocol.clone(),
-                };
-                let credentials =
-                    nut_scan::snmp::Credentials::from_c_options(args.community.clone(), v3);
-                let port = nut_scan::snmp::agent_port();
-                match nut_scan::snmp::scan(range, port, &credentials, &options).await {
-                    Ok(found) => snmp = found,
-                    Err(e) => {
-                        drop(counter);
-                        eprintln!("{e}");
-                        return 1;
-                    }
-                }
-            }
+        let Some(range) = &range else {
+            note("No start IP, skipping SNMP");
+            return Ok(Vec::new());
+        };
+        note("Scanning SNMP bus.");
+        let v3 = nut_scan::snmp::V3Options {
+            sec_level: args.sec_level.clone(),
+            sec_name: args.sec_name.clone(),
+            auth_password: args.auth_password.clone(),
+            priv_password: args.priv_password.clone(),
+            auth_protocol: args.auth_protocol.clone(),
+            priv_protocol: args.priv_protocol.clone(),
+        };
+        let credentials = nut_scan::snmp::Credentials::from_c_options(args.community.clone(), v3);
+        let port = nut_scan::snmp::agent_port();
+        nut_scan::snmp::scan(range, port, &credentials, &options)
+            .await
+            .map_err(|e| e.to_string())
+    };
+    let nut = async {
+        if !(all || args.oldnut) {
+            return Vec::new();
         }
-    }
-    let mut nut = Vec::new();
-    if all || args.oldnut {
-        match &range {
-            None => note("No start IP, skipping NUT bus (old connect method)"),
-            Some(range) => {
-                note("Scanning NUT bus (old connect method).");
-                nut = nut_scan::nut::scan(range, port, &options).await;
-            }
+        let Some(range) = &range else {
+            note("No start IP, skipping NUT bus (old connect method)");
+            return Vec::new();
+        };
+        note("Scanning NUT bus (old connect method).");
+        nut_scan::nut::scan(range, port, &options).await
+    };
+    let avahi = async {
+        if !(all || args.avahi) {
+            return Vec::new();
         }
-    }
-    let mut avahi = Vec::new();
-    if all || args.avahi {
         note("Scanning NUT bus (avahi method).");
-        match nut_scan::mdns::scan(&options).await {
-            Ok(found) => avahi = found,
+        nut_scan::mdns::scan(&options).await.unwrap_or_else(|e| {
             // No multicast here ends this scan only.
-            Err(e) => eprintln!("{e}"),
-        }
-    }
-    let mut serial = Vec::new();
-    if let Some(spec) = &args.serial {
+            eprintln!("{e}");
+            Vec::new()
+        })
+    };
+    let serial = async {
+        let Some(spec) = &args.serial else {
+            return Vec::new();
+        };
         note("Scanning serial bus for Eaton devices.");
-        serial = nut_scan::serial::scan(&nut_scan::serial::ports(spec), &options).await;
-    }
-    let mut simulation = Vec::new();
-    if args.simulation {
+        nut_scan::serial::scan(&nut_scan::serial::ports(spec), &options).await
+    };
+    let simulation = async {
+        if !args.simulation {
+            return Ok(Vec::new());
+        }
         let dir = nut_driver_api::config::Env::from_process().config_dir();
         note("Scanning NUT simulation devices.");
-        match nut_scan::simulation::scan(&dir) {
-            Ok(found) => simulation = found,
-            Err(e) => {
-                drop(counter);
-                eprintln!("Failed to scan {}: {e}", dir.display());
-                return 1;
-            }
-        }
-    }
+        nut_scan::simulation::scan(&dir)
+            .map_err(|e| format!("Failed to scan {}: {e}", dir.display()))
+    };
+    let (usb, snmp, nut, avahi, serial, simulation) =
+        tokio::join!(usb, snmp, nut, avahi, serial, simulation);
     drop(counter);
+    let (snmp, simulation) = match (snmp, simulation) {
+        (Ok(snmp), Ok(simulation)) => (snmp, simulation),
+        (Err(e), _) | (_, Err(e)) => {
+            eprintln!("{e}");
+            return 1;
+        }
+    };
     // C's order: USB, SNMP, XML, NUT, simulation files (later C), AVAHI, IPMI, serial; the
     // sections are numbered across them.
     let groups: [&[Finding]; 6] = [&usb, &snmp, &nut, &simulation, &avahi, &serial];
-    let mut out = String::new();
-    let mut next = 1;
-    for group in groups {
-        if args.parsable {
-            out.push_str(&display::parsable(group));
-        } else {
-            out.push_str(&display::ups_conf(group, &mut next));
-        }
-    }
+    let out = display::report(&groups, args.parsable);
     let mut stdout = std::io::stdout().lock();
     if let Err(e) = stdout
         .write_all(out.as_bytes())
