@@ -318,11 +318,12 @@ fn bad_ranges_are_clear_errors() {
 }
 
 /// Runs `script` (bash) in a new network namespace where 10.99.0.0/24 is routed to a tun
-/// device that nobody reads: every packet to it vanishes. `None` unless root with `unshare` and `ip`.
+/// device that nobody reads: every packet to it vanishes. `None` (with a note, or a panic under
+/// `NUT_RS_INTEROP=1`) unless root with `unshare` and `ip`.
 fn in_dropping_namespace(script: &str) -> Option<Run> {
     let root = nix::unistd::Uid::effective().is_root();
     if !root || Command::new("ip").arg("-V").output().is_err() {
-        eprintln!("note: skipping the dropped-packets scan: needs root, unshare and ip");
+        support::skip_unless_interop(&["root with unshare and ip (a network namespace)"]);
         return None;
     }
     // A tun device nobody reads: what is routed to it vanishes (the dummy interface would do
@@ -571,11 +572,11 @@ fn snmpv3_agents_are_identified_as_c_identifies_them() {
 /// `usb-emu run DEVICES -- PROGRAM -U ARGS` where C's nut-scanner, too, loads the emulator:
 /// it opens libusb by its full path in the system's library folder (not through the dynamic
 /// linker's search, so `LD_LIBRARY_PATH` does not reach it), so the emulator library is
-/// bind-mounted over that file in a private mount namespace. `None` (with a note) unless root
-/// with `unshare`.
+/// bind-mounted over that file in a private mount namespace. `None` (with a note, or a panic
+/// under `NUT_RS_INTEROP=1`) unless root with `unshare`.
 fn usb_scan(program: &str, devices: &[std::path::PathBuf], args: &[&str]) -> Option<Run> {
     if !nix::unistd::Uid::effective().is_root() {
-        eprintln!("note: skipping the USB comparison: needs root (a private mount namespace)");
+        support::skip_unless_interop(&["root (a private mount namespace)"]);
         return None;
     }
     let emu = Path::new(env!("CARGO_BIN_EXE_usb-emu"));
