@@ -1,10 +1,14 @@
 //! Serial ports (C's `-E`): ask each port, at 2400 baud, for a Megatec/Q1 status (`Q1`,
 //! as C does, reported for `blazer_ser` as C reports it) and, beyond C, for an APC Smart
-//! identification (`Y` answered `SM`, reported for `apcsmart`). C also tries Eaton's SHUT
-//! and XCP protocols first; we have no driver for them, so we do not.
+//! identification (`Y` answered `SM`, reported for `apcsmart`), then let nut-drivers'
+//! `nutdrv_qx` probe its dialects the way it does when it starts (reported for `nutdrv_qx`
+//! with the `protocol` it found: Voltronic, Mustek, Megatec/old, Masterguard, …). C also tries
+//! Eaton's SHUT and XCP protocols first; we have no driver for them, so we do not.
 
 use std::time::Duration;
 
+use nut_driver_api::{DeviceState, Driver, DriverParams};
+use nut_drivers::qx::NutdrvQx;
 use nut_drivers::serial::{read_until, SerialPort, SerialSettings, TokioSerial};
 
 use crate::runner::{run_all, ScanOptions};
@@ -49,8 +53,28 @@ pub fn ports(spec: &str) -> Vec<String> {
         .collect()
 }
 
-/// What answers on `port`, if anything we know does.
+/// What answers on `port`, if anything we know does: C's Q1 check, APC Smart, then the
+/// dialects of `nutdrv_qx`.
 pub async fn probe_port(port: &str) -> Option<Finding> {
+    if let Some(found) = probe_q1_and_apc(port).await {
+        return Some(found);
+    }
+    probe_qx_dialects(port).await
+}
+
+/// `nutdrv_qx`'s own detection: its dialects in its order, as when it starts on `port`.
+async fn probe_qx_dialects(port: &str) -> Option<Finding> {
+    let mut driver = NutdrvQx::new();
+    let mut state = DeviceState::new();
+    let opened = driver.open(&DriverParams::new(port), &mut state).await;
+    let name = driver.dialect().map(|d| d.name());
+    driver.close().await;
+    opened.ok()?;
+    Some(Finding::new(Bus::Serial, "nutdrv_qx", port).with_option("protocol", name?.to_lowercase()))
+}
+
+/// C's Q1 check, then an APC Smart identification.
+async fn probe_q1_and_apc(port: &str) -> Option<Finding> {
     let mut serial = match TokioSerial::open(port, SerialSettings::new(2400)) {
         Ok(s) => s,
         Err(e) => {
@@ -86,10 +110,13 @@ pub async fn probe_port(port: &str) -> Option<Finding> {
     None
 }
 
+/// How long one port may take in all.
+pub const PORT_LIMIT: Duration = Duration::from_secs(30);
+
 /// Every port of `ports` where a device answers, in the order given; the ports are probed
-/// at once (at most `options.parallel`), each for at most about 7 seconds.
+/// at once (at most `options.parallel`), each for at most [`PORT_LIMIT`].
 pub async fn scan(ports: &[String], options: &ScanOptions) -> Vec<Finding> {
-    let limit = WAIT * (2 * TRIES as u32) + Duration::from_secs(1);
+    let limit = PORT_LIMIT;
     run_all(
         ports.iter(),
         ports.len() as u64,
