@@ -172,20 +172,54 @@ pub fn signal_pid_file(path: &Path, signal: Signal) -> anyhow::Result<()> {
     })
 }
 
-/// Drops root privileges to `user` (its primary group and supplementary groups, then its user
-/// id). Does nothing when not running as root, as C NUT does; an unknown user is an error.
+/// A user to run as, looked up before a `chroot` (where the user database may be missing),
+/// as C's `get_user_pwent()`.
+#[derive(Debug, Clone)]
+pub struct RunAs {
+    name: std::ffi::CString,
+    uid: nix::unistd::Uid,
+    gid: nix::unistd::Gid,
+}
+
+impl RunAs {
+    /// Looks `user` up.
+    pub fn lookup(user: &str) -> anyhow::Result<Self> {
+        let found = User::from_name(user)
+            .with_context(|| format!("can't look up user {user}"))?
+            .ok_or_else(|| anyhow!("user {user} not found"))?;
+        Ok(Self {
+            name: std::ffi::CString::new(user).context("user name contains a NUL byte")?,
+            uid: found.uid,
+            gid: found.gid,
+        })
+    }
+
+    /// C's `become_user()`: the user's groups, then its group and user id. Nothing when the
+    /// process is not root.
+    pub fn become_user(&self) -> anyhow::Result<()> {
+        if !nix::unistd::geteuid().is_root() {
+            return Ok(());
+        }
+        nix::unistd::initgroups(&self.name, self.gid).context("initgroups")?;
+        nix::unistd::setgid(self.gid).context("setgid")?;
+        nix::unistd::setuid(self.uid).context("setuid")?;
+        Ok(())
+    }
+}
+
+/// Drops root privileges to `user` (its groups, group and user id); nothing when the process
+/// is not root.
 pub fn drop_privileges(user: &str) -> anyhow::Result<()> {
     if !nix::unistd::geteuid().is_root() {
         return Ok(());
     }
-    let found = User::from_name(user)
-        .with_context(|| format!("can't look up user {user}"))?
-        .ok_or_else(|| anyhow!("user {user} not found"))?;
-    let name = std::ffi::CString::new(user).context("user name contains a NUL byte")?;
-    nix::unistd::initgroups(&name, found.gid).context("initgroups")?;
-    nix::unistd::setgid(found.gid).context("setgid")?;
-    nix::unistd::setuid(found.uid).context("setuid")?;
-    Ok(())
+    RunAs::lookup(user)?.become_user()
+}
+
+/// C's `chroot_start()`: `chroot(dir)`, then `chdir("/")` inside it.
+pub fn chroot(dir: &str) -> anyhow::Result<()> {
+    nix::unistd::chroot(dir).with_context(|| format!("can't chroot to {dir}"))?;
+    std::env::set_current_dir("/").context("can't chdir to / in the chroot")
 }
 
 /// Looks up `user` and returns its uid and gid (to chown a socket or state file before

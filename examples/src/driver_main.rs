@@ -34,7 +34,7 @@ use nut_driver_api::config::{DriverConfig, Env};
 use nut_driver_api::runtime::format_dump;
 use nut_driver_api::{CancellationToken, Driver, DriverRuntime, RunOutcome};
 
-use crate::daemon::{alt_pid_path, background, drop_privileges, init_logging, user_ids, PidFile};
+use crate::daemon::{alt_pid_path, background, chroot, init_logging, user_ids, PidFile, RunAs};
 use crate::syslog;
 
 /// Runs the driver `make` builds as a C driver program does (see the
@@ -123,12 +123,21 @@ fn run(driver: Box<dyn Driver>, args: &CliArgs, config: DriverConfig) -> anyhow:
     if !dumping && !args.killpower {
         ensure_state_dir(&config.state_path, user.as_deref())?;
     }
+    // As C: the user is looked up before the chroot (which may have no user database),
+    // and become after it.
+    let run_as = match user.as_deref().map(RunAs::lookup).transpose() {
+        Ok(run_as) => run_as,
+        Err(e) if config.user.is_some() => return Err(e),
+        Err(e) => {
+            tracing::warn!("staying as the current user: {e:#}");
+            None
+        }
+    };
     if let Some(dir) = &config.chroot {
-        nix::unistd::chroot(dir.as_str()).with_context(|| format!("can't chroot to {dir}"))?;
-        std::env::set_current_dir("/").context("can't chdir to / in the chroot")?;
+        chroot(dir)?;
     }
-    if let Some(user) = &user {
-        match (&config.user, drop_privileges(user)) {
+    if let Some(run_as) = &run_as {
+        match (&config.user, run_as.become_user()) {
             (_, Ok(())) => {}
             (Some(_), Err(e)) => return Err(e),
             (None, Err(e)) => tracing::warn!("staying as the current user: {e:#}"),

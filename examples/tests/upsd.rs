@@ -336,3 +336,72 @@ fn default_messages_same_as_c() {
     assert_eq!(seen[0], expected, "ours");
     assert_eq!(seen[1], expected, "C's");
 }
+
+/// `-r <dir>` (as root): the driver reads ups.conf outside and then lives in the chroot (its
+/// device file, state directory and socket inside); upsd reads its configuration inside
+/// the chroot and serves the driver's data. Ours as C's 2.8.0 programs, over the same
+/// files.
+#[test]
+fn chroot_with_r_as_c() {
+    use support::{have, stop, Site, C_DUMMY, C_UPSD};
+    if !nix::unistd::geteuid().is_root() {
+        assert!(!support::interop(), "-r needs root");
+        eprintln!("note: skipping: -r needs root");
+        return;
+    }
+    let mut pairs = vec![(env!("CARGO_BIN_EXE_upsd"), env!("CARGO_BIN_EXE_dummy-ups"))];
+    if have(&[C_UPSD, C_DUMMY]) {
+        pairs.push((C_UPSD, C_DUMMY));
+    }
+    for (upsd, driver) in pairs {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        // Site makes etc/ and state/ (owned by nut) in the new root.
+        let site = Site::new(
+            root,
+            "[u]\n\tdriver = dummy-ups\n\tport = /etc/ups.dev\n",
+            "",
+            &[],
+        );
+        std::fs::write(
+            site.etc().join("ups.dev"),
+            "ups.status: OL\nbattery.charge: 77\n",
+        )
+        .unwrap();
+        site.chown();
+        let root_arg = root.to_str().unwrap();
+        let _driver = Kill::spawn(
+            Command::new(driver)
+                .args(["-a", "u", "-u", "nut", "-F", "-r", root_arg])
+                .env("NUT_CONFPATH", site.etc())
+                .env("NUT_STATEPATH", "/state")
+                .env("NUT_ALTPIDPATH", "/state")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
+        wait_for(&format!("{driver}'s socket in the chroot"), || {
+            site.state().join("dummy-ups-u").exists().then_some(())
+        });
+        let mut server = Kill::spawn(
+            Command::new(upsd)
+                .args(["-u", "nut", "-F", "-r", root_arg])
+                .env("NUT_CONFPATH", "/etc")
+                .env("NUT_STATEPATH", "/state")
+                .env("NUT_ALTPIDPATH", "/state")
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+        );
+        wait_for(&format!("{upsd} to serve from the chroot"), || {
+            let stream = TcpStream::connect(("127.0.0.1", site.port)).ok()?;
+            stream
+                .set_read_timeout(Some(Duration::from_secs(30)))
+                .unwrap();
+            let mut c = BufReader::new(stream);
+            (ask(&mut c, "GET VAR u battery.charge") == ["VAR u battery.charge \"77\""])
+                .then_some(())
+        });
+        stop(&mut server.0);
+    }
+}

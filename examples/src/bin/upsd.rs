@@ -9,8 +9,8 @@ use clap::{ArgAction, Parser};
 use nix::sys::signal::kill;
 use nix::unistd::Pid;
 use nut_examples::daemon::{
-    alt_pid_path, background, command_signal, drop_privileges, init_logging_at, signal_pid_file,
-    PidFile,
+    alt_pid_path, background, chroot, command_signal, init_logging_at, signal_pid_file, PidFile,
+    RunAs,
 };
 use nut_examples::syslog;
 use nut_server::{ConfigPaths, Server, ServerBuilder, ServerConfig};
@@ -41,6 +41,10 @@ struct Args {
     /// Drop root privileges to this user after binding the sockets.
     #[arg(short = 'u', value_name = "user")]
     user: Option<String>,
+    /// Chroot to this directory before reading the configuration (which is then found in
+    /// it, as the state directory is).
+    #[arg(short = 'r', value_name = "dir")]
+    chroot: Option<String>,
 }
 
 fn load(paths: &ConfigPaths) -> anyhow::Result<ServerConfig> {
@@ -101,6 +105,12 @@ fn run(args: Args) -> anyhow::Result<()> {
     // As C upsd: everything it logs goes to syslog too, in the foreground as well.
     syslog::open(&syslog::program_name("upsd"));
     syslog::enable();
+    // As C upsd: the user is looked up before the chroot (which may have no user
+    // database); the configuration is read inside it.
+    let run_as = args.user.as_deref().map(RunAs::lookup).transpose()?;
+    if let Some(dir) = &args.chroot {
+        chroot(dir)?;
+    }
     let paths = ConfigPaths::from_env();
     let config = load(&paths)?;
     // As C upsd, bind before going to the background, so that a failure is reported where
@@ -109,7 +119,7 @@ fn run(args: Args) -> anyhow::Result<()> {
     if args.background || (args.foreground == 0 && args.debug == 0) {
         background()?;
     }
-    runtime()?.block_on(serve(args, paths, builder, pid_path))
+    runtime()?.block_on(serve(args, run_as, paths, builder, pid_path))
 }
 
 /// The environment variable that sets the number of runtime threads serving clients.
@@ -146,13 +156,14 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 
 async fn serve(
     args: Args,
+    run_as: Option<RunAs>,
     paths: ConfigPaths,
     builder: ServerBuilder,
     pid_path: std::path::PathBuf,
 ) -> anyhow::Result<()> {
     let server = builder.start().await?;
-    if let Some(user) = &args.user {
-        drop_privileges(user)?;
+    if let Some(run_as) = &run_as {
+        run_as.become_user()?;
     }
     // C's rule: a PID file in the background or with -FF; -F (or -D) alone keeps none.
     let _pid_file = if args.background || (args.foreground == 0 && args.debug == 0) {
