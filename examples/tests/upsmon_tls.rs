@@ -290,3 +290,123 @@ fn upsmon_forcessl_certverify_against_our_upsd() {
     relaxed.wait_event("ONBATT");
     assert_eq!(plain.logins().as_deref(), Some("NUMLOGINS dummy 1"));
 }
+
+/// Runs our dummy-ups as a repeater of `dummy@<host>:<port>` with the extra `-x` options,
+/// dumping after the first update (`-d 1`); a run that has not ended after a few seconds
+/// (the runtime retrying a refused server) is stopped. Returns (dump, stderr).
+fn repeat(dir: &Path, host: &str, port: u16, options: &[String]) -> (String, String) {
+    use std::process::Stdio;
+    let mut c = Command::new(env!("CARGO_BIN_EXE_dummy-ups"));
+    c.args([
+        "-s",
+        "mirror",
+        "-x",
+        &format!("port=dummy@{host}:{port}"),
+        "-d",
+        "1",
+    ])
+    .env("NUT_STATEPATH", dir)
+    .env("NUT_ALTPIDPATH", dir)
+    .env("NUT_CONFPATH", dir)
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    for o in options {
+        c.args(["-x", o]);
+    }
+    let mut child = support::Kill(c.spawn().unwrap());
+    let deadline = std::time::Instant::now() + Duration::from_secs(8);
+    while child.0.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.0.kill();
+    let out = child.take_output();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// The dummy-ups repeater over STARTTLS: with `certverify` and the right CA it mirrors the
+/// UPS; with another CA, a name the certificate does not carry, or (with `forcessl`) a
+/// server without TLS, it refuses, never falling back to plain text; without `certverify`
+/// it says the certificate is not verified.
+#[test]
+fn repeater_verifies_the_remote_certificate() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (certs, others) = (tmp.path().join("certs"), tmp.path().join("others"));
+    fs::create_dir_all(&certs).unwrap();
+    fs::create_dir_all(&others).unwrap();
+    if !make_certs(&certs) || !make_certs(&others) {
+        assert!(!interop(), "NUT_RS_INTEROP=1 but the openssl CLI failed");
+        eprintln!("note: skipping, the openssl CLI is not available");
+        return;
+    }
+    let tls = Server::start(&tmp.path().join("tls"), Some(&certs.join("upsd.pem")));
+    let plain = Server::start(&tmp.path().join("plain"), None);
+    let work = tmp.path().join("work");
+    fs::create_dir_all(&work).unwrap();
+    let verify = |cas: &Path| {
+        vec![
+            format!("certpath={}", cas.display()),
+            "certverify".to_owned(),
+        ]
+    };
+
+    let (dump, said) = repeat(&work, "localhost", tls.port, &verify(&certs.join("cas")));
+    assert!(dump.contains("ups.status: OB"), "{dump}\n{said}");
+    assert!(!said.contains("not be verified"), "{said}");
+
+    let mut named = verify(&certs.join("cas/ca.pem"));
+    named.push("certname=localhost".to_owned());
+    let (dump, said) = repeat(&work, "127.0.0.1", tls.port, &named);
+    assert!(dump.contains("ups.status: OB"), "certname: {dump}\n{said}");
+
+    for (what, host, port, options) in [
+        (
+            "another CA",
+            "localhost",
+            tls.port,
+            verify(&others.join("cas")),
+        ),
+        (
+            "a name not in the certificate",
+            "127.0.0.1",
+            tls.port,
+            verify(&certs.join("cas")),
+        ),
+        (
+            "no TLS, forcessl",
+            "localhost",
+            plain.port,
+            vec!["forcessl".to_owned()],
+        ),
+        (
+            "no TLS, certverify",
+            "localhost",
+            plain.port,
+            verify(&certs.join("cas")),
+        ),
+    ] {
+        let (dump, said) = repeat(&work, host, port, &options);
+        assert!(
+            !dump.contains("ups.status"),
+            "{what}: mirrored anyway: {dump}"
+        );
+        assert!(
+            said.to_ascii_lowercase().contains("certificate")
+                || said.contains("TLS")
+                || said.contains("STARTTLS"),
+            "{what}: no reason given: {said}"
+        );
+    }
+
+    // Without verification, as C: mirrored, with a warning.
+    let (dump, said) = repeat(&work, "localhost", tls.port, &[]);
+    assert!(dump.contains("ups.status: OB"), "{dump}\n{said}");
+    assert!(said.contains("will not be verified"), "{said}");
+
+    // A verification that cannot work is a configuration error at once.
+    let (_, said) = repeat(&work, "localhost", tls.port, &["certverify".to_owned()]);
+    assert!(said.contains("no certpath"), "{said}");
+}

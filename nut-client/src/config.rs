@@ -60,6 +60,42 @@ impl TlsConfig {
         self
     }
 
+    /// Trusts the CA certificates at `path`, as C's `CERTPATH`: a PEM file, or a directory
+    /// whose files holding PEM certificates are all read (OpenSSL's CA path). An error names
+    /// a path that does not exist, cannot be read, or holds no certificate.
+    pub fn ca_path(self, path: impl AsRef<std::path::Path>) -> Result<Self, String> {
+        let path = path.as_ref();
+        if !path.is_dir() {
+            return match path.is_file() {
+                true => Ok(self.ca_file(path)),
+                false => Err(format!("{} does not exist", path.display())),
+            };
+        }
+        let entries =
+            std::fs::read_dir(path).map_err(|e| format!("can't read {}: {e}", path.display()))?;
+        let mut files: Vec<PathBuf> = entries
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file())
+            .collect();
+        files.sort();
+        let mut tls = self;
+        let mut found = false;
+        for file in files {
+            let Ok(pem) = std::fs::read(&file) else {
+                continue;
+            };
+            let marker = b"-----BEGIN CERTIFICATE-----";
+            if pem.windows(marker.len()).any(|w| w == marker) {
+                tls = tls.ca_pem(pem);
+                found = true;
+            }
+        }
+        match found {
+            true => Ok(tls),
+            false => Err(format!("{} holds no PEM certificate", path.display())),
+        }
+    }
+
     /// Trusts the certificates in `pem`.
     pub fn ca_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
         self.ca_pem.push(pem.into());

@@ -128,41 +128,7 @@ impl TlsPlan {
 
 /// Adds the CA certificates at `path` (a CA directory or a PEM file) to `tls`.
 fn trust(tls: TlsConfig, path: &Path) -> Result<TlsConfig, String> {
-    if !path.is_dir() {
-        return match path.is_file() {
-            true => Ok(tls.ca_file(path)),
-            false => Err(format!("CERTPATH {} does not exist", path.display())),
-        };
-    }
-    let entries = std::fs::read_dir(path)
-        .map_err(|e| format!("can't read CERTPATH {}: {e}", path.display()))?;
-    let mut files: Vec<_> = entries
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file())
-        .collect();
-    files.sort();
-    let mut tls = tls;
-    let mut found = false;
-    for file in files {
-        let Ok(pem) = std::fs::read(&file) else {
-            continue;
-        };
-        if contains(&pem, b"-----BEGIN CERTIFICATE-----") {
-            tls = tls.ca_pem(pem);
-            found = true;
-        }
-    }
-    match found {
-        true => Ok(tls),
-        false => Err(format!(
-            "CERTPATH {} holds no PEM certificate",
-            path.display()
-        )),
-    }
-}
-
-fn contains(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack.windows(needle.len()).any(|w| w == needle)
+    tls.ca_path(path).map_err(|e| format!("CERTPATH {e}"))
 }
 
 /// One MONITOR line's connection.

@@ -53,7 +53,7 @@ use nut_driver_api::proto::sock::TrackingStatus;
 use nut_driver_api::{DeviceState, StatusBuilder};
 
 use file::{parse_steps, Step};
-use repeater::Repeater;
+use repeater::{Repeater, RepeaterTls};
 
 /// The program name.
 pub const DRIVER_NAME: &str = "dummy-ups";
@@ -247,6 +247,19 @@ impl Driver for DummyUps {
             OptionSpec::value("username", "Repeater: user name for forwarding SET and INSTCMD"),
             OptionSpec::value("password", "Repeater: password for forwarding SET and INSTCMD")
                 .sensitive(),
+            OptionSpec::value(
+                "certpath",
+                "Repeater: CA certificates (a PEM file or a directory) to verify the remote server with",
+            ),
+            OptionSpec::flag(
+                "certverify",
+                "Repeater: require TLS and verify the remote server's certificate against certpath",
+            ),
+            OptionSpec::value(
+                "certname",
+                "Repeater: the name the remote server's certificate must carry (default: its host)",
+            ),
+            OptionSpec::flag("forcessl", "Repeater: require TLS (refuse a server without it)"),
         ]
     }
 
@@ -265,7 +278,12 @@ impl Driver for DummyUps {
             };
             let mut repeater = match self.repeater.take() {
                 Some(r) => r,
-                None => Repeater::new(&params.port, login)?,
+                None => Repeater::new(&params.port, login)?.with_tls(RepeaterTls {
+                    certpath: params.get("certpath").map(Into::into),
+                    certverify: params.is_set("certverify"),
+                    certname: params.get("certname").map(Into::into),
+                    forcessl: params.is_set("forcessl"),
+                })?,
             };
             let result = repeater.connect().await;
             self.repeater = Some(repeater);

@@ -8,9 +8,14 @@
 //! here too. `driver.*` variables and commands stay this driver's own.
 //!
 //! The connection tries `STARTTLS` first and goes on in plain text when the remote server
-//! does not offer it (C's `UPSCLI_CONN_TRYSSL`; the certificate is not verified). When it
-//! fails, the runtime marks the data stale, closes the driver and opens it again with a
-//! growing delay, so the mirror recovers when the remote server is back.
+//! does not offer it (C's `UPSCLI_CONN_TRYSSL`; C does not verify the certificate, and
+//! neither does this unless asked: a warning says so). The options `certverify` and
+//! `certpath` (upsmon's `CERTVERIFY` and `CERTPATH`) require TLS and verify the remote
+//! server's certificate, for the name `certname` (default: the host); a server whose
+//! certificate fails is refused, never used in plain text. `forcessl` requires TLS without
+//! verifying. When the connection fails, the runtime marks the data stale, closes the
+//! driver and opens it again with a growing delay, so the mirror recovers when the remote
+//! server is back.
 //!
 //! Unlike C dummy-ups, `SET` and `INSTCMD` are forwarded to the remote upsd: with the
 //! `username` and `password` options the repeater authenticates first, and the remote
@@ -40,6 +45,10 @@ pub const REPLY_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Repeater {
     address: UpsAddress,
     login: Option<(String, String)>,
+    /// Whether TLS is tried or required.
+    tls_mode: TlsMode,
+    /// How the remote server's certificate is checked.
+    tls: TlsConfig,
     client: Option<Client>,
     /// The variables and commands copied from the remote UPS (to drop the ones it drops).
     mirrored_vars: BTreeSet<String>,
@@ -74,7 +83,52 @@ fn transport(msg: impl std::fmt::Display) -> DriverError {
     DriverError::Transport(io::Error::other(msg.to_string()))
 }
 
+/// The repeater's TLS options (see the [module docs](self)).
+#[derive(Debug, Clone, Default)]
+pub struct RepeaterTls {
+    /// `certpath`: CA certificates, a PEM file or a directory.
+    pub certpath: Option<String>,
+    /// `certverify`: require TLS and verify the certificate against `certpath`.
+    pub certverify: bool,
+    /// `certname`: the name the certificate must carry.
+    pub certname: Option<String>,
+    /// `forcessl`: require TLS.
+    pub forcessl: bool,
+}
+
 impl Repeater {
+    /// The same repeater with TLS options; a configuration that cannot work (verification
+    /// without `certpath`, a `certpath` without certificates) is an error.
+    pub fn with_tls(mut self, options: RepeaterTls) -> Result<Self, DriverError> {
+        self.tls_mode = match options.certverify || options.forcessl {
+            true => TlsMode::Required,
+            false => TlsMode::Opportunistic,
+        };
+        self.tls = match (options.certverify, &options.certpath) {
+            (false, _) => TlsConfig::insecure(),
+            (true, None) => {
+                return Err(DriverError::config(
+                    "certverify is set, but no certpath names the CA certificates",
+                ))
+            }
+            (true, Some(path)) => {
+                let tls = TlsConfig::new()
+                    .ca_path(path)
+                    .map_err(|e| DriverError::config(format!("certpath {e}")))?;
+                match &options.certname {
+                    Some(name) => tls.server_name(name.as_str()),
+                    None => tls,
+                }
+            }
+        };
+        if !options.certverify {
+            tracing::warn!(
+                "the remote server's certificate will not be verified (set certverify and certpath)"
+            );
+        }
+        Ok(self)
+    }
+
     /// A repeater for `port` (`ups[@host[:port]]`), with optional credentials for
     /// forwarding SET and INSTCMD.
     pub fn new(port: &str, login: Option<(String, String)>) -> Result<Self, DriverError> {
@@ -86,6 +140,8 @@ impl Repeater {
         Ok(Self {
             address,
             login,
+            tls_mode: TlsMode::Opportunistic,
+            tls: TlsConfig::insecure(),
             client: None,
             mirrored_vars: BTreeSet::new(),
             mirrored_cmds: BTreeSet::new(),
@@ -103,8 +159,8 @@ impl Repeater {
             .port(self.address.port_or_default())
             .connect_timeout(REPLY_TIMEOUT)
             .read_timeout(REPLY_TIMEOUT)
-            .tls_mode(TlsMode::Opportunistic)
-            .tls(TlsConfig::insecure());
+            .tls_mode(self.tls_mode)
+            .tls(self.tls.clone());
         if let Some((user, pass)) = &self.login {
             builder = builder.credentials(user.as_str(), pass.as_str());
         }
