@@ -60,7 +60,11 @@ pub fn run_driver(make: impl FnOnce() -> Box<dyn Driver>) -> ExitCode {
                 Ok(config) => config,
                 Err(e) => return fail(e),
             };
-            if let Err(e) = run(driver, &args, config) {
+            let reread = {
+                let (args, info, options) = (args.clone(), info.clone(), options.clone());
+                move || DriverConfig::from_cli(&args, &info, &options, &Env::from_process())
+            };
+            if let Err(e) = run(driver, &args, config, reread) {
                 return fail(format!("{e:#}"));
             }
         }
@@ -109,11 +113,21 @@ fn ensure_state_dir(dir: &Path, user: Option<&str>) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn run(driver: Box<dyn Driver>, args: &CliArgs, config: DriverConfig) -> anyhow::Result<()> {
+/// Re-reads the driver's configuration (ups.conf and the command line) on SIGHUP.
+type Reread = dyn Fn() -> Result<DriverConfig, nut_driver_api::config::SetupError> + Send;
+
+fn run(
+    driver: Box<dyn Driver>,
+    args: &CliArgs,
+    config: DriverConfig,
+    reread: impl Fn() -> Result<DriverConfig, nut_driver_api::config::SetupError> + Send + 'static,
+) -> anyhow::Result<()> {
     let dumping = args.dump_after.is_some();
+    let (reload_tx, reload_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut runtime = DriverRuntime::new(driver, config.clone())
         .with_dump_after(args.dump_after)
-        .with_socket(!dumping);
+        .with_socket(!dumping)
+        .with_reloads(reload_rx);
     if let Some(group) = &config.group {
         let found = nix::unistd::Group::from_name(group)
             .with_context(|| format!("can't look up group {group}"))?;
@@ -166,7 +180,7 @@ fn run(driver: Box<dyn Driver>, args: &CliArgs, config: DriverConfig) -> anyhow:
     };
     tokio()?.block_on(async move {
         let stop = CancellationToken::new();
-        tokio::spawn(stop_on_signals(stop.clone()));
+        tokio::spawn(stop_on_signals(stop.clone(), Box::new(reread), reload_tx));
         match runtime.run(stop).await? {
             RunOutcome::Dumped(state) => print!("{}", format_dump(&state)),
             RunOutcome::Exited => tracing::info!("exiting on a server's driver.exit"),
@@ -176,8 +190,13 @@ fn run(driver: Box<dyn Driver>, args: &CliArgs, config: DriverConfig) -> anyhow:
     })
 }
 
-/// Cancels `stop` on SIGTERM, SIGINT or SIGQUIT; logs SIGHUP.
-async fn stop_on_signals(stop: CancellationToken) -> std::io::Result<()> {
+/// Cancels `stop` on SIGTERM, SIGINT or SIGQUIT; on SIGHUP re-reads the configuration (as C
+/// 2.8.1+ drivers do) and hands it to the runtime, which applies what it can.
+async fn stop_on_signals(
+    stop: CancellationToken,
+    reread: Box<Reread>,
+    reloads: tokio::sync::mpsc::UnboundedSender<DriverConfig>,
+) -> std::io::Result<()> {
     use tokio::signal::unix::{signal, SignalKind};
     let mut hup = signal(SignalKind::hangup())?;
     let mut term = signal(SignalKind::terminate())?;
@@ -186,7 +205,13 @@ async fn stop_on_signals(stop: CancellationToken) -> std::io::Result<()> {
     loop {
         tokio::select! {
             _ = hup.recv() => {
-                tracing::info!("SIGHUP: reloading ups.conf is not supported; ignored");
+                tracing::info!("SIGHUP: reloading the configuration");
+                match reread() {
+                    Ok(config) => {
+                        let _ = reloads.send(config);
+                    }
+                    Err(error) => tracing::warn!("Reload failed: {error}"),
+                }
                 continue;
             }
             _ = term.recv() => {}

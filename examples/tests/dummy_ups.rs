@@ -406,3 +406,84 @@ fn dump_mode_prints_what_c_prints() {
     assert!(c.iter().any(|l| l == "ups.id: a\\\"b\\\\c"), "{c:?}");
     assert_eq!(dump(env!("CARGO_BIN_EXE_dummy-ups")), c);
 }
+
+/// The driver's variables as `DUMPALL` on its socket gives them (`SETINFO` lines).
+fn dumpall(socket: &Path) -> Option<BTreeMap<String, String>> {
+    use std::io::{BufRead, BufReader, Write};
+    let mut stream = std::os::unix::net::UnixStream::connect(socket).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    stream.write_all(b"DUMPALL\n").ok()?;
+    let mut vars = BTreeMap::new();
+    for line in BufReader::new(stream).lines() {
+        let line = line.ok()?;
+        if line == "DUMPDONE" {
+            return Some(vars);
+        }
+        if let Some(rest) = line.strip_prefix("SETINFO ") {
+            let (name, value) = rest.split_once(' ')?;
+            vars.insert(name.to_owned(), value.trim_matches('"').to_owned());
+        }
+    }
+    None
+}
+
+/// SIGHUP re-reads ups.conf (as C 2.8.1+ drivers): a new `pollinterval` and `override.*`
+/// value apply at once; a changed port is named as needing a restart, and the driver goes
+/// on with the old one.
+#[test]
+fn sighup_reloads_what_can_change_and_names_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // As root the driver becomes user nut, which must reach the folder.
+    std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
+    std::fs::write(d.join("a.dev"), "ups.status: OL\n").unwrap();
+    let conf = |poll: u32, port: &str, model: &str| {
+        std::fs::write(
+            d.join("ups.conf"),
+            format!(
+                "pollinterval = {poll}\n[u]\n\tdriver = dummy-ups\n\tport = {port}\n\toverride.ups.model = \"{model}\"\n"
+            ),
+        )
+        .unwrap();
+    };
+    conf(2, "a.dev", "First");
+    let mut child = support::Kill(
+        std::process::Command::new(env!("CARGO_BIN_EXE_dummy-ups"))
+            .args(["-a", "u", "-F"])
+            .env("NUT_CONFPATH", d)
+            .env("NUT_STATEPATH", d)
+            .env("NUT_ALTPIDPATH", d)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let socket = d.join("dummy-ups-u");
+    let wait = |what: &str, f: &dyn Fn(&BTreeMap<String, String>) -> bool| {
+        support::wait_for(what, DEADLINE, Duration::from_millis(100), || {
+            dumpall(&socket).filter(|v| f(v))
+        })
+    };
+    let vars = wait("the driver", &|v| v.get("ups.model").is_some());
+    assert_eq!(vars["ups.model"], "First");
+    assert_eq!(vars["driver.parameter.pollinterval"], "2");
+
+    conf(7, "b.dev", "Second");
+    let pid = nix::unistd::Pid::from_raw(child.0.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGHUP).unwrap();
+    let vars = wait("the reload", &|v| {
+        v.get("ups.model").map(String::as_str) == Some("Second")
+    });
+    assert_eq!(vars["driver.parameter.pollinterval"], "7");
+    assert_eq!(vars["driver.parameter.port"], "a.dev");
+    assert_eq!(vars["ups.status"], "OL");
+    support::stop(&mut child.0);
+    let stderr = String::from_utf8_lossy(&child.take_output().stderr).into_owned();
+    assert!(
+        stderr.contains("changes to port or a driver option need a restart of the driver"),
+        "{stderr}"
+    );
+}

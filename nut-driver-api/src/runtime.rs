@@ -93,6 +93,7 @@ pub struct DriverRuntime {
     in_process: Option<InProcessListener>,
     dump_after: Option<u32>,
     backoff: (Duration, Duration),
+    reloads: Option<mpsc::UnboundedReceiver<DriverConfig>>,
 }
 
 impl std::fmt::Debug for DriverRuntime {
@@ -128,7 +129,17 @@ impl DriverRuntime {
             in_process: None,
             dump_after: None,
             backoff: (Duration::from_secs(1), Duration::from_secs(60)),
+            reloads: None,
         }
+    }
+
+    /// Takes new configurations while running (the driver program sends one when it
+    /// re-reads ups.conf on SIGHUP): what can change without re-opening the device is
+    /// applied (`pollinterval`, `override.*` values), and every other change is logged as
+    /// needing a restart, by name.
+    pub fn with_reloads(mut self, reloads: mpsc::UnboundedReceiver<DriverConfig>) -> Self {
+        self.reloads = Some(reloads);
+        self
     }
 
     /// Serves (or not) the Unix socket. On by default.
@@ -180,6 +191,7 @@ impl DriverRuntime {
             mut in_process,
             dump_after,
             backoff,
+            mut reloads,
         } = self;
         let mut run = Running {
             driver,
@@ -243,7 +255,7 @@ impl DriverRuntime {
         let conn_cancel = shutdown.child_token();
         let mut tasks = JoinSet::new();
         let mut next_id = 0u64;
-        let interval = Duration::from_secs(u64::from(run.config.poll_interval.max(1)));
+        let mut interval = Duration::from_secs(u64::from(run.config.poll_interval.max(1)));
         let mut next_tick = Instant::now() + run.wait_time(interval);
         let mut outcome = RunOutcome::Stopped;
 
@@ -260,10 +272,25 @@ impl DriverRuntime {
                     None => std::future::pending().await,
                 }
             };
+            let next_reload = async {
+                match reloads.as_mut() {
+                    Some(r) => r.recv().await,
+                    None => std::future::pending().await,
+                }
+            };
             let connected = run.connected;
             let mut new_conn: Option<ServerConnection> = None;
             tokio::select! {
                 _ = shutdown.cancelled() => break,
+                reload = next_reload => match reload {
+                    Some(config) => {
+                        run.reload(config);
+                        run.broadcast();
+                        interval = Duration::from_secs(u64::from(run.config.poll_interval.max(1)));
+                        next_tick = next_tick.min(Instant::now() + run.wait_time(interval));
+                    }
+                    None => reloads = None,
+                },
                 _ = sleep_until(next_tick) => {
                     if run.connected {
                         run.update().await;
@@ -342,6 +369,77 @@ impl Running {
         if let Err(error) = self.state.set(var, value) {
             tracing::warn!(var, value, %error, "can't publish");
         }
+    }
+
+    /// Applies a re-read configuration (see [`DriverRuntime::with_reloads`]).
+    fn reload(&mut self, new: DriverConfig) {
+        let old = &self.config;
+        let mut restart = Vec::new();
+        for (name, changed) in [
+            ("port or a driver option", old.params != new.params),
+            ("user", old.user != new.user),
+            ("group", old.group != new.group),
+            ("chroot", old.chroot != new.chroot),
+            ("synchronous", old.synchronous != new.synchronous),
+            ("debug_min", old.debug_min != new.debug_min),
+            ("the state path", old.state_path != new.state_path),
+        ] {
+            if changed {
+                restart.push(name);
+            }
+        }
+        let published = |c: &DriverConfig| {
+            c.published
+                .iter()
+                .filter(|(k, _)| k.starts_with("default."))
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        if published(old) != published(&new) {
+            restart.push("default.*");
+        }
+        let gone: Vec<String> = old
+            .overrides
+            .iter()
+            .filter(|(k, _)| !new.overrides.iter().any(|(n, _)| n == k))
+            .map(|(k, _)| k.clone())
+            .collect();
+        if !gone.is_empty() {
+            restart.push("a removed override.*");
+        }
+        if old.poll_interval != new.poll_interval {
+            tracing::info!(
+                "ups.conf reloaded: pollinterval {} -> {}",
+                old.poll_interval,
+                new.poll_interval
+            );
+        }
+        let mut applied = Vec::new();
+        for (var, value) in &new.overrides {
+            if !old.overrides.iter().any(|(k, v)| k == var && v == value) {
+                match self.state.set_immutable(var, value) {
+                    Ok(_) => applied.push(var.clone()),
+                    Err(error) => tracing::warn!(var, value, %error, "can't publish override"),
+                }
+            }
+        }
+        if !applied.is_empty() {
+            tracing::info!(
+                "ups.conf reloaded: override.* applied: {}",
+                applied.join(", ")
+            );
+        }
+        if !restart.is_empty() {
+            tracing::warn!(
+                "ups.conf reloaded: changes to {} need a restart of the driver to apply",
+                restart.join(", ")
+            );
+        }
+        // The rest keeps its running values until a restart.
+        self.config.poll_interval = new.poll_interval;
+        self.config.overrides = new.overrides;
+        let poll = self.config.poll_interval.to_string();
+        self.set("driver.parameter.pollinterval", &poll);
     }
 
     fn publish_settings(&mut self) {
