@@ -201,3 +201,25 @@ fn drop_ins_switch_debians_units_to_ours() {
         }
     }
 }
+
+/// Every program's `--help` describes that program (not the package) and exits 0; the
+/// drivers take `--help` and `--version` as C's `-h` and `-V`.
+#[test]
+fn each_programs_help_is_its_own() {
+    let package = "The reference programs of nut-rs";
+    for entry in fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("src/bin")).unwrap() {
+        let name = entry.unwrap().path();
+        let program = name.file_stem().unwrap().to_str().unwrap().to_owned();
+        let path = bin_dir().join(&program);
+        if !path.exists() {
+            continue;
+        }
+        let out = Command::new(&path).arg("--help").output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned()
+            + &String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success(), "{program} --help: {text}");
+        assert!(!text.contains(package), "{program} --help: {text}");
+        assert!(!text.contains("unknown option"), "{program} --help: {text}");
+        assert!(text.lines().count() > 2, "{program} --help: {text}");
+    }
+}

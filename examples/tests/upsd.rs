@@ -96,13 +96,23 @@ fn foreground_reload_and_stop() {
     assert!(!d.join("upsd.pid").exists(), "PID file left behind");
 
     // A broken configuration is reported with the file name, and upsd does not start.
+    // One readable line, even with RUST_BACKTRACE set (no panic, no backtrace, no colour).
     std::fs::remove_file(d.join("upsd.users")).unwrap();
-    let out = upsd(d).arg("-F").stderr(Stdio::piped()).output().unwrap();
+    let out = upsd(d)
+        .arg("-F")
+        .env("RUST_BACKTRACE", "1")
+        .stderr(Stdio::piped())
+        .output()
+        .unwrap();
     assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("upsd.users"),
-        "{out:?}"
-    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("upsd.users"), "{out:?}");
+    let fatal: Vec<&str> = stderr
+        .lines()
+        .filter(|l| !l.ends_with("is world readable"))
+        .collect();
+    assert_eq!(fatal.len(), 1, "{stderr}");
+    assert!(!stderr.contains('\x1b'), "{stderr}");
 }
 
 /// `LISTEN localhost` beside `LISTEN 127.0.0.1` at the same port, a common pair: upsd binds
