@@ -524,11 +524,11 @@ async fn metrics() {
     let (status, text) = get(&rig, "/metrics").await;
     assert_eq!(status, 200);
     for line in [
-        "network_ups_tools_battery_charge{ups=\"ups\"} 100.0",
+        "network_ups_tools_battery_charge{ups=\"ups\"} 100",
         "network_ups_tools_input_voltage{ups=\"ups\"} 230.5",
-        "network_ups_tools_ups_status{ups=\"ups\",flag=\"OL\"} 1.0",
-        "network_ups_tools_ups_status{ups=\"ups\",flag=\"OB\"} 0.0",
-        "network_ups_tools_device_info{ups=\"ups\",mfr=\"Fake Inc.\",model=\"Model <1>\"} 1.0",
+        "network_ups_tools_ups_status{ups=\"ups\",flag=\"OL\"} 1",
+        "network_ups_tools_ups_status{ups=\"ups\",flag=\"OB\"} 0",
+        "network_ups_tools_device_info{ups=\"ups\",mfr=\"Fake Inc.\",model=\"Model <1>\"} 1",
     ] {
         assert!(text.lines().any(|l| l == line), "{line} missing:\n{text}");
     }

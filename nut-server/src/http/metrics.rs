@@ -6,23 +6,26 @@
 //! Words such as `enabled`/`off` count as 1/0, as nut_exporter reads them. One scrape
 //! covers every device.
 //!
-//! The set of variables differs by device and over time, so each scrape builds a fresh
-//! registry of prometheus-client gauge families and encodes it.
+//! The encoding is written here (the classic text format, version 0.0.4) rather than with
+//! prometheus-client: its families fit the changing set of variables, but it can only type
+//! a metric `unknown` (OpenMetrics, which promtool's parser refuses), and it writes label
+//! values without escaping them. A few NUT variables have names that promtool's lint
+//! rejects for a gauge (`battery.current.total`, `….count`): they are typed `untyped`,
+//! which keeps nut_exporter's name and passes `promtool check metrics`. A metric type's name
+//! as a word of the name is refused whatever the type, so there the name differs from
+//! nut_exporter's: `experimental.statistics.overload_counter` becomes
+//! `network_ups_tools_experimental_statistics_overload_count` (and `gauge`, `histogram`,
+//! `summary` take a plural `s`).
 
 use std::collections::BTreeMap;
-use std::sync::atomic::AtomicU64;
-
-use prometheus_client::encoding::text::encode;
-use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::Gauge;
-use prometheus_client::registry::Registry;
+use std::fmt::Write as _;
 
 use super::source::DeviceData;
 
 /// The prefix of every metric.
 pub(crate) const NAMESPACE: &str = "network_ups_tools";
 /// The content type of the encoding.
-pub(crate) const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+pub(crate) const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
 
 /// The status words always reported (nut_exporter's default list).
 const STATUS_FLAGS: [&str; 15] = [
@@ -31,7 +34,30 @@ const STATUS_FLAGS: [&str; 15] = [
 ];
 
 type Labels = Vec<(String, String)>;
-type Gauges = Family<Labels, Gauge<f64, AtomicU64>>;
+
+/// Whether promtool's lint rejects `name` for a gauge: a suffix reserved for counters,
+/// histograms and summaries.
+fn needs_untyped(name: &str) -> bool {
+    ["_total", "_count", "_sum", "_bucket"]
+        .iter()
+        .any(|s| name.ends_with(s))
+}
+
+/// `name` without a metric type's name as one of its words (promtool's lint refuses it for
+/// any type): `counter` becomes `count`, the others take a plural `s`.
+fn without_type_words(name: &str) -> String {
+    name.split('_')
+        .map(|word| {
+            let lower = word.to_ascii_lowercase();
+            match lower.as_str() {
+                "counter" => word[..5].to_owned(),
+                "gauge" | "histogram" | "summary" | "untyped" => format!("{word}s"),
+                _ => word.to_owned(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("_")
+}
 
 /// A name made of the characters Prometheus allows (`[a-zA-Z0-9_]`, not starting with a
 /// digit).
@@ -46,8 +72,7 @@ fn sanitize(name: &str) -> String {
     out
 }
 
-/// A label value escaped for the text format (prometheus-client writes label values as
-/// they are): backslash, double quote and line feed.
+/// A label value escaped for the text format: backslash, double quote and line feed.
 fn label_value(value: &str) -> String {
     value
         .replace('\\', "\\\\")
@@ -125,7 +150,7 @@ pub(crate) fn render(devices: &[DeviceData]) -> String {
             let Some(value) = numeric(&var.value) else {
                 continue;
             };
-            let name = format!("{NAMESPACE}_{}", sanitize(&var.name));
+            let name = without_type_words(&format!("{NAMESPACE}_{}", sanitize(&var.name)));
             if name == status_metric || name == info_metric {
                 continue;
             }
@@ -137,17 +162,27 @@ pub(crate) fn render(devices: &[DeviceData]) -> String {
         info.retain(|(k, _)| seen.insert(k.clone()));
         series.add(info_metric.clone(), "UPS device information", info, 1.0);
     }
-    let mut registry = Registry::default();
-    for (name, (help, values)) in series.0 {
-        let family = Gauges::default();
-        for (labels, value) in values {
-            family.get_or_create(&labels).set(value);
-        }
-        registry.register(name, help, family);
-    }
     let mut out = String::new();
-    // Writing into a String cannot fail.
-    let _ = encode(&mut out, &registry);
+    for (name, (help, values)) in series.0 {
+        let kind = if needs_untyped(&name) {
+            "untyped"
+        } else {
+            "gauge"
+        };
+        let help = help.replace('\\', "\\\\").replace('\n', "\\n");
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+        for (labels, value) in values {
+            out.push_str(&name);
+            for (i, (k, v)) in labels.iter().enumerate() {
+                out.push(if i == 0 { '{' } else { ',' });
+                let _ = write!(out, "{k}=\"{v}\"");
+            }
+            if !labels.is_empty() {
+                out.push('}');
+            }
+            let _ = writeln!(out, " {value}");
+        }
+    }
     out
 }
 
@@ -168,6 +203,9 @@ mod tests {
             ("ups.beeper.status", "enabled"),
             ("ups.test.result", "No test initiated"),
             ("input.voltage", "229.5"),
+            ("battery.current.total", "3"),
+            ("ups.mains.loss.counter", "7"),
+            ("x.Gauge_counter.y", "8"),
         ] {
             d.vars.push(VarData::new(k, v));
         }
@@ -175,15 +213,19 @@ mod tests {
         stale.error = Some("DATA-STALE".into());
         let text = render(&[d, stale]);
         for line in [
-            "network_ups_tools_battery_charge{ups=\"myups\"} 100.0",
-            "network_ups_tools_ups_status{ups=\"myups\",flag=\"OL\"} 1.0",
-            "network_ups_tools_ups_status{ups=\"myups\",flag=\"OB\"} 0.0",
-            "network_ups_tools_ups_status{ups=\"myups\",flag=\"CHRG\"} 1.0",
-            "network_ups_tools_device_info{ups=\"myups\",mfr=\"ACME \\\"Power\\\"\",serial=\"a\\\\b\\nc\"} 1.0",
-            "network_ups_tools_device_uptime{ups=\"myups\"} 42.0",
-            "network_ups_tools_ups_beeper_status{ups=\"myups\"} 1.0",
+            "network_ups_tools_battery_charge{ups=\"myups\"} 100",
+            "network_ups_tools_ups_status{ups=\"myups\",flag=\"OL\"} 1",
+            "network_ups_tools_ups_status{ups=\"myups\",flag=\"OB\"} 0",
+            "network_ups_tools_ups_status{ups=\"myups\",flag=\"CHRG\"} 1",
+            "network_ups_tools_device_info{ups=\"myups\",mfr=\"ACME \\\"Power\\\"\",serial=\"a\\\\b\\nc\"} 1",
+            "network_ups_tools_device_uptime{ups=\"myups\"} 42",
+            "network_ups_tools_ups_beeper_status{ups=\"myups\"} 1",
             "network_ups_tools_input_voltage{ups=\"myups\"} 229.5",
             "# TYPE network_ups_tools_battery_charge gauge",
+            "# TYPE network_ups_tools_battery_current_total untyped",
+            "# TYPE network_ups_tools_ups_mains_loss_count untyped",
+            "network_ups_tools_ups_mains_loss_count{ups=\"myups\"} 7",
+            "network_ups_tools_x_Gauges_count_y{ups=\"myups\"} 8",
         ] {
             assert!(text.lines().any(|l| l == line), "{line} missing in\n{text}");
         }

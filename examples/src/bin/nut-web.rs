@@ -1,0 +1,64 @@
+//! `nut-web`: the web pages, Prometheus metrics, JSON API and event stream of nut-server's
+//! HTTP service for the devices of any upsd (ours or C's), read over the network protocol.
+//!
+//! `nut-web --listen 127.0.0.1:8080 myups@localhost otherups@nas:3493`
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use clap::{ArgAction, Parser};
+use nut_examples::daemon::init_logging;
+use nut_server::http::{ClientSource, HttpService};
+use nut_server::proto::config::UpsAddress;
+use nut_server::CancellationToken;
+
+/// Web pages, metrics, JSON API and events for UPSes on NUT servers.
+#[derive(Parser, Debug)]
+#[command(name = "nut-web", version, about)]
+struct Args {
+    /// Address and port to serve HTTP on (repeatable).
+    #[arg(long, value_name = "ADDR:PORT", required = true)]
+    listen: Vec<String>,
+    /// Seconds between readings of the servers.
+    #[arg(long, value_name = "SECONDS", default_value_t = 2)]
+    interval: u64,
+    /// Raise the debugging level (repeatable).
+    #[arg(short = 'D', action = ArgAction::Count)]
+    debug: u8,
+    /// The devices: `ups@host[:port]`.
+    #[arg(value_name = "ups@host[:port]", required = true)]
+    devices: Vec<UpsAddress>,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    init_logging(args.debug);
+    let mut listeners = Vec::new();
+    for addr in &args.listen {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        listeners.push(listener);
+    }
+    let interval = Duration::from_secs(args.interval.max(1));
+    let source = Arc::new(ClientSource::new(args.devices, interval));
+    let cancel = CancellationToken::new();
+    let stop = cancel.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        stop.cancel();
+    });
+    #[cfg(unix)]
+    {
+        let stop = cancel.clone();
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::spawn(async move {
+            term.recv().await;
+            stop.cancel();
+        });
+    }
+    HttpService::new(source).serve(listeners, cancel).await;
+    Ok(())
+}

@@ -1,0 +1,388 @@
+//! The HTTP service end to end: our upsd with `HTTP_LISTEN` and `nut-web` over C upsd, both
+//! over C dummy-ups playing a power failure, seen through the event stream in order; C upsd
+//! given an upsd.conf with `HTTP_LISTEN`; `/metrics` for every recorded nut-ddl device
+//! checked by `promtool`.
+//!
+//! Skipped with a note when C NUT, promtool or the recordings are missing, unless
+//! `NUT_RS_INTEROP=1`.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::Path;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+mod support;
+
+use support::{free_port, have, Proc, Site, C_DUMMY, C_UPSD, TESTDATA};
+
+const DEADLINE: Duration = Duration::from_secs(60);
+
+/// On line long enough for the test to subscribe, then on battery, low battery, back on
+/// line for good.
+const FAILURE: &str = "ups.status: OL\nbattery.charge: 100\nTIMER 8\n\
+                       ups.status: OB\nbattery.charge: 50\nTIMER 3\n\
+                       ups.status: OB LB\nbattery.charge: 5\nTIMER 3\n\
+                       ups.status: OL\nbattery.charge: 20\nTIMER 3600\n";
+
+/// One HTTP/1.1 GET or POST; the status and the body.
+fn request(port: u16, method: &str, path: &str, headers: &[&str], body: &str) -> (u16, String) {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    stream.set_read_timeout(Some(DEADLINE)).unwrap();
+    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n");
+    for h in headers {
+        req += &format!("{h}\r\n");
+    }
+    req += &format!("Content-Length: {}\r\n\r\n{body}", body.len());
+    stream.write_all(req.as_bytes()).unwrap();
+    let mut raw = String::new();
+    stream.read_to_string(&mut raw).unwrap();
+    let status = raw[9..12].parse().unwrap();
+    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
+    if !head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        return (status, body.to_owned());
+    }
+    let (mut rest, mut out) = (body, String::new());
+    while let Some((size, tail)) = rest.split_once("\r\n") {
+        let n = usize::from_str_radix(size.trim(), 16).unwrap();
+        if n == 0 {
+            break;
+        }
+        out.push_str(&tail[..n]);
+        rest = &tail[n + 2..];
+    }
+    (status, out)
+}
+
+fn get(port: u16, path: &str) -> (u16, String) {
+    request(port, "GET", path, &[], "")
+}
+
+fn json(s: &str) -> serde_json::Value {
+    serde_json::from_str(s).unwrap_or_else(|e| panic!("{e}: {s}"))
+}
+
+fn wait_for<T>(what: &str, f: impl FnMut() -> Option<T>) -> T {
+    support::wait_for(what, DEADLINE, Duration::from_millis(100), f)
+}
+
+/// Waits until the HTTP service answers.
+fn wait_http(port: u16) {
+    wait_for("the HTTP service", || {
+        TcpStream::connect(("127.0.0.1", port)).ok().map(drop)
+    });
+}
+
+/// An event-stream subscription.
+struct Events(BufReader<TcpStream>);
+
+impl Events {
+    fn subscribe(port: u16) -> Self {
+        let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(DEADLINE)).unwrap();
+        stream
+            .write_all(b"GET /api/v1/events HTTP/1.1\r\nHost: t\r\n\r\n")
+            .unwrap();
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        reader.read_line(&mut line).unwrap();
+        assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+        while line != "\r\n" {
+            line.clear();
+            reader.read_line(&mut line).unwrap();
+        }
+        Self(reader)
+    }
+
+    /// The status events (name, status) until `last` came.
+    fn statuses_until(&mut self, last: &str) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        let mut name = String::new();
+        let start = Instant::now();
+        loop {
+            assert!(start.elapsed() < DEADLINE, "no {last} event: {out:?}");
+            let mut line = String::new();
+            let n = self.0.read_line(&mut line).expect("an event in time");
+            assert!(n > 0, "the stream ended: {out:?}");
+            let line = line.trim_end();
+            if let Some(ev) = line.strip_prefix("event: ") {
+                name = ev.to_owned();
+            } else if let Some(data) = line.strip_prefix("data: ") {
+                if name == "status" {
+                    let e = json(data);
+                    assert_eq!(e["ups"], "dummy");
+                    assert!(e["time"].as_str().is_some_and(|t| t.ends_with('Z')));
+                    let event = e["event"].as_str().unwrap().to_owned();
+                    out.push((event.clone(), e["status"].as_str().unwrap().to_owned()));
+                    if event == last {
+                        return out;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The power failure's transitions: a first COMMOK if the stream saw the driver arrive,
+/// then on battery, low battery, on line, in this order.
+fn check_failure(events: &[(String, String)]) {
+    let names: Vec<&str> = events
+        .iter()
+        .map(|(e, _)| e.as_str())
+        .skip_while(|e| *e == "COMMOK")
+        .collect();
+    assert_eq!(names, ["ONBATT", "LOWBATT", "ONLINE"], "{events:?}");
+    let statuses: Vec<&str> = events
+        .iter()
+        .rev()
+        .take(3)
+        .map(|(_, s)| s.as_str())
+        .collect();
+    assert_eq!(statuses, ["OL", "OB LB", "OB"]);
+}
+
+/// A site serving `dummy` from the failure script with C dummy-ups; upsd is started by the
+/// caller (the driver starts after it, so the whole script is seen).
+fn failure_site(dir: &Path, upsd_conf: &str) -> Site {
+    let seq = dir.join("power.seq");
+    fs::write(&seq, FAILURE).unwrap();
+    let ups_conf = format!(
+        "[dummy]\n\tdriver = dummy-ups\n\tport = {}\n",
+        seq.display()
+    );
+    Site::new(dir, &ups_conf, upsd_conf, &[])
+}
+
+fn start_dummy(site: &Site) -> Proc {
+    let mut c = site.command(C_DUMMY);
+    c.args(["-a", "dummy", "-u", "nut", "-F"]);
+    Proc::spawn(&mut c)
+}
+
+fn promtool_check(text: &str) {
+    let mut child = Command::new("promtool")
+        .args(["check", "metrics"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(text.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "promtool: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn our_upsd_http_listen_follows_a_power_failure() {
+    if !have(&[C_DUMMY, "promtool"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let http = free_port();
+    let site = failure_site(tmp.path(), &format!("HTTP_LISTEN 127.0.0.1 {http}\n"));
+    let _upsd = Proc::spawn(
+        site.command(env!("CARGO_BIN_EXE_upsd"))
+            .args(["-u", "nut", "-F"]),
+    );
+    wait_http(http);
+    let mut events = Events::subscribe(http);
+    let _dummy = start_dummy(&site);
+    let seen = events.statuses_until("ONLINE");
+    check_failure(&seen);
+
+    let (status, body) = get(http, "/api/v1/devices/dummy");
+    assert_eq!(status, 200);
+    assert_eq!(json(&body)["ups.status"], "OL");
+    let (_, metrics) = get(http, "/metrics");
+    assert!(metrics.contains("network_ups_tools_ups_status{ups=\"dummy\",flag=\"OL\"} 1"));
+    promtool_check(&metrics);
+    // The network protocol is served beside it as before.
+    let out = site.output("upsc", &[site.ups("dummy"), "ups.status".into()]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "OL\n");
+}
+
+#[test]
+fn nut_web_over_c_upsd_follows_a_power_failure() {
+    if !have(&[C_UPSD, C_DUMMY]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let site = failure_site(tmp.path(), "");
+    let _upsd = Proc::spawn(site.command(C_UPSD).args(["-u", "nut", "-F"]));
+    let http = free_port();
+    let _web = Proc::spawn(Command::new(env!("CARGO_BIN_EXE_nut-web")).args([
+        "--listen",
+        &format!("127.0.0.1:{http}"),
+        "--interval",
+        "1",
+        &site.ups("dummy"),
+    ]));
+    wait_http(http);
+    let mut events = Events::subscribe(http);
+    let _dummy = start_dummy(&site);
+    let seen = events.statuses_until("ONLINE");
+    check_failure(&seen);
+
+    // Writes go to C upsd with the request's credentials: its answers come back.
+    let path = "/api/v1/devices/dummy/variables/ups.status";
+    let json_type = "Content-Type: application/json";
+    let wrong = "Authorization: Basic YWRtaW46bm8="; // admin:no
+    let (status, body) = request(http, "POST", path, &[wrong, json_type], r#"{"value":"OB"}"#);
+    assert_eq!(
+        (status, json(&body)["error"].as_str()),
+        (403, Some("ACCESS-DENIED")),
+        "{body}"
+    );
+    let (status, body) = request(http, "POST", path, &[json_type], r#"{"value":"OB"}"#);
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = get(http, "/api/v1/devices/nope");
+    assert_eq!(status, 404, "{body}");
+    let (status, page) = get(http, "/ups/dummy");
+    assert_eq!(status, 200);
+    assert!(page.contains("data-var=\"ups.status\">OL</span>"), "{page}");
+}
+
+#[test]
+fn c_upsd_serves_with_http_listen_in_its_upsd_conf() {
+    // The keyword is ours: C upsd logs it as an invalid directive and serves as before.
+    if !have(&[C_UPSD, C_DUMMY, "upsc"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dev = tmp.path().join("x.dev");
+    fs::write(&dev, "ups.status: OL\nbattery.charge: 90\n").unwrap();
+    let site = Site::new(
+        tmp.path(),
+        &format!(
+            "[dummy]\n\tdriver = dummy-ups\n\tport = {}\n",
+            dev.display()
+        ),
+        &format!("HTTP_LISTEN 127.0.0.1 {}\nMAXAGE 20\n", free_port()),
+        &[],
+    );
+    let _dummy = start_dummy(&site);
+    wait_for("the driver socket", || {
+        site.state().join("dummy-ups-dummy").exists().then_some(())
+    });
+    let _upsd = Proc::spawn(site.command(C_UPSD).args(["-u", "nut", "-F"]));
+    let value = wait_for("C upsd to serve", || {
+        let out = site.output("upsc", &[site.ups("dummy"), "battery.charge".into()]);
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        (!text.is_empty()).then_some(text)
+    });
+    assert_eq!(value, "90\n");
+}
+
+#[test]
+fn metrics_of_every_recorded_device_pass_promtool() {
+    use nut_driver_api::config::DriverConfig;
+    use nut_driver_api::proto::names::UpsName;
+    use nut_driver_api::{CancellationToken, DriverParams, DriverRuntime};
+    use nut_drivers::dummy::DummyUps;
+    use nut_server::{ConfigPaths, Server, ServerConfig};
+
+    if !have(&["promtool"]) || support::recorded("nut-ddl").is_none() {
+        return;
+    }
+    let mut files = Vec::new();
+    for mfr in fs::read_dir(format!("{TESTDATA}/nut-ddl")).unwrap() {
+        let mfr = mfr.unwrap().path();
+        if mfr.is_dir() {
+            for f in fs::read_dir(mfr).unwrap() {
+                let f = f.unwrap().path();
+                if f.extension().is_some_and(|e| e == "dev") {
+                    files.push(f);
+                }
+            }
+        }
+    }
+    files.sort();
+    assert!(files.len() > 600, "the nut-ddl recordings");
+    let tmp = tempfile::tempdir().unwrap();
+    let (etc, state) = (tmp.path().join("etc"), tmp.path().join("state"));
+    fs::create_dir_all(&etc).unwrap();
+    fs::create_dir_all(&state).unwrap();
+    let mut ups_conf = String::new();
+    for i in 0..files.len() {
+        ups_conf += &format!("[d{i}]\n\tdriver = dummy-ups\n\tport = d{i}.dev\n");
+    }
+    fs::write(etc.join("ups.conf"), ups_conf).unwrap();
+    fs::write(etc.join("upsd.conf"), "MAXAGE 120\n").unwrap();
+    fs::write(etc.join("upsd.users"), "").unwrap();
+
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let stop = CancellationToken::new();
+    let _guard = rt.enter();
+    for (i, file) in files.iter().enumerate() {
+        let params =
+            DriverParams::new(file.display().to_string()).with_option("mode", Some("dummy-once"));
+        let config = DriverConfig::new("dummy-ups", UpsName::new(format!("d{i}")).unwrap(), params)
+            .with_state_path(&state)
+            .with_poll_interval(30);
+        rt.spawn(DriverRuntime::new(Box::new(DummyUps::new()), config).run(stop.clone()));
+    }
+    let mut paths = ConfigPaths::new(&etc);
+    paths.statepath = Some(state.clone());
+    let config = ServerConfig::load(&paths).unwrap().config;
+    let (server, http) = rt.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let http = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let server = Server::builder()
+            .config(config)
+            .shutdown_token(stop.clone())
+            .listener(listener)
+            .http_listener(http)
+            .start()
+            .await
+            .unwrap();
+        let http = server.handle().http_addrs().await[0].port();
+        (server, http)
+    });
+    let run = rt.spawn(server.run());
+    // Every device served, none waiting for its driver.
+    wait_for("every device", || {
+        let (_, body) = get(http, "/api/v1/devices");
+        let list = json(&body);
+        let list = list.as_array().unwrap();
+        let ready = list.len() == files.len()
+            && list.iter().all(|d| {
+                d["available"] == true && d["status"].as_str().is_some_and(|s| s != "WAIT")
+            });
+        ready.then_some(())
+    });
+    let (status, metrics) = get(http, "/metrics");
+    assert_eq!(status, 200);
+    for i in [0, files.len() - 1] {
+        assert!(
+            metrics.contains(&format!("network_ups_tools_device_info{{ups=\"d{i}\"")),
+            "d{i} in one scrape: {}",
+            metrics
+                .lines()
+                .filter(|l| l.contains(&format!("\"d{i}\"")))
+                .take(5)
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+    }
+    promtool_check(&metrics);
+    stop.cancel();
+    rt.block_on(run).unwrap();
+}
