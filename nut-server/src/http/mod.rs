@@ -33,6 +33,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+/// The attribute that implementations of [`Source`] use.
+pub use async_trait::async_trait;
 pub use client_source::ClientSource;
 pub use hub::{Event, EventKind};
 pub use source::{Credentials, DeviceData, Source, VarData, WriteError};
