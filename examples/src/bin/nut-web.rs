@@ -1,8 +1,11 @@
 //! `nut-web`: the web pages, Prometheus metrics, JSON API and event stream of nut-server's
 //! HTTP service for the devices of any upsd (ours or C's), read over the network protocol.
 //!
-//! `nut-web --listen 127.0.0.1:8080 myups@localhost otherups@nas:3493`
+//! `nut-web --listen 127.0.0.1:8080 myups@localhost otherups@nas:3493`; without devices on
+//! the command line, the `MONITOR` lines of hosts.conf (in `$NUT_CONFPATH`, default
+//! `/etc/nut`) name them, as for C's CGI programs.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,7 +13,7 @@ use anyhow::Context as _;
 use clap::{ArgAction, Parser};
 use nut_examples::daemon::init_logging;
 use nut_server::http::{ClientSource, HttpService};
-use nut_server::proto::config::UpsAddress;
+use nut_server::proto::config::{HostsConf, UpsAddress};
 use nut_server::CancellationToken;
 
 /// Web pages, metrics, JSON API and events for UPSes on NUT servers.
@@ -26,9 +29,34 @@ struct Args {
     /// Raise the debugging level (repeatable).
     #[arg(short = 'D', action = ArgAction::Count)]
     debug: u8,
-    /// The devices: `ups@host[:port]`.
-    #[arg(value_name = "ups@host[:port]", required = true)]
+    /// The devices: `ups@host[:port]` (default: the MONITOR lines of hosts.conf).
+    #[arg(value_name = "ups@host[:port]")]
     devices: Vec<UpsAddress>,
+}
+
+/// The devices of hosts.conf's MONITOR lines.
+fn hosts_conf() -> anyhow::Result<Vec<UpsAddress>> {
+    let dir = std::env::var_os("NUT_CONFPATH")
+        .filter(|d| !d.is_empty())
+        .map_or_else(|| PathBuf::from("/etc/nut"), PathBuf::from);
+    let path = dir.join("hosts.conf");
+    let parsed = HostsConf::load(&path)?;
+    for warning in &parsed.warnings {
+        tracing::warn!("{warning}");
+    }
+    let devices: Vec<UpsAddress> = parsed
+        .config
+        .monitors
+        .into_iter()
+        .map(|m| m.system)
+        .collect();
+    if devices.is_empty() {
+        anyhow::bail!(
+            "no device: give ups@host[:port] arguments or MONITOR lines in {}",
+            path.display()
+        );
+    }
+    Ok(devices)
 }
 
 #[tokio::main]
@@ -42,8 +70,13 @@ async fn main() -> anyhow::Result<()> {
             .with_context(|| format!("cannot listen on {addr}"))?;
         listeners.push(listener);
     }
+    let devices = if args.devices.is_empty() {
+        hosts_conf()?
+    } else {
+        args.devices
+    };
     let interval = Duration::from_secs(args.interval.max(1));
-    let source = Arc::new(ClientSource::new(args.devices, interval));
+    let source = Arc::new(ClientSource::new(devices, interval));
     let cancel = CancellationToken::new();
     let stop = cancel.clone();
     tokio::spawn(async move {
