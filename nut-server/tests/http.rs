@@ -48,7 +48,8 @@ struct Rig {
     handle: ServerHandle,
     http: SocketAddr,
     received: mpsc::UnboundedReceiver<ServerMessage>,
-    send: mpsc::UnboundedSender<DriverMessage>,
+    /// Dropping it ends the driver (the server loses its link).
+    send: Option<mpsc::UnboundedSender<DriverMessage>>,
 }
 
 impl Drop for Rig {
@@ -112,7 +113,7 @@ async fn rig() -> Rig {
         handle,
         http: addr,
         received,
-        send,
+        send: Some(send),
     };
     // Until the driver's dump is served.
     wait_until(&rig, "the device", |b| b.contains("\"ups.status\":\"OL\"")).await;
@@ -449,8 +450,9 @@ async fn events_in_order() {
     let rig = rig().await;
     let mut events = subscribe(rig.http).await;
     for (status, charge) in [("OB DISCHRG", "80"), ("OB LB", "10"), ("OL CHRG", "12")] {
-        rig.send.send(set("battery.charge", charge)).unwrap();
-        rig.send.send(set("ups.status", status)).unwrap();
+        let send = rig.send.as_ref().unwrap();
+        send.send(set("battery.charge", charge)).unwrap();
+        send.send(set("ups.status", status)).unwrap();
         let want = format!("\"ups.status\":\"{status}\"");
         wait_until(&rig, status, |b| b.contains(&want)).await;
     }

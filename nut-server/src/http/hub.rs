@@ -136,7 +136,8 @@ impl Hub {
 
     /// Reads the source until `cancel` fires.
     pub(crate) async fn run(self: Arc<Self>, cancel: CancellationToken) {
-        let mut last_sample: Option<SystemTime> = None;
+        // Sampling follows the monotonic clock; samples carry the wall-clock time.
+        let mut last_sample: Option<tokio::time::Instant> = None;
         let mut first = true;
         loop {
             let new = tokio::select! {
@@ -151,11 +152,9 @@ impl Hub {
                     let _ = self.events.send(event);
                 }
             }
-            let due = last_sample
-                .is_none_or(|t| now.duration_since(t).unwrap_or_default() >= self.sample_every);
-            if due {
+            if last_sample.is_none_or(|t| t.elapsed() >= self.sample_every) {
                 self.sample(&new, now);
-                last_sample = Some(now);
+                last_sample = Some(tokio::time::Instant::now());
             }
             *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(new);
             first = false;
@@ -292,6 +291,70 @@ mod tests {
             EventKind::Variable { .. } => None,
         })
         .collect()
+    }
+
+    struct Counter(std::sync::atomic::AtomicU32);
+
+    #[async_trait::async_trait]
+    impl Source for Counter {
+        async fn devices(&self) -> Vec<DeviceData> {
+            let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            let mut d = DeviceData::new("ups");
+            d.vars.push(VarData::new("battery.charge", n.to_string()));
+            d.vars.push(VarData::new("ups.load", "n/a"));
+            vec![d]
+        }
+        async fn changed(&self) {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+        async fn set_var(
+            &self,
+            _: &crate::http::Credentials,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> Result<(), crate::http::WriteError> {
+            unreachable!()
+        }
+        async fn instcmd(
+            &self,
+            _: &crate::http::Credentials,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+        ) -> Result<(), crate::http::WriteError> {
+            unreachable!()
+        }
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_ring_keeps_the_window() {
+        let source = Arc::new(Counter(Default::default()));
+        // Every 2 s, for 10 s: 5 samples.
+        let hub = Arc::new(Hub::new(
+            source,
+            Duration::from_secs(2),
+            Duration::from_secs(10),
+        ));
+        let cancel = CancellationToken::new();
+        let task = tokio::spawn(Arc::clone(&hub).run(cancel.clone()));
+        tokio::time::sleep(Duration::from_millis(30_500)).await;
+        cancel.cancel();
+        task.await.unwrap();
+        let samples = hub.history("ups");
+        assert_eq!(samples.len(), 5);
+        // Readings once a second, samples every other one: the newest is the last reading
+        // of an even count.
+        let charges: Vec<f64> = samples.iter().map(|s| s.values[0].unwrap()).collect();
+        assert!(
+            charges.windows(2).all(|w| w[1] - w[0] == 2.0),
+            "{charges:?}"
+        );
+        assert!(
+            samples.iter().all(|s| s.values[1].is_none()),
+            "n/a is no number"
+        );
+        assert!(hub.history("other").is_empty());
     }
 
     #[test]

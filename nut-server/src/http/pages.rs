@@ -209,6 +209,8 @@ fn device_body(dev: &DeviceData, history: &[Sample]) -> String {
 }
 
 /// An SVG line chart of `points` (oldest first), scaled to their range.
+///
+/// The times are real (`SystemTime`), so the x axis is the span the samples cover.
 fn chart(var: &str, points: &[(SystemTime, f64)]) -> String {
     const W: f64 = 600.0;
     const H: f64 = 150.0;
@@ -244,4 +246,33 @@ fn chart(var: &str, points: &[(SystemTime, f64)]) -> String {
         H - PAD,
         line.trim_end()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn charts_scale_to_the_values() {
+        let t0 = SystemTime::UNIX_EPOCH;
+        let points = [
+            (t0, 100.0),
+            (t0 + Duration::from_secs(60), 50.0),
+            (t0 + Duration::from_secs(120), 0.0),
+        ];
+        let svg = chart("battery.charge", &points);
+        assert!(
+            svg.contains("points=\"30.0,30.0 300.0,75.0 570.0,120.0\""),
+            "{svg}"
+        );
+        assert!(svg.contains(">100</text>") && svg.contains(">0</text>"));
+        // One point, or a flat line, does not divide by zero.
+        let one = chart("ups.load", &points[..1]);
+        assert!(one.contains("points=\"30.0,120.0\""), "{one}");
+        assert_eq!(
+            esc("<a href=\"x\">&'"),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
 }
