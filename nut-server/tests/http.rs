@@ -387,6 +387,11 @@ async fn api_writes_and_bad_requests() {
         assert_eq!(reply["error"], *code, "{path} {body}");
         assert!(!reply["reason"].as_str().unwrap().is_empty());
     }
+    for (method, path) in [("GET", cmd), ("DELETE", path), ("POST", "/api/v1/devices")] {
+        let (status, reply) = request(rig.http, method, path, &[ADMIN, JSON], "{}").await;
+        assert_eq!(status, 405, "{method} {path}");
+        assert_eq!(json(&reply)["error"], "METHOD-NOT-ALLOWED");
+    }
     // Nothing reached the driver, nothing changed.
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(rig.received.try_recv().is_err());

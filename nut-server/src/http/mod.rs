@@ -119,6 +119,13 @@ impl HttpService {
                     "no such page",
                 )
             })
+            .method_not_allowed_fallback(|| async {
+                api::ApiError::new(
+                    axum::http::StatusCode::METHOD_NOT_ALLOWED,
+                    "METHOD-NOT-ALLOWED",
+                    "this path does not take that method (reads are GET, writes POST)",
+                )
+            })
             .with_state(state)
     }
 
