@@ -386,3 +386,257 @@ fn metrics_of_every_recorded_device_pass_promtool() {
     stop.cancel();
     rt.block_on(run).unwrap();
 }
+
+/// A page in headless Chromium, driven over the DevTools protocol.
+struct Browser {
+    _proc: Proc,
+    _profile: tempfile::TempDir,
+    ws: tungstenite::WebSocket<TcpStream>,
+    next_id: u64,
+    /// Every event received (`method`, `params`).
+    events: Vec<serde_json::Value>,
+}
+
+impl Browser {
+    fn start() -> Self {
+        let profile = tempfile::tempdir().unwrap();
+        let mut cmd = Command::new("chromium");
+        cmd.args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--no-first-run",
+            "--remote-debugging-port=0",
+        ])
+        .arg(format!("--user-data-dir={}", profile.path().display()))
+        .arg("about:blank");
+        let proc = Proc::spawn(&mut cmd);
+        // Chromium writes its port here once it listens.
+        let port_file = profile.path().join("DevToolsActivePort");
+        let port: u16 = wait_for("Chromium's DevTools port", || {
+            fs::read_to_string(&port_file)
+                .ok()?
+                .lines()
+                .next()?
+                .parse()
+                .ok()
+        });
+        let body = devtools_new_page(port);
+        let url = json(&body)["webSocketDebuggerUrl"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        stream.set_read_timeout(Some(DEADLINE)).unwrap();
+        let (ws, _) = tungstenite::client(url.as_str(), stream).expect("DevTools websocket");
+        let mut browser = Self {
+            _proc: proc,
+            _profile: profile,
+            ws,
+            next_id: 0,
+            events: Vec::new(),
+        };
+        for method in ["Runtime.enable", "Log.enable", "Page.enable"] {
+            browser.call(method, serde_json::json!({}));
+        }
+        browser
+    }
+
+    /// Sends a command and waits for its result, keeping the events that come meanwhile.
+    fn call(&mut self, method: &str, params: serde_json::Value) -> serde_json::Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let msg = serde_json::json!({"id": id, "method": method, "params": params});
+        self.ws
+            .send(tungstenite::Message::text(msg.to_string()))
+            .unwrap();
+        loop {
+            let reply = self.ws.read().expect("a DevTools message");
+            let tungstenite::Message::Text(text) = reply else {
+                continue;
+            };
+            let v = json(text.as_str());
+            if v["id"] == id {
+                assert!(v.get("error").is_none(), "{method}: {v}");
+                return v["result"].clone();
+            }
+            if v.get("method").is_some() {
+                self.events.push(v);
+            }
+        }
+    }
+
+    fn eval(&mut self, expression: &str) -> serde_json::Value {
+        let r = self.call(
+            "Runtime.evaluate",
+            serde_json::json!({"expression": expression, "returnByValue": true}),
+        );
+        r["result"]["value"].clone()
+    }
+
+    /// Loads `url` at `width`×`height` (a phone when `mobile`) and waits for the load.
+    fn open(&mut self, url: &str, width: u32, height: u32, mobile: bool) {
+        self.call(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({"width": width, "height": height, "deviceScaleFactor": 1, "mobile": mobile}),
+        );
+        self.call("Page.navigate", serde_json::json!({"url": url}));
+        wait_for("the page to load", || {
+            (self.eval("document.readyState") == "complete").then_some(())
+        });
+    }
+
+    /// A PNG screenshot.
+    fn screenshot(&mut self) -> Vec<u8> {
+        let r = self.call(
+            "Page.captureScreenshot",
+            serde_json::json!({"format": "png"}),
+        );
+        base64_decode(r["data"].as_str().unwrap())
+    }
+
+    /// Console errors, uncaught exceptions and failed loads seen so far.
+    fn errors(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter(|e| match e["method"].as_str() {
+                Some("Runtime.exceptionThrown") => true,
+                Some("Runtime.consoleAPICalled") => e["params"]["type"] == "error",
+                Some("Log.entryAdded") => e["params"]["entry"]["level"] == "error",
+                _ => false,
+            })
+            .map(ToString::to_string)
+            .collect()
+    }
+}
+
+/// `PUT /json/new` on Chromium's DevTools port: a new page's description. (Its HTTP
+/// server keeps the connection open: the body is read by its length.)
+fn devtools_new_page(port: u16) -> String {
+    let mut stream = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    stream.set_read_timeout(Some(DEADLINE)).unwrap();
+    stream
+        .write_all(
+            b"PUT /json/new?about:blank HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n",
+        )
+        .unwrap();
+    let mut reader = BufReader::new(stream);
+    let mut length = 0;
+    let mut line = String::new();
+    reader.read_line(&mut line).unwrap();
+    assert!(line.starts_with("HTTP/1.1 200"), "{line}");
+    while line != "\r\n" {
+        line.clear();
+        reader.read_line(&mut line).unwrap();
+        if let Some((k, v)) = line.split_once(':') {
+            if k.eq_ignore_ascii_case("content-length") {
+                length = v.trim().parse().unwrap();
+            }
+        }
+    }
+    let mut body = vec![0; length];
+    reader.read_exact(&mut body).unwrap();
+    String::from_utf8(body).unwrap()
+}
+
+/// Standard base64 (the DevTools screenshot encoding).
+fn base64_decode(s: &str) -> Vec<u8> {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0u32, 0);
+    for c in s.bytes().filter(|&c| c != b'=') {
+        let v = ALPHABET.iter().position(|&a| a == c).expect("base64") as u32;
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+        }
+    }
+    out
+}
+
+#[test]
+fn pages_in_chromium_update_live_after_a_set() {
+    if !have(&[C_DUMMY, "chromium"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dev = tmp.path().join("x.dev");
+    fs::write(
+        &dev,
+        "ups.status: OL\nbattery.charge: 100\nups.load: 20\ninput.voltage: 230\nbattery.runtime: 1800\n",
+    )
+    .unwrap();
+    let http = free_port();
+    let site = Site::new(
+        tmp.path(),
+        &format!(
+            "[dummy]\n\tdriver = dummy-ups\n\tport = {}\n",
+            dev.display()
+        ),
+        &format!("HTTP_LISTEN 127.0.0.1 {http}\n"),
+        &[],
+    );
+    let _dummy = start_dummy(&site);
+    wait_for("the driver socket", || {
+        site.state().join("dummy-ups-dummy").exists().then_some(())
+    });
+    let _upsd = Proc::spawn(
+        site.command(env!("CARGO_BIN_EXE_upsd"))
+            .args(["-u", "nut", "-F"]),
+    );
+    wait_http(http);
+    wait_for("the device", || {
+        let (_, body) = get(http, "/api/v1/devices/dummy");
+        body.contains("\"battery.charge\":\"100\"").then_some(())
+    });
+
+    let mut browser = Browser::start();
+    let base = format!("http://127.0.0.1:{http}");
+    let shots = tmp.path().join("screenshots");
+    fs::create_dir_all(&shots).unwrap();
+    for (page, width, height, mobile) in [
+        ("/", 1280, 800, false),
+        ("/", 390, 844, true),
+        ("/ups/dummy", 1280, 800, false),
+        ("/ups/dummy", 390, 844, true),
+    ] {
+        browser.open(&format!("{base}{page}"), width, height, mobile);
+        let png = browser.screenshot();
+        assert!(png.starts_with(b"\x89PNG\r\n\x1a\n"), "{page} at {width}");
+        let name = match page.trim_matches('/') {
+            "" => format!("index-{width}.png"),
+            p => format!("{}-{width}.png", p.replace('/', "-")),
+        };
+        fs::write(shots.join(name), png).unwrap();
+        // Nothing wider than the screen.
+        let fits = browser.eval("document.documentElement.scrollWidth <= window.innerWidth");
+        assert_eq!(fits, true, "{page} at {width} px scrolls sideways");
+    }
+    // The device page is open, with charts of what the device has (charge, load, input
+    // voltage, runtime) from its first values on.
+    assert_eq!(
+        browser.eval("document.querySelectorAll('figure svg polyline').length"),
+        4
+    );
+    // A SET through the API shows up in it.
+    let shown = "document.querySelector('[data-var=\"battery.charge\"]').textContent";
+    assert_eq!(browser.eval(shown), "100");
+    let (status, body) = request(
+        http,
+        "POST",
+        "/api/v1/devices/dummy/variables/battery.charge",
+        &[
+            "Content-Type: application/json",
+            "Authorization: Basic YWRtaW46cHc=",
+        ],
+        r#"{"value": "42"}"#,
+    );
+    assert_eq!(status, 202, "{body}");
+    wait_for("the page to show the new value", || {
+        (browser.eval(shown) == "42").then_some(())
+    });
+    let errors = browser.errors();
+    assert!(errors.is_empty(), "console errors: {errors:?}");
+}

@@ -153,8 +153,12 @@ impl Hub {
                 }
             }
             if last_sample.is_none_or(|t| t.elapsed() >= self.sample_every) {
-                self.sample(&new, now);
+                self.sample(&new, now, false);
                 last_sample = Some(tokio::time::Instant::now());
+            } else {
+                // A device that had nothing to chart (not yet connected) gets its first
+                // values at once rather than at the next sampling time.
+                self.sample(&new, now, true);
             }
             *self.current.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(new);
             first = false;
@@ -165,7 +169,9 @@ impl Hub {
         }
     }
 
-    fn sample(&self, devices: &[DeviceData], time: SystemTime) {
+    /// Adds a sample of every device; with `only_first`, only to the rings that hold no
+    /// value yet.
+    fn sample(&self, devices: &[DeviceData], time: SystemTime, only_first: bool) {
         let mut history = self.history.lock().unwrap_or_else(|e| e.into_inner());
         history.retain(|name, _| devices.iter().any(|d| d.name == *name));
         for dev in devices {
@@ -175,6 +181,13 @@ impl Hub {
                     .and_then(|v| v.trim().parse::<f64>().ok())
                     .filter(|v| v.is_finite())
             });
+            let empty = |s: &Sample| s.values.iter().all(Option::is_none);
+            if only_first && (values.iter().all(Option::is_none) || !ring.iter().all(empty)) {
+                continue;
+            }
+            if only_first {
+                ring.clear();
+            }
             ring.push_back(Sample { time, values });
             while ring.len() > self.samples {
                 ring.pop_front();

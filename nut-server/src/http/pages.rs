@@ -56,6 +56,7 @@ fn page(title: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <link rel=\"icon\" href=\"data:,\">\
          <title>{}</title><style>{STYLE}</style></head><body>{body}<script>{SCRIPT}</script></body></html>\n",
         esc(title)
     ))
@@ -155,15 +156,20 @@ fn device_body(dev: &DeviceData, history: &[Sample]) -> String {
         let _ = write!(body, "<p class=\"bad\">{}</p>", esc(e));
     }
     let _ = write!(body, "<p data-ups=\"{}\" data-event></p>", esc(name));
-    body.push_str("<h2>Charts</h2>");
-    for (i, var) in CHARTED.iter().enumerate() {
-        let points: Vec<(SystemTime, f64)> = history
-            .iter()
-            .filter_map(|s| s.values[i].map(|v| (s.time, v)))
-            .collect();
-        if !points.is_empty() {
-            body.push_str(&chart(var, &points));
-        }
+    let charts: Vec<String> = CHARTED
+        .iter()
+        .enumerate()
+        .filter_map(|(i, var)| {
+            let points: Vec<(SystemTime, f64)> = history
+                .iter()
+                .filter_map(|s| s.values[i].map(|v| (s.time, v)))
+                .collect();
+            (!points.is_empty()).then(|| chart(var, &points))
+        })
+        .collect();
+    if !charts.is_empty() {
+        body.push_str("<h2>Charts</h2>");
+        body.push_str(&charts.concat());
     }
     body.push_str("<h2>Variables</h2><table>");
     for var in &dev.vars {
