@@ -50,6 +50,8 @@ pub(crate) struct Device {
     logins: Mutex<Vec<Login>>,
     /// Woken after every change of the state (the HTTP service waits on it).
     changes: Arc<Notify>,
+    /// Whether the state changed since [`Device::take_changed`] last looked.
+    changed: AtomicBool,
 }
 
 impl Device {
@@ -69,7 +71,21 @@ impl Device {
             fsd: AtomicBool::new(false),
             logins: Mutex::new(Vec::new()),
             changes,
+            changed: AtomicBool::new(true),
         }
+    }
+
+    /// Notes a change of the state and wakes whoever waits for changes.
+    fn mark_changed(&self) {
+        self.changed.store(true, Ordering::Release);
+        self.changes.notify_one();
+    }
+
+    /// Whether the state changed since the last call (the HTTP service re-reads only the
+    /// devices that did).
+    #[cfg(feature = "http")]
+    pub(crate) fn take_changed(&self) -> bool {
+        self.changed.swap(false, Ordering::AcqRel)
     }
 
     /// A read view of the link; hold it only while formatting one reply.
@@ -96,7 +112,7 @@ impl Device {
         link.last_ping = now;
         link.sender = Some(sender);
         drop(link);
-        self.changes.notify_one();
+        self.mark_changed();
     }
 
     /// The link went down: the state is dropped.
@@ -107,7 +123,7 @@ impl Device {
         link.dump_done = false;
         link.sender = None;
         drop(link);
-        self.changes.notify_one();
+        self.mark_changed();
     }
 
     /// Applies one message from the driver. Returns whether it counts as a sign of life
@@ -124,7 +140,7 @@ impl Device {
         link.last_heard = Instant::now();
         drop(link);
         if changed || matches!(msg, DriverMessage::DumpDone) {
-            self.changes.notify_one();
+            self.mark_changed();
         }
         true
     }
@@ -153,7 +169,7 @@ impl Device {
     /// Sets the FSD latch.
     pub(crate) fn set_fsd(&self) {
         self.fsd.store(true, Ordering::Relaxed);
-        self.changes.notify_one();
+        self.mark_changed();
     }
 
     /// Whether the FSD latch is set.

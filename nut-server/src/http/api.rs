@@ -114,7 +114,7 @@ impl From<WriteError> for ApiError {
 }
 
 /// The device `ups` from the latest reading, readable.
-fn readable(state: &AppState, ups: &str) -> Result<DeviceData, ApiError> {
+fn readable(state: &AppState, ups: &str) -> Result<Arc<DeviceData>, ApiError> {
     let dev = state
         .hub
         .device(ups)

@@ -2,6 +2,7 @@
 //! network protocol with nut-client every polling interval.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -129,7 +130,7 @@ fn write_error(e: Error) -> WriteError {
 
 #[async_trait]
 impl Source for ClientSource {
-    async fn devices(&self) -> Vec<DeviceData> {
+    async fn devices(&self) -> Vec<Arc<DeviceData>> {
         let mut servers = self.servers.lock().await;
         let mut out = Vec::with_capacity(self.devices.len());
         for addr in &self.devices {
@@ -153,7 +154,7 @@ impl Source for ClientSource {
                 }
             }
         }
-        out
+        out.into_iter().map(Arc::new).collect()
     }
 
     async fn changed(&self) {

@@ -87,7 +87,7 @@ pub(crate) struct Sample {
 /// The shared state of one HTTP service.
 pub(crate) struct Hub {
     pub(crate) source: Arc<dyn Source>,
-    current: RwLock<Arc<Vec<DeviceData>>>,
+    current: RwLock<Arc<Vec<Arc<DeviceData>>>>,
     events: broadcast::Sender<Event>,
     history: Mutex<HashMap<String, VecDeque<Sample>>>,
     /// How often the charted values are sampled, and how many samples are kept.
@@ -111,12 +111,12 @@ impl Hub {
     }
 
     /// The latest reading.
-    pub(crate) fn devices(&self) -> Arc<Vec<DeviceData>> {
+    pub(crate) fn devices(&self) -> Arc<Vec<Arc<DeviceData>>> {
         Arc::clone(&self.current.read().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The device called `name` in the latest reading.
-    pub(crate) fn device(&self, name: &str) -> Option<DeviceData> {
+    pub(crate) fn device(&self, name: &str) -> Option<Arc<DeviceData>> {
         self.devices().iter().find(|d| d.name == name).cloned()
     }
 
@@ -171,7 +171,7 @@ impl Hub {
 
     /// Adds a sample of every device; with `only_first`, only to the rings that hold no
     /// value yet.
-    fn sample(&self, devices: &[DeviceData], time: SystemTime, only_first: bool) {
+    fn sample(&self, devices: &[Arc<DeviceData>], time: SystemTime, only_first: bool) {
         let mut history = self.history.lock().unwrap_or_else(|e| e.into_inner());
         history.retain(|name, _| devices.iter().any(|d| d.name == *name));
         for dev in devices {
@@ -211,12 +211,24 @@ fn words(dev: &DeviceData) -> Option<Vec<String>> {
 
 /// The events that lead from one reading to the next: variable changes, then status
 /// transitions, device by device.
-pub(crate) fn diff(old: &[DeviceData], new: &[DeviceData], time: SystemTime) -> Vec<Event> {
+pub(crate) fn diff(
+    old: &[Arc<DeviceData>],
+    new: &[Arc<DeviceData>],
+    time: SystemTime,
+) -> Vec<Event> {
     let mut events = Vec::new();
-    for dev in new {
-        let Some(before) = old.iter().find(|d| d.name == dev.name) else {
-            continue;
+    for (i, dev) in new.iter().enumerate() {
+        // Devices keep their place unless the configuration changed.
+        let before = match old.get(i) {
+            Some(d) if d.name == dev.name => d,
+            _ => match old.iter().find(|d| d.name == dev.name) {
+                Some(d) => d,
+                None => continue,
+            },
         };
+        if Arc::ptr_eq(before, dev) {
+            continue;
+        }
         let mut push = |kind| {
             events.push(Event {
                 ups: dev.name.clone(),
@@ -280,7 +292,7 @@ mod tests {
     use super::*;
     use crate::http::source::VarData;
 
-    fn dev(status: Option<&str>, charge: &str) -> DeviceData {
+    fn dev(status: Option<&str>, charge: &str) -> Arc<DeviceData> {
         let mut d = DeviceData::new("ups");
         match status {
             Some(s) => d.vars.push(VarData::new("ups.status", s)),
@@ -289,10 +301,10 @@ mod tests {
         if status.is_some() {
             d.vars.push(VarData::new("battery.charge", charge));
         }
-        d
+        Arc::new(d)
     }
 
-    fn status_events(old: &DeviceData, new: &DeviceData) -> Vec<&'static str> {
+    fn status_events(old: &Arc<DeviceData>, new: &Arc<DeviceData>) -> Vec<&'static str> {
         diff(
             std::slice::from_ref(old),
             std::slice::from_ref(new),
@@ -310,12 +322,12 @@ mod tests {
 
     #[async_trait::async_trait]
     impl Source for Counter {
-        async fn devices(&self) -> Vec<DeviceData> {
+        async fn devices(&self) -> Vec<Arc<DeviceData>> {
             let n = self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             let mut d = DeviceData::new("ups");
             d.vars.push(VarData::new("battery.charge", n.to_string()));
             d.vars.push(VarData::new("ups.load", "n/a"));
-            vec![d]
+            vec![Arc::new(d)]
         }
         async fn changed(&self) {
             tokio::time::sleep(Duration::from_secs(1)).await;

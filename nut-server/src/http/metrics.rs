@@ -19,6 +19,7 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::Arc;
 
 use super::source::DeviceData;
 
@@ -110,7 +111,7 @@ impl Series {
 }
 
 /// The `/metrics` text for `devices`.
-pub(crate) fn render(devices: &[DeviceData]) -> String {
+pub(crate) fn render(devices: &[Arc<DeviceData>]) -> String {
     let mut series = Series::default();
     let status_metric = format!("{NAMESPACE}_ups_status");
     let info_metric = format!("{NAMESPACE}_device_info");
@@ -211,7 +212,7 @@ mod tests {
         }
         let mut stale = DeviceData::new("gone");
         stale.error = Some("DATA-STALE".into());
-        let text = render(&[d, stale]);
+        let text = render(&[Arc::new(d), Arc::new(stale)]);
         for line in [
             "network_ups_tools_battery_charge{ups=\"myups\"} 100",
             "network_ups_tools_ups_status{ups=\"myups\",flag=\"OL\"} 1",

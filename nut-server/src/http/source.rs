@@ -6,6 +6,8 @@
 //! `HTTP_LISTEN` is configured) and [`ClientSource`](super::ClientSource), which reads any
 //! upsd over the network protocol.
 
+use std::sync::Arc;
+
 use async_trait::async_trait;
 use nut_proto::net::{ErrorCode, VarKind};
 use nut_proto::secret::Secret;
@@ -128,8 +130,9 @@ pub enum WriteError {
 /// A source of device data for the HTTP service.
 #[async_trait]
 pub trait Source: Send + Sync + 'static {
-    /// Every device, in configuration order.
-    async fn devices(&self) -> Vec<DeviceData>;
+    /// Every device, in configuration order. A device that did not change may be the same
+    /// `Arc` as in the previous answer (the hub then skips comparing it).
+    async fn devices(&self) -> Vec<Arc<DeviceData>>;
 
     /// Returns when the data may have changed (at once after a change, or after a polling
     /// interval for sources that cannot be told).

@@ -3,7 +3,8 @@
 //! network-protocol session of their own, so that they meet exactly the checks and the
 //! ACL a TCP client meets.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -11,6 +12,8 @@ use bytes::BytesMut;
 use nut_proto::net::{ErrorCode, VarKind};
 
 use super::source::{Credentials, DeviceData, Source, VarData, WriteError};
+use crate::config::DeviceConfig;
+use crate::device::Device;
 use crate::session::Session;
 use crate::shared::Shared;
 
@@ -24,11 +27,15 @@ const RECHECK: Duration = Duration::from_secs(1);
 #[derive(Debug)]
 pub(crate) struct UpsdSource {
     shared: Arc<Shared>,
+    cache: Mutex<Cache>,
 }
 
 impl UpsdSource {
     pub(crate) fn new(shared: Arc<Shared>) -> Self {
-        Self { shared }
+        Self {
+            shared,
+            cache: Mutex::new(Cache::default()),
+        }
     }
 
     /// Runs protocol lines in a fresh session and returns the reply to the last one, or
@@ -52,53 +59,85 @@ impl UpsdSource {
     }
 }
 
+/// The copy of one device that the source made last, and the generation of the
+/// configuration it belongs to.
+#[derive(Debug, Default)]
+pub(crate) struct Cache {
+    generation: u64,
+    devices: HashMap<String, Arc<DeviceData>>,
+}
+
+impl UpsdSource {
+    /// A copy of `dev` as it is now.
+    fn read(entry: &DeviceConfig, dev: &Device, error: Option<String>) -> DeviceData {
+        let mut data = DeviceData::new(entry.name.as_str());
+        data.desc = entry.desc.clone();
+        if error.is_some() {
+            data.error = error;
+            return data;
+        }
+        let link = dev.read();
+        let fsd = dev.fsd();
+        data.vars = link
+            .state
+            .variables()
+            .map(|v| {
+                let mut value = v.value().as_str().to_owned();
+                if fsd && v.name().matches("ups.status") {
+                    value = format!("FSD {value}");
+                }
+                VarData {
+                    name: v.name().as_str().to_owned(),
+                    value,
+                    writable: v.is_writable(),
+                    kind: Some(if v.is_string() {
+                        VarKind::String { max_len: v.aux() }
+                    } else {
+                        VarKind::Number
+                    }),
+                    enums: v.enums().iter().map(|e| e.as_str().to_owned()).collect(),
+                    ranges: v
+                        .ranges()
+                        .iter()
+                        .map(|&(a, b)| (i64::from(a), i64::from(b)))
+                        .collect(),
+                }
+            })
+            .collect();
+        data.commands = link
+            .state
+            .commands()
+            .map(|c| c.as_str().to_owned())
+            .collect();
+        data
+    }
+}
+
 #[async_trait]
 impl Source for UpsdSource {
-    async fn devices(&self) -> Vec<DeviceData> {
-        let (snap, _) = self.shared.snapshot();
+    /// Copies only the devices that changed (or became available or not) since the last
+    /// call; the others are the same `Arc` as before.
+    async fn devices(&self) -> Vec<Arc<DeviceData>> {
+        let (snap, generation) = self.shared.snapshot();
         let maxage = snap.config.maxage;
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.generation != generation {
+            cache.devices.clear();
+            cache.generation = generation;
+        }
         snap.entries()
             .filter_map(|entry| {
                 let dev = snap.device(&entry.name)?;
-                let mut data = DeviceData::new(entry.name.as_str());
-                data.desc = entry.desc.clone();
-                let link = dev.read();
-                if let Some(code) = link.unavailable(maxage) {
-                    data.error = Some(code.to_string());
-                    return Some(data);
+                let changed = dev.take_changed();
+                let error = dev.read().unavailable(maxage).map(|c| c.to_string());
+                let name = entry.name.as_str();
+                if let Some(d) = cache.devices.get(name) {
+                    if !changed && d.error == error {
+                        return Some(Arc::clone(d));
+                    }
                 }
-                let fsd = dev.fsd();
-                data.vars = link
-                    .state
-                    .variables()
-                    .map(|v| {
-                        let mut value = v.value().as_str().to_owned();
-                        if fsd && v.name().matches("ups.status") {
-                            value = format!("FSD {value}");
-                        }
-                        VarData {
-                            name: v.name().as_str().to_owned(),
-                            value,
-                            writable: v.is_writable(),
-                            kind: Some(if v.is_string() {
-                                VarKind::String { max_len: v.aux() }
-                            } else {
-                                VarKind::Number
-                            }),
-                            enums: v.enums().iter().map(|e| e.as_str().to_owned()).collect(),
-                            ranges: v
-                                .ranges()
-                                .iter()
-                                .map(|&(a, b)| (i64::from(a), i64::from(b)))
-                                .collect(),
-                        }
-                    })
-                    .collect();
-                data.commands = link
-                    .state
-                    .commands()
-                    .map(|c| c.as_str().to_owned())
-                    .collect();
+                let data = Arc::new(Self::read(entry, dev, error));
+                cache.devices.insert(name.to_owned(), Arc::clone(&data));
                 Some(data)
             })
             .collect()
@@ -143,5 +182,61 @@ impl Source for UpsdSource {
                 line,
             ],
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::ServerConfig;
+    use crate::shared::Snapshot;
+    use nut_driver_api::link::{in_process, DriverEndpoint};
+    use nut_proto::names::{UpsName, Value, VarName};
+    use nut_proto::sock::DriverMessage;
+
+    fn set(var: &str, value: &str) -> DriverMessage {
+        DriverMessage::SetInfo {
+            var: VarName::new(var).unwrap(),
+            value: Value::new(value).unwrap(),
+        }
+    }
+
+    #[tokio::test]
+    async fn only_changed_devices_are_copied() {
+        let mut config = ServerConfig::default();
+        let changes = Arc::new(tokio::sync::Notify::new());
+        let mut devices = Vec::new();
+        for name in ["a", "b"] {
+            let name = UpsName::new(name).unwrap();
+            config.devices.push(DeviceConfig::new(
+                name.clone(),
+                DriverEndpoint::InProcess(in_process().0),
+            ));
+            let dev = Arc::new(Device::new(name, Arc::clone(&changes)));
+            dev.on_connect(tokio::sync::mpsc::channel(1).0);
+            dev.on_message(&set("ups.status", "OL"));
+            dev.on_message(&DriverMessage::DataOk);
+            dev.on_message(&DriverMessage::DumpDone);
+            devices.push(dev);
+        }
+        let shared = Arc::new(Shared::new(Snapshot::new(config, devices.clone())));
+        let source = UpsdSource::new(shared);
+        let first = source.devices().await;
+        assert_eq!(first[0].value("ups.status"), Some("OL"));
+        let same = source.devices().await;
+        assert!(Arc::ptr_eq(&first[0], &same[0]) && Arc::ptr_eq(&first[1], &same[1]));
+        devices[1].on_message(&set("ups.status", "OB"));
+        let next = source.devices().await;
+        assert!(Arc::ptr_eq(&first[0], &next[0]));
+        assert_eq!(next[1].value("ups.status"), Some("OB"));
+        devices[0].set_fsd();
+        assert_eq!(
+            source.devices().await[0].value("ups.status"),
+            Some("FSD OL")
+        );
+        devices[1].on_disconnect();
+        let gone = source.devices().await;
+        assert_eq!(gone[1].error.as_deref(), Some("DRIVER-NOT-CONNECTED"));
+        assert!(gone[1].vars.is_empty());
     }
 }
