@@ -18,6 +18,8 @@ mod client_source;
 mod events;
 mod hub;
 mod metrics;
+#[cfg(feature = "mqtt")]
+pub mod mqtt;
 mod pages;
 mod source;
 pub(crate) mod upsd_source;
@@ -55,6 +57,8 @@ pub(crate) struct AppState {
 /// The HTTP service over one source. Start it with [`serve`](Self::serve).
 pub struct HttpService {
     hub: Arc<Hub>,
+    #[cfg(feature = "mqtt")]
+    mqtt: Option<mqtt::MqttConfig>,
 }
 
 impl std::fmt::Debug for HttpService {
@@ -74,7 +78,16 @@ impl HttpService {
     pub fn with_charts(source: Arc<dyn Source>, every: Duration, window: Duration) -> Self {
         Self {
             hub: Arc::new(Hub::new(source, every, window)),
+            #[cfg(feature = "mqtt")]
+            mqtt: None,
         }
+    }
+
+    /// Also publishes to an MQTT broker while [`serve`](Self::serve) runs (feature `mqtt`).
+    #[cfg(feature = "mqtt")]
+    pub fn with_mqtt(mut self, config: mqtt::MqttConfig) -> Self {
+        self.mqtt = Some(config);
+        self
     }
 
     /// The routes, for embedding in another axum application. The handlers need the
@@ -146,6 +159,10 @@ impl HttpService {
         tasks: &TaskTracker,
     ) {
         tasks.spawn(Arc::clone(&self.hub).run(cancel.clone()));
+        #[cfg(feature = "mqtt")]
+        if let Some(config) = self.mqtt.clone() {
+            mqtt::spawn(Arc::clone(&self.hub), config, cancel.clone(), tasks);
+        }
         let router = self.router(cancel.clone());
         for listener in listeners {
             if let Ok(addr) = listener.local_addr() {
