@@ -640,3 +640,76 @@ fn pages_in_chromium_update_live_after_a_set() {
     let errors = browser.errors();
     assert!(errors.is_empty(), "console errors: {errors:?}");
 }
+
+#[test]
+fn nut_web_publishes_to_mqtt() {
+    if !have(&[
+        C_UPSD,
+        C_DUMMY,
+        "/usr/sbin/mosquitto",
+        "/usr/bin/mosquitto_sub",
+    ]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dev = tmp.path().join("x.dev");
+    fs::write(
+        &dev,
+        "ups.status: OL\nbattery.charge: 97\ndevice.mfr: Acme\n",
+    )
+    .unwrap();
+    let site = Site::new(
+        tmp.path(),
+        &format!(
+            "[dummy]\n\tdriver = dummy-ups\n\tport = {}\n",
+            dev.display()
+        ),
+        "",
+        &[],
+    );
+    let _dummy = start_dummy(&site);
+    wait_for("the driver socket", || {
+        site.state().join("dummy-ups-dummy").exists().then_some(())
+    });
+    let _upsd = Proc::spawn(site.command(C_UPSD).args(["-u", "nut", "-F"]));
+    let mqtt = free_port();
+    let _broker = Proc::spawn(Command::new("/usr/sbin/mosquitto").args(["-p", &mqtt.to_string()]));
+    wait_http(mqtt);
+    let http = free_port();
+    let _web = Proc::spawn(
+        Command::new(env!("CARGO_BIN_EXE_nut-web"))
+            .args(["--listen", &format!("127.0.0.1:{http}"), "--interval", "1"])
+            .args(["--mqtt", &format!("127.0.0.1:{mqtt}"), &site.ups("dummy")]),
+    );
+    // The retained state and discovery, as a subscriber that comes later gets them.
+    let messages = wait_for("the retained state", || {
+        let out = Command::new("mosquitto_sub")
+            .args(["-p", &mqtt.to_string(), "-t", "#", "-v", "-W", "2"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.contains("\"battery.charge\":\"97\"").then_some(text)
+    });
+    let line = |topic: &str| {
+        messages
+            .lines()
+            .rev()
+            .find_map(|l| l.strip_prefix(&format!("{topic} ")))
+            .unwrap_or_else(|| panic!("no {topic} in {messages}"))
+            .to_owned()
+    };
+    assert_eq!(
+        json(&line("nut/dummy/state"))["battery.charge"],
+        "97",
+        "{messages}"
+    );
+    assert_eq!(line("nut/status"), "online");
+    assert_eq!(line("nut/dummy/availability"), "online");
+    let discovery = json(&line("homeassistant/device/nut_dummy/config"));
+    // C dummy-ups puts its own device.mfr over the file's.
+    assert_eq!(discovery["device"]["manufacturer"], "Dummy Manufacturer");
+    assert_eq!(
+        discovery["components"]["battery_charge"]["device_class"],
+        "battery"
+    );
+}

@@ -4,6 +4,11 @@
 //! `nut-web --listen 127.0.0.1:8080 myups@localhost otherups@nas:3493`; without devices on
 //! the command line, the `MONITOR` lines of hosts.conf (in `$NUT_CONFPATH`, default
 //! `/etc/nut`) name them, as for C's CGI programs.
+//!
+//! `--mqtt HOST:PORT` also publishes to an MQTT broker, with Home Assistant discovery;
+//! `--mqtt-commands USER` runs instant commands from `<prefix>/<ups>/command` as that upsd
+//! user (password in `$NUT_WEB_COMMAND_PASSWORD`); `$NUT_WEB_MQTT_USER` and
+//! `$NUT_WEB_MQTT_PASSWORD` log in to the broker.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -12,7 +17,8 @@ use std::time::Duration;
 use anyhow::Context as _;
 use clap::{ArgAction, Parser};
 use nut_examples::daemon::init_logging;
-use nut_server::http::{ClientSource, HttpService};
+use nut_server::http::mqtt::MqttConfig;
+use nut_server::http::{ClientSource, Credentials, HttpService};
 use nut_server::proto::config::{HostsConf, UpsAddress};
 use nut_server::CancellationToken;
 
@@ -26,12 +32,49 @@ struct Args {
     /// Seconds between readings of the servers.
     #[arg(long, value_name = "SECONDS", default_value_t = 2)]
     interval: u64,
+    /// Publish to this MQTT broker too.
+    #[arg(long, value_name = "HOST:PORT")]
+    mqtt: Option<String>,
+    /// The first level of the MQTT topics.
+    #[arg(long, value_name = "PREFIX", default_value = "nut")]
+    mqtt_prefix: String,
+    /// Run instant commands from MQTT as this upsd user (password in
+    /// $NUT_WEB_COMMAND_PASSWORD).
+    #[arg(long, value_name = "USER", requires = "mqtt")]
+    mqtt_commands: Option<String>,
     /// Raise the debugging level (repeatable).
     #[arg(short = 'D', action = ArgAction::Count)]
     debug: u8,
     /// The devices: `ups@host[:port]` (default: the MONITOR lines of hosts.conf).
     #[arg(value_name = "ups@host[:port]")]
     devices: Vec<UpsAddress>,
+}
+
+/// The MQTT settings of the command line and environment.
+fn mqtt_config(broker: &str, args: &Args) -> anyhow::Result<MqttConfig> {
+    let (host, port) = broker
+        .rsplit_once(':')
+        .and_then(|(h, p)| {
+            Some((
+                h.trim_start_matches('[').trim_end_matches(']'),
+                p.parse().ok()?,
+            ))
+        })
+        .with_context(|| format!("--mqtt {broker}: expected HOST:PORT"))?;
+    let mut config = MqttConfig::new(host, port);
+    config.prefix.clone_from(&args.mqtt_prefix);
+    if let (Ok(user), Ok(password)) = (
+        std::env::var("NUT_WEB_MQTT_USER"),
+        std::env::var("NUT_WEB_MQTT_PASSWORD"),
+    ) {
+        config.login = Some((user, password));
+    }
+    if let Some(user) = &args.mqtt_commands {
+        let password = std::env::var("NUT_WEB_COMMAND_PASSWORD")
+            .context("--mqtt-commands needs the user's password in $NUT_WEB_COMMAND_PASSWORD")?;
+        config.commands = Some(Credentials::new(user.as_str(), password, "mqtt"));
+    }
+    Ok(config)
 }
 
 /// The devices of hosts.conf's MONITOR lines.
@@ -61,7 +104,7 @@ fn hosts_conf() -> anyhow::Result<Vec<UpsAddress>> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let mut args = Args::parse();
     init_logging(args.debug);
     let mut listeners = Vec::new();
     for addr in &args.listen {
@@ -73,7 +116,7 @@ async fn main() -> anyhow::Result<()> {
     let devices = if args.devices.is_empty() {
         hosts_conf()?
     } else {
-        args.devices
+        std::mem::take(&mut args.devices)
     };
     let interval = Duration::from_secs(args.interval.max(1));
     let source = Arc::new(ClientSource::new(devices, interval));
@@ -92,6 +135,10 @@ async fn main() -> anyhow::Result<()> {
             stop.cancel();
         });
     }
-    HttpService::new(source).serve(listeners, cancel).await;
+    let mut service = HttpService::new(source);
+    if let Some(broker) = &args.mqtt {
+        service = service.with_mqtt(mqtt_config(broker, &args)?);
+    }
+    service.serve(listeners, cancel).await;
     Ok(())
 }

@@ -339,6 +339,10 @@ async fn publish(
                     if sent.get(&dev.name).is_some_and(|d| Arc::ptr_eq(d, dev)) {
                         continue;
                     }
+                    // Until the driver's first dump is in, there is nothing to describe.
+                    if dev.value("ups.status") == Some("WAIT") {
+                        continue;
+                    }
                     let ups = &dev.name;
                     if dev.available() {
                         let config_msg = discovery(&config, dev);
