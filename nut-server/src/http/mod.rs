@@ -12,6 +12,8 @@
 //! | `/metrics` | Prometheus text format (nut_exporter's names) |
 //! | `/api/v1/devices[/<ups>[/variables[/<var>]\|/commands[/<cmd>]]]` | JSON API |
 //! | `/api/v1/events` | Server-Sent Events |
+//!
+//! With the `mqtt` feature, [`HttpService::with_mqtt`] adds the [`mqtt`] publisher.
 
 mod api;
 mod client_source;
