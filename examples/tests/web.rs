@@ -647,7 +647,37 @@ fn pages_in_chromium_update_live_after_a_set() {
     wait_for("the page to show the new value", || {
         (browser.eval(shown) == "42").then_some(())
     });
-    let errors = browser.errors();
+    // The page's own form: log in, set a value, see the answer and the new value.
+    browser.eval(
+        "(function(){var l=document.getElementById('login');l.user.value='admin';l.password.value='pw';\
+         var f=document.querySelector('form[data-path$=\"/variables/battery.charge\"]');\
+         f.value.value='55';f.requestSubmit();return true;})()",
+    );
+    let answer = "document.querySelector('form[data-path$=\"/variables/battery.charge\"] output').textContent";
+    wait_for("the form's answer", || {
+        (browser.eval(answer) == "SET handed to the driver").then_some(())
+    });
+    wait_for("the page to show the value set in it", || {
+        (browser.eval(shown) == "55").then_some(())
+    });
+    // A wrong password gets the API's reason in the page.
+    browser.eval(
+        "(function(){document.getElementById('login').password.value='no';\
+         document.querySelector('form[data-path$=\"/variables/battery.charge\"]').requestSubmit();return true;})()",
+    );
+    wait_for("the refusal", || {
+        browser
+            .eval(answer)
+            .as_str()
+            .is_some_and(|t| t.starts_with("ACCESS-DENIED: "))
+            .then_some(())
+    });
+    // The refused request is a 403 the browser logs as a failed load; nothing else.
+    let errors: Vec<String> = browser
+        .errors()
+        .into_iter()
+        .filter(|e| !e.contains("403"))
+        .collect();
     assert!(errors.is_empty(), "console errors: {errors:?}");
 }
 

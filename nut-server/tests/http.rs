@@ -593,8 +593,8 @@ async fn pages() {
     well_formed(&page);
     assert!(page.contains("data-var=\"battery.charge\">100</span>"));
     assert!(page.contains("<svg"), "a chart");
-    assert!(page.contains("/api/v1/devices/ups/commands/test.battery.start"));
-    assert!(page.contains("/api/v1/devices/ups/variables/ups.delay.shutdown"));
+    assert!(page.contains("data-path=\"/api/v1/devices/ups/commands/test.battery.start\""));
+    assert!(page.contains("data-path=\"/api/v1/devices/ups/variables/ups.delay.shutdown\""));
     let (status, page) = get(&rig, "/ups/nope").await;
     assert_eq!(status, 404);
     well_formed(&page);

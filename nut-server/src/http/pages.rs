@@ -45,7 +45,7 @@ es.addEventListener('variable',function(m){var e=JSON.parse(m.data);
 document.querySelectorAll('[data-ups="'+CSS.escape(e.ups)+'"][data-var="'+CSS.escape(e.var)+'"]').forEach(function(n){n.textContent=e.value===null?'':e.value;});});
 es.addEventListener('status',function(m){var e=JSON.parse(m.data);
 document.querySelectorAll('[data-ups="'+CSS.escape(e.ups)+'"][data-event]').forEach(function(n){n.textContent=e.event+' at '+e.time;});});
-window.nutWrite=function(form,path){var f=document.getElementById('login');
+window.nutWrite=function(form){var path=form.dataset.path;var f=document.getElementById('login');
 var body=form.value?{value:form.value.value}:{};
 fetch(path,{method:'POST',headers:{'Content-Type':'application/json','Authorization':'Basic '+btoa(f.user.value+':'+f.password.value)},body:JSON.stringify(body)})
 .then(function(r){return r.json().then(function(j){form.querySelector('output').textContent=r.ok?j.result:(j.error+': '+j.reason);});});
@@ -192,7 +192,7 @@ fn device_body(dev: &DeviceData, history: &[Sample]) -> String {
             let path = format!("/api/v1/devices/{name}/variables/{}", var.name);
             let _ = write!(
                 body,
-                "<tr><th>{}</th><td><form onsubmit=\"return nutWrite(this,'{}')\">\
+                "<tr><th>{}</th><td><form data-path=\"{}\" onsubmit=\"return nutWrite(this)\">\
                  <input name=\"value\" value=\"{}\"> <button>Set</button> <output></output></form></td></tr>",
                 esc(&var.name),
                 esc(&path),
@@ -203,7 +203,7 @@ fn device_body(dev: &DeviceData, history: &[Sample]) -> String {
             let path = format!("/api/v1/devices/{name}/commands/{cmd}");
             let _ = write!(
                 body,
-                "<tr><th>{}</th><td><form onsubmit=\"return nutWrite(this,'{}')\">\
+                "<tr><th>{}</th><td><form data-path=\"{}\" onsubmit=\"return nutWrite(this)\">\
                  <button>Run</button> <output></output></form></td></tr>",
                 esc(cmd),
                 esc(&path)
