@@ -1,7 +1,7 @@
 //! Many SNMP devices polled from one host: C NUT's `snmp-ups` (one process per device)
 //! against ours, as one process per device and as one process for all of them.
 //!
-//! The harness starts N [agents](agents) in its own process, then, for each mode in turn,
+//! The harness starts N [agents] in its own process, then, for each mode in turn,
 //! starts the drivers of all N devices, waits until every one serves its data, lets them poll
 //! for a warm-up, and measures a window: the CPU time the drivers use (`/proc/<pid>/stat`,
 //! before and after), their memory at the end (sum of RSS, PSS and private memory over the

@@ -2,7 +2,6 @@
 //! file, signalling the running instance (`-c reload|stop`), and dropping root privileges.
 
 use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, bail, Context};
@@ -27,36 +26,75 @@ pub fn alt_pid_path() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from(DEFAULT_PID_PATH))
 }
 
-/// Sets up `tracing`: to stderr (until the process [detaches](background)) at the level of
-/// `-D` given `debug` times: warn (0), info (1), debug (2) and trace (3 or more); and to
-/// syslog once [`crate::syslog`] is opened and enabled, at info or the level of `-D` when that
-/// is lower, since C sends every `upslogx()` message to syslog. `RUST_LOG` overrides both
-/// when set.
+/// Sets up `tracing` as [`init_logging_at`] with `warn` as the level without `-D`.
 pub fn init_logging(debug: u8) {
+    init_logging_at(debug, tracing::Level::WARN);
+}
+
+/// Sets up `tracing`: to stderr (until the process [detaches](background)) at `base` without
+/// `-D`, and one level more detailed for each `-D` (down to trace); and to syslog once
+/// [`crate::syslog`] is opened and enabled, at info or the level of `-D` when that is lower,
+/// since C sends every `upslogx()` message to syslog. `RUST_LOG` overrides both when set.
+///
+/// Lines on stderr look like C's: the message alone, without colours; with `-D`, after the
+/// seconds since the start as C's debug output has them (`   0.001234\t`).
+pub fn init_logging_at(debug: u8, base: tracing::Level) {
+    use tracing::Level;
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::{EnvFilter, Layer};
 
-    let level = match debug {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
+    let order = [
+        Level::ERROR,
+        Level::WARN,
+        Level::INFO,
+        Level::DEBUG,
+        Level::TRACE,
+    ];
+    let first = order.iter().position(|l| *l == base).unwrap_or(1);
+    let level = order[(first + usize::from(debug)).min(order.len() - 1)];
+    let filter = |level: Level| {
+        EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| EnvFilter::new(level.as_str().to_ascii_lowercase()))
     };
-    let filter =
-        |level: &str| EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(|| crate::syslog::StderrUntilDetached)
-        .with_ansi(io::IsTerminal::is_terminal(&io::stderr()))
-        .with_target(false)
+        .event_format(CStyle {
+            start: std::time::Instant::now(),
+            elapsed: debug > 0,
+        })
         .with_filter(filter(level));
-    let syslog =
-        crate::syslog::SyslogLayer.with_filter(filter(if debug == 0 { "info" } else { level }));
+    let syslog = crate::syslog::SyslogLayer.with_filter(filter(level.max(Level::INFO)));
     // A second initialisation (tests calling into a binary's library twice) is harmless.
     let _ = tracing_subscriber::registry()
         .with(stderr)
         .with(syslog)
         .try_init();
+}
+
+/// The stderr line format of [`init_logging_at`].
+struct CStyle {
+    start: std::time::Instant,
+    elapsed: bool,
+}
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for CStyle
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        _ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        if self.elapsed {
+            let e = self.start.elapsed();
+            write!(writer, "{:4}.{:06}\t", e.as_secs(), e.subsec_micros())?;
+        }
+        writeln!(writer, "{}", crate::syslog::event_text(event))
+    }
 }
 
 /// C's `background()`: detaches from the terminal (a child process in a new session, the

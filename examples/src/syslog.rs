@@ -249,10 +249,19 @@ impl<S: tracing::Subscriber> Layer<S> for SyslogLayer {
         if !enabled() {
             return;
         }
-        let mut text = Text::default();
-        event.record(&mut text);
-        message(Severity::of_level(event.metadata().level()), &text.finish());
+        message(
+            Severity::of_level(event.metadata().level()),
+            &event_text(event),
+        );
     }
+}
+
+/// An event as one line, as C's daemons word theirs: the message, then the other fields
+/// as `name=value`.
+pub fn event_text(event: &tracing::Event<'_>) -> String {
+    let mut text = Text::default();
+    event.record(&mut text);
+    text.finish()
 }
 
 /// An event's fields as one line of text.

@@ -15,7 +15,7 @@ use nut_drivers::dummy::DummyUps;
 
 mod support;
 
-use support::{have, Site, C_DUMMY, C_UPSD, TESTDATA};
+use support::{have, testdata, Site, C_DUMMY, C_UPSD};
 
 const DEADLINE: Duration = Duration::from_secs(40);
 
@@ -196,7 +196,7 @@ fn expected_vars(text: &[u8]) -> BTreeMap<String, String> {
 
 fn ddl_files() -> Vec<PathBuf> {
     let mut files = Vec::new();
-    for mfr in std::fs::read_dir(format!("{TESTDATA}/nut-ddl")).unwrap() {
+    for mfr in std::fs::read_dir(testdata().join("nut-ddl")).unwrap() {
         let mfr = mfr.unwrap().path();
         if !mfr.is_dir() {
             continue;

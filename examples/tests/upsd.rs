@@ -52,7 +52,9 @@ fn foreground_reload_and_stop() {
     std::fs::write(d.join("upsd.conf"), format!("LISTEN 127.0.0.1 {port}\n")).unwrap();
     std::fs::write(d.join("upsd.users"), "").unwrap();
     std::fs::write(d.join("ups.conf"), "[one]\n driver = none\n port = x\n").unwrap();
-    let mut child = Kill(upsd(d).arg("-F").spawn().unwrap());
+    // -FF: in the foreground with a PID file, which `-c reload` and `-c stop` use (C's
+    // upsd keeps none with -F alone).
+    let mut child = Kill(upsd(d).arg("-FF").spawn().unwrap());
 
     let stream = wait_for("upsd to listen", || {
         TcpStream::connect(("127.0.0.1", port)).ok()
@@ -250,4 +252,87 @@ fn default_listeners_without_ipv6_serve_on_127_0_0_1_as_c_does() {
             "{upsd}: {stderr}"
         );
     }
+}
+
+/// At the default level, `upsd -F` says what C's says (its `upslogx()` lines): the
+/// listening addresses, the world-readable files, whether it keeps a PID file, each UPS
+/// connected or not, logins and logouts, and the signal that ends it. The same lines from
+/// C's upsd 2.8.0 over the same files, in any order (the drivers are connected
+/// concurrently), except the lines C alone prints about a previous instance's PID file.
+#[test]
+fn default_messages_same_as_c() {
+    use support::{have, stop, Site, C_DUMMY, C_UPSD};
+    if !have(&[C_UPSD, C_DUMMY]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let dev = dir.path().join("a.dev");
+    std::fs::write(&dev, "ups.status: OL\n").unwrap();
+    let site = Site::new(
+        dir.path(),
+        &format!(
+            "[a]\n\tdriver = dummy-ups\n\tport = {}\n[b]\n\tdriver = dummy-ups\n\tport = {}\n",
+            dev.display(),
+            dir.path().join("b.dev").display()
+        ),
+        "",
+        &[],
+    );
+    std::fs::write(
+        site.etc().join("upsd.users"),
+        "[admin]\n\tpassword = pw\n\tupsmon primary\n",
+    )
+    .unwrap();
+    site.chown();
+    let _driver = Kill::spawn(site.command(C_DUMMY).args(["-a", "a", "-F"]));
+    wait_for("the driver socket", || {
+        site.state().join("dummy-ups-a").exists().then_some(())
+    });
+    let etc = site.etc().display().to_string();
+    let port = site.port;
+    let mut seen = Vec::new();
+    for program in [env!("CARGO_BIN_EXE_upsd"), C_UPSD] {
+        let mut child = Kill::spawn(site.command(program).arg("-F").stderr(Stdio::piped()));
+        let stream = wait_for("upsd to serve a", || {
+            let stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
+            stream
+                .set_read_timeout(Some(Duration::from_secs(30)))
+                .unwrap();
+            let mut c = BufReader::new(stream);
+            (ask(&mut c, "GET VAR a ups.status") == ["VAR a ups.status \"OL\""]).then_some(c)
+        });
+        let mut c = stream;
+        assert_eq!(ask(&mut c, "USERNAME admin"), ["OK"]);
+        assert_eq!(ask(&mut c, "PASSWORD pw"), ["OK"]);
+        assert_eq!(ask(&mut c, "LOGIN a"), ["OK"]);
+        assert_eq!(ask(&mut c, "LOGOUT"), ["OK Goodbye"]);
+        stop(&mut child.0);
+        let stderr = String::from_utf8_lossy(&child.take_output().stderr).into_owned();
+        let mut lines: Vec<String> = stderr
+            .lines()
+            .filter(|l| {
+                !(l.is_empty()
+                    || l.starts_with("fopen ")
+                    || l.starts_with("Could not find PID file")
+                    || l.starts_with("mainloop: "))
+            })
+            .map(str::to_owned)
+            .collect();
+        lines.sort();
+        seen.push(lines);
+    }
+    let mut expected = vec![
+        format!("listening on 127.0.0.1 port {port}"),
+        format!("{etc}/upsd.conf is world readable"),
+        format!("{etc}/upsd.users is world readable"),
+        "Running as foreground process, not saving a PID file".to_owned(),
+        "Can't connect to UPS [b] (dummy-ups-b): No such file or directory".to_owned(),
+        "Connected to UPS [a]: dummy-ups-a".to_owned(),
+        "User admin@127.0.0.1 logged into UPS [a]".to_owned(),
+        "User admin@127.0.0.1 logged out from UPS [a]".to_owned(),
+        "Signal 15: exiting".to_owned(),
+    ];
+    expected.sort();
+    assert_eq!(seen[0], expected, "ours");
+    assert_eq!(seen[1], expected, "C's");
 }

@@ -458,6 +458,32 @@ fn supervise_restarts_a_killed_driver() {
     });
     let second = read_pid();
     assert_ne!(first, second);
+    // `upsdrvctl stop` reaches the supervisor: the driver stays stopped...
+    let ctl = |command: &str| {
+        let out = Command::new(ours())
+            .args([command, "u"])
+            .env("NUT_CONFPATH", &etc)
+            .env("NUT_STATEPATH", &state)
+            .env_remove("NUT_ALTPIDPATH")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command}: {}", text(&out.stderr));
+    };
+    ctl("stop");
+    wait_until("the stop", || !pid_file_alive(&pid_file));
+    // (several supervisor checks, one second apart)
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(!pid_file_alive(&pid_file));
+    assert_eq!(count_lines(&starts), 2);
+    // ... until `upsdrvctl start`, after which the supervisor watches it again.
+    ctl("start");
+    wait_until("the start", || {
+        count_lines(&starts) == 3 && pid_file_alive(&pid_file)
+    });
+    kill(Pid::from_raw(read_pid()), Signal::SIGKILL).unwrap();
+    wait_until("the restart after start", || {
+        count_lines(&starts) == 4 && pid_file_alive(&pid_file)
+    });
     // SIGTERM to the supervisor stops the driver and the supervisor.
     kill(Pid::from_raw(sup.0.id() as i32), Signal::SIGTERM).unwrap();
     let mut status = None;
@@ -467,7 +493,7 @@ fn supervise_restarts_a_killed_driver() {
     });
     assert_eq!(status.unwrap().code(), Some(0));
     wait_until("the driver to stop", || !pid_file_alive(&pid_file));
-    assert_eq!(count_lines(&starts), 2);
+    assert_eq!(count_lines(&starts), 4);
     assert!(!state.join("upsdrvctl.pid").exists());
     let mut stderr = String::new();
     use std::io::Read;
@@ -481,6 +507,11 @@ fn supervise_restarts_a_killed_driver() {
         stderr.contains("UPS u: driver is not running; restarting it"),
         "{stderr}"
     );
+    assert!(
+        stderr.contains("UPS u: driver stopped with upsdrvctl stop; not restarting it"),
+        "{stderr}"
+    );
+    assert!(!state.join("fake-u.stopped").exists());
 }
 
 #[test]
@@ -551,22 +582,29 @@ fn supervise_restarts_c_dummy_ups() {
 }
 
 /// With no `driverpath` in ups.conf, upsdrvctl takes the drivers beside itself: an
-/// installed stack (`cargo install --path examples --root X` puts every program in
+/// installed stack (`cargo install --locked --path examples --root X` puts every program in
 /// `X/bin`) starts without editing ups.conf, and runs our dummy-ups, not C's.
 ///
-/// The "installation" is the test run's own upsdrvctl and dummy-ups linked (or copied) into
-/// a `bin` folder: what `cargo install` would put there, without the minutes a release
-/// build of the examples takes.
+/// The installation is a real `cargo install --locked` into a temporary root, of upsdrvctl
+/// and dummy-ups, as a debug build in the test run's own target folder (`--debug`, offline):
+/// what the README's command does, without the minutes a release build takes.
 #[test]
 fn default_driverpath_is_the_programs_own_folder() {
     let dir = TempDir::new("installed");
-    let bin = dir.sub("bin");
-    for program in [ours(), PathBuf::from(env!("CARGO_BIN_EXE_dummy-ups"))] {
-        let to = bin.join(program.file_name().unwrap());
-        if fs::hard_link(&program, &to).is_err() {
-            fs::copy(&program, &to).unwrap();
-        }
-    }
+    let upsdrvctl = ours();
+    let target = upsdrvctl.parent().and_then(Path::parent).unwrap();
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let out = Command::new(cargo)
+        .args(["install", "--locked", "--debug", "--offline", "--path"])
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")))
+        .arg("--root")
+        .arg(dir.path())
+        .args(["--bin", "upsdrvctl", "--bin", "dummy-ups"])
+        .env("CARGO_TARGET_DIR", target)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "cargo install: {}", text(&out.stderr));
+    let bin = dir.path().join("bin");
     let etc = dir.sub("etc");
     let state = dir.sub("state");
     fs::write(etc.join("ups.dev"), "ups.status: OL\n").unwrap();

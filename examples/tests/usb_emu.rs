@@ -12,8 +12,12 @@ const C_DRIVER: &str = "/lib/nut/usbhid-ups";
 const APC: &str = "nut-ddl/APC/APC__Back-UPS_CS_500__usbhid-ups__2.8.0__01.dev";
 const POWERWALKER: &str = "nut-ddl/PowerWalker/PowerWalker__VI_2200_SH__usbhid-ups__2.7.4__01.dev";
 
+/// `../shared/testdata`, or `$NUT_RS_TESTDATA`.
 fn testdata() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata")
+    std::env::var_os("NUT_RS_TESTDATA").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata"),
+        PathBuf::from,
+    )
 }
 
 /// True when the test can run; otherwise prints why (or fails under NUT_RS_INTEROP=1).

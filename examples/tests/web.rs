@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 mod support;
 
-use support::{free_port, have, Proc, Site, C_DUMMY, C_UPSD, TESTDATA};
+use support::{free_port, have, Proc, Site, C_DUMMY, C_UPSD};
 
 const DEADLINE: Duration = Duration::from_secs(60);
 
@@ -305,11 +305,14 @@ fn metrics_of_every_recorded_device_pass_promtool() {
     use nut_drivers::dummy::DummyUps;
     use nut_server::{ConfigPaths, Server, ServerConfig};
 
-    if !have(&["promtool"]) || support::recorded("nut-ddl").is_none() {
+    if !have(&["promtool"]) {
         return;
     }
+    let Some(ddl) = support::recorded("nut-ddl") else {
+        return;
+    };
     let mut files = Vec::new();
-    for mfr in fs::read_dir(format!("{TESTDATA}/nut-ddl")).unwrap() {
+    for mfr in fs::read_dir(ddl).unwrap() {
         let mfr = mfr.unwrap().path();
         if mfr.is_dir() {
             for f in fs::read_dir(mfr).unwrap() {

@@ -146,6 +146,16 @@ impl CliArgs {
             if word == "--" {
                 break;
             }
+            // The long forms every program of the project accepts (COMPAT.md): C's drivers
+            // would call them unknown options.
+            match word.as_str() {
+                "--help" => out.flag('h'),
+                "--version" => out.flag('V'),
+                _ => {}
+            }
+            if out.action != CliAction::Run {
+                return Ok(out);
+            }
             let Some(letters) = word.strip_prefix('-').filter(|l| !l.is_empty()) else {
                 // C's "+" getopt: the first non-option ends the options.
                 i -= 1;
@@ -314,6 +324,22 @@ pub fn list_options(options: &[OptionSpec]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_help_and_version() {
+        assert_eq!(
+            CliArgs::parse(["-a", "u", "--help"]).unwrap().action,
+            CliAction::Help
+        );
+        assert_eq!(
+            CliArgs::parse(["--version"]).unwrap().action,
+            CliAction::Version
+        );
+        assert_eq!(
+            CliArgs::parse(["--debug"]),
+            Err(CliError::UnknownOption('-'))
+        );
+    }
 
     #[test]
     fn getopt_rules() {

@@ -40,6 +40,7 @@
 use std::fmt;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use futures_util::{SinkExt, StreamExt};
 use tokio::net::UnixStream;
@@ -218,7 +219,12 @@ impl fmt::Debug for ServerConnection {
 /// [`InProcessListener`].
 pub fn in_process() -> (InProcessConnector, InProcessListener) {
     let (tx, rx) = mpsc::unbounded_channel();
-    (InProcessConnector { tx }, InProcessListener { rx })
+    (
+        InProcessConnector { tx },
+        InProcessListener {
+            rx: Arc::new(tokio::sync::Mutex::new(rx)),
+        },
+    )
 }
 
 /// Connects servers to an in-process driver. See [`in_process`].
@@ -264,15 +270,20 @@ impl fmt::Debug for InProcessConnector {
 
 /// The driver's side of an in-process link: yields one [`ServerConnection`] per
 /// [`InProcessConnector::connect`]. See [`in_process`].
-#[derive(Debug)]
+///
+/// Clones share one queue of connections, and the link stays open while any clone lives:
+/// a driver runtime that ended (on `driver.exit`, say) can be replaced by a new one given
+/// another clone, and the servers' connectors reach the new one, as a supervised driver
+/// process is found again on its socket.
+#[derive(Debug, Clone)]
 pub struct InProcessListener {
-    rx: mpsc::UnboundedReceiver<ServerConnection>,
+    rx: Arc<tokio::sync::Mutex<mpsc::UnboundedReceiver<ServerConnection>>>,
 }
 
 impl InProcessListener {
     /// The next server that connected; `None` once every connector is dropped.
     pub async fn accept(&mut self) -> Option<ServerConnection> {
-        self.rx.recv().await
+        self.rx.lock().await.recv().await
     }
 }
 

@@ -616,7 +616,9 @@ fn c_upsmon_agrees_on_upsmon_conf() {
         &[
             "Warning: ignoring duplicate UPS [dummy@127.0.0.1:1]",
             "unable to split UPS name [third@]",
-            "invalid directive MONITOR short 1 mon",
+            // C goes on with the rest of the line ("short 1 mon"); we do not repeat the
+            // words of a MONITOR-like line, which may hold a password.
+            "invalid directive MONITOR",
             "Ignoring invalid POLLFREQ value: -3",
             "Invalid notify flag: [BAD]",
             "Warning: invalid notify type [WHAT]",
@@ -720,4 +722,35 @@ fn c_drivers_agree_on_ups_conf() {
             .kind(),
         Some(ErrorKind::MissingValue)
     );
+}
+
+/// A misspelled or malformed line of a file that holds passwords is reported without the
+/// password (C repeats the whole line).
+#[test]
+fn warnings_never_repeat_passwords() {
+    let secret = "s3cr3t-pw";
+    let upsmon = format!(
+        "MONITR ups@h 1 mon {secret} primary\nMONITOR ups@h 1 mon {secret} primary extra\nmonitor ups@h mon {secret}\n"
+    );
+    let users = format!("[u]\npassword {secret}\npasswd = {secret}\npassword = {secret} two\n");
+    let ups = format!(
+        "[u]\ndriver = snmp-ups\nport = x\nauthPassword {secret}\nprivPassword = {secret} more\ncommunity {secret}\n"
+    );
+    let mut all = messages(
+        &UpsmonConf::parse(upsmon.as_bytes(), "upsmon.conf")
+            .unwrap()
+            .warnings,
+    );
+    all.extend(messages(
+        &UpsdUsers::parse(users.as_bytes(), "upsd.users")
+            .unwrap()
+            .warnings,
+    ));
+    all.extend(messages(
+        &UpsConf::parse(ups.as_bytes(), "ups.conf").unwrap().warnings,
+    ));
+    assert!(all.len() >= 6, "{all:#?}");
+    for m in &all {
+        assert!(!m.contains("s3cr3t"), "{m}");
+    }
 }

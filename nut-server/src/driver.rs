@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nut_driver_api::link::DriverEndpoint;
+use nut_driver_api::link::{DriverEndpoint, LinkError};
 use nut_proto::sock::{DriverMessage, ServerMessage};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -37,7 +37,7 @@ pub(crate) async fn run(
         match connected {
             Ok(mut conn) => {
                 if conn.send(ServerMessage::DumpAll).await.is_ok() {
-                    tracing::info!(ups = %device.name, %endpoint, "connected to the driver");
+                    tracing::info!("Connected to UPS [{}]: {}", device.name, short(&endpoint));
                     last_complaint = None;
                     serve(&shared, &device, &mut conn, &cancel).await;
                     device.on_disconnect();
@@ -45,12 +45,21 @@ pub(crate) async fn run(
                         let _ = conn.send(ServerMessage::Logout).await;
                         return;
                     }
-                    tracing::warn!(ups = %device.name, "lost the connection to the driver");
+                    tracing::warn!(
+                        "Lost the connection to UPS [{}] ({})",
+                        device.name,
+                        short(&endpoint)
+                    );
                 }
             }
             Err(error) => {
                 if last_complaint.is_none_or(|t| t.elapsed() >= COMPLAIN_EVERY) {
-                    tracing::error!(ups = %device.name, %endpoint, %error, "can't connect to the driver");
+                    tracing::error!(
+                        "Can't connect to UPS [{}] ({}): {}",
+                        device.name,
+                        short(&endpoint),
+                        strerror(&error)
+                    );
                     last_complaint = Some(Instant::now());
                 }
             }
@@ -59,6 +68,33 @@ pub(crate) async fn run(
             () = cancel.cancelled() => return,
             () = tokio::time::sleep(delay) => {}
         }
+    }
+}
+
+/// The endpoint as C's messages name it: a socket by its file name (C's upsd works in the
+/// state directory), the in-process link as itself.
+fn short(endpoint: &DriverEndpoint) -> String {
+    match endpoint {
+        DriverEndpoint::Socket(path) => path.file_name().map_or_else(
+            || path.display().to_string(),
+            |f| f.to_string_lossy().into_owned(),
+        ),
+        other => other.to_string(),
+    }
+}
+
+/// Why a link failed, as C words it: the system's text for an I/O error (without Rust's
+/// `(os error N)`), else the error itself.
+fn strerror(error: &LinkError) -> String {
+    match error {
+        LinkError::Io(e) => {
+            let text = e.to_string();
+            match text.find(" (os error ") {
+                Some(end) if e.raw_os_error().is_some() => text[..end].to_owned(),
+                _ => text,
+            }
+        }
+        other => other.to_string(),
     }
 }
 
@@ -84,7 +120,7 @@ async fn serve(
                     device.on_message(&msg);
                 }
                 Some(Err(error)) => {
-                    tracing::warn!(ups = %device.name, %error, "reading from the driver failed");
+                    tracing::warn!("Read from UPS [{}] failed: {error}", device.name);
                     return;
                 }
                 None => return,
@@ -92,7 +128,7 @@ async fn serve(
             cmd = rx.recv() => {
                 let Some(cmd) = cmd else { return };
                 if let Err(error) = conn.send(cmd).await {
-                    tracing::warn!(ups = %device.name, %error, "sending to the driver failed");
+                    tracing::warn!("Send to UPS [{}] failed: {error}", device.name);
                     return;
                 }
             }
@@ -101,15 +137,15 @@ async fn serve(
                 let stale = device.read().unavailable(maxage).is_some();
                 if stale != was_stale {
                     if stale {
-                        tracing::warn!(ups = %device.name, "data is stale - check driver");
+                        tracing::warn!("Data for UPS [{}] is stale - check driver", device.name);
                     } else {
-                        tracing::info!(ups = %device.name, "data is no longer stale");
+                        tracing::info!("UPS [{}] data is no longer stale", device.name);
                     }
                     was_stale = stale;
                 }
                 if device.ping_due(maxage) {
                     if let Err(error) = conn.send(ServerMessage::Ping).await {
-                        tracing::warn!(ups = %device.name, %error, "sending PING to the driver failed");
+                        tracing::warn!("Send ping to UPS [{}] failed: {error}", device.name);
                         return;
                     }
                 }

@@ -58,6 +58,11 @@ fn err(out: &mut BytesMut, code: ErrorCode) {
     reply(out, &Response::err(code));
 }
 
+/// A tracking id as C's SET and INSTCMD messages print it.
+fn tracking_text(id: Option<&nut_proto::names::TrackingId>) -> &str {
+    id.map_or("disabled", |id| id.as_str())
+}
+
 /// The text of VER and `server.info`.
 fn version_text(version: &str) -> String {
     format!("Network UPS Tools upsd {version} - http://www.networkupstools.org/")
@@ -94,6 +99,20 @@ impl Session {
     }
 
     /// Marks the session as running over TLS (STARTTLS then answers `ALREADY-SSL-MODE`).
+    /// The user name as C's messages print it (glibc's `(null)` before USERNAME).
+    fn user(&self) -> &str {
+        self.username.as_deref().unwrap_or("(null)")
+    }
+
+    /// What C adds to the login and logout messages of a TLS session.
+    fn ssl_note(&self) -> &'static str {
+        if self.tls {
+            " (SSL)"
+        } else {
+            ""
+        }
+    }
+
     pub(crate) fn set_tls(&mut self) {
         self.tls = true;
     }
@@ -342,7 +361,13 @@ impl Session {
                     err(out, code);
                     return Outcome::Continue;
                 }
-                tracing::info!(user = ?self.username, addr = %self.addr, %var, ups = %dev.name, %value, "set variable");
+                tracing::info!(
+                    "Set variable: {}@{} set {var} on {} to {value} (tracking ID: {})",
+                    self.user(),
+                    self.addr,
+                    dev.name,
+                    tracking_text(tracking.as_ref())
+                );
                 self.deliver(
                     shared,
                     snap,
@@ -369,7 +394,15 @@ impl Session {
                     err(out, ErrorCode::AccessDenied);
                     return Outcome::Continue;
                 }
-                tracing::info!(user = ?self.username, addr = %self.addr, %cmd, ups = %dev.name, "instant command");
+                tracing::info!(
+                    "Instant command: {}@{} did {cmd}{}{} on {} (tracking ID: {})",
+                    self.user(),
+                    self.addr,
+                    if param.is_some() { " with value " } else { "" },
+                    param.as_ref().map_or("", |p| p.as_str()),
+                    dev.name,
+                    tracking_text(tracking.as_ref())
+                );
                 self.deliver(
                     shared,
                     snap,
@@ -389,7 +422,13 @@ impl Session {
                 } else if let Some(dev) = snap.device(&ups) {
                     if self.action(snap, "LOGIN") {
                         dev.login(self.conn_id, &self.addr);
-                        tracing::info!(user = ?self.username, addr = %self.addr, ups = %dev.name, "logged in");
+                        tracing::info!(
+                            "User {}@{} logged into UPS [{}]{}",
+                            self.user(),
+                            self.addr,
+                            dev.name,
+                            self.ssl_note()
+                        );
                         self.login = Some(Arc::clone(dev));
                         reply(out, &Response::Ok);
                     } else {
@@ -400,6 +439,15 @@ impl Session {
                 }
             }
             Request::Logout => {
+                if let Some(dev) = &self.login {
+                    tracing::info!(
+                        "User {}@{} logged out from UPS [{}]{}",
+                        self.user(),
+                        self.addr,
+                        dev.name,
+                        self.ssl_note()
+                    );
+                }
                 reply(out, &Response::OkGoodbye);
                 return Outcome::Close;
             }
@@ -425,7 +473,12 @@ impl Session {
                 None => err(out, ErrorCode::UnknownUps),
                 Some(dev) => {
                     if self.action(snap, "FSD") {
-                        tracing::info!(user = ?self.username, addr = %self.addr, ups = %dev.name, "set FSD");
+                        tracing::info!(
+                            "Client {}@{} set FSD on UPS [{}]",
+                            self.user(),
+                            self.addr,
+                            dev.name
+                        );
                         dev.set_fsd();
                         reply(out, &Response::OkFsdSet);
                     } else {

@@ -11,7 +11,7 @@ use nut_server::CancellationToken;
 
 /// Runs a NUT server with a simulated UPS in one process.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:3493")]

@@ -34,7 +34,7 @@ use tokio::io::AsyncBufReadExt;
 
 /// A virtual UPS on a pseudo-terminal.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     /// The protocol: megatec, megatec/old, mustek, zinto, q1, voltronic, voltronic-qs,
     /// voltronic-qs-hex, bestups, mecer, ablerex, masterguard or apc.

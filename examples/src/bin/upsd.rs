@@ -9,7 +9,7 @@ use clap::{ArgAction, Parser};
 use nix::sys::signal::kill;
 use nix::unistd::Pid;
 use nut_examples::daemon::{
-    alt_pid_path, background, command_signal, drop_privileges, init_logging, signal_pid_file,
+    alt_pid_path, background, command_signal, drop_privileges, init_logging_at, signal_pid_file,
     PidFile,
 };
 use nut_examples::syslog;
@@ -18,8 +18,11 @@ use tokio::signal::unix::{signal, SignalKind};
 
 /// Network server for UPS data.
 #[derive(Parser, Debug)]
-#[command(name = "upsd", version, about)]
+#[command(name = "upsd", disable_version_flag = true)]
 struct Args {
+    /// Print the version and exit.
+    #[arg(short = 'V', long = "version")]
+    version: bool,
     /// Send a command to the running upsd: `reload` or `stop`.
     #[arg(short = 'c', value_name = "command")]
     command: Option<String>,
@@ -41,6 +44,10 @@ struct Args {
 }
 
 fn load(paths: &ConfigPaths) -> anyhow::Result<ServerConfig> {
+    // As C's upsd: the files that may hold secrets should not be readable by everyone.
+    for file in ["upsd.conf", "upsd.users"] {
+        warn_world_readable(&paths.confpath.join(file));
+    }
     let loaded = ServerConfig::load(paths)?;
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");
@@ -48,9 +55,29 @@ fn load(paths: &ConfigPaths) -> anyhow::Result<ServerConfig> {
     Ok(loaded.config)
 }
 
+/// C's `check_perms()`: a warning when others may read (or search) `path`.
+fn warn_world_readable(path: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        if meta.permissions().mode() & 0o005 != 0 {
+            tracing::warn!("{} is world readable", path.display());
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
-    init_logging(args.debug);
+    // As C's upsd, the banner first, and -V stops there.
+    println!(
+        "Network UPS Tools upsd {} (nut-rs)",
+        env!("CARGO_PKG_VERSION")
+    );
+    if args.version {
+        return ExitCode::SUCCESS;
+    }
+    // As C's upsd, what it does is said at the default level (C's upslogx), the details
+    // with -D (C's upsdebugx).
+    init_logging_at(args.debug, tracing::Level::INFO);
     match run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -127,7 +154,16 @@ async fn serve(
     if let Some(user) = &args.user {
         drop_privileges(user)?;
     }
-    let _pid_file = PidFile::create(&pid_path)?;
+    // C's rule: a PID file in the background or with -FF; -F (or -D) alone keeps none.
+    let _pid_file = if args.background || (args.foreground == 0 && args.debug == 0) {
+        Some(PidFile::create(&pid_path)?)
+    } else if args.foreground >= 2 {
+        tracing::warn!("Running as foreground process, but saving a PID file anyway");
+        Some(PidFile::create(&pid_path)?)
+    } else {
+        tracing::warn!("Running as foreground process, not saving a PID file");
+        None
+    };
     let handle = server.handle();
     let mut hup = signal(SignalKind::hangup())?;
     let mut term = signal(SignalKind::terminate())?;
@@ -136,21 +172,20 @@ async fn serve(
     loop {
         tokio::select! {
             _ = hup.recv() => {
-                tracing::info!("SIGHUP: reloading the configuration");
+                tracing::info!("SIGHUP: reloading configuration");
                 match load(&paths) {
                     Ok(config) => {
                         if let Err(e) = handle.reload(config).await {
-                            tracing::error!("reload failed: {e}");
+                            tracing::error!("Reload failed: {e}");
                         }
                     }
-                    Err(e) => tracing::error!("reload failed: {e:#}"),
+                    Err(e) => tracing::error!("Reload failed: {e:#}"),
                 }
             }
-            _ = term.recv() => break,
-            _ = int.recv() => break,
+            _ = term.recv() => break tracing::info!("Signal {}: exiting", nix::sys::signal::Signal::SIGTERM as i32),
+            _ = int.recv() => break tracing::info!("Signal {}: exiting", nix::sys::signal::Signal::SIGINT as i32),
         }
     }
-    tracing::info!("stopping");
     handle.shutdown();
     run.await?;
     Ok(())

@@ -30,7 +30,7 @@ use nut_usb_emu::runner::{self, LibDir, RunOptions};
 
 /// Emulated USB devices for NUT's USB drivers.
 #[derive(Debug, Parser)]
-#[command(version, about)]
+#[command(version)]
 struct Args {
     #[command(subcommand)]
     command: Action,

@@ -13,10 +13,10 @@ use std::time::Duration;
 use anyhow::Context;
 use nut_driver_api::config::DriverConfig;
 use nut_driver_api::driver::DriverParams;
-use nut_driver_api::link::{in_process, DriverEndpoint};
+use nut_driver_api::link::{in_process, DriverEndpoint, InProcessListener};
 use nut_driver_api::proto::config::UpsdUsers;
 use nut_driver_api::proto::names::UpsName;
-use nut_driver_api::runtime::DriverRuntime;
+use nut_driver_api::runtime::{DriverRuntime, RunOutcome};
 use nut_server::CancellationToken;
 use nut_server::{DeviceConfig, Server};
 use tokio::net::TcpListener;
@@ -89,9 +89,6 @@ pub async fn run(options: DemoOptions, shutdown: CancellationToken) -> anyhow::R
         DriverParams::new("simulated"),
     )
     .with_poll_interval(1);
-    let driver = DriverRuntime::new(Box::new(DemoUps::new(options.cycle)), config)
-        .with_socket(false)
-        .with_in_process(drivers);
 
     let mut builder = Server::builder()
         .device_config(
@@ -110,37 +107,178 @@ pub async fn run(options: DemoOptions, shutdown: CancellationToken) -> anyhow::R
     } else {
         addr.to_string()
     };
-    let ups = &options.ups;
-    println!("nut-rs demo: upsd listening on {addr}, serving the simulated UPS \"{ups}\".");
-    println!(
-        "The UPS loses mains power for half of every {} s cycle, runs its battery down to low, and recovers.",
-        options.cycle.as_secs()
+    print!(
+        "{}",
+        banner(&options, addr, &host, &password, &ToolPaths::find())
     );
-    println!();
-    println!("  upsc {ups}@{host}                 # every variable");
-    println!(
-        "  upsc {ups}@{host} ups.status      # watch OL -> OB DISCHRG -> OB DISCHRG LB -> OL CHRG"
-    );
-    println!("  upscmd -u admin -p {password} {ups}@{host} beeper.disable");
-    println!("  upsrw -s battery.charge.low=30 -u admin -p {password} {ups}@{host}");
-    println!();
-    println!("Stop with Ctrl-C.");
 
     let driver_token = shutdown.child_token();
-    let driver_task = tokio::spawn(driver.run(driver_token.clone()));
+    let driver_task = tokio::spawn(supervise(
+        options.cycle,
+        config,
+        drivers,
+        driver_token.clone(),
+    ));
     server.run().await;
     driver_token.cancel();
     match driver_task.await {
-        Ok(Ok(_)) => Ok(()),
-        Ok(Err(e)) => Err(e).context("the simulated UPS stopped"),
+        Ok(result) => result,
         Err(e) => Err(e).context("the simulated UPS panicked"),
     }
+}
+
+/// How long the demo waits before it restarts a simulated UPS that exited.
+const RESTART_DELAY: Duration = Duration::from_secs(1);
+
+/// Runs the simulated UPS until `token` is cancelled, and starts it again when a client ends
+/// it with `driver.exit`, as `upsdrvctl`'s supervision or systemd would restart a real
+/// driver; the server finds the new one through the same in-process link.
+async fn supervise(
+    cycle: Duration,
+    config: DriverConfig,
+    drivers: InProcessListener,
+    token: CancellationToken,
+) -> anyhow::Result<()> {
+    loop {
+        let runtime = DriverRuntime::new(Box::new(DemoUps::new(cycle)), config.clone())
+            .with_socket(false)
+            .with_in_process(drivers.clone());
+        let outcome = runtime
+            .run(token.clone())
+            .await
+            .context("the simulated UPS stopped")?;
+        if !matches!(outcome, RunOutcome::Exited) {
+            return Ok(());
+        }
+        println!(
+            "The simulated UPS exited (driver.exit); restarting it in {} s, as a supervised driver would be.",
+            RESTART_DELAY.as_secs()
+        );
+        tokio::select! {
+            () = token.cancelled() => return Ok(()),
+            () = tokio::time::sleep(RESTART_DELAY) => {}
+        }
+    }
+}
+
+/// How the demo's user runs this project's client tools: the installed or built programs
+/// beside `nut-demo` when they are there, else through `cargo run` in the source tree. C
+/// NUT's tools work as well, but need not be installed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolPaths {
+    /// What to type before the tool's name: a directory ending in `/`, or nothing when the
+    /// tools beside `nut-demo` are the ones on `PATH`. `None`: run them with `cargo run`.
+    prefix: Option<String>,
+}
+
+impl ToolPaths {
+    /// Looks for `upsc` beside the running program.
+    pub fn find() -> Self {
+        let Some(dir) = std::env::current_exe()
+            .ok()
+            .and_then(|exe| exe.parent().map(std::path::Path::to_path_buf))
+        else {
+            return Self { prefix: None };
+        };
+        if !dir.join("upsc").is_file() {
+            return Self { prefix: None };
+        }
+        let on_path = std::env::var_os("PATH").is_some_and(|path| {
+            std::env::split_paths(&path).any(|p| p.join("upsc") == dir.join("upsc"))
+        });
+        if on_path {
+            return Self {
+                prefix: Some(String::new()),
+            };
+        }
+        let shown = std::env::current_dir()
+            .ok()
+            .and_then(|cwd| dir.strip_prefix(cwd).ok().map(std::path::Path::to_path_buf))
+            .filter(|rel| !rel.as_os_str().is_empty())
+            .unwrap_or(dir);
+        Self {
+            prefix: Some(format!("{}/", shown.display())),
+        }
+    }
+
+    /// The command line that runs `tool`.
+    pub fn command(&self, tool: &str) -> String {
+        match &self.prefix {
+            Some(prefix) => format!("{prefix}{tool}"),
+            None => format!("cargo run -q -p nut-examples --bin {tool} --"),
+        }
+    }
+}
+
+/// What the demo prints when it is up: where it listens, how to query and control it with
+/// this project's tools, and where to go next.
+fn banner(
+    options: &DemoOptions,
+    addr: SocketAddr,
+    host: &str,
+    password: &str,
+    tools: &ToolPaths,
+) -> String {
+    let ups = &options.ups;
+    let upsc = tools.command("upsc");
+    let upscmd = tools.command("upscmd");
+    let upsrw = tools.command("upsrw");
+    let target = format!("{ups}@{host}");
+    format!(
+        "nut-rs demo: upsd listening on {addr}, serving the simulated UPS \"{ups}\".\n\
+         The UPS loses mains power for half of every {cycle} s cycle, runs its battery down to low, and recovers.\n\
+         \n\
+         Query it with this project's client tools (C NUT's upsc, upscmd and upsrw work as well):\n\
+         \n\
+         \x20 # every variable\n\
+         \x20 {upsc} {target}\n\
+         \x20 # the status: OL -> OB DISCHRG -> OB DISCHRG LB -> OL CHRG\n\
+         \x20 {upsc} {target} ups.status\n\
+         \x20 # an instant command and a setting, as user admin\n\
+         \x20 {upscmd} -u admin -p {password} {target} beeper.disable\n\
+         \x20 {upsrw} -s battery.charge.low=30 -u admin -p {password} {target}\n\
+         \x20 # end the simulated UPS: the demo restarts it, as a supervised driver would be\n\
+         \x20 {upscmd} -u admin -p {password} {target} driver.exit\n\
+         \n\
+         Next: a real UPS and a real installation are in README.md, sections \"USB UPSes\" and\n\
+         \"Install and run as a service\"; the drivers for serial and SNMP devices in nut-drivers/README.md.\n\
+         \n\
+         Stop with Ctrl-C.\n",
+        cycle = options.cycle.as_secs(),
+    )
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+
+    #[test]
+    fn banner_commands_run_this_projects_tools() {
+        let options = DemoOptions::default();
+        let addr = options.listen;
+        let cargo = banner(
+            &options,
+            addr,
+            "localhost",
+            "pw",
+            &ToolPaths { prefix: None },
+        );
+        assert!(cargo.contains(
+            "\n  cargo run -q -p nut-examples --bin upsc -- demo@localhost ups.status\n"
+        ));
+        assert!(cargo.contains(
+            "\n  cargo run -q -p nut-examples --bin upscmd -- -u admin -p pw demo@localhost driver.exit\n"
+        ));
+        let built = ToolPaths {
+            prefix: Some("target/debug/".into()),
+        };
+        let text = banner(&options, addr, "localhost", "pw", &built);
+        assert!(text.contains(
+            "\n  target/debug/upsrw -s battery.charge.low=30 -u admin -p pw demo@localhost\n"
+        ));
+        assert!(text.contains("Install and run as a service"));
+    }
 
     #[test]
     fn users_parse_with_any_password() {
@@ -191,6 +329,41 @@ mod tests {
             }
         };
         assert_eq!(status, "VAR demo ups.status \"OL\"\n");
+
+        // driver.exit ends the simulated UPS; the demo starts it again and the server
+        // serves it again (the ups.mfr of a fresh start).
+        let stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let mut stream = BufReader::new(stream);
+        stream
+            .get_mut()
+            .write_all(b"USERNAME admin\nPASSWORD secret\nINSTCMD demo driver.exit\n")
+            .await
+            .unwrap();
+        for _ in 0..3 {
+            let mut line = String::new();
+            stream.read_line(&mut line).await.unwrap();
+            assert_eq!(line, "OK\n");
+        }
+        let mut saw_stale = false;
+        loop {
+            assert!(
+                tokio::time::Instant::now() < deadline + Duration::from_secs(30),
+                "the demo did not restart its UPS"
+            );
+            stream
+                .get_mut()
+                .write_all(b"GET VAR demo ups.status\n")
+                .await
+                .unwrap();
+            let mut line = String::new();
+            stream.read_line(&mut line).await.unwrap();
+            if line.starts_with("ERR DATA-STALE") || line.starts_with("ERR DRIVER-NOT-CONNECTED") {
+                saw_stale = true;
+            } else if saw_stale && line.starts_with("VAR demo ups.status") {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
         shutdown.cancel();
         demo.await.unwrap().unwrap();
     }

@@ -20,7 +20,13 @@ pub(crate) const C_UPSD: &str = "/lib/nut/upsd";
 /// C NUT's dummy-ups.
 pub(crate) const C_DUMMY: &str = "/lib/nut/dummy-ups";
 /// The device recordings beside the repository (read there, never copied in).
-pub(crate) const TESTDATA: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/testdata");
+/// `$NUT_RS_TESTDATA` names another folder (`.ci/fetch-testdata` fills one).
+pub(crate) fn testdata() -> std::path::PathBuf {
+    std::env::var_os("NUT_RS_TESTDATA").map_or_else(
+        || Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/testdata"),
+        std::path::PathBuf::from,
+    )
+}
 
 /// Whether `NUT_RS_INTEROP=1`: interop tests must then run, not skip.
 pub(crate) fn interop() -> bool {
@@ -49,7 +55,7 @@ pub(crate) fn have(programs: &[&str]) -> bool {
 /// when the test data is not beside the repository (a fresh clone): the test then skips,
 /// or panics under `NUT_RS_INTEROP=1`.
 pub(crate) fn recorded(rel: &str) -> Option<std::path::PathBuf> {
-    let path = Path::new(TESTDATA).join(rel);
+    let path = testdata().join(rel);
     skip_unless_interop(if path.exists() {
         &[]
     } else {

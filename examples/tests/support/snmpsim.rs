@@ -43,6 +43,13 @@ pub(crate) const AUTH_KEY: &str = "authkey-0123";
 pub(crate) const PRIV_KEY: &str = "privkey-0123";
 
 fn start(users: &[V3User]) -> Option<Snmpsim> {
+    let address = format!("127.0.0.1:{}", udp_port());
+    start_at(&[address.as_str()], users)
+}
+
+/// An agent of its own listening on every one of `endpoints` (`address:port`), serving the
+/// recordings; stopped when dropped (or when the test process ends). `address` is the first.
+pub(crate) fn start_at(endpoints: &[&str], users: &[V3User]) -> Option<Snmpsim> {
     if !super::have(&["snmpsimd", "snmpget"]) {
         return None;
     }
@@ -62,8 +69,7 @@ fn start(users: &[V3User]) -> Option<Snmpsim> {
     }
     recordings.sort();
     open_up(dir.path());
-    let port = udp_port();
-    let address = format!("127.0.0.1:{port}");
+    let address = endpoints[0].to_owned();
     // The agent lives in a static, which is never dropped: a shell stops it when the test
     // process ends and its end of the pipe closes (even after a panic or a kill), so that no
     // snmpsimd outlives the tests.
@@ -75,7 +81,11 @@ fn start(users: &[V3User]) -> Option<Snmpsim> {
     ])
     .arg(format!("--data-dir={}", data.display()))
     .arg(format!("--cache-dir={}", cache.display()))
-    .arg(format!("--agent-udpv4-endpoint={address}"))
+    .args(
+        endpoints
+            .iter()
+            .map(|e| format!("--agent-udpv4-endpoint={e}")),
+    )
     .args(["--process-user=nobody", "--process-group=nogroup"]);
     for u in users {
         cmd.arg(format!("--v3-user={}", u.name));
@@ -153,7 +163,7 @@ fn open_up(dir: &Path) {
 }
 
 /// A UDP port that was free a moment ago.
-fn udp_port() -> u16 {
+pub(crate) fn udp_port() -> u16 {
     for _ in 0..100 {
         let port = super::free_port();
         if std::net::UdpSocket::bind(("127.0.0.1", port)).is_ok() {

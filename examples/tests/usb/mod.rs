@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use nut_drivers::usb::hid::{ReportDescriptor, ReportType};
 
-use crate::support::{self, TESTDATA};
+use crate::support::{self, testdata};
 
 pub(crate) mod rpt;
 pub(crate) mod synth;
@@ -33,7 +33,7 @@ pub(crate) const CS500: &str = "nut-ddl/APC/APC__Back-UPS_CS_500__usbhid-ups__2.
 /// `NUT_RS_INTEROP=1`).
 pub(crate) fn ready() -> bool {
     let mut missing = Vec::new();
-    if !Path::new(TESTDATA).join(CS500).is_file() {
+    if !testdata().join(CS500).is_file() {
         missing.push("../shared/testdata");
     }
     if !Path::new(C_USBHID).is_file() {
@@ -56,13 +56,12 @@ pub(crate) struct Unit {
 impl Unit {
     /// The recorded Back-UPS 500, imported from its nut-ddl debug log.
     pub(crate) fn cs500() -> Self {
-        let source = Path::new(TESTDATA).join(CS500);
+        let source = testdata().join(CS500);
         let log = std::fs::read_to_string(&source).expect("nut-ddl file");
         let text = nut_usb_emu::import_to_text(&log, CS500).expect("imports");
-        let descriptor = std::fs::read(
-            Path::new(TESTDATA).join("hid/APC_Back-UPS_CS_500.report-descriptor.bin"),
-        )
-        .expect("descriptor");
+        let descriptor =
+            std::fs::read(testdata().join("hid/APC_Back-UPS_CS_500.report-descriptor.bin"))
+                .expect("descriptor");
         Self {
             name: "APC Back-UPS CS 500 (nut-ddl)".into(),
             text,
@@ -73,7 +72,7 @@ impl Unit {
     /// Every unit of the HID corpus a subdriver could claim, by folder name, with the
     /// values its `values.txt` logged put into its reports (other reports read as zeros).
     pub(crate) fn corpus() -> Vec<Self> {
-        let root = Path::new(TESTDATA).join("hid/corpus");
+        let root = testdata().join("hid/corpus");
         let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
             .expect("corpus")
             .filter_map(|e| e.ok().map(|e| e.path()))

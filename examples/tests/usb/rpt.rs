@@ -12,7 +12,7 @@ use nut_drivers::usb::hid::{
 };
 
 use super::{hex_bytes, Unit};
-use crate::support::TESTDATA;
+use crate::support::testdata;
 
 /// One report of the dump: its id, whether apcupsd read it as a feature report, and its
 /// values in field order (usage name as apcupsd prints it, raw logical value).
@@ -109,7 +109,7 @@ fn parse(text: &str) -> Result<Rpt, String> {
 
 /// The recorded APC descriptors of the corpus, by folder name.
 fn apc_descriptors() -> Vec<(String, Vec<u8>)> {
-    let root = Path::new(TESTDATA).join("hid/corpus");
+    let root = testdata().join("hid/corpus");
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(&root)
         .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
         .unwrap_or_default();
@@ -251,7 +251,7 @@ impl Unit {
 
     /// Every apcupsd dump of the test data, rebuilt (or why not).
     pub(crate) fn apcupsd() -> Vec<Result<Self, String>> {
-        let root = Path::new(TESTDATA).join("apcupsd");
+        let root = testdata().join("apcupsd");
         let mut files: Vec<PathBuf> = std::fs::read_dir(&root)
             .map(|rd| rd.filter_map(|e| e.ok().map(|e| e.path())).collect())
             .unwrap_or_default();

@@ -97,8 +97,14 @@ impl Controller {
         let mut report = Report::default();
         for entry in entries {
             let result = match command {
-                Command::Start | Command::Supervise => self.start_one(entry).await,
-                Command::Stop => Ok(self.stop_one(entry)),
+                Command::Start | Command::Supervise => {
+                    self.release(entry);
+                    self.start_one(entry).await
+                }
+                Command::Stop => {
+                    self.hold(entry);
+                    Ok(self.stop_one(entry))
+                }
                 Command::Shutdown => self.shutdown_one(entry).await,
             };
             match result {
@@ -185,6 +191,40 @@ impl Controller {
                 self.log.msg(last);
                 false
             }
+        }
+    }
+
+    /// The file that says a driver was stopped on purpose (`upsdrvctl stop`), so that a
+    /// running [`supervise`](Self::supervise) does not start it again until `upsdrvctl start`
+    /// does: `<piddir>/<driver>-<ups>.stopped`, beside the driver's PID file.
+    pub fn hold_file(&self, entry: &Entry) -> Option<PathBuf> {
+        let files = self.table.pid_files(entry, &self.settings.pid_dir).ok()?;
+        files.first().map(|f| f.with_extension("stopped"))
+    }
+
+    /// `upsdrvctl stop`: leaves the [hold file](Self::hold_file) for a supervisor.
+    fn hold(&self, entry: &Entry) {
+        if self.settings.test_mode {
+            return;
+        }
+        if let Some(file) = self.hold_file(entry) {
+            if let Err(err) = std::fs::write(&file, "stopped by upsdrvctl stop\n") {
+                self.log.msg(format_args!(
+                    "Can't write {} (a running upsdrvctl supervise will restart the driver): {}",
+                    file.display(),
+                    strerror(&err)
+                ));
+            }
+        }
+    }
+
+    /// `upsdrvctl start`: removes the [hold file](Self::hold_file).
+    fn release(&self, entry: &Entry) {
+        if self.settings.test_mode {
+            return;
+        }
+        if let Some(file) = self.hold_file(entry) {
+            let _ = std::fs::remove_file(file);
         }
     }
 

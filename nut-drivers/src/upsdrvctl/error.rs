@@ -61,9 +61,9 @@ pub enum CtlError {
 impl From<ConfigError> for CtlError {
     fn from(err: ConfigError) -> Self {
         match err {
-            ConfigError::Read { file, source } => Self::ConfRead {
+            ConfigError::Read { file, reason } => Self::ConfRead {
                 path: PathBuf::from(file),
-                source,
+                source: reason,
             },
             other => Self::Conf(other),
         }

@@ -8,6 +8,10 @@
 //! fall in the instant between a driver's fork and the rewrite of its PID file) is started
 //! again as `start` would, with `maxretry` attempts; when that fails the supervisor tries
 //! again after `retrydelay` seconds (at least one), for as long as it runs.
+//!
+//! A driver stopped on purpose with `upsdrvctl stop` (which leaves a
+//! [hold file](Controller::hold_file) beside the PID file) is not restarted; `upsdrvctl
+//! start` removes the file and starts the driver, and the supervisor watches it again.
 
 use std::future::Future;
 use std::path::Path;
@@ -140,9 +144,23 @@ impl Controller {
     async fn watch(&self, entry: Entry, check_interval: Duration) {
         let backoff = self.table().retry_pause().max(Duration::from_secs(1));
         let mut misses = 0;
+        let mut held = false;
         loop {
             tokio::time::sleep(check_interval).await;
             if self.driver_alive(&entry) {
+                misses = 0;
+                held = false;
+                continue;
+            }
+            // Stopped on purpose: left alone until `upsdrvctl start` starts it again.
+            if self.hold_file(&entry).is_some_and(|f| f.exists()) {
+                if !held {
+                    self.log().msg(format_args!(
+                        "UPS {}: driver stopped with upsdrvctl stop; not restarting it until upsdrvctl start",
+                        entry.name
+                    ));
+                    held = true;
+                }
                 misses = 0;
                 continue;
             }

@@ -8,4 +8,4 @@ pub mod matcher;
 mod rusb_transport;
 pub mod transport;
 
-pub use rusb_transport::RusbOpener;
+pub use rusb_transport::{list_devices, RusbOpener};

@@ -130,6 +130,17 @@ impl HidOpener for RusbOpener {
 
 type Found = Vec<(UsbDeviceInfo, rusb::Device<Context>)>;
 
+/// Every USB device libusb lists that can be opened, with its strings (what a scanner needs);
+/// a device that cannot be opened is left out (logged), it does not end the listing.
+/// Blocking: run it on a blocking thread.
+pub fn list_devices() -> Result<Vec<UsbDeviceInfo>, UsbError> {
+    let context = Context::new().map_err(usb_error)?;
+    Ok(identify_all(&context)?
+        .into_iter()
+        .map(|(info, _)| info)
+        .collect())
+}
+
 fn identify_all(context: &Context) -> Result<Found, UsbError> {
     let mut found = Vec::new();
     for device in context.devices().map_err(usb_error)?.iter() {

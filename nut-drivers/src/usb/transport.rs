@@ -2,7 +2,7 @@
 //!
 //! [`HidTransport`] is what the driver talks to: feature reports in and out, string
 //! descriptors, and the interrupt-in pipe. [`HidOpener`] finds and opens a device that a
-//! [`UsbMatcher`] accepts and hands back the transport, the device's identity
+//! [`crate::usb::matcher::UsbMatcher`] accepts and hands back the transport, the device's identity
 //! ([`UsbDeviceInfo`]) and its HID report descriptor. The real implementation is
 //! [`crate::usb::RusbOpener`]; tests put a fake in its place, and the `usb-emu` emulator
 //! stands in for libusb itself so that the real implementation can be tested too.

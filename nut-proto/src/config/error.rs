@@ -17,13 +17,13 @@ use crate::tokenizer::{Dropped, TokenizeError};
 #[non_exhaustive]
 pub enum ConfigError {
     /// The file could not be read.
-    #[error("{file}: {source}")]
+    #[error("{file}: {reason}")]
     Read {
         /// The file, as given to `load`.
         file: String,
-        /// Why it could not be read.
-        #[source]
-        source: std::io::Error,
+        /// Why it could not be read. Part of the message, so not also given as the error's
+        /// `source()`: a chain printed in full would say it twice.
+        reason: std::io::Error,
     },
     /// The file holds something the C programs refuse (or crash on).
     #[error("{file}:{line}: {message}")]
@@ -154,6 +154,10 @@ pub enum WarningKind {
 pub(crate) struct Diag {
     pub(crate) file: String,
     pub(crate) warnings: Vec<ConfigWarning>,
+    /// Whether a line of the file may hold a password (in upsd.users, upsmon.conf and
+    /// ups.conf): then warnings do not repeat its words beyond the first, where C's repeat
+    /// them all.
+    secret: fn(&[String]) -> bool,
 }
 
 impl Diag {
@@ -161,6 +165,27 @@ impl Diag {
         Self {
             file: file.to_owned(),
             warnings: Vec::new(),
+            secret: |_| false,
+        }
+    }
+
+    /// A [`Diag`] for a file whose lines may hold passwords, as `secret` tells.
+    pub(crate) fn with_secrets(file: &str, secret: fn(&[String]) -> bool) -> Self {
+        Self {
+            secret,
+            ..Self::new(file)
+        }
+    }
+
+    /// `words` as a warning may show them: all of them, or in a file with secrets the first
+    /// and how many more there are.
+    pub(crate) fn shown(&self, words: &[String]) -> String {
+        match words.split_first() {
+            Some((first, rest)) if !rest.is_empty() && (self.secret)(words) => format!(
+                "{first} ({} more word(s) not shown: they may hold a password)",
+                rest.len()
+            ),
+            _ => Joined(words).to_string(),
         }
     }
 
@@ -228,7 +253,7 @@ impl Diag {
         self.warn(
             line,
             WarningKind::InvalidDirective,
-            format!("invalid directive {}", Joined(words)),
+            format!("invalid directive {}", self.shown(words)),
         );
     }
 
@@ -236,12 +261,19 @@ impl Diag {
     pub(crate) fn extra_arguments(&mut self, line: usize, words: &[String], used: usize) {
         if let (Some(first), Some(extra)) = (words.first(), words.get(used..)) {
             if !extra.is_empty() {
+                let ignored = if (self.secret)(words) {
+                    format!(
+                        "{} word(s), not shown: they may hold a password",
+                        extra.len()
+                    )
+                } else {
+                    Joined(extra).to_string()
+                };
                 self.warn(
                     line,
                     WarningKind::ExtraArguments,
                     format!(
-                        "{first}: extra argument(s) ignored: {} (quote values that hold spaces)",
-                        Joined(extra)
+                        "{first}: extra argument(s) ignored: {ignored} (quote values that hold spaces)"
                     ),
                 );
             }

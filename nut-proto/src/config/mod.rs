@@ -85,9 +85,9 @@ fn load_with<T>(
     parse: impl FnOnce(&[u8], &str) -> Result<Parsed<T>, ConfigError>,
 ) -> Result<Parsed<T>, ConfigError> {
     let name = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|source| ConfigError::Read {
+    let bytes = std::fs::read(path).map_err(|reason| ConfigError::Read {
         file: name.clone(),
-        source,
+        reason,
     })?;
     parse(&bytes, &name)
 }

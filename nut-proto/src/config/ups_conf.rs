@@ -254,7 +254,10 @@ impl UpsSection {
 impl UpsConf {
     /// Parses ups.conf. `file` names the file in messages.
     pub fn parse(text: &[u8], file: &str) -> Result<Parsed<Self>, ConfigError> {
-        let mut diag = Diag::new(file);
+        let mut diag = Diag::with_secrets(file, |words| {
+            let key = words[0].to_ascii_lowercase();
+            key.contains("pass") || key.contains("community")
+        });
         let mut conf = Self::default();
         // Index into `conf.ups` of the current section, and the header lines.
         let mut current: Option<usize> = None;
@@ -298,7 +301,7 @@ impl UpsConf {
                         WarningKind::InvalidDirective,
                         format!(
                             "invalid directive {}: expected 'key = value' or a flag",
-                            super::error::Joined(words)
+                            diag.shown(words)
                         ),
                     );
                     continue;

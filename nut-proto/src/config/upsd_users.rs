@@ -183,7 +183,7 @@ impl UpsdUser {
 impl UpsdUsers {
     /// Parses upsd.users. `file` names the file in messages.
     pub fn parse(text: &[u8], file: &str) -> Result<Parsed<Self>, ConfigError> {
-        let mut diag = Diag::new(file);
+        let mut diag = Diag::with_secrets(file, |_| true);
         let mut users = Self::default();
         let mut current: Option<usize> = None;
         for line in logical_lines(text, &mut diag) {
@@ -399,7 +399,7 @@ mod tests {
                 "upsd.users:10: allowfrom in upsd.users is no longer used",
                 "upsd.users:11: Ignoring duplicate password for admin",
                 "upsd.users:12: Ignoring duplicate user admin (its settings are added to the first [admin])",
-                "upsd.users:16: upsmon: extra argument(s) ignored: extra (quote values that hold spaces)",
+                "upsd.users:16: upsmon: extra argument(s) ignored: 1 word(s), not shown: they may hold a password (quote values that hold spaces)",
             ]
         );
         let admin = &p.config.users[0];
@@ -435,7 +435,7 @@ mod tests {
                 "upsd.users:2: invalid user name []: user name is empty; section ignored",
                 "upsd.users:3: Ignoring actions definition outside user section",
                 "upsd.users:5: invalid directive foo",
-                "upsd.users:6: invalid directive foo bar",
+                "upsd.users:6: invalid directive foo (1 more word(s) not shown: they may hold a password)",
                 "upsd.users:7: invalid directive actions =: no value",
                 "upsd.users:8: old-style 'user' line ignored; use [username] sections",
             ]

@@ -212,7 +212,10 @@ pub enum ShutdownExit {
 impl UpsmonConf {
     /// Parses upsmon.conf. `file` names the file in messages.
     pub fn parse(text: &[u8], file: &str) -> Result<Parsed<Self>, ConfigError> {
-        let mut diag = Diag::new(file);
+        let mut diag = Diag::with_secrets(file, |words| {
+            // MONITOR lines (misspelled ones too) carry the password.
+            words.len() >= 4 || words[0].to_ascii_uppercase().starts_with("MON")
+        });
         let mut conf = Self::default();
         for line in logical_lines(text, &mut diag) {
             if !conf.directive(&mut diag, line.line_no, &line.words)? {
@@ -655,7 +658,7 @@ mod tests {
                 "upsmon.conf:3: UPS [other@localhost]: power value \"x\" is not a number; C NUT reads it as 0",
                 "upsmon.conf:3: UPS [other@localhost]: unknown role 'weird' (expected primary or secondary); C NUT treats it as secondary",
                 "upsmon.conf:4: Error: unable to split UPS name [third@]: no host name after '@'; MONITOR line ignored",
-                "upsmon.conf:5: invalid directive MONITOR short 1 mon",
+                "upsmon.conf:5: invalid directive MONITOR (3 more word(s) not shown: they may hold a password)",
                 "upsmon.conf:6: POLLFREQ: \"abc\" is not a number; C NUT reads it as 0",
                 "upsmon.conf:7: Ignoring invalid POLLFREQ value: -3",
                 "upsmon.conf:8: Invalid notify flag: [BAD]",

@@ -1,6 +1,6 @@
 //! `blazer_ser` and `blazer_usb`: C NUT's older drivers for Megatec/Q1 UPSes, kept because
 //! users' `ups.conf` sections name them, on the transports of `nutdrv_qx` (the serial line
-//! of [`SerialQx`], the USB bridges of [`super::usb`]).
+//! of [`super::port::SerialQx`], the USB bridges of [`super::usb`]).
 //!
 //! They behave as C 2.8.0's: at start the protocol is found among megatec, mustek,
 //! megatec/old and zinto (or taken from `protocol=`) by reading the status three times;

@@ -551,17 +551,23 @@ async fn connect(params: &DriverParams) -> Result<Box<dyn Agent>, DriverError> {
     Ok(Box::new(client_agent::ClientAgent(client)))
 }
 
-/// The `defContext` of net-snmp's `snmp.conf`, which C's driver uses as its SNMPv3 context:
-/// the folders of `SNMPCONFPATH` (colon-separated), else net-snmp's defaults; the last
-/// setting read wins, as net-snmp reads the files in order.
+/// The `defContext` of net-snmp's `snmp.conf`, which C's driver uses as its SNMPv3 context.
 fn net_snmp_default_context() -> Option<String> {
+    net_snmp_setting("defContext")
+}
+
+/// A setting of net-snmp's `snmp.conf` (`defContext`, `defaultPort`, …), as C programs
+/// linked with net-snmp get it: the folders of `SNMPCONFPATH` (colon-separated), else
+/// net-snmp's defaults; the token's case does not matter, and the last setting read wins, as
+/// net-snmp reads the files in order.
+pub fn net_snmp_setting(token: &str) -> Option<String> {
     let path = std::env::var("SNMPCONFPATH").unwrap_or_else(|_| {
         let home = std::env::var("HOME")
             .map(|h| format!(":{h}/.snmp"))
             .unwrap_or_default();
         format!("/etc/snmp:/usr/share/snmp:/usr/lib/x86_64-linux-gnu/snmp{home}")
     });
-    let mut context = None;
+    let mut value = None;
     for dir in path.split(':').filter(|d| !d.is_empty()) {
         for file in ["snmp.conf", "snmp.local.conf"] {
             let Ok(text) = std::fs::read_to_string(std::path::Path::new(dir).join(file)) else {
@@ -569,14 +575,11 @@ fn net_snmp_default_context() -> Option<String> {
             };
             for line in text.lines() {
                 let mut words = line.split_whitespace();
-                if words
-                    .next()
-                    .is_some_and(|k| k.eq_ignore_ascii_case("defContext"))
-                {
-                    context = Some(words.collect::<Vec<_>>().join(" "));
+                if words.next().is_some_and(|k| k.eq_ignore_ascii_case(token)) {
+                    value = Some(words.collect::<Vec<_>>().join(" "));
                 }
             }
         }
     }
-    context
+    value
 }

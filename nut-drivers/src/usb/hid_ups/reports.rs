@@ -16,7 +16,7 @@ const MAX_REPORT_LEN: usize = 8;
 pub struct Reports {
     data: HashMap<u8, Vec<u8>>,
     read_at: HashMap<u8, Instant>,
-    /// Ask for [`MAX_REPORT_LEN`] bytes instead of the declared length.
+    /// Ask for the largest report length (8 bytes) instead of the declared length.
     pub max_report: bool,
     /// Never read reports: only interrupt reports fill the buffer.
     pub interrupt_only: bool,

@@ -1,0 +1,955 @@
+//! Our `nut-scanner` next to Debian's C `nut-scanner` 2.8.0: the same command line, the same
+//! bytes on standard output.
+//!
+//! - `-O`: C upsd and our upsd (each over its own dummy-ups) listening on several loopback
+//!   addresses on a free port; ranges given by `-s`/`-e` and by `-m`, printed as `ups.conf`
+//!   sections (default, `-N`) and parsable lines (`-P`). And, as root, a range of addresses
+//!   that drop every packet (a network namespace routing them to an unread tun device): ours
+//!   must end in about one timeout.
+//!
+//! Without the C programs the tests print a note and pass, unless `NUT_RS_INTEROP=1`.
+
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+mod support;
+mod usb;
+
+use support::{free_port, have, snmpsim, Proc, C_DUMMY, C_UPSD};
+
+const C_SCANNER: &str = "/usr/bin/nut-scanner";
+const OURS: &str = env!("CARGO_BIN_EXE_nut-scanner");
+/// Guards against a hang only.
+const DEADLINE: Duration = Duration::from_secs(90);
+
+/// What one scanner printed.
+struct Run {
+    stdout: String,
+    stderr: String,
+}
+
+/// Runs `program args…` (with `env`) to the end, killing it after [`DEADLINE`].
+fn scan(program: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = support::Kill::spawn(&mut cmd);
+    support::wait_for(
+        &format!("{program} {args:?} to end"),
+        DEADLINE,
+        Duration::from_millis(20),
+        || child.0.try_wait().ok().flatten(),
+    );
+    let out = child.take_output();
+    Run {
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// C's and ours with the same arguments; panics unless stdout is the same. Returns C's output.
+fn same(args: &[&str], env: &[(&str, &str)]) -> String {
+    let c = scan(C_SCANNER, args, env);
+    let ours = scan(OURS, args, env);
+    assert_eq!(
+        ours.stdout, c.stdout,
+        "nut-scanner {args:?}: ours (left) and C's differ\nour stderr: {}\nC's stderr: {}",
+        ours.stderr, c.stderr
+    );
+    c.stdout
+}
+
+/// An upsd (C's or ours) with one dummy-ups per UPS, listening on `addresses` at `port`.
+struct Server {
+    _dir: tempfile::TempDir,
+    _procs: Vec<Proc>,
+}
+
+/// The files of an upsd set-up (ups.conf with one dummy-ups per UPS, upsd.conf listening on
+/// `addresses` at `port`), not started.
+struct Site {
+    dir: tempfile::TempDir,
+    upses: Vec<String>,
+}
+
+impl Site {
+    /// `upses`: `(name, description)`.
+    fn new(addresses: &[&str], port: u16, upses: &[(&str, Option<&str>)]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let (etc, state) = (dir.path().join("etc"), dir.path().join("state"));
+        fs::create_dir_all(&etc).unwrap();
+        fs::create_dir_all(&state).unwrap();
+        let mut ups_conf = String::new();
+        for (name, desc) in upses {
+            let data = etc.join(format!("{name}.dev"));
+            fs::write(&data, "ups.status: OL\nbattery.charge: 100\n").unwrap();
+            ups_conf += &format!(
+                "[{name}]\n\tdriver = dummy-ups\n\tport = {}\n",
+                data.display()
+            );
+            if let Some(d) = desc {
+                ups_conf += &format!("\tdesc = \"{d}\"\n");
+            }
+        }
+        fs::write(etc.join("ups.conf"), ups_conf).unwrap();
+        let listen: String = addresses
+            .iter()
+            .map(|a| format!("LISTEN {a} {port}\n"))
+            .collect();
+        fs::write(etc.join("upsd.conf"), listen).unwrap();
+        fs::write(etc.join("upsd.users"), "").unwrap();
+        fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        fs::set_permissions(&state, fs::Permissions::from_mode(0o770)).unwrap();
+        chown_nut(dir.path());
+        Self {
+            dir,
+            upses: upses.iter().map(|(n, _)| (*n).to_owned()).collect(),
+        }
+    }
+
+    fn etc(&self) -> std::path::PathBuf {
+        self.dir.path().join("etc")
+    }
+
+    fn state(&self) -> std::path::PathBuf {
+        self.dir.path().join("state")
+    }
+}
+
+impl Server {
+    /// `upses`: `(name, description)`.
+    fn start(c: bool, addresses: &[&str], port: u16, upses: &[(&str, Option<&str>)]) -> Self {
+        let (upsd, dummy) = if c {
+            (C_UPSD, C_DUMMY)
+        } else {
+            (env!("CARGO_BIN_EXE_upsd"), env!("CARGO_BIN_EXE_dummy-ups"))
+        };
+        let site = Site::new(addresses, port, upses);
+        let (etc, state) = (site.etc(), site.state());
+        let env = |c: &mut Command| {
+            c.env("NUT_CONFPATH", &etc).env("NUT_STATEPATH", &state);
+        };
+        let mut procs = Vec::new();
+        for (name, _) in upses {
+            let mut c = Command::new(dummy);
+            c.args(["-a", name, "-u", "nut", "-F"]);
+            env(&mut c);
+            procs.push(Proc::spawn(&mut c));
+        }
+        wait(&state, upses);
+        let mut c = Command::new(upsd);
+        c.args(["-u", "nut", "-F"]);
+        env(&mut c);
+        procs.push(Proc::spawn(&mut c));
+        for a in addresses {
+            support::wait_for(
+                "upsd to listen",
+                DEADLINE,
+                Duration::from_millis(50),
+                || std::net::TcpStream::connect((*a, port)).ok(),
+            );
+        }
+        Self {
+            _dir: site.dir,
+            _procs: procs,
+        }
+    }
+}
+
+fn wait(state: &Path, upses: &[(&str, Option<&str>)]) {
+    support::wait_for(
+        "driver sockets",
+        DEADLINE,
+        Duration::from_millis(50),
+        || {
+            upses
+                .iter()
+                .all(|(n, _)| state.join(format!("dummy-ups-{n}")).exists())
+                .then_some(())
+        },
+    );
+}
+
+fn chown_nut(path: &Path) {
+    let _ = Command::new("chown")
+        .args(["-R", "nut:nut"])
+        .arg(path)
+        .status();
+}
+
+#[test]
+fn nut_servers_on_several_addresses_are_found_as_c_finds_them() {
+    if !have(&[C_SCANNER, C_UPSD, C_DUMMY]) {
+        return;
+    }
+    let port = free_port();
+    let _c = Server::start(
+        true,
+        &["127.0.0.2", "127.0.0.3", "::1"],
+        port,
+        &[("alpha", Some("Rack A")), ("beta", None)],
+    );
+    let _ours = Server::start(
+        false,
+        &["127.0.0.5"],
+        port,
+        &[("gamma", Some("Closet")), ("delta", None), ("eps", None)],
+    );
+    let port = port.to_string();
+    // C probes its addresses in threads and lists what answers first first; one thread
+    // (-T 1) makes its order the addresses' order, which is ours whatever the parallelism.
+    let mut outputs = Vec::new();
+    for display in [None, Some("-N"), Some("-P")] {
+        let mut args = vec![
+            "-O",
+            "-q",
+            "-T",
+            "1",
+            "-p",
+            &port,
+            "-s",
+            "127.0.0.1",
+            "-e",
+            "127.0.0.6",
+        ];
+        args.extend(display);
+        outputs.push(same(&args, &[]));
+    }
+    assert_eq!(outputs[0], outputs[1], "-N is the default");
+    assert_eq!(
+        outputs[2],
+        "NUT:driver=\"nutclient\",port=\"alpha@127.0.0.2\"\n\
+         NUT:driver=\"nutclient\",port=\"beta@127.0.0.2\"\n\
+         NUT:driver=\"nutclient\",port=\"alpha@127.0.0.3\"\n\
+         NUT:driver=\"nutclient\",port=\"beta@127.0.0.3\"\n\
+         NUT:driver=\"nutclient\",port=\"gamma@127.0.0.5\"\n\
+         NUT:driver=\"nutclient\",port=\"delta@127.0.0.5\"\n\
+         NUT:driver=\"nutclient\",port=\"eps@127.0.0.5\"\n"
+    );
+    assert!(outputs[0].starts_with(
+        "[nutdev1]\n\tdriver = \"nutclient\"\n\tport = \"alpha@127.0.0.2\"\n[nutdev2]\n"
+    ));
+    // A CIDR block, the long options, and the end before the start (C swaps them).
+    same(
+        &[
+            "--oldnut_scan",
+            "--quiet",
+            "--thread",
+            "1",
+            "--port",
+            &port,
+            "--mask_cidr",
+            "127.0.0.0/29",
+        ],
+        &[],
+    );
+    same(
+        &[
+            "-O",
+            "-q",
+            "-T",
+            "1",
+            "-p",
+            &port,
+            "-s",
+            "127.0.0.5",
+            "-e",
+            "127.0.0.3",
+            "-P",
+        ],
+        &[],
+    );
+    // One address, given by -e alone; and a port where nothing listens.
+    same(&["-O", "-q", "-p", &port, "-e", "127.0.0.3", "-P"], &[]);
+    let nothing = free_port().to_string();
+    assert_eq!(
+        same(&["-O", "-q", "-p", &nothing, "-m", "127.0.0.0/29"], &[]),
+        ""
+    );
+    // IPv6: one address, and a range given by a CIDR block.
+    let v6 = same(&["-O", "-q", "-p", &port, "-s", "::1", "-P"], &[]);
+    assert_eq!(
+        v6,
+        "NUT:driver=\"nutclient\",port=\"alpha@::1\"\nNUT:driver=\"nutclient\",port=\"beta@::1\"\n"
+    );
+    same(
+        &["-O", "-q", "-T", "1", "-p", &port, "-m", "::/126", "-P"],
+        &[],
+    );
+    // Ours with its default parallelism prints the same as C with one thread.
+    let c = scan(
+        C_SCANNER,
+        &["-O", "-q", "-T", "1", "-p", &port, "-m", "127.0.0.0/28"],
+        &[],
+    );
+    let ours = scan(OURS, &["-O", "-q", "-p", &port, "-m", "127.0.0.0/28"], &[]);
+    assert_eq!(ours.stdout, c.stdout);
+}
+
+#[test]
+fn version_and_available_buses_are_c_s() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    for args in [&["-V"][..], &["--version"], &["-a"], &["--available"]] {
+        same(args, &[]);
+    }
+}
+
+#[test]
+fn bad_ranges_are_clear_errors() {
+    for args in [
+        &["-O", "-s", "127.0.0.300"][..],
+        &["-O", "-m", "127.0.0.1"],
+        &["-O", "-m", "127.0.0.1/40"],
+        &["-O", "-s", "::1", "-e", "127.0.0.1"],
+        &["-O", "-s", "127.0.0.1", "-p", "http"],
+    ] {
+        let run = scan(OURS, args, &[]);
+        assert_eq!(run.stdout, "", "{args:?}");
+        assert!(!run.stderr.is_empty(), "{args:?}: no message");
+    }
+}
+
+/// Runs `script` (bash) in a new network namespace where 10.99.0.0/24 is routed to a tun
+/// device that nobody reads: every packet to it vanishes. `None` (with a note, or a panic under
+/// `NUT_RS_INTEROP=1`) unless root with `unshare` and `ip`.
+fn in_dropping_namespace(script: &str) -> Option<Run> {
+    let root = nix::unistd::Uid::effective().is_root();
+    if !root || Command::new("ip").arg("-V").output().is_err() {
+        support::skip_unless_interop(&["root with unshare and ip (a network namespace)"]);
+        return None;
+    }
+    // A tun device nobody reads: what is routed to it vanishes (the dummy interface would do
+    // as well, but not every kernel has its module).
+    let setup = "ip link set lo up && ip tuntap add dev t0 mode tun && ip link set t0 up && \
+                 ip route add 10.99.0.0/24 dev t0 && ";
+    Some(scan(
+        "unshare",
+        &["-n", "bash", "-c", &format!("{setup}{script}")],
+        &[],
+    ))
+}
+
+#[test]
+fn a_range_that_drops_packets_costs_about_one_timeout() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    // First make sure packets really vanish there: a connection neither succeeds nor is
+    // refused within the timeout.
+    let Some(probe) = in_dropping_namespace(
+        "timeout 3 bash -c 'exec 3<>/dev/tcp/10.99.0.7/3493' 2>/dev/null; echo rc=$?",
+    ) else {
+        return;
+    };
+    assert_eq!(
+        probe.stdout.trim(),
+        "rc=124",
+        "the namespace does not drop: {}",
+        probe.stderr
+    );
+    let args = "-O -q -t 2 -m 10.99.0.0/24 -P";
+    let time = |program: &str| {
+        let run = in_dropping_namespace(&format!(
+            "s=$(date +%s%N); {program} {args}; e=$(date +%s%N); echo \"took $(( (e - s) / 1000000 )) ms\" >&2"
+        ))
+        .expect("the namespace worked a moment ago");
+        assert_eq!(run.stdout, "", "{program}: {}", run.stderr);
+        let ms: u64 = run
+            .stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("took ")?.strip_suffix(" ms")?.parse().ok())
+            .unwrap_or_else(|| panic!("{program}: {}", run.stderr));
+        ms
+    };
+    let c = time(C_SCANNER);
+    let ours = time(OURS);
+    // For the record (run with --nocapture); no assertion on speed beyond the hang guard.
+    eprintln!("256 silent addresses, -t 2: C's nut-scanner {c} ms, ours {ours} ms");
+}
+
+/// A folder with net-snmp's `snmp.conf` (C's scanner takes the agent port and the SNMPv3
+/// context from it; ours reads the same file).
+fn snmp_conf(port: u16, context: Option<&str>) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = format!("defaultPort {port}\n");
+    if let Some(c) = context {
+        text += &format!("defContext {c}\n");
+    }
+    fs::write(dir.path().join("snmp.conf"), text).unwrap();
+    dir
+}
+
+fn snmp_users() -> [snmpsim::V3User; 4] {
+    use snmpsim::V3User;
+    [
+        V3User {
+            name: "noauth",
+            auth: "NONE",
+            privacy: "NONE",
+        },
+        V3User {
+            name: "sha256",
+            auth: "SHA256",
+            privacy: "NONE",
+        },
+        V3User {
+            name: "md5-des",
+            auth: "MD5",
+            privacy: "DES",
+        },
+        V3User {
+            name: "sha-aes",
+            auth: "SHA",
+            privacy: "AES",
+        },
+    ]
+}
+
+#[test]
+fn snmp_agents_are_identified_as_c_identifies_them() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    let (port, other) = (snmpsim::udp_port(), snmpsim::udp_port());
+    let endpoints = [
+        format!("127.0.0.2:{port}"),
+        format!("127.0.0.3:{port}"),
+        format!("127.0.0.4:{other}"),
+    ];
+    let endpoints: Vec<&str> = endpoints.iter().map(String::as_str).collect();
+    let Some(agent) = snmpsim::start_at(&endpoints, &snmp_users()) else {
+        return;
+    };
+    let conf = snmp_conf(port, None);
+    let env = [("SNMPCONFPATH", conf.path().to_str().unwrap())];
+    // Every recording, as the community, on two addresses (C with one thread, so that its
+    // order is the addresses'): the same devices, MIB mappings and descriptions.
+    let mut found = 0;
+    for recording in &agent.recordings {
+        let out = same(
+            &[
+                "-S",
+                "-q",
+                "-T",
+                "1",
+                "-t",
+                "2",
+                "-s",
+                "127.0.0.2",
+                "-e",
+                "127.0.0.3",
+                "-c",
+                recording,
+                "-P",
+            ],
+            &env,
+        );
+        found += usize::from(!out.is_empty());
+    }
+    assert!(found > 40, "only {found} recordings identified");
+    // ups.conf sections, the long options, a CIDR block with silent and refusing addresses.
+    same(
+        &[
+            "--snmp_scan",
+            "--quiet",
+            "--thread",
+            "1",
+            "--timeout",
+            "1",
+            "--mask_cidr",
+            "127.0.0.0/30",
+            "--community",
+            "cyberpower",
+        ],
+        &env,
+    );
+    // The agent on another port, found there only.
+    let conf = snmp_conf(other, None);
+    let env = [("SNMPCONFPATH", conf.path().to_str().unwrap())];
+    let out = same(
+        &[
+            "-S",
+            "-q",
+            "-T",
+            "1",
+            "-t",
+            "1",
+            "-s",
+            "127.0.0.3",
+            "-e",
+            "127.0.0.4",
+            "-c",
+            "apc_ap7900b",
+            "-N",
+        ],
+        &env,
+    );
+    assert!(
+        out.contains("port = \"127.0.0.4\"") && !out.contains("127.0.0.3"),
+        "{out}"
+    );
+}
+
+#[test]
+fn snmpv3_agents_are_identified_as_c_identifies_them() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    let port = snmpsim::udp_port();
+    let endpoint = format!("127.0.0.2:{port}");
+    let Some(_agent) = snmpsim::start_at(&[endpoint.as_str()], &snmp_users()) else {
+        return;
+    };
+    let (auth, privacy) = (snmpsim::AUTH_KEY, snmpsim::PRIV_KEY);
+    for recording in ["apc_smt750x-nmc2", "eaton-mgeups_9px", "cyberpower"] {
+        let conf = snmp_conf(port, Some(recording));
+        let env = [("SNMPCONFPATH", conf.path().to_str().unwrap())];
+        for user in [
+            vec!["-l", "noAuthNoPriv", "-u", "noauth"],
+            vec![
+                "-l",
+                "authNoPriv",
+                "-u",
+                "sha256",
+                "-w",
+                "SHA256",
+                "-W",
+                auth,
+            ],
+            vec![
+                "-l", "authPriv", "-u", "md5-des", "-w", "MD5", "-W", auth, "-x", "DES", "-X",
+                privacy,
+            ],
+            vec![
+                "--secLevel",
+                "authPriv",
+                "--secName",
+                "sha-aes",
+                "--authProtocol",
+                "SHA",
+                "--authPassword",
+                auth,
+                "--privProtocol",
+                "AES",
+                "--privPassword",
+                privacy,
+            ],
+        ] {
+            let mut args = vec!["-S", "-q", "-t", "2", "-s", "127.0.0.2"];
+            args.extend(user.iter().copied());
+            let c = same(&args, &env);
+            assert!(c.contains("snmp_version = \"v3\""), "{args:?}: {c}");
+        }
+        // A wrong pass phrase finds nothing, in both.
+        let args = [
+            "-S",
+            "-q",
+            "-t",
+            "1",
+            "-s",
+            "127.0.0.2",
+            "-l",
+            "authNoPriv",
+            "-u",
+            "sha256",
+            "-w",
+            "SHA256",
+            "-W",
+            "not-the-key",
+        ];
+        assert_eq!(same(&args, &env), "");
+    }
+}
+
+/// `usb-emu run DEVICES -- PROGRAM -U ARGS` where C's nut-scanner, too, loads the emulator:
+/// it opens libusb by its full path in the system's library folder (not through the dynamic
+/// linker's search, so `LD_LIBRARY_PATH` does not reach it), so the emulator library is
+/// bind-mounted over that file in a private mount namespace. `None` (with a note, or a panic
+/// under `NUT_RS_INTEROP=1`) unless root with `unshare`.
+fn usb_scan(program: &str, devices: &[std::path::PathBuf], args: &[&str]) -> Option<Run> {
+    if !nix::unistd::Uid::effective().is_root() {
+        support::skip_unless_interop(&["root (a private mount namespace)"]);
+        return None;
+    }
+    let emu = Path::new(env!("CARGO_BIN_EXE_usb-emu"));
+    let dir = emu.parent().unwrap();
+    let lib = std::env::var_os("NUT_USB_EMU_LIB")
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            [
+                dir.join("deps/libnut_usb_emu.so"),
+                dir.join("libnut_usb_emu.so"),
+            ]
+            .into_iter()
+            .find(|p| p.exists())
+        })
+        .expect("the emulator library beside usb-emu");
+    let system = fs::canonicalize("/usr/lib/x86_64-linux-gnu/libusb-1.0.so.0")
+        .expect("the system libusb-1.0");
+    let mut all: Vec<String> = vec![
+        "-m".into(),
+        "sh".into(),
+        "-c".into(),
+        "mount --bind \"$0\" \"$1\" && shift && exec \"$@\"".into(),
+        lib.display().to_string(),
+        system.display().to_string(),
+        emu.display().to_string(),
+        "run".into(),
+    ];
+    all.extend(devices.iter().map(|d| d.display().to_string()));
+    all.extend(["--".into(), program.into(), "-U".into()]);
+    all.extend(args.iter().map(|a| (*a).to_owned()));
+    let all: Vec<&str> = all.iter().map(String::as_str).collect();
+    Some(scan("unshare", &all, &[]))
+}
+
+#[test]
+fn usb_devices_are_found_as_c_finds_them() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let device = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        fs::write(&path, text).unwrap();
+        path
+    };
+    let devices = vec![
+        // Strings with trailing blanks (C trims them), on bus 3.
+        device(
+            "apc.dev",
+            "vendor-id 051d\nproduct-id 0002\nmanufacturer \"American Power Conversion \"\n\
+             product \"Back-UPS CS 500\"\nserial \"BB0123456789  \"\nbus 3\naddress 7\n",
+        ),
+        // Not a UPS: left out.
+        device(
+            "mouse.dev",
+            "vendor-id 046d\nproduct-id c077\nproduct \"USB Optical Mouse\"\n",
+        ),
+        // A Q1 unit behind a Cypress bridge, no strings.
+        device(
+            "q1.dev",
+            "vendor-id 0665\nproduct-id 5161\nbus 1\naddress 4\n",
+        ),
+        // A serial number whose string descriptor cannot be read.
+        device(
+            "eaton.dev",
+            "vendor-id 0463\nproduct-id ffff\nmanufacturer \"EATON\"\nproduct \"5E\"\n\
+             serial-index 9\nbus 2\n",
+        ),
+        // A known vendor's product that no driver claims.
+        device(
+            "cps.dev",
+            "vendor-id 0764\nproduct-id 9999\nproduct \"Unknown\"\n",
+        ),
+    ];
+    let mut outputs = Vec::new();
+    for display in [&[][..], &["-N"], &["-P"]] {
+        let mut args = vec!["-q"];
+        args.extend_from_slice(display);
+        let Some(c) = usb_scan(C_SCANNER, &devices, &args) else {
+            return;
+        };
+        let ours = usb_scan(OURS, &devices, &args).unwrap();
+        assert_eq!(
+            ours.stdout, c.stdout,
+            "-U {args:?}\nour stderr: {}\nC's: {}",
+            ours.stderr, c.stderr
+        );
+        outputs.push(c.stdout);
+    }
+    assert_eq!(
+        outputs[2],
+        "USB:driver=\"usbhid-ups\",port=\"auto\",vendorid=\"051D\",productid=\"0002\",\
+         product=\"Back-UPS CS 500\",serial=\"BB0123456789\",vendor=\"American Power Conversion\",bus=\"003\"\n\
+         USB:driver=\"nutdrv_qx\",port=\"auto\",vendorid=\"0665\",productid=\"5161\",bus=\"001\"\n\
+         USB:driver=\"usbhid-ups\",port=\"auto\",vendorid=\"0463\",productid=\"FFFF\",product=\"5E\",\
+         vendor=\"EATON\",bus=\"002\"\n"
+    );
+    // An empty bus: nothing on stdout from either (C ends in an error, ours finds nothing).
+    let c = usb_scan(C_SCANNER, &[], &["-q"]).unwrap();
+    let ours = usb_scan(OURS, &[], &["-q"]).unwrap();
+    assert_eq!((ours.stdout.as_str(), c.stdout.as_str()), ("", ""));
+    // 0925:1234 is both an Armac Q1 bridge (nutdrv_qx, which we have) and a Richcomm unit
+    // (richcomm_usb, which we have not); C's table names the latter.
+    let armac = vec![device("armac.dev", "vendor-id 0925\nproduct-id 1234\n")];
+    let c = usb_scan(C_SCANNER, &armac, &["-q", "-P"]).unwrap();
+    let ours = usb_scan(OURS, &armac, &["-q", "-P"]).unwrap();
+    assert_eq!(c.stdout, "USB:driver=\"richcomm_usb\",port=\"auto\",vendorid=\"0925\",productid=\"1234\",bus=\"001\"\n");
+    assert_eq!(
+        ours.stdout,
+        "USB:driver=\"nutdrv_qx\",port=\"auto\",vendorid=\"0925\",productid=\"1234\",bus=\"001\"\n"
+    );
+}
+
+#[test]
+fn every_recorded_usb_unit_is_found_as_c_finds_it() {
+    if !have(&[C_SCANNER]) || support::recorded("hid/corpus").is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let mut units = usb::Unit::corpus();
+    units.push(usb::Unit::cs500());
+    let devices: Vec<std::path::PathBuf> = units
+        .iter()
+        .enumerate()
+        .map(|(i, unit)| {
+            let path = dir.path().join(format!("unit{i}.dev"));
+            fs::write(&path, &unit.text).unwrap();
+            path
+        })
+        .collect();
+    let Some(c) = usb_scan(C_SCANNER, &devices, &["-q", "-P"]) else {
+        return;
+    };
+    let ours = usb_scan(OURS, &devices, &["-q", "-P"]).unwrap();
+    assert_eq!(ours.stdout, c.stdout, "our stderr: {}", ours.stderr);
+    assert!(c.stdout.lines().count() > units.len() / 2, "{}", c.stdout);
+}
+
+/// C 2.8.0 has no scan for dummy-ups simulation files; later C versions list the `.dev` and
+/// `.seq` files of the configuration folder with `-n`, as ours does.
+#[test]
+fn simulation_files_are_listed_as_later_c_lists_them() {
+    let dir = tempfile::tempdir().unwrap();
+    for f in ["alpha.dev", "beta.seq", "ups.conf", "notes.dev.txt", ".dev"] {
+        fs::write(dir.path().join(f), "ups.status: OL\n").unwrap();
+    }
+    fs::create_dir(dir.path().join("dir.dev")).unwrap();
+    let env = [("NUT_CONFPATH", dir.path().to_str().unwrap())];
+    let run = scan(OURS, &["-n", "-q"], &env);
+    assert_eq!(
+        run.stdout,
+        "[nutdev1]\n\tdriver = \"dummy-ups\"\n\tport = \"beta.seq\"\n\
+         [nutdev2]\n\tdriver = \"dummy-ups\"\n\tport = \"alpha.dev\"\n"
+    );
+    let run = scan(OURS, &["--nut_simulation_scan", "-P"], &env);
+    assert_eq!(
+        run.stdout,
+        "NUT_SIMULATION:driver=\"dummy-ups\",port=\"beta.seq\"\n\
+         NUT_SIMULATION:driver=\"dummy-ups\",port=\"alpha.dev\"\n"
+    );
+    // A folder that cannot be read is an error, not an empty result.
+    let run = scan(OURS, &["-n"], &[("NUT_CONFPATH", "/nonexistent/nut")]);
+    assert_eq!(run.stdout, "");
+    assert!(run.stderr.contains("/nonexistent/nut"), "{}", run.stderr);
+}
+
+/// The shell lines that start `site` with C's dummy-ups and upsd (in the background, in the
+/// caller's process group, their ids in `$pids`) and wait until upsd answers at
+/// `address:port`.
+fn start_in_shell(site: &Site, address: &str, port: u16) -> String {
+    let env = format!(
+        "NUT_CONFPATH={} NUT_STATEPATH={}",
+        site.etc().display(),
+        site.state().display()
+    );
+    let mut script = String::new();
+    for ups in &site.upses {
+        script +=
+            &format!("{env} {C_DUMMY} -a {ups} -u nut -F >/dev/null 2>&1 &\npids=\"$pids $!\"\n");
+        script += &format!(
+            "while [ ! -e {}/dummy-ups-{ups} ]; do sleep 0.05; done\n",
+            site.state().display()
+        );
+    }
+    script += &format!("{env} {C_UPSD} -u nut -F >/dev/null 2>&1 &\npids=\"$pids $!\"\n");
+    script +=
+        &format!("until (exec 3<>/dev/tcp/{address}/{port}) 2>/dev/null; do sleep 0.05; done\n");
+    script
+}
+
+#[test]
+fn a_range_that_drops_refuses_and_serves_gives_what_c_gives() {
+    if !have(&[C_SCANNER, C_UPSD, C_DUMMY]) {
+        return;
+    }
+    // 10.99.0.0/24 vanishes into the tun device; 10.99.1.0/24 is local (refused, but for
+    // 10.99.1.2 where C upsd serves two UPSes); the range spans both.
+    let port = free_port();
+    let site = Site::new(
+        &["10.99.1.2"],
+        port,
+        &[("alpha", Some("Rack A")), ("beta", None)],
+    );
+    let time = |program: &str| {
+        format!(
+            "s=$(date +%s%N); {program} -O -q -t 2 -p {port} -s 10.99.0.200 -e 10.99.1.20 -P; \
+             e=$(date +%s%N); echo \"{program} took $(( (e - s) / 1000000 )) ms\" >&2\n"
+        )
+    };
+    let script = format!(
+        "ip addr add 10.99.1.1/24 dev lo\n{}{}{}kill $pids\nwait\n",
+        start_in_shell(&site, "10.99.1.2", port),
+        time(C_SCANNER),
+        time(OURS)
+    );
+    let Some(run) = in_dropping_namespace(&script) else {
+        return;
+    };
+    let expected = "NUT:driver=\"nutclient\",port=\"alpha@10.99.1.2\"\n\
+                    NUT:driver=\"nutclient\",port=\"beta@10.99.1.2\"\n";
+    assert_eq!(
+        run.stdout,
+        format!("{expected}{expected}"),
+        "{}",
+        run.stderr
+    );
+    // For the record (run with --nocapture).
+    for line in run.stderr.lines().filter(|l| l.contains(" took ")) {
+        eprintln!("77 addresses (56 silent, 20 refusing, 1 upsd), -t 2: {line}");
+    }
+}
+
+/// `nut-sim --protocol PROTOCOL` on a pseudo-terminal linked at `link`, once it is there.
+fn simulator(protocol: &str, link: &Path) -> support::Kill {
+    use std::io::BufRead;
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_nut-sim"));
+    cmd.args(["--protocol", protocol, "--link"])
+        .arg(link)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    let mut sim = support::Kill::spawn(&mut cmd);
+    let mut first = String::new();
+    std::io::BufReader::new(sim.0.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    assert_eq!(Path::new(first.trim()), link, "nut-sim {protocol}");
+    sim
+}
+
+#[test]
+fn serial_devices_are_found_as_c_finds_them() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let protocols = [
+        "megatec",
+        "megatec/old",
+        "mustek",
+        "zinto",
+        "q1",
+        "voltronic",
+        "bestups",
+        "mecer",
+        "ablerex",
+        "masterguard",
+    ];
+    // C tries Eaton's SHUT and XCP before Q1 and needs seconds per port: the units are
+    // probed at once, one scanner of each per unit.
+    let results: Vec<(String, Run, Run)> = std::thread::scope(|s| {
+        let handles: Vec<_> = protocols
+            .iter()
+            .map(|protocol| {
+                let dir = dir.path();
+                s.spawn(move || {
+                    let link = dir.join(protocol.replace('/', "_"));
+                    let _sim = simulator(protocol, &link);
+                    let port = link.display().to_string();
+                    let c = scan(C_SCANNER, &["-q", "-P", "-E", &port], &[]);
+                    let ours = scan(OURS, &["-q", "-P", "-E", &port], &[]);
+                    ((*protocol).to_owned(), c, ours)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    // What C does not find (it asks for Q1 only), ours finds by nutdrv_qx's own probing.
+    const BEYOND_C: [&str; 4] = ["megatec/old", "mustek", "voltronic", "masterguard"];
+    let mut found = 0;
+    for (protocol, c, ours) in &results {
+        if BEYOND_C.contains(&protocol.as_str()) {
+            assert_eq!(c.stdout, "", "{protocol}: C finds it now");
+            let port = dir.path().join(protocol.replace('/', "_"));
+            assert_eq!(
+                ours.stdout,
+                format!(
+                    "EATON_SERIAL:driver=\"nutdrv_qx\",port=\"{}\",protocol=\"{protocol}\"\n",
+                    port.display()
+                ),
+                "{}",
+                ours.stderr
+            );
+            continue;
+        }
+        assert_eq!(ours.stdout, c.stdout, "{protocol}: {}", ours.stderr);
+        found += usize::from(c.stdout.contains("blazer_ser"));
+    }
+    assert_eq!(found, protocols.len() - BEYOND_C.len());
+    // Beyond C: an APC Smart unit (C looks for Eaton's protocols and Q1 only); several ports
+    // at once, in the order given, and a port that does not exist.
+    let apc = dir.path().join("apc");
+    let q1 = dir.path().join("q1");
+    let (_apc, _q1) = (simulator("apc", &apc), simulator("megatec", &q1));
+    let ports = format!("{},/nonexistent/tty,{}", apc.display(), q1.display());
+    let ours = scan(OURS, &["-q", "-E", &ports], &[]);
+    assert_eq!(
+        ours.stdout,
+        format!(
+            "[nutdev1]\n\tdriver = \"apcsmart\"\n\tport = \"{}\"\n\
+             [nutdev2]\n\tdriver = \"blazer_ser\"\n\tport = \"{}\"\n",
+            apc.display(),
+            q1.display()
+        )
+    );
+}
+
+/// C's `-A` needs the avahi daemon (through D-Bus), which these machines do not run, so ours
+/// is checked against announcements made here with mdns-sd: one server that lists its UPSes
+/// in `device_list`, one (our upsd) that does not, so that the scanner asks it.
+#[test]
+fn servers_announced_over_mdns_are_found() {
+    use mdns_sd::{ServiceDaemon, ServiceInfo};
+    let port = free_port();
+    let _ours = Server::start(false, &["127.0.0.1"], port, &[("gamma", None)]);
+    let daemon = ServiceDaemon::new().expect("an mDNS daemon");
+    let tag = format!("nutrs{}", std::process::id());
+    let host = format!("{tag}.local.");
+    let listed = ServiceInfo::new(
+        "_nut._tcp.local.",
+        &format!("{tag}-listed"),
+        &host,
+        "127.0.0.1",
+        3493,
+        &[("txtvers", "1"), ("device_list", "alpha;beta")][..],
+    )
+    .unwrap();
+    let asked = ServiceInfo::new(
+        "_upsd._tcp.local.",
+        &format!("{tag}-asked"),
+        &host,
+        "127.0.0.1",
+        port,
+        &[("txtvers", "1")][..],
+    )
+    .unwrap();
+    daemon.register(listed).unwrap();
+    daemon.register(asked).unwrap();
+    let run = scan(OURS, &["-A", "-q", "-t", "3", "-P"], &[]);
+    let _ = daemon.shutdown();
+    let mine: Vec<&str> = run
+        .stdout
+        .lines()
+        .filter(|l| l.contains(&tag) || l.contains("gamma@"))
+        .collect();
+    assert_eq!(
+        mine,
+        [
+            "NUT:driver=\"nutclient\",port=\"gamma@127.0.0.1\"".to_owned(),
+            format!("NUT:driver=\"nutclient\",port=\"alpha@{tag}.local\",desc=\"IPv4\""),
+            format!("NUT:driver=\"nutclient\",port=\"beta@{tag}.local\",desc=\"IPv4\""),
+        ],
+        "{}",
+        run.stderr
+    );
+}
