@@ -95,6 +95,10 @@ pub struct ServerConfig {
     pub tls: Option<TlsSettings>,
     /// The version reported by VER and `server.version`.
     pub version: String,
+    /// `HTTP_LISTEN`: addresses (with ports) where the HTTP service (web pages, metrics,
+    /// JSON API, events) is served; empty: none. Needs the `http` feature; without it they
+    /// are ignored with a warning. Bound at start; changes apply at the next start.
+    pub http_listen: Vec<Listen>,
 }
 
 impl Default for ServerConfig {
@@ -112,6 +116,7 @@ impl Default for ServerConfig {
             cmdvartab: Arc::new(Cmdvartab::new()),
             tls: None,
             version: UPS_VERSION.to_owned(),
+            http_listen: Vec::new(),
         }
     }
 }
@@ -259,7 +264,14 @@ impl ServerConfig {
             );
         }
 
+        if !upsd.http_listen.is_empty() && !cfg!(feature = "http") {
+            warnings.push(
+                "upsd.conf: HTTP_LISTEN is ignored: this upsd was built without the http feature"
+                    .to_owned(),
+            );
+        }
         let config = Self {
+            http_listen: upsd.http_listen.clone(),
             devices,
             users: users.config,
             listen: bind_order(upsd.effective_listen(), upsd.listen.is_empty()),
@@ -342,7 +354,7 @@ mod tests {
         write(
             d,
             "upsd.conf",
-            "LISTEN 127.0.0.1 3494\nMAXAGE 30\nMAXCONN 5\n",
+            "LISTEN 127.0.0.1 3494\nMAXAGE 30\nMAXCONN 5\nHTTP_LISTEN 127.0.0.1 8080\n",
         );
         write(
             d,
@@ -362,6 +374,11 @@ mod tests {
         assert_eq!(c.maxage, Duration::from_secs(30));
         assert_eq!(c.maxconn, Some(5));
         assert_eq!(c.listen, vec![Listen::new("127.0.0.1", Some(3494))]);
+        assert_eq!(c.http_listen, vec![Listen::new("127.0.0.1", Some(8080))]);
+        assert_eq!(
+            loaded.warnings.iter().any(|w| w.contains("HTTP_LISTEN")),
+            !cfg!(feature = "http")
+        );
         let names: Vec<_> = c.devices.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["b", "a"]);
         assert_eq!(c.devices[0].desc.as_deref(), Some("Bee"));

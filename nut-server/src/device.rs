@@ -7,14 +7,14 @@
 //! devices.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Mutex, RwLock, RwLockReadGuard};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard};
 use std::time::{Duration, Instant};
 
 use nut_driver_api::state::DeviceState;
 use nut_proto::names::{UpsName, Value, VarName};
 use nut_proto::net::ErrorCode;
 use nut_proto::sock::{DriverMessage, ServerMessage};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 
 /// What a session sees of a device's driver link.
 #[derive(Debug)]
@@ -48,10 +48,15 @@ pub(crate) struct Device {
     link: RwLock<Link>,
     fsd: AtomicBool,
     logins: Mutex<Vec<Login>>,
+    /// Woken after every change of the state (the HTTP service waits on it).
+    changes: Arc<Notify>,
+    /// Whether the state changed since [`Device::take_changed`] last looked.
+    changed: AtomicBool,
 }
 
 impl Device {
-    pub(crate) fn new(name: UpsName) -> Self {
+    /// A device without a driver link; `changes` is woken whenever its state changes.
+    pub(crate) fn new(name: UpsName, changes: Arc<Notify>) -> Self {
         let now = Instant::now();
         Self {
             name,
@@ -65,7 +70,22 @@ impl Device {
             }),
             fsd: AtomicBool::new(false),
             logins: Mutex::new(Vec::new()),
+            changes,
+            changed: AtomicBool::new(true),
         }
+    }
+
+    /// Notes a change of the state and wakes whoever waits for changes.
+    fn mark_changed(&self) {
+        self.changed.store(true, Ordering::Release);
+        self.changes.notify_one();
+    }
+
+    /// Whether the state changed since the last call (the HTTP service re-reads only the
+    /// devices that did).
+    #[cfg(feature = "http")]
+    pub(crate) fn take_changed(&self) -> bool {
+        self.changed.swap(false, Ordering::AcqRel)
     }
 
     /// A read view of the link; hold it only while formatting one reply.
@@ -91,6 +111,8 @@ impl Device {
         link.last_heard = now;
         link.last_ping = now;
         link.sender = Some(sender);
+        drop(link);
+        self.mark_changed();
     }
 
     /// The link went down: the state is dropped.
@@ -100,6 +122,8 @@ impl Device {
         link.connected = false;
         link.dump_done = false;
         link.sender = None;
+        drop(link);
+        self.mark_changed();
     }
 
     /// Applies one message from the driver. Returns whether it counts as a sign of life
@@ -112,8 +136,12 @@ impl Device {
         if matches!(msg, DriverMessage::DumpDone) {
             link.dump_done = true;
         }
-        link.state.apply(msg);
+        let changed = link.state.apply(msg);
         link.last_heard = Instant::now();
+        drop(link);
+        if changed || matches!(msg, DriverMessage::DumpDone) {
+            self.mark_changed();
+        }
         true
     }
 
@@ -141,6 +169,7 @@ impl Device {
     /// Sets the FSD latch.
     pub(crate) fn set_fsd(&self) {
         self.fsd.store(true, Ordering::Relaxed);
+        self.mark_changed();
     }
 
     /// Whether the FSD latch is set.
@@ -202,7 +231,7 @@ mod tests {
     use super::*;
 
     fn device() -> Device {
-        Device::new(UpsName::new("ups").unwrap())
+        Device::new(UpsName::new("ups").unwrap(), Arc::default())
     }
 
     #[test]

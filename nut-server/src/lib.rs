@@ -5,6 +5,8 @@ mod config;
 mod connection;
 mod device;
 mod driver;
+#[cfg(feature = "http")]
+pub mod http;
 mod server;
 mod session;
 mod shared;

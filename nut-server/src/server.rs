@@ -33,6 +33,7 @@ const BACKLOG: i32 = 4096;
 pub struct ServerBuilder {
     config: ServerConfig,
     listeners: Vec<TcpListener>,
+    http_listeners: Vec<TcpListener>,
     shutdown: Option<CancellationToken>,
     bound: Option<Vec<(Listen, std::net::TcpListener)>>,
 }
@@ -76,6 +77,14 @@ impl ServerBuilder {
     /// Serves on a listener the caller bound. It stays in service across reloads.
     pub fn listener(mut self, listener: TcpListener) -> Self {
         self.listeners.push(listener);
+        self
+    }
+
+    /// Serves the HTTP service (pages, metrics, JSON API, events) on a listener the caller
+    /// bound, besides the `HTTP_LISTEN` addresses.
+    #[cfg(feature = "http")]
+    pub fn http_listener(mut self, listener: TcpListener) -> Self {
+        self.http_listeners.push(listener);
         self
     }
 
@@ -155,7 +164,16 @@ impl ServerBuilder {
             return Err(ServerError::NoListener);
         }
         inner.managed.lock().await.extra = extra;
+        let http_listen = self.config.http_listen.clone();
+        let allow_not_all = self.config.allow_not_all_listeners;
         if let Err(e) = inner.apply(self.config, true, self.bound).await {
+            inner.cancel.cancel();
+            return Err(e);
+        }
+        if let Err(e) = inner
+            .start_http(&http_listen, allow_not_all, self.http_listeners)
+            .await
+        {
             inner.cancel.cancel();
             return Err(e);
         }
@@ -245,6 +263,11 @@ impl ServerHandle {
         addrs
     }
 
+    /// The addresses the HTTP service listens on (empty without `HTTP_LISTEN`).
+    pub async fn http_addrs(&self) -> Vec<SocketAddr> {
+        self.inner.managed.lock().await.http.clone()
+    }
+
     /// Connection counters.
     pub fn stats(&self) -> Stats {
         let c = &self.inner.shared.counters;
@@ -276,6 +299,10 @@ struct Managed {
     listeners: Vec<BoundListener>,
     devices: HashMap<UpsName, RunningDevice>,
     maxconn: Option<usize>,
+    /// Where the HTTP service listens.
+    http: Vec<SocketAddr>,
+    /// The `HTTP_LISTEN` entries it was started with.
+    http_listen: Vec<Listen>,
 }
 
 #[derive(Debug)]
@@ -374,6 +401,61 @@ fn gai_text(e: &io::Error) -> String {
 }
 
 impl Inner {
+    /// Binds the `HTTP_LISTEN` addresses (each to the first of its addresses that binds)
+    /// and starts the HTTP service on them and on `extra`, over the server's own state.
+    #[cfg(feature = "http")]
+    async fn start_http(
+        self: &Arc<Self>,
+        listen: &[Listen],
+        allow_not_all: bool,
+        extra: Vec<TcpListener>,
+    ) -> Result<(), ServerError> {
+        let mut listeners = extra;
+        for l in listen {
+            let port = l.port_or_default();
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((l.address.as_str(), port))
+                .await
+                .map_err(|e| ServerError::Resolve(gai_text(&e)))?
+                .collect();
+            match addrs.into_iter().find_map(|a| bind_addr(a).ok()) {
+                Some(std_listener) => listeners.push(TcpListener::from_std(std_listener)?),
+                None if allow_not_all => {
+                    tracing::error!("not serving HTTP on {} port {port}", l.address);
+                }
+                None => {
+                    return Err(ServerError::Listen(format!(
+                        "HTTP_LISTEN {} {port}",
+                        l.address
+                    )))
+                }
+            }
+        }
+        if listeners.is_empty() {
+            return Ok(());
+        }
+        let mut managed = self.managed.lock().await;
+        for l in &listeners {
+            managed.http.push(l.local_addr()?);
+        }
+        drop(managed);
+        let source = Arc::new(crate::http::upsd_source::UpsdSource::new(Arc::clone(
+            &self.shared,
+        )));
+        crate::http::HttpService::new(source).spawn(listeners, self.cancel.clone(), &self.tasks);
+        Ok(())
+    }
+
+    /// Without the `http` feature: nothing to start (the configuration loader warned).
+    #[cfg(not(feature = "http"))]
+    async fn start_http(
+        self: &Arc<Self>,
+        _listen: &[Listen],
+        _allow_not_all: bool,
+        _extra: Vec<TcpListener>,
+    ) -> Result<(), ServerError> {
+        Ok(())
+    }
+
     fn spawn_accept(self: &Arc<Self>, listener: TcpListener, token: CancellationToken) {
         let inner = Arc::clone(self);
         self.tasks
@@ -429,6 +511,11 @@ impl Inner {
         bound: Option<Vec<(Listen, std::net::TcpListener)>>,
     ) -> Result<(), ServerError> {
         let mut managed = self.managed.lock().await;
+        if first {
+            managed.http_listen.clone_from(&config.http_listen);
+        } else if managed.http_listen != config.http_listen {
+            tracing::warn!("HTTP_LISTEN changes take effect at the next start of upsd");
+        }
 
         // Listeners: keep those still configured, bind the new ones in the configured
         // order. A duplicate entry is bound again (and fails), as in C.
@@ -530,7 +617,10 @@ impl Inner {
             let run = match reuse {
                 Some(r) => r,
                 None => {
-                    let device = Arc::new(Device::new(dc.name.clone()));
+                    let device = Arc::new(Device::new(
+                        dc.name.clone(),
+                        Arc::clone(&self.shared.changes),
+                    ));
                     let cancel = self.cancel.child_token();
                     self.tasks.spawn(driver::run(
                         Arc::clone(&self.shared),

@@ -70,6 +70,8 @@ pub(crate) struct Shared {
     pub(crate) tracker: Tracker,
     next_conn_id: AtomicU64,
     pub(crate) counters: Counters,
+    /// Woken whenever a device's state changes (each device holds a clone).
+    pub(crate) changes: Arc<tokio::sync::Notify>,
 }
 
 impl Shared {
@@ -80,6 +82,7 @@ impl Shared {
             tracker: Tracker::default(),
             next_conn_id: AtomicU64::new(1),
             counters: Counters::default(),
+            changes: Arc::default(),
         }
     }
 

@@ -172,6 +172,12 @@ impl<'a> Arbitrary<'a> for UpsdConf {
             certrequest: Arbitrary::arbitrary(u)?,
             disable_weak_ssl: Arbitrary::arbitrary(u)?,
             debug_min: opt(u, small_u32)?,
+            // HTTP_LISTEN always has a port.
+            http_listen: vec_of(u, 2, |u| {
+                let l = Listen::arbitrary(u)?;
+                let port = l.port_or_default();
+                Ok(Listen::new(l.address, Some(port)))
+            })?,
         })
     }
 }

@@ -53,6 +53,9 @@ pub struct UpsdConf {
     pub disable_weak_ssl: bool,
     /// `DEBUG_MIN`: minimum debug level.
     pub debug_min: Option<u32>,
+    /// `HTTP_LISTEN address port` lines (nut-rs only; C upsd logs them as invalid
+    /// directives): where our upsd serves its web pages, metrics and JSON API.
+    pub http_listen: Vec<Listen>,
 }
 
 impl Default for UpsdConf {
@@ -72,6 +75,7 @@ impl Default for UpsdConf {
             certrequest: None,
             disable_weak_ssl: false,
             debug_min: None,
+            http_listen: Vec::new(),
         }
     }
 }
@@ -309,6 +313,24 @@ impl UpsdConf {
                 self.listen.push(Listen::new(arg.clone(), port));
                 3
             }
+            "HTTP_LISTEN" => {
+                let port = words.get(2).and_then(|p| {
+                    p.bytes()
+                        .all(|b| b.is_ascii_digit())
+                        .then(|| p.parse::<u16>().ok())
+                        .flatten()
+                });
+                let Some(port) = port else {
+                    diag.warn(
+                        n,
+                        WarningKind::BadValue,
+                        format!("HTTP_LISTEN {arg}: give an address and a port from 0 to 65535 (HTTP_LISTEN <address> <port>); line ignored"),
+                    );
+                    return true;
+                };
+                self.http_listen.push(Listen::new(arg.clone(), Some(port)));
+                3
+            }
             "ACL" if words.len() >= 3 => {
                 diag.warn(
                     n,
@@ -392,6 +414,10 @@ impl UpsdConf {
                 None => push_line(&mut out, &["LISTEN", &l.address]),
             }
         }
+        for l in &self.http_listen {
+            let port = l.port_or_default().to_string();
+            push_line(&mut out, &["HTTP_LISTEN", &l.address, &port]);
+        }
         out
     }
 }
@@ -474,6 +500,40 @@ mod tests {
         assert_eq!(p.config.listen, [Listen::new("a", Some(1))]);
         assert_eq!(p.warnings[1].kind, WarningKind::InvalidDirective);
         assert_eq!(p.warnings[4].kind, WarningKind::InvalidDirective);
+    }
+
+    #[test]
+    fn http_listen() {
+        let p = parse(
+            "HTTP_LISTEN 127.0.0.1 8080\nHTTP_LISTEN ::1 8081\nHTTP_LISTEN 0.0.0.0\n\
+             HTTP_LISTEN 0.0.0.0 http\nHTTP_LISTEN 0.0.0.0 70000\nHTTP_LISTEN\n\
+             HTTP_LISTEN a 1 2\nMAXAGE 20\n",
+        );
+        assert_eq!(
+            messages(&p),
+            [
+                "upsd.conf:3: HTTP_LISTEN 0.0.0.0: give an address and a port from 0 to 65535 (HTTP_LISTEN <address> <port>); line ignored",
+                "upsd.conf:4: HTTP_LISTEN 0.0.0.0: give an address and a port from 0 to 65535 (HTTP_LISTEN <address> <port>); line ignored",
+                "upsd.conf:5: HTTP_LISTEN 0.0.0.0: give an address and a port from 0 to 65535 (HTTP_LISTEN <address> <port>); line ignored",
+                "upsd.conf:6: invalid directive HTTP_LISTEN",
+                "upsd.conf:7: HTTP_LISTEN: extra argument(s) ignored: 2 (quote values that hold spaces)",
+            ]
+        );
+        assert_eq!(
+            p.config.http_listen,
+            [
+                Listen::new("127.0.0.1", Some(8080)),
+                Listen::new("::1", Some(8081)),
+                Listen::new("a", Some(1))
+            ]
+        );
+        assert!(p.config.listen.is_empty(), "LISTEN is not touched");
+        assert_eq!(p.config.maxage, 20);
+        let text = p.config.to_text();
+        assert!(
+            text.ends_with("HTTP_LISTEN 127.0.0.1 8080\nHTTP_LISTEN ::1 8081\nHTTP_LISTEN a 1\n")
+        );
+        assert_eq!(parse(&text).config, p.config);
     }
 
     #[test]
