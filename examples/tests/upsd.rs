@@ -363,7 +363,8 @@ fn chroot_with_r_as_c() {
     if have(&[C_UPSD, C_DUMMY]) {
         pairs.push((C_UPSD, C_DUMMY));
     }
-    for (upsd, driver) in pairs {
+    let mut sockets = Vec::new();
+    for (upsd, driver) in pairs.iter().copied() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
         // Site makes etc/ and state/ (owned by nut) in the new root.
@@ -380,7 +381,7 @@ fn chroot_with_r_as_c() {
         .unwrap();
         site.chown();
         let root_arg = root.to_str().unwrap();
-        let _driver = Kill::spawn(
+        let driver_proc = Kill::spawn(
             Command::new(driver)
                 .args(["-a", "u", "-u", "nut", "-F", "-r", root_arg])
                 .env("NUT_CONFPATH", site.etc())
@@ -412,6 +413,33 @@ fn chroot_with_r_as_c() {
             (ask(&mut c, "GET VAR u battery.charge") == ["VAR u battery.charge \"77\""])
                 .then_some(())
         });
+        // Both run inside the chroot, as user nut; the socket is the driver's, owned as C's
+        // (by the user it runs as: C 2.8.0 creates it after dropping privileges too).
+        let nut = nix::unistd::User::from_name("nut").unwrap().unwrap();
+        for pid in [driver_proc.0.id(), server.0.id()] {
+            let proc_root = std::fs::read_link(format!("/proc/{pid}/root")).unwrap();
+            assert_eq!(proc_root, root.canonicalize().unwrap(), "{upsd}/{driver}");
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+            let uid = status.lines().find(|l| l.starts_with("Uid:")).unwrap();
+            assert!(
+                uid.split_whitespace()
+                    .skip(1)
+                    .all(|u| u == nut.uid.to_string()),
+                "{upsd}/{driver}: {uid}"
+            );
+        }
+        let socket = std::fs::metadata(site.state().join("dummy-ups-u")).unwrap();
+        sockets.push((
+            std::os::unix::fs::MetadataExt::uid(&socket),
+            std::os::unix::fs::MetadataExt::mode(&socket) & 0o777,
+        ));
         stop(&mut server.0);
+    }
+    // Our driver's socket has the owner and mode of C's.
+    if pairs.len() == 2 {
+        assert_eq!(
+            sockets[0], sockets[1],
+            "socket owner and mode, ours then C's"
+        );
     }
 }
