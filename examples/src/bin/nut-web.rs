@@ -24,7 +24,7 @@ use nut_server::CancellationToken;
 
 /// Web pages, metrics, JSON API and events for UPSes on NUT servers.
 #[derive(Parser, Debug)]
-#[command(name = "nut-web", version, about)]
+#[command(name = "nut-web", version)]
 struct Args {
     /// Address and port to serve HTTP on (repeatable).
     #[arg(long, value_name = "ADDR:PORT", required = true)]
