@@ -52,6 +52,9 @@ fn foreground_reload_and_stop() {
     std::fs::write(d.join("upsd.conf"), format!("LISTEN 127.0.0.1 {port}\n")).unwrap();
     std::fs::write(d.join("upsd.users"), "").unwrap();
     std::fs::write(d.join("ups.conf"), "[one]\n driver = none\n port = x\n").unwrap();
+    // Started as root, upsd becomes user nut (as C's), which keeps its PID file here and
+    // reads the files again on reload.
+    std::fs::set_permissions(d, std::os::unix::fs::PermissionsExt::from_mode(0o777)).unwrap();
     // -FF: in the foreground with a PID file, which `-c reload` and `-c stop` use (C's
     // upsd keeps none with -F alone).
     let mut child = Kill(upsd(d).arg("-FF").spawn().unwrap());
@@ -441,5 +444,48 @@ fn chroot_with_r_as_c() {
             sockets[0], sockets[1],
             "socket owner and mode, ours then C's"
         );
+    }
+}
+
+/// Started as root without `-u`, upsd runs as user `nut`, as C's does (C's built-in
+/// RUN_AS_USER on Debian); `-u root` keeps it root.
+#[test]
+fn root_without_u_runs_as_nut() {
+    use support::{stop, Site};
+    let Some(nut) = nix::unistd::User::from_name("nut").ok().flatten() else {
+        assert!(!support::interop(), "no user nut");
+        eprintln!("note: skipping: no user nut");
+        return;
+    };
+    if !nix::unistd::geteuid().is_root() {
+        eprintln!("note: skipping: not root");
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let site = Site::new(
+        dir.path(),
+        "[u]\n\tdriver = dummy-ups\n\tport = x.dev\n",
+        "",
+        &[],
+    );
+    for (args, uid) in [
+        (vec!["-F"], nut.uid.as_raw()),
+        (vec!["-F", "-u", "root"], 0),
+    ] {
+        let mut upsd = Kill::spawn(site.command(env!("CARGO_BIN_EXE_upsd")).args(&args));
+        wait_for("upsd to listen", || {
+            TcpStream::connect(("127.0.0.1", site.port)).ok()
+        });
+        let pid = upsd.0.id();
+        // (It drops privileges just after it starts listening.)
+        wait_for(&format!("upsd {args:?} to run as uid {uid}"), || {
+            let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+            let uids = status.lines().find(|l| l.starts_with("Uid:"))?.to_owned();
+            uids.split_whitespace()
+                .skip(1)
+                .all(|u| u == uid.to_string())
+                .then_some(())
+        });
+        stop(&mut upsd.0);
     }
 }

@@ -8,6 +8,7 @@ use anyhow::{bail, Context as _};
 use clap::{ArgAction, Parser};
 use nix::sys::signal::kill;
 use nix::unistd::Pid;
+use nut_driver_api::cli::DEFAULT_USER;
 use nut_examples::daemon::{
     alt_pid_path, background, chroot, command_signal, init_logging_at, signal_pid_file, PidFile,
     RunAs,
@@ -38,7 +39,8 @@ struct Args {
     /// Go to the background even when debugging.
     #[arg(short = 'B')]
     background: bool,
-    /// Drop root privileges to this user after binding the sockets.
+    /// Drop root privileges to this user after binding the sockets (default: `nut`, as
+    /// C's upsd).
     #[arg(short = 'u', value_name = "user")]
     user: Option<String>,
     /// Chroot to this directory before reading the configuration (which is then found in
@@ -107,7 +109,19 @@ fn run(args: Args) -> anyhow::Result<()> {
     syslog::enable();
     // As C upsd: the user is looked up before the chroot (which may have no user
     // database); the configuration is read inside it.
-    let run_as = args.user.as_deref().map(RunAs::lookup).transpose()?;
+    let run_as = match args.user.as_deref() {
+        Some(user) => Some(RunAs::lookup(user)?),
+        // As C's upsd, root drops to the user NUT was built for (`nut`) without -u; where
+        // there is no such user, it stays as it is and says so.
+        None if nix::unistd::geteuid().is_root() => match RunAs::lookup(DEFAULT_USER) {
+            Ok(run_as) => Some(run_as),
+            Err(e) => {
+                tracing::warn!("staying root: {e:#} (give the user to run as with -u)");
+                None
+            }
+        },
+        None => None,
+    };
     if let Some(dir) = &args.chroot {
         chroot(dir)?;
     }
