@@ -684,6 +684,116 @@ fn pages_in_chromium_update_live_after_a_set() {
     assert!(errors.is_empty(), "console errors: {errors:?}");
 }
 
+/// The retained messages of the broker on `port`, as a subscriber that comes later gets
+/// them, once they contain `expected`.
+fn retained(port: u16, expected: &str) -> String {
+    wait_for("the retained messages", || {
+        let out = Command::new("mosquitto_sub")
+            .args(["-p", &port.to_string(), "-t", "#", "-v", "-W", "2"])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        text.contains(expected).then_some(text)
+    })
+}
+
+/// The last payload on `topic` in `mosquitto_sub -v` output.
+fn topic_line(messages: &str, topic: &str) -> String {
+    messages
+        .lines()
+        .rev()
+        .find_map(|l| l.strip_prefix(&format!("{topic} ")))
+        .unwrap_or_else(|| panic!("no {topic} in {messages}"))
+        .to_owned()
+}
+
+#[test]
+fn upsd_publishes_to_mqtt_with_its_keywords() {
+    if !have(&[C_DUMMY, "/usr/sbin/mosquitto", "/usr/bin/mosquitto_sub"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dev = tmp.path().join("x.dev");
+    fs::write(&dev, "ups.status: OB\nbattery.charge: 61\n").unwrap();
+    let mqtt = free_port();
+    let _broker = Proc::spawn(Command::new("/usr/sbin/mosquitto").args(["-p", &mqtt.to_string()]));
+    wait_http(mqtt);
+    // No HTTP_LISTEN: the publisher runs on its own.
+    let site = Site::new(
+        tmp.path(),
+        &format!(
+            "[dummy]\n\tdriver = dummy-ups\n\tport = {}\n",
+            dev.display()
+        ),
+        &format!(
+            "MQTT_BROKER 127.0.0.1 {mqtt}\nMQTT_LOGIN nut \"any thing\"\nMQTT_PREFIX home/ups\n\
+             MQTT_DISCOVERY_PREFIX ha\nMQTT_COMMANDS admin\n"
+        ),
+        &[],
+    );
+    let _dummy = start_dummy(&site);
+    wait_for("the driver socket", || {
+        site.state().join("dummy-ups-dummy").exists().then_some(())
+    });
+    let log = tmp.path().join("upsd.log");
+    let mut upsd = site.command(env!("CARGO_BIN_EXE_upsd"));
+    upsd.args(["-u", "nut", "-F"])
+        .stderr(fs::File::create(&log).unwrap());
+    let upsd = Proc::spawn(&mut upsd);
+    let messages = retained(mqtt, "\"battery.charge\":\"61\"");
+    let line = |topic: &str| topic_line(&messages, topic);
+    assert_eq!(json(&line("home/ups/dummy/state"))["ups.status"], "OB");
+    assert_eq!(line("home/ups/status"), "online");
+    assert_eq!(line("home/ups/dummy/availability"), "online");
+    let discovery = json(&line("ha/device/nut_dummy/config"));
+    assert_eq!(
+        discovery["components"]["battery_charge"]["state_topic"],
+        "home/ups/dummy/state"
+    );
+    // Commands are on (MQTT_COMMANDS names a user with a password): discovery says where.
+    assert!(messages.contains("home/ups/dummy/command"), "{messages}");
+    // A command runs as that user: logged in, so upsd's own answer comes back.
+    let mut sub = Command::new("mosquitto_sub")
+        .args([
+            "-p",
+            &mqtt.to_string(),
+            "-t",
+            "home/ups/dummy/command/result",
+        ])
+        .args(["-C", "1", "-W", "20"])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    let published = Command::new("mosquitto_pub")
+        .args(["-p", &mqtt.to_string(), "-t", "home/ups/dummy/command"])
+        .args(["-m", "no.such.command"])
+        .status()
+        .unwrap();
+    assert!(published.success());
+    let mut result = String::new();
+    sub.stdout
+        .as_mut()
+        .unwrap()
+        .read_to_string(&mut result)
+        .unwrap();
+    sub.wait().unwrap();
+    assert!(
+        result.starts_with("ERR no.such.command: CMD-NOT-SUPPORTED"),
+        "{result}"
+    );
+    drop(upsd);
+    // upsd says nothing about the keywords it knows, and never shows the broker password.
+    let text = fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("MQTT"), "{text}");
+    assert!(!text.contains("any thing"), "{text}");
+    // On a clean exit the publisher leaves "offline" behind.
+    wait_for("offline", || {
+        (topic_line(&retained(mqtt, "home/ups/status"), "home/ups/status") == "offline")
+            .then_some(())
+    });
+}
+
 #[test]
 fn nut_web_publishes_to_mqtt() {
     if !have(&[
@@ -724,23 +834,8 @@ fn nut_web_publishes_to_mqtt() {
             .args(["--listen", &format!("127.0.0.1:{http}"), "--interval", "1"])
             .args(["--mqtt", &format!("127.0.0.1:{mqtt}"), &site.ups("dummy")]),
     );
-    // The retained state and discovery, as a subscriber that comes later gets them.
-    let messages = wait_for("the retained state", || {
-        let out = Command::new("mosquitto_sub")
-            .args(["-p", &mqtt.to_string(), "-t", "#", "-v", "-W", "2"])
-            .output()
-            .unwrap();
-        let text = String::from_utf8_lossy(&out.stdout).into_owned();
-        text.contains("\"battery.charge\":\"97\"").then_some(text)
-    });
-    let line = |topic: &str| {
-        messages
-            .lines()
-            .rev()
-            .find_map(|l| l.strip_prefix(&format!("{topic} ")))
-            .unwrap_or_else(|| panic!("no {topic} in {messages}"))
-            .to_owned()
-    };
+    let messages = retained(mqtt, "\"battery.charge\":\"97\"");
+    let line = |topic: &str| topic_line(&messages, topic);
     assert_eq!(
         json(&line("nut/dummy/state"))["battery.charge"],
         "97",

@@ -8,8 +8,8 @@ use std::time::Duration;
 use nut_driver_api::link::DriverEndpoint;
 use nut_proto::cmdvartab::{self, Cmdvartab};
 use nut_proto::config::{
-    CertRequest, ConfigError, ConfigWarning, Listen, UpsConf, UpsdConf, UpsdUser, UpsdUsers,
-    DEFAULT_MAXAGE, DEFAULT_TRACKINGDELAY,
+    CertRequest, ConfigError, ConfigWarning, Listen, MqttConf, UpsConf, UpsdConf, UpsdUser,
+    UpsdUsers, DEFAULT_MAXAGE, DEFAULT_TRACKINGDELAY,
 };
 use nut_proto::names::UpsName;
 use nut_proto::sock::socket_name;
@@ -99,6 +99,10 @@ pub struct ServerConfig {
     /// JSON API, events) is served; empty: none. Needs the `http` feature; without it they
     /// are ignored with a warning. Bound at start; changes apply at the next start.
     pub http_listen: Vec<Listen>,
+    /// The `MQTT_*` settings: with `MQTT_BROKER`, upsd publishes its devices to that
+    /// broker (Home Assistant discovery included). Needs the `mqtt` feature; without it they
+    /// are ignored with a warning. Read at start; changes apply at the next start.
+    pub mqtt: MqttConf,
 }
 
 impl Default for ServerConfig {
@@ -117,6 +121,7 @@ impl Default for ServerConfig {
             tls: None,
             version: UPS_VERSION.to_owned(),
             http_listen: Vec::new(),
+            mqtt: MqttConf::default(),
         }
     }
 }
@@ -270,8 +275,10 @@ impl ServerConfig {
                     .to_owned(),
             );
         }
+        warnings.extend(mqtt_warnings(&upsd.mqtt, &users.config));
         let config = Self {
             http_listen: upsd.http_listen.clone(),
+            mqtt: upsd.mqtt.clone(),
             devices,
             users: users.config,
             listen: bind_order(upsd.effective_listen(), upsd.listen.is_empty()),
@@ -295,6 +302,42 @@ impl ServerConfig {
             .iter()
             .find(|u| u.name == name && u.password.is_some())
     }
+}
+
+/// What upsd.conf's `MQTT_*` lines leave unused or cannot do.
+fn mqtt_warnings(mqtt: &MqttConf, users: &UpsdUsers) -> Vec<String> {
+    let mut warnings = Vec::new();
+    let other_set = mqtt.login.is_some()
+        || mqtt.prefix.is_some()
+        || mqtt.discovery_prefix.is_some()
+        || mqtt.commands.is_some();
+    if mqtt.broker.is_none() {
+        if other_set {
+            warnings
+                .push("upsd.conf: MQTT_* settings have no effect without MQTT_BROKER".to_owned());
+        }
+        return warnings;
+    }
+    if !cfg!(feature = "mqtt") {
+        warnings.push(
+            "upsd.conf: MQTT_BROKER is ignored: this upsd was built without the mqtt feature"
+                .to_owned(),
+        );
+        return warnings;
+    }
+    if let Some(name) = &mqtt.commands {
+        if !users
+            .users
+            .iter()
+            .any(|u| &u.name == name && u.password.is_some())
+        {
+            warnings.push(format!(
+                "upsd.conf: MQTT_COMMANDS {name}: no such user with a password in upsd.users; \
+                 commands from MQTT are off"
+            ));
+        }
+    }
+    warnings
 }
 
 /// The devices of ups.conf, each reached through `<statepath>/<driver>-<name>`.
@@ -342,6 +385,33 @@ fn bind_order(mut listen: Vec<Listen>, defaults: bool) -> Vec<Listen> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mqtt_lines_without_a_broker_or_with_an_unknown_command_user() {
+        let users = UpsdUsers::parse(b"[admin]\n password = pw\n[nopass]\n", "upsd.users")
+            .unwrap()
+            .config;
+        let conf = |text: &str| {
+            UpsdConf::parse(text.as_bytes(), "upsd.conf")
+                .unwrap()
+                .config
+                .mqtt
+        };
+        let w = mqtt_warnings(&conf("MQTT_PREFIX x\n"), &users);
+        assert_eq!(
+            w,
+            ["upsd.conf: MQTT_* settings have no effect without MQTT_BROKER"]
+        );
+        assert!(
+            mqtt_warnings(&conf("MQTT_BROKER b\nMQTT_COMMANDS admin\n"), &users).len()
+                == usize::from(!cfg!(feature = "mqtt"))
+        );
+        let w = mqtt_warnings(&conf("MQTT_BROKER b\nMQTT_COMMANDS nopass\n"), &users);
+        if cfg!(feature = "mqtt") {
+            assert_eq!(w.len(), 1);
+            assert!(w[0].contains("MQTT_COMMANDS nopass: no such user"), "{w:?}");
+        }
+    }
 
     fn write(dir: &Path, name: &str, text: &str) {
         std::fs::write(dir.join(name), text).unwrap();

@@ -166,12 +166,17 @@ impl ServerBuilder {
         inner.managed.lock().await.extra = extra;
         let http_listen = self.config.http_listen.clone();
         let allow_not_all = self.config.allow_not_all_listeners;
+        #[cfg(feature = "mqtt")]
+        let mqtt =
+            crate::http::mqtt::MqttConfig::from_upsd_conf(&self.config.mqtt, &self.config.users);
+        #[cfg(not(feature = "mqtt"))]
+        let mqtt = ();
         if let Err(e) = inner.apply(self.config, true, self.bound).await {
             inner.cancel.cancel();
             return Err(e);
         }
         if let Err(e) = inner
-            .start_http(&http_listen, allow_not_all, self.http_listeners)
+            .start_http(&http_listen, allow_not_all, self.http_listeners, mqtt)
             .await
         {
             inner.cancel.cancel();
@@ -303,6 +308,8 @@ struct Managed {
     http: Vec<SocketAddr>,
     /// The `HTTP_LISTEN` entries it was started with.
     http_listen: Vec<Listen>,
+    /// The `MQTT_*` settings it was started with.
+    mqtt: nut_proto::config::MqttConf,
 }
 
 #[derive(Debug)]
@@ -400,15 +407,24 @@ fn gai_text(e: &io::Error) -> String {
     }
 }
 
+/// The MQTT publisher to start with the HTTP service (nothing without the `mqtt` feature).
+#[cfg(feature = "mqtt")]
+type MqttStart = Option<crate::http::mqtt::MqttConfig>;
+/// The MQTT publisher to start with the HTTP service (nothing without the `mqtt` feature).
+#[cfg(not(feature = "mqtt"))]
+type MqttStart = ();
+
 impl Inner {
     /// Binds the `HTTP_LISTEN` addresses (each to the first of its addresses that binds)
-    /// and starts the HTTP service on them and on `extra`, over the server's own state.
+    /// and starts the HTTP service on them and on `extra`, over the server's own state,
+    /// with the MQTT publisher of `MQTT_BROKER` (feature `mqtt`).
     #[cfg(feature = "http")]
     async fn start_http(
         self: &Arc<Self>,
         listen: &[Listen],
         allow_not_all: bool,
         extra: Vec<TcpListener>,
+        mqtt: MqttStart,
     ) -> Result<(), ServerError> {
         let mut listeners = extra;
         for l in listen {
@@ -430,7 +446,11 @@ impl Inner {
                 }
             }
         }
-        if listeners.is_empty() {
+        #[cfg(feature = "mqtt")]
+        let no_mqtt = mqtt.is_none();
+        #[cfg(not(feature = "mqtt"))]
+        let no_mqtt = true;
+        if listeners.is_empty() && no_mqtt {
             return Ok(());
         }
         let mut managed = self.managed.lock().await;
@@ -441,7 +461,15 @@ impl Inner {
         let source = Arc::new(crate::http::upsd_source::UpsdSource::new(Arc::clone(
             &self.shared,
         )));
-        crate::http::HttpService::new(source).spawn(listeners, self.cancel.clone(), &self.tasks);
+        let service = crate::http::HttpService::new(source);
+        #[cfg(feature = "mqtt")]
+        let service = match mqtt {
+            Some(config) => service.with_mqtt(config),
+            None => service,
+        };
+        #[cfg(not(feature = "mqtt"))]
+        let () = mqtt;
+        service.spawn(listeners, self.cancel.clone(), &self.tasks);
         Ok(())
     }
 
@@ -452,6 +480,7 @@ impl Inner {
         _listen: &[Listen],
         _allow_not_all: bool,
         _extra: Vec<TcpListener>,
+        _mqtt: MqttStart,
     ) -> Result<(), ServerError> {
         Ok(())
     }
@@ -513,8 +542,14 @@ impl Inner {
         let mut managed = self.managed.lock().await;
         if first {
             managed.http_listen.clone_from(&config.http_listen);
-        } else if managed.http_listen != config.http_listen {
-            tracing::warn!("HTTP_LISTEN changes take effect at the next start of upsd");
+            managed.mqtt.clone_from(&config.mqtt);
+        } else {
+            if managed.http_listen != config.http_listen {
+                tracing::warn!("HTTP_LISTEN changes take effect at the next start of upsd");
+            }
+            if managed.mqtt != config.mqtt {
+                tracing::warn!("MQTT_* changes take effect at the next start of upsd");
+            }
         }
 
         // Listeners: keep those still configured, bind the new ones in the configured

@@ -178,6 +178,29 @@ impl<'a> Arbitrary<'a> for UpsdConf {
                 let port = l.port_or_default();
                 Ok(Listen::new(l.address, Some(port)))
             })?,
+            mqtt: MqttConf::arbitrary(u)?,
+        })
+    }
+}
+
+/// A topic prefix as `MQTT_PREFIX` keeps it: not empty, no wildcards, no trailing `/`.
+fn topic_prefix(u: &mut Unstructured<'_>) -> Result<String> {
+    let prefix = text(u)?.replace(['+', '#', '/'], "-");
+    Ok(if prefix.is_empty() {
+        "t".to_owned()
+    } else {
+        prefix
+    })
+}
+
+impl<'a> Arbitrary<'a> for MqttConf {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        Ok(Self {
+            broker: opt(u, Listen::arbitrary)?,
+            login: opt(u, |u| Ok((text(u)?, Secret::arbitrary(u)?)))?,
+            prefix: opt(u, topic_prefix)?,
+            discovery_prefix: opt(u, topic_prefix)?,
+            commands: opt(u, text)?,
         })
     }
 }

@@ -54,7 +54,8 @@ pub use ups_conf::{
     DEFAULT_MAXSTARTDELAY, DEFAULT_POLLINTERVAL, DEFAULT_RETRYDELAY,
 };
 pub use upsd_conf::{
-    CertIdent, CertRequest, Listen, UpsdConf, DEFAULT_MAXAGE, DEFAULT_TRACKINGDELAY,
+    CertIdent, CertRequest, Listen, MqttConf, UpsdConf, DEFAULT_MAXAGE, DEFAULT_MQTT_PORT,
+    DEFAULT_TRACKINGDELAY,
 };
 pub use upsd_users::{UpsdUser, UpsdUsers, UpsmonRole};
 pub use upsmon_conf::{CertHost, Monitor, ShutdownExit, UpsmonConf};

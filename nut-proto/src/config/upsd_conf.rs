@@ -56,7 +56,30 @@ pub struct UpsdConf {
     /// `HTTP_LISTEN address port` lines (nut-rs only; C upsd logs them as invalid
     /// directives): where our upsd serves its web pages, metrics and JSON API.
     pub http_listen: Vec<Listen>,
+    /// The `MQTT_*` lines (nut-rs only): upsd's MQTT publisher.
+    pub mqtt: MqttConf,
 }
+
+/// upsd's MQTT publisher (nut-rs only; C upsd logs these lines as invalid directives). It
+/// runs when `MQTT_BROKER` is set.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct MqttConf {
+    /// `MQTT_BROKER host [port]`: the broker (port 1883 when not given).
+    pub broker: Option<Listen>,
+    /// `MQTT_LOGIN user password`: the broker account.
+    pub login: Option<(String, Secret)>,
+    /// `MQTT_PREFIX topic`: the first level of every topic (`nut` when not given).
+    pub prefix: Option<String>,
+    /// `MQTT_DISCOVERY_PREFIX topic`: Home Assistant's discovery prefix (`homeassistant`).
+    pub discovery_prefix: Option<String>,
+    /// `MQTT_COMMANDS user`: run instant commands published to `<prefix>/<ups>/command` as
+    /// this upsd.users user (off when not given).
+    pub commands: Option<String>,
+}
+
+/// The MQTT port when `MQTT_BROKER` gives none.
+pub const DEFAULT_MQTT_PORT: u16 = 1883;
 
 impl Default for UpsdConf {
     fn default() -> Self {
@@ -76,6 +99,7 @@ impl Default for UpsdConf {
             disable_weak_ssl: false,
             debug_min: None,
             http_listen: Vec::new(),
+            mqtt: MqttConf::default(),
         }
     }
 }
@@ -149,10 +173,37 @@ impl CertRequest {
     }
 }
 
+/// The optional port of a `KEYWORD address [port]` line; `Err` (warned) when it is not a
+/// port number.
+fn optional_port(diag: &mut Diag, n: usize, words: &[String]) -> Result<Option<u16>, ()> {
+    let Some(p) = words.get(2) else {
+        return Ok(None);
+    };
+    match p.parse::<u16>() {
+        Ok(port) if p.bytes().all(|b| b.is_ascii_digit()) => Ok(Some(port)),
+        _ => {
+            diag.warn(
+                n,
+                WarningKind::BadValue,
+                format!(
+                    "{} {} {p}: the port must be a number from 0 to 65535; line ignored",
+                    words[0], words[1]
+                ),
+            );
+            Err(())
+        }
+    }
+}
+
 impl UpsdConf {
     /// Parses upsd.conf. `file` names the file in messages.
     pub fn parse(text: &[u8], file: &str) -> Result<Parsed<Self>, ConfigError> {
-        let mut diag = Diag::new(file);
+        let mut diag = Diag::with_secrets(file, |words| {
+            // CERTIDENT and MQTT_LOGIN lines (misspelled ones too) carry a password as
+            // their third word.
+            let key = words[0].to_ascii_uppercase();
+            words.len() >= 3 && (key.starts_with("CERTID") || key.starts_with("MQTT"))
+        });
         let mut conf = Self::default();
         for line in logical_lines(text, &mut diag) {
             if !conf.directive(&mut diag, line.line_no, &line.words) {
@@ -296,19 +347,8 @@ impl UpsdConf {
                 words.len()
             }
             "LISTEN" => {
-                let port = match words.get(2) {
-                    None => None,
-                    Some(p) => match p.parse::<u16>() {
-                        Ok(port) if p.bytes().all(|b| b.is_ascii_digit()) => Some(port),
-                        _ => {
-                            diag.warn(
-                                n,
-                                WarningKind::BadValue,
-                                format!("LISTEN {arg} {p}: the port must be a number from 0 to 65535; line ignored"),
-                            );
-                            return true;
-                        }
-                    },
+                let Ok(port) = optional_port(diag, n, words) else {
+                    return true;
                 };
                 self.listen.push(Listen::new(arg.clone(), port));
                 3
@@ -330,6 +370,47 @@ impl UpsdConf {
                 };
                 self.http_listen.push(Listen::new(arg.clone(), Some(port)));
                 3
+            }
+            "MQTT_BROKER" => {
+                let Ok(port) = optional_port(diag, n, words) else {
+                    return true;
+                };
+                self.mqtt.broker = Some(Listen::new(arg.clone(), port));
+                3
+            }
+            "MQTT_LOGIN" => {
+                let Some(password) = words.get(2) else {
+                    diag.warn(
+                        n,
+                        WarningKind::BadValue,
+                        "MQTT_LOGIN needs a user and a password (MQTT_LOGIN <user> <password>); line ignored",
+                    );
+                    return true;
+                };
+                self.mqtt.login = Some((arg.clone(), Secret::from(password.as_str())));
+                3
+            }
+            "MQTT_PREFIX" | "MQTT_DISCOVERY_PREFIX" => {
+                let prefix = arg.trim_end_matches('/');
+                if prefix.is_empty() || prefix.contains(['+', '#']) {
+                    diag.warn(
+                        n,
+                        WarningKind::BadValue,
+                        format!("{key} {arg}: a topic prefix must be non-empty without the wildcards + and #; line ignored"),
+                    );
+                    return true;
+                }
+                let slot = if key == "MQTT_PREFIX" {
+                    &mut self.mqtt.prefix
+                } else {
+                    &mut self.mqtt.discovery_prefix
+                };
+                *slot = Some(prefix.to_owned());
+                2
+            }
+            "MQTT_COMMANDS" => {
+                self.mqtt.commands = Some(arg.clone());
+                2
             }
             "ACL" if words.len() >= 3 => {
                 diag.warn(
@@ -418,6 +499,25 @@ impl UpsdConf {
             let port = l.port_or_default().to_string();
             push_line(&mut out, &["HTTP_LISTEN", &l.address, &port]);
         }
+        let m = &self.mqtt;
+        if let Some(b) = &m.broker {
+            match b.port {
+                Some(p) => push_line(&mut out, &["MQTT_BROKER", &b.address, &p.to_string()]),
+                None => push_line(&mut out, &["MQTT_BROKER", &b.address]),
+            }
+        }
+        if let Some((user, password)) = &m.login {
+            push_line(&mut out, &["MQTT_LOGIN", user, password.expose()]);
+        }
+        for (key, value) in [
+            ("MQTT_PREFIX", &m.prefix),
+            ("MQTT_DISCOVERY_PREFIX", &m.discovery_prefix),
+            ("MQTT_COMMANDS", &m.commands),
+        ] {
+            if let Some(v) = value {
+                push_line(&mut out, &[key, v]);
+            }
+        }
         out
     }
 }
@@ -463,6 +563,36 @@ mod tests {
         assert_eq!(c.certrequest, Some(CertRequest::Require));
         assert_eq!(c.debug_min, Some(3));
         assert!(!format!("{c:?}").contains("db pass"));
+    }
+
+    #[test]
+    fn mqtt_keywords() {
+        let p = parse(
+            "MQTT_BROKER broker.lan\nMQTT_LOGIN nut \"s3cret word\"\nMQTT_PREFIX home/ups/\n\
+             MQTT_DISCOVERY_PREFIX ha\nMQTT_COMMANDS admin\n",
+        );
+        assert_eq!(messages(&p), Vec::<String>::new());
+        let m = &p.config.mqtt;
+        assert_eq!(m.broker, Some(Listen::new("broker.lan", None)));
+        let (user, password) = m.login.as_ref().unwrap();
+        assert_eq!((user.as_str(), password.expose()), ("nut", "s3cret word"));
+        assert_eq!(m.prefix.as_deref(), Some("home/ups"));
+        assert_eq!(m.discovery_prefix.as_deref(), Some("ha"));
+        assert_eq!(m.commands.as_deref(), Some("admin"));
+        assert!(!format!("{m:?}").contains("s3cret"));
+        let back = parse(&p.config.to_text());
+        assert_eq!(back.config, p.config);
+
+        let p = parse(
+            "MQTT_BROKER b 99999\nMQTT_LOGIN onlyuser\nMQTT_PREFIX a/+\nMQTT_LOGON nut secret\n",
+        );
+        let warnings = messages(&p);
+        assert_eq!(warnings.len(), 4, "{warnings:?}");
+        assert!(warnings[0].starts_with("upsd.conf:1:") && warnings[0].contains("port"));
+        assert!(warnings[1].starts_with("upsd.conf:2:") && warnings[1].contains("password"));
+        assert!(warnings[2].starts_with("upsd.conf:3:") && warnings[2].contains("wildcards"));
+        assert!(warnings[3].starts_with("upsd.conf:4:") && !warnings[3].contains("secret"));
+        assert_eq!(p.config.mqtt, MqttConf::default());
     }
 
     #[test]

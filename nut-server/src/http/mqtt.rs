@@ -24,6 +24,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use nut_proto::config::{MqttConf, UpsdUsers, DEFAULT_MQTT_PORT};
 use rumqttc::{AsyncClient, Event as MqttEvent, LastWill, MqttOptions, Packet, QoS};
 use serde_json::{json, Map, Value};
 use tokio::sync::{mpsc, watch};
@@ -71,6 +72,32 @@ impl MqttConfig {
             login: None,
             commands: None,
         }
+    }
+
+    /// The publisher upsd.conf's `MQTT_*` lines ask for (`None` without `MQTT_BROKER`).
+    /// `MQTT_COMMANDS` names a user of `users`; one without a password leaves commands off.
+    pub fn from_upsd_conf(conf: &MqttConf, users: &UpsdUsers) -> Option<Self> {
+        let broker = conf.broker.as_ref()?;
+        let mut config = Self::new(
+            broker.address.clone(),
+            broker.port.unwrap_or(DEFAULT_MQTT_PORT),
+        );
+        if let Some(prefix) = &conf.prefix {
+            config.prefix.clone_from(prefix);
+        }
+        if let Some(prefix) = &conf.discovery_prefix {
+            config.discovery_prefix.clone_from(prefix);
+        }
+        config.login = conf
+            .login
+            .as_ref()
+            .map(|(user, password)| (user.clone(), password.expose().to_owned()));
+        config.commands = conf.commands.as_ref().and_then(|name| {
+            let user = users.users.iter().find(|u| &u.name == name)?;
+            let password = user.password.as_ref()?;
+            Some(Credentials::new(name.clone(), password.clone(), "MQTT"))
+        });
+        Some(config)
     }
 }
 
