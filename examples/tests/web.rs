@@ -298,6 +298,85 @@ fn c_upsd_serves_with_http_listen_in_its_upsd_conf() {
 }
 
 #[test]
+fn a_real_prometheus_scrapes_our_metrics() {
+    if !have(&[C_DUMMY, "prometheus"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dev = tmp.path().join("x.dev");
+    fs::write(
+        &dev,
+        "ups.status: OB LB\nbattery.charge: 17\ninput.voltage: 0\ndevice.mfr: Acme\n",
+    )
+    .unwrap();
+    let http = free_port();
+    let site = Site::new(
+        tmp.path(),
+        &format!(
+            "[dummy]\n\tdriver = dummy-ups\n\tport = {}\n",
+            dev.display()
+        ),
+        &format!("HTTP_LISTEN 127.0.0.1 {http}\n"),
+        &[],
+    );
+    let _dummy = start_dummy(&site);
+    let _upsd = Proc::spawn(
+        site.command(env!("CARGO_BIN_EXE_upsd"))
+            .args(["-u", "nut", "-F"]),
+    );
+    wait_http(http);
+    let web = free_port();
+    let config = tmp.path().join("prometheus.yml");
+    fs::write(
+        &config,
+        format!(
+            "global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: nut\n    \
+             static_configs:\n      - targets: ['127.0.0.1:{http}']\n"
+        ),
+    )
+    .unwrap();
+    let _prometheus = Proc::spawn(
+        Command::new("prometheus")
+            .arg(format!("--config.file={}", config.display()))
+            .arg(format!(
+                "--storage.tsdb.path={}",
+                tmp.path().join("tsdb").display()
+            ))
+            .arg(format!("--web.listen-address=127.0.0.1:{web}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null()),
+    );
+    wait_http(web);
+    let query = |q: &str| {
+        let (status, body) = get(web, &format!("/api/v1/query?query={q}"));
+        assert_eq!(status, 200, "{body}");
+        json(&body)["data"]["result"].clone()
+    };
+    // The scrape succeeds (no parse error in Prometheus's own report of it) …
+    let up = wait_for("a successful scrape", || {
+        let r = query("up");
+        (r[0]["value"][1] == "1").then_some(r)
+    });
+    assert_eq!(
+        up[0]["metric"]["instance"],
+        format!("127.0.0.1:{http}"),
+        "{up}"
+    );
+    // … and the values are in its database under nut_exporter's names and labels.
+    let charge = wait_for("the charge", || {
+        let r = query("network_ups_tools_battery_charge");
+        (r[0]["value"][1] == "17").then_some(r)
+    });
+    assert_eq!(charge[0]["metric"]["ups"], "dummy", "{charge}");
+    let on_battery = query("network_ups_tools_ups_status%7Bflag%3D%22OB%22%7D");
+    assert_eq!(on_battery[0]["value"][1], "1", "{on_battery}");
+    let online = query("network_ups_tools_ups_status%7Bflag%3D%22OL%22%7D");
+    assert_eq!(online[0]["value"][1], "0", "{online}");
+    let info = query("network_ups_tools_device_info");
+    assert_eq!(info[0]["metric"]["ups"], "dummy", "{info}");
+}
+
+#[test]
 fn metrics_of_every_recorded_device_pass_promtool() {
     use nut_driver_api::config::DriverConfig;
     use nut_driver_api::proto::names::UpsName;
@@ -607,7 +686,9 @@ fn pages_in_chromium_update_live_after_a_set() {
 
     let mut browser = Browser::start();
     let base = format!("http://127.0.0.1:{http}");
-    let shots = tmp.path().join("screenshots");
+    // NUT_RS_SCREENSHOTS=<dir> keeps them (how nut-server/docs/screenshots was made).
+    let shots = std::env::var_os("NUT_RS_SCREENSHOTS")
+        .map_or_else(|| tmp.path().join("screenshots"), std::path::PathBuf::from);
     fs::create_dir_all(&shots).unwrap();
     for (page, width, height, mobile) in [
         ("/", 1280, 800, false),

@@ -36,7 +36,7 @@ const STYLE: &str = "body{font-family:system-ui,sans-serif;margin:0 auto;max-wid
 h1{font-size:1.4em}table{border-collapse:collapse;width:100%}td,th{text-align:left;padding:.3em;border-bottom:1px solid #ddd;word-break:break-word}\
 .st{font-weight:bold}.OL{color:#070}.OB,.LB,.bad{color:#b00}.cards{display:flex;flex-wrap:wrap;gap:.5em}\
 .card{border:1px solid #ccc;border-radius:.4em;padding:.5em;flex:1 1 16em}.card h2{font-size:1.1em;margin:.2em 0}\
-svg{width:100%;height:auto;max-width:40em}input{max-width:10em}a{color:#036}";
+svg{width:100%;height:auto;max-width:40em}figure{margin:.5em 0}input{max-width:10em}a{color:#036}";
 
 /// The script: live values from the event stream; writes through the API.
 const SCRIPT: &str = r#"(function(){
@@ -82,6 +82,33 @@ const GLANCE: [(&str, &str, &str); 6] = [
     ("Model", "device.model", ""),
 ];
 
+/// A device's status and its main figures (the card of `/`, the top of `/ups/<name>`), or
+/// why there are none.
+fn glance(dev: &DeviceData) -> String {
+    let name = &dev.name;
+    if let Some(e) = &dev.error {
+        return format!("<div class=\"bad\">{}</div>", esc(e));
+    }
+    let status = dev.value("ups.status").unwrap_or("");
+    let first = status.split(' ').next().unwrap_or("");
+    let mut out = format!(
+        "<div class=\"st {}\">{}</div><table>",
+        esc(first),
+        live(name, "ups.status", Some(status))
+    );
+    for (label, var, unit) in GLANCE {
+        if let Some(v) = dev.value(var) {
+            let _ = write!(
+                out,
+                "<tr><th>{label}</th><td>{} {unit}</td></tr>",
+                live(name, var, Some(v))
+            );
+        }
+    }
+    out.push_str("</table>");
+    out
+}
+
 /// `GET /`.
 pub(crate) async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
     let mut body = String::from("<h1>UPS status</h1><div class=\"cards\">");
@@ -98,29 +125,7 @@ pub(crate) async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
         if let Some(desc) = &dev.desc {
             let _ = write!(body, "<div>{}</div>", esc(desc));
         }
-        match &dev.error {
-            Some(e) => {
-                let _ = write!(body, "<div class=\"bad\">{}</div>", esc(e));
-            }
-            None => {
-                let _ = write!(
-                    body,
-                    "<div class=\"st {}\">{}</div><table>",
-                    esc(first),
-                    live(name, "ups.status", Some(status))
-                );
-                for (label, var, unit) in GLANCE {
-                    if let Some(v) = dev.value(var) {
-                        let _ = write!(
-                            body,
-                            "<tr><th>{label}</th><td>{} {unit}</td></tr>",
-                            live(name, var, Some(v))
-                        );
-                    }
-                }
-                body.push_str("</table>");
-            }
-        }
+        body.push_str(&glance(dev));
         let _ = write!(
             body,
             "<div data-ups=\"{}\" data-event></div></div>",
@@ -152,10 +157,12 @@ fn device_body(dev: &DeviceData, history: &[Sample]) -> String {
     if let Some(desc) = &dev.desc {
         let _ = write!(body, "<p>{}</p>", esc(desc));
     }
-    if let Some(e) = &dev.error {
-        let _ = write!(body, "<p class=\"bad\">{}</p>", esc(e));
-    }
-    let _ = write!(body, "<p data-ups=\"{}\" data-event></p>", esc(name));
+    let _ = write!(
+        body,
+        "<div class=\"card\">{}<div data-ups=\"{}\" data-event></div></div>",
+        glance(dev),
+        esc(name)
+    );
     let charts: Vec<String> = CHARTED
         .iter()
         .enumerate()
@@ -171,16 +178,6 @@ fn device_body(dev: &DeviceData, history: &[Sample]) -> String {
         body.push_str("<h2>Charts</h2>");
         body.push_str(&charts.concat());
     }
-    body.push_str("<h2>Variables</h2><table>");
-    for var in &dev.vars {
-        let _ = write!(
-            body,
-            "<tr><th>{}</th><td>{}</td></tr>",
-            esc(&var.name),
-            live(name, &var.name, Some(&var.value))
-        );
-    }
-    body.push_str("</table>");
     let writable: Vec<_> = dev.vars.iter().filter(|v| v.writable).collect();
     if !writable.is_empty() || !dev.commands.is_empty() {
         body.push_str(
@@ -211,6 +208,16 @@ fn device_body(dev: &DeviceData, history: &[Sample]) -> String {
         }
         body.push_str("</table>");
     }
+    body.push_str("<h2>Variables</h2><table>");
+    for var in &dev.vars {
+        let _ = write!(
+            body,
+            "<tr><th>{}</th><td>{}</td></tr>",
+            esc(&var.name),
+            live(name, &var.name, Some(&var.value))
+        );
+    }
+    body.push_str("</table>");
     body
 }
 
@@ -241,15 +248,40 @@ fn chart(var: &str, points: &[(SystemTime, f64)]) -> String {
         let y = H - PAD - (H - 2.0 * PAD) * (v - lo) / range;
         let _ = write!(line, "{x:.1},{y:.1} ");
     }
+    if let [(_, v)] = points {
+        // One sample so far: a flat line across, so the chart is not empty.
+        let y = H - PAD - (H - 2.0 * PAD) * (v - lo) / range;
+        let _ = write!(line, "{:.1},{y:.1}", W - PAD);
+    }
+    let labels = if hi > lo {
+        format!(
+            "<text x=\"2\" y=\"{:.0}\" font-size=\"11\">{hi}</text><text x=\"2\" y=\"{:.0}\" font-size=\"11\">{lo}</text>",
+            PAD,
+            H - PAD
+        )
+    } else {
+        format!(
+            "<text x=\"2\" y=\"{:.0}\" font-size=\"11\">{lo}</text>",
+            H - PAD - 4.0
+        )
+    };
+    let minutes = (span / 60.0).round();
+    let shown = if points.len() < 2 {
+        "now".to_owned()
+    } else if minutes < 120.0 {
+        format!("last {minutes} min")
+    } else {
+        format!("last {:.0} h", minutes / 60.0)
+    };
     format!(
         "<figure><figcaption>{}</figcaption><svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\">\
          <rect x=\"0\" y=\"0\" width=\"{W}\" height=\"{H}\" fill=\"#fafafa\" stroke=\"#ccc\"/>\
-         <text x=\"2\" y=\"{:.0}\" font-size=\"11\">{hi}</text><text x=\"2\" y=\"{:.0}\" font-size=\"11\">{lo}</text>\
+         {labels}<text x=\"{:.0}\" y=\"{:.0}\" font-size=\"11\" text-anchor=\"end\">{shown}</text>\
          <polyline fill=\"none\" stroke=\"#036\" stroke-width=\"2\" points=\"{}\"/></svg></figure>",
         esc(var),
         esc(var),
-        PAD,
-        H - PAD,
+        W - 4.0,
+        H - 6.0,
         line.trim_end()
     )
 }
@@ -275,7 +307,9 @@ mod tests {
         assert!(svg.contains(">100</text>") && svg.contains(">0</text>"));
         // One point, or a flat line, does not divide by zero.
         let one = chart("ups.load", &points[..1]);
-        assert!(one.contains("points=\"30.0,120.0\""), "{one}");
+        assert!(one.contains("points=\"30.0,120.0 570.0,120.0\""), "{one}");
+        assert!(one.contains(">now</text>"), "{one}");
+        assert!(svg.contains(">last 2 min</text>"), "{svg}");
         assert_eq!(
             esc("<a href=\"x\">&'"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
