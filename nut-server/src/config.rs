@@ -170,7 +170,8 @@ impl ConfigPaths {
 pub struct Loaded {
     /// The configuration.
     pub config: ServerConfig,
-    /// Warnings from the three files, and problems met reading cmdvartab.
+    /// Warnings from the three files (upsd.conf or upsd.users readable by others included),
+    /// and problems met reading cmdvartab.
     pub warnings: Vec<String>,
 }
 
@@ -190,6 +191,10 @@ impl ServerConfig {
     /// `CERTPATH`. A missing cmdvartab is only a warning.
     pub fn load(paths: &ConfigPaths) -> Result<Loaded, ServerError> {
         let mut warnings = Vec::new();
+        // As C's upsd: the files that may hold secrets should not be readable by everyone.
+        for file in ["upsd.conf", "upsd.users"] {
+            warnings.extend(world_readable(&paths.confpath.join(file)));
+        }
         let upsd = UpsdConf::load(paths.confpath.join("upsd.conf"))?;
         warn_all(&mut warnings, upsd.warnings);
         let upsd = upsd.config;
@@ -302,6 +307,14 @@ impl ServerConfig {
             .iter()
             .find(|u| u.name == name && u.password.is_some())
     }
+}
+
+/// C's `check_perms()`: a warning when others may read (or search) `path`.
+fn world_readable(path: &Path) -> Option<String> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path).ok()?;
+    (meta.permissions().mode() & 0o005 != 0)
+        .then(|| format!("{} is world readable", path.display()))
 }
 
 /// What upsd.conf's `MQTT_*` lines leave unused or cannot do.

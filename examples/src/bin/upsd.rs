@@ -50,25 +50,11 @@ struct Args {
 }
 
 fn load(paths: &ConfigPaths) -> anyhow::Result<ServerConfig> {
-    // As C's upsd: the files that may hold secrets should not be readable by everyone.
-    for file in ["upsd.conf", "upsd.users"] {
-        warn_world_readable(&paths.confpath.join(file));
-    }
     let loaded = ServerConfig::load(paths)?;
     for warning in &loaded.warnings {
         tracing::warn!("{warning}");
     }
     Ok(loaded.config)
-}
-
-/// C's `check_perms()`: a warning when others may read (or search) `path`.
-fn warn_world_readable(path: &std::path::Path) {
-    use std::os::unix::fs::PermissionsExt;
-    if let Ok(meta) = std::fs::metadata(path) {
-        if meta.permissions().mode() & 0o005 != 0 {
-            tracing::warn!("{} is world readable", path.display());
-        }
-    }
 }
 
 fn main() -> ExitCode {

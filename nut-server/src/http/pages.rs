@@ -114,8 +114,6 @@ pub(crate) async fn index(State(state): State<Arc<AppState>>) -> Html<String> {
     let mut body = String::from("<h1>UPS status</h1><div class=\"cards\">");
     for dev in state.hub.devices().iter() {
         let name = &dev.name;
-        let status = dev.value("ups.status").unwrap_or("");
-        let first = status.split(' ').next().unwrap_or("");
         let _ = write!(
             body,
             "<div class=\"card\"><h2><a href=\"/ups/{}\">{}</a></h2>",
