@@ -4,6 +4,7 @@
 
 pub mod cmdvartab;
 pub mod config;
+pub mod errno;
 pub mod names;
 pub mod net;
 pub mod secret;

@@ -83,17 +83,10 @@ fn short(endpoint: &DriverEndpoint) -> String {
     }
 }
 
-/// Why a link failed, as C words it: the system's text for an I/O error (without Rust's
-/// `(os error N)`), else the error itself.
+/// C's words for a failed link (`No such file or directory`).
 fn strerror(error: &LinkError) -> String {
     match error {
-        LinkError::Io(e) => {
-            let text = e.to_string();
-            match text.find(" (os error ") {
-                Some(end) if e.raw_os_error().is_some() => text[..end].to_owned(),
-                _ => text,
-            }
-        }
+        LinkError::Io(e) => nut_proto::errno::strerror(e),
         other => other.to_string(),
     }
 }

@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use nut_client::{Client, ClientConfig, Error, TlsConfig, TlsMode};
 
+/// C's `strerror(errno)` words for an I/O error.
+pub use nut_proto::errno::strerror;
+
 /// The NUT release whose tools these reproduce (printed in banners and `-V`).
 pub const NUT_VERSION: &str = "2.8.0";
 
@@ -300,14 +303,6 @@ pub fn split_addr(arg: &str, err: &mut dyn Write) -> Option<(String, u16)> {
         }
     };
     Some((host.to_owned(), port))
-}
-
-/// `strerror(errno)` for an I/O error, as glibc words it.
-pub fn strerror(e: &io::Error) -> String {
-    match e.raw_os_error() {
-        Some(code) => nix::errno::Errno::from_raw(code).desc().to_owned(),
-        None => e.to_string(),
-    }
 }
 
 /// The ERR code C upsd would send for a name that is not valid on the wire (nut-proto
