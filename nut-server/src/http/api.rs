@@ -313,8 +313,16 @@ fn basic_auth(headers: &HeaderMap, peer: SocketAddr) -> Result<Credentials, ApiE
     Ok(Credentials::new(user, password, &peer.ip().to_string()))
 }
 
-/// A string member of the request object.
-fn string_member(object: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
+/// The one string member `key` that the request object may have (any other member is an
+/// error).
+fn only_member(object: &Map<String, Value>, key: &str) -> Result<Option<String>, ApiError> {
+    if let Some(extra) = object.keys().find(|k| *k != key) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "MALFORMED-JSON",
+            format!("unknown member \"{extra}\""),
+        ));
+    }
     match object.get(key) {
         None | Some(Value::Null) => Ok(None),
         Some(Value::String(s)) => Ok(Some(s.clone())),
@@ -344,20 +352,13 @@ pub(crate) async fn set_var(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (who, object) = write_request(&headers, peer, &body)?;
-    let value = string_member(&object, "value")?.ok_or_else(|| {
+    let value = only_member(&object, "value")?.ok_or_else(|| {
         ApiError::new(
             StatusCode::BAD_REQUEST,
             ErrorCode::MissingArgument.as_str(),
             "the body must hold {\"value\": …}",
         )
     })?;
-    if let Some(extra) = object.keys().find(|k| *k != "value") {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "MALFORMED-JSON",
-            format!("unknown member \"{extra}\""),
-        ));
-    }
     let dev = state
         .hub
         .device(&ups)
@@ -378,14 +379,7 @@ pub(crate) async fn instcmd(
     body: Bytes,
 ) -> Result<Response, ApiError> {
     let (who, object) = write_request(&headers, peer, &body)?;
-    let param = string_member(&object, "param")?;
-    if let Some(extra) = object.keys().find(|k| *k != "param") {
-        return Err(ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "MALFORMED-JSON",
-            format!("unknown member \"{extra}\""),
-        ));
-    }
+    let param = only_member(&object, "param")?;
     let dev = state
         .hub
         .device(&ups)
