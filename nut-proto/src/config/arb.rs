@@ -178,6 +178,7 @@ impl<'a> Arbitrary<'a> for UpsdConf {
                 let port = l.port_or_default();
                 Ok(Listen::new(l.address, Some(port)))
             })?,
+            mdns_announce: Arbitrary::arbitrary(u)?,
         })
     }
 }
