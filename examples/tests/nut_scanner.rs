@@ -1143,7 +1143,8 @@ fn sections(text: &str) -> std::collections::HashMap<String, String> {
 
 /// Our upsd with `MDNS_ANNOUNCE`, beside avahi-daemon in a network namespace: avahi sees
 /// both services with their TXT records, C's `nut-scanner -A` and ours find its UPSes and
-/// print the same bytes (`-P` and `-N`), and the announcement is gone once upsd stops.
+/// print the same bytes (`-P` and `-N`), a reload that drops a UPS updates the TXT record,
+/// and the announcement is gone once upsd stops.
 #[test]
 fn our_upsd_s_announcement_is_found_by_avahi_and_both_scanners() {
     if !have(&[C_SCANNER]) {
@@ -1159,6 +1160,9 @@ fn our_upsd_s_announcement_is_found_by_avahi_and_both_scanners() {
     let listen = fs::read_to_string(&upsd_conf).unwrap();
     fs::write(&upsd_conf, format!("{listen}MDNS_ANNOUNCE\n")).unwrap();
     let mut script = start_in_shell(&site, false, "127.0.0.1", port);
+    // After the scans, a reload without beta (the last section) updates the TXT record.
+    let ups_conf = site.etc().join("ups.conf");
+    let ups_conf = ups_conf.display();
     script += &format!(
         "upsd=${{pids##* }}\n\
          for i in $(seq 1 150); do\n\
@@ -1170,6 +1174,13 @@ fn our_upsd_s_announcement_is_found_by_avahi_and_both_scanners() {
              echo \"=== C $f\"; {C_SCANNER} -A -q $f\n\
              echo \"=== ours $f\"; {OURS} -A -q -t 3 $f\n\
          done\n\
+         sed -i '/^\\[beta\\]/,$d' {ups_conf}\n\
+         kill -HUP $upsd\n\
+         for i in $(seq 1 150); do\n\
+             avahi-browse -rtp _upsd._tcp 2>/dev/null | grep -q '\"device_list=alpha\"' && break\n\
+             sleep 0.2\n\
+         done\n\
+         echo '=== avahi reloaded'; avahi-browse -rtp _upsd._tcp\n\
          kill -TERM $upsd\n\
          while kill -0 $upsd 2>/dev/null; do sleep 0.05; done\n\
          sleep 2\n\
@@ -1221,6 +1232,12 @@ fn our_upsd_s_announcement_is_found_by_avahi_and_both_scanners() {
             |s| s.starts_with("[nutdev1]\n\tdriver = \"nutclient\"\n\tport = \"alpha@")
         ),
         "{context}"
+    );
+    assert!(
+        out.get("avahi reloaded").is_some_and(|s| s
+            .lines()
+            .any(|l| l.contains(&format!(";{port};")) && l.contains("\"device_list=alpha\""))),
+        "a reload did not update the device list: {context}"
     );
     assert_eq!(
         out.get("avahi after")
