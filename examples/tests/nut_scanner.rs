@@ -29,6 +29,8 @@ const DEADLINE: Duration = Duration::from_secs(90);
 struct Run {
     stdout: String,
     stderr: String,
+    /// The exit status (`None`: killed by a signal).
+    code: Option<i32>,
 }
 
 /// Runs `program args…` (with `env`) to the end, killing it after [`DEADLINE`].
@@ -50,6 +52,7 @@ fn scan(program: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
     Run {
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        code: out.status.code(),
     }
 }
 
@@ -299,6 +302,111 @@ fn version_and_available_buses_are_c_s() {
     }
     for args in [&["-V"][..], &["--version"], &["-a"], &["--available"]] {
         same(args, &[]);
+    }
+}
+
+/// C 2.8.0's options, short and long (its getopt table).
+const C_OPTIONS: [(char, &str); 32] = [
+    ('C', "complete_scan"),
+    ('U', "usb_scan"),
+    ('S', "snmp_scan"),
+    ('M', "xml_scan"),
+    ('O', "oldnut_scan"),
+    ('A', "avahi_scan"),
+    ('I', "ipmi_scan"),
+    ('E', "eaton_serial"),
+    ('T', "thread"),
+    ('t', "timeout"),
+    ('s', "start_ip"),
+    ('e', "end_ip"),
+    ('m', "mask_cidr"),
+    ('c', "community"),
+    ('l', "secLevel"),
+    ('u', "secName"),
+    ('w', "authProtocol"),
+    ('W', "authPassword"),
+    ('x', "privProtocol"),
+    ('X', "privPassword"),
+    ('b', "username"),
+    ('B', "password"),
+    ('d', "authType"),
+    ('L', "cipher_suite_id"),
+    ('p', "port"),
+    ('N', "disp_nut_conf"),
+    ('P', "disp_parsable"),
+    ('q', "quiet"),
+    ('D', "nut_debug_level"),
+    ('V', "version"),
+    ('a', "available"),
+    ('h', "help"),
+];
+
+/// What C writes on stderr after its usage when an option cannot be used.
+const OPTIONS_WARNING: &str = "\n\nWARNING: Some error has occurred while processing 'nut-scanner' \
+                               command-line\narguments, see more details above the usage help text.\n\n";
+
+#[test]
+fn help_lists_every_c_option_and_exits_0() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    for args in [&["-h"][..], &["--help"]] {
+        let c = scan(C_SCANNER, args, &[]);
+        let ours = scan(OURS, args, &[]);
+        assert_eq!((ours.code, c.code), (Some(0), Some(0)), "{args:?}");
+        assert_eq!(
+            (ours.stderr.as_str(), c.stderr.as_str()),
+            ("", ""),
+            "{args:?}"
+        );
+        for (short, long) in C_OPTIONS {
+            let flag = format!("-{short}, --{long}");
+            assert!(ours.stdout.contains(&flag), "{args:?}: ours lacks {flag}");
+        }
+        // Every option C's own help shows is in the table above.
+        for line in c.stdout.lines().filter(|l| l.starts_with("  -")) {
+            let flag = line.trim_start().split(':').next().unwrap();
+            let flag = flag.split(' ').take(2).collect::<Vec<_>>().join(" ");
+            assert!(ours.stdout.contains(&flag), "ours lacks {flag}");
+        }
+    }
+}
+
+#[test]
+fn unavailable_scans_and_bad_options_answer_as_c() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    // XML/HTTP and IPMI are built into neither: the usage and a warning, exit 0. An unknown
+    // option or a missing value: the same, exit 255 (C's -1).
+    for args in [
+        &["-M"][..],
+        &["--xml_scan"],
+        &["-I"],
+        &["-O", "-I", "-P"],
+        &["-b", "admin"],
+        &["--cipher_suite_id", "3"],
+        &["-Z"],
+        &["--nonsense"],
+        &["-O", "-t"],
+    ] {
+        let c = scan(C_SCANNER, args, &[]);
+        let ours = scan(OURS, args, &[]);
+        assert_eq!(ours.code, c.code, "{args:?}: exit status");
+        for (who, run) in [("C", &c), ("ours", &ours)] {
+            assert!(
+                run.stderr.ends_with(OPTIONS_WARNING),
+                "{args:?}: {who}: {}",
+                run.stderr
+            );
+            assert!(
+                run.stdout.contains("-O, --oldnut_scan"),
+                "{args:?}: {who}: no usage"
+            );
+        }
+        if c.code == Some(0) {
+            assert_eq!(ours.stderr, c.stderr, "{args:?}");
+        }
     }
 }
 
@@ -743,10 +851,15 @@ fn simulation_files_are_listed_as_later_c_lists_them() {
     assert!(run.stderr.contains("/nonexistent/nut"), "{}", run.stderr);
 }
 
-/// The shell lines that start `site` with C's dummy-ups and upsd (in the background, in the
-/// caller's process group, their ids in `$pids`) and wait until upsd answers at
-/// `address:port`.
-fn start_in_shell(site: &Site, address: &str, port: u16) -> String {
+/// The shell lines that start `site` with C's dummy-ups and upsd (`c`) or ours (in the
+/// background, in the caller's process group, their ids in `$pids`, upsd's last) and wait
+/// until upsd answers at `address:port`.
+fn start_in_shell(site: &Site, c: bool, address: &str, port: u16) -> String {
+    let (upsd, dummy) = if c {
+        (C_UPSD, C_DUMMY)
+    } else {
+        (env!("CARGO_BIN_EXE_upsd"), env!("CARGO_BIN_EXE_dummy-ups"))
+    };
     let env = format!(
         "NUT_CONFPATH={} NUT_STATEPATH={}",
         site.etc().display(),
@@ -755,13 +868,13 @@ fn start_in_shell(site: &Site, address: &str, port: u16) -> String {
     let mut script = String::new();
     for ups in &site.upses {
         script +=
-            &format!("{env} {C_DUMMY} -a {ups} -u nut -F >/dev/null 2>&1 &\npids=\"$pids $!\"\n");
+            &format!("{env} {dummy} -a {ups} -u nut -F >/dev/null 2>&1 &\npids=\"$pids $!\"\n");
         script += &format!(
             "while [ ! -e {}/dummy-ups-{ups} ]; do sleep 0.05; done\n",
             site.state().display()
         );
     }
-    script += &format!("{env} {C_UPSD} -u nut -F >/dev/null 2>&1 &\npids=\"$pids $!\"\n");
+    script += &format!("{env} {upsd} -u nut -F >/dev/null 2>&1 &\npids=\"$pids $!\"\n");
     script +=
         &format!("until (exec 3<>/dev/tcp/{address}/{port}) 2>/dev/null; do sleep 0.05; done\n");
     script
@@ -788,7 +901,7 @@ fn a_range_that_drops_refuses_and_serves_gives_what_c_gives() {
     };
     let script = format!(
         "ip addr add 10.99.1.1/24 dev lo\n{}{}{}kill $pids\nwait\n",
-        start_in_shell(&site, "10.99.1.2", port),
+        start_in_shell(&site, true, "10.99.1.2", port),
         time(C_SCANNER),
         time(OURS)
     );
@@ -904,9 +1017,9 @@ fn serial_devices_are_found_as_c_finds_them() {
     );
 }
 
-/// C's `-A` needs the avahi daemon (through D-Bus), which these machines do not run, so ours
-/// is checked against announcements made here with mdns-sd: one server that lists its UPSes
-/// in `device_list`, one (our upsd) that does not, so that the scanner asks it.
+/// Ours on the host's network, against announcements made here with mdns-sd: one server
+/// that lists its UPSes in `device_list`, one (our upsd) that does not, so that the scanner
+/// asks it. (C's `-A` needs avahi-daemon: see the next test.)
 #[test]
 fn servers_announced_over_mdns_are_found() {
     use mdns_sd::{ServiceDaemon, ServiceInfo};
@@ -951,5 +1064,185 @@ fn servers_announced_over_mdns_are_found() {
         ],
         "{}",
         run.stderr
+    );
+}
+
+/// avahi-daemon's settings for the namespace of [`in_avahi_namespace`]: loopback only, IPv4
+/// only (so that C's scanner finds each service once), the host named `nutrs-mdns`.
+const AVAHI_CONF: &str = "[server]\nhost-name=nutrs-mdns\nuse-ipv4=yes\nuse-ipv6=no\n\
+                          allow-interfaces=lo\nenable-dbus=yes\nratelimit-interval-usec=1000000\n\
+                          ratelimit-burst=1000\n[wide-area]\nenable-wide-area=no\n\
+                          [publish]\npublish-hinfo=no\npublish-workstation=no\n";
+
+/// Runs `script` (bash) with a D-Bus system bus and avahi-daemon of its own, in new network,
+/// mount, UTS and PID namespaces: only loopback (multicast on), a private tmpfs on /run (the
+/// bus, avahi's files, PID files) and on /etc/avahi/services (Debian's nut-server package
+/// puts a service file there, with which avahi would announce `_nut._tcp` itself), the host
+/// name `nutrs-mdns`; everything started there dies with the namespace. `None` (with a note, or a panic under `NUT_RS_INTEROP=1`) unless root with
+/// those programs.
+fn in_avahi_namespace(dir: &Path, script: &str) -> Option<Run> {
+    let root = nix::unistd::Uid::effective().is_root();
+    let tools = ["ip", "dbus-daemon", "avahi-daemon", "avahi-browse"];
+    let missing: Vec<&str> = tools
+        .into_iter()
+        .filter(|t| Command::new(t).arg("--version").output().is_err())
+        .collect();
+    if !root || !missing.is_empty() {
+        support::skip_unless_interop(&[
+            "root with unshare, ip, dbus-daemon, avahi-daemon and avahi-browse (avahi-utils)",
+        ]);
+        return None;
+    }
+    let conf = dir.join("avahi-daemon.conf");
+    fs::write(&conf, AVAHI_CONF).unwrap();
+    let setup = format!(
+        "set -e\nip link set lo up multicast on\nmount -t tmpfs nut-rs-test /run\n\
+         mkdir -p /run/dbus /run/avahi-daemon /run/nut\nchown nut:nut /run/nut\n\
+         mount -t tmpfs nut-rs-test /etc/avahi/services\n\
+         hostname nutrs-mdns\n\
+         dbus-daemon --system --fork\n\
+         avahi-daemon -D --no-drop-root --no-chroot -f {}\n",
+        conf.display()
+    );
+    Some(scan(
+        "unshare",
+        &[
+            "--net",
+            "--mount",
+            "--uts",
+            "--pid",
+            "--fork",
+            "--kill-child",
+            "--mount-proc",
+            "bash",
+            "-c",
+            &format!("{setup}{script}"),
+        ],
+        &[],
+    ))
+}
+
+/// The parts of `text` after each `=== name` line, by name.
+fn sections(text: &str) -> std::collections::HashMap<String, String> {
+    let mut out = std::collections::HashMap::new();
+    let mut name = String::new();
+    for line in text.split_inclusive('\n') {
+        match line.strip_prefix("=== ") {
+            Some(n) => {
+                name = n.trim_end().to_owned();
+                out.entry(name.clone()).or_insert_with(String::new);
+            }
+            None => out
+                .entry(name.clone())
+                .or_insert_with(String::new)
+                .push_str(line),
+        }
+    }
+    out
+}
+
+/// Our upsd with `MDNS_ANNOUNCE`, beside avahi-daemon in a network namespace: avahi sees
+/// both services with their TXT records, C's `nut-scanner -A` and ours find its UPSes and
+/// print the same bytes (`-P` and `-N`), a reload that drops a UPS updates the TXT record,
+/// and the announcement is gone once upsd stops.
+#[test]
+fn our_upsd_s_announcement_is_found_by_avahi_and_both_scanners() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    let port = free_port();
+    let site = Site::new(
+        &["127.0.0.1"],
+        port,
+        &[("alpha", Some("Rack A")), ("beta", None)],
+    );
+    let upsd_conf = site.etc().join("upsd.conf");
+    let listen = fs::read_to_string(&upsd_conf).unwrap();
+    fs::write(&upsd_conf, format!("{listen}MDNS_ANNOUNCE\n")).unwrap();
+    let mut script = start_in_shell(&site, false, "127.0.0.1", port);
+    // After the scans, a reload without beta (the last section) updates the TXT record.
+    let ups_conf = site.etc().join("ups.conf");
+    let ups_conf = ups_conf.display();
+    script += &format!(
+        "upsd=${{pids##* }}\n\
+         for i in $(seq 1 150); do\n\
+             avahi-browse -rtp _upsd._tcp 2>/dev/null | grep -q '^=.*;{port};.*device_list' && break\n\
+             sleep 0.2\n\
+         done\n\
+         for t in _nut._tcp _upsd._tcp; do echo \"=== avahi $t\"; avahi-browse -rtp $t; done\n\
+         for f in -P -N; do\n\
+             echo \"=== C $f\"; {C_SCANNER} -A -q $f\n\
+             echo \"=== ours $f\"; {OURS} -A -q -t 3 $f\n\
+         done\n\
+         sed -i '/^\\[beta\\]/,$d' {ups_conf}\n\
+         kill -HUP $upsd\n\
+         for i in $(seq 1 150); do\n\
+             avahi-browse -rtp _upsd._tcp 2>/dev/null | grep -q '\"device_list=alpha\"' && break\n\
+             sleep 0.2\n\
+         done\n\
+         echo '=== avahi reloaded'; avahi-browse -rtp _upsd._tcp\n\
+         kill -TERM $upsd\n\
+         while kill -0 $upsd 2>/dev/null; do sleep 0.05; done\n\
+         sleep 2\n\
+         echo '=== avahi after'\n\
+         avahi-browse -rtp _nut._tcp; avahi-browse -rtp _upsd._tcp\n\
+         kill $pids 2>/dev/null || true\n"
+    );
+    let Some(run) = in_avahi_namespace(site.dir.path(), &script) else {
+        return;
+    };
+    let out = sections(&run.stdout);
+    let context = format!("stdout:\n{}\nstderr:\n{}", run.stdout, run.stderr);
+    for ty in ["_nut._tcp", "_upsd._tcp"] {
+        let resolved: Vec<&str> = out
+            .get(&format!("avahi {ty}"))
+            .map(|s| s.lines().filter(|l| l.starts_with('=')).collect())
+            .unwrap_or_default();
+        let prefix = format!("=;lo;IPv4;nutrs-mdns;{ty};local;nutrs-mdns.local;127.0.0.1;{port};");
+        assert_eq!(resolved.len(), 1, "{ty}: {context}");
+        let txt = resolved[0]
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("{ty}: {context}"));
+        let mut txt: Vec<&str> = txt.split(' ').collect();
+        txt.sort_unstable();
+        assert_eq!(
+            txt,
+            [
+                "\"device_list=alpha;beta\"",
+                "\"protovers=1.3\"",
+                "\"txtvers=1\""
+            ],
+            "{context}"
+        );
+    }
+    let parsable = format!(
+        "NUT:driver=\"nutclient\",port=\"alpha@nutrs-mdns.local:{port}\",desc=\"IPv4\"\n\
+         NUT:driver=\"nutclient\",port=\"beta@nutrs-mdns.local:{port}\",desc=\"IPv4\"\n"
+    );
+    assert_eq!(out.get("C -P"), Some(&parsable), "{context}");
+    for f in ["-P", "-N"] {
+        assert_eq!(
+            out.get(&format!("ours {f}")),
+            out.get(&format!("C {f}")),
+            "ours (left) and C's differ with -A {f}: {context}"
+        );
+    }
+    assert!(
+        out.get("C -N").is_some_and(
+            |s| s.starts_with("[nutdev1]\n\tdriver = \"nutclient\"\n\tport = \"alpha@")
+        ),
+        "{context}"
+    );
+    assert!(
+        out.get("avahi reloaded").is_some_and(|s| s
+            .lines()
+            .any(|l| l.contains(&format!(";{port};")) && l.contains("\"device_list=alpha\""))),
+        "a reload did not update the device list: {context}"
+    );
+    assert_eq!(
+        out.get("avahi after")
+            .map(|s| s.lines().any(|l| l.contains(&format!(";{port};")))),
+        Some(false),
+        "the goodbye packets did not withdraw the announcement: {context}"
     );
 }

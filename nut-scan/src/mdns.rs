@@ -117,12 +117,17 @@ pub async fn findings(a: &Announcement, timeout: Duration) -> Vec<Finding> {
     vec![at(None)]
 }
 
-/// Every NUT server announced within `options.timeout`, and its UPSes.
+/// Every NUT server announced within `options.timeout`, and its UPSes. A server announced
+/// under both service types (as our upsd is) counts once: the first announcement of a host
+/// and port is used.
 pub async fn scan(options: &ScanOptions) -> Result<Vec<Finding>, MdnsError> {
     let servers = browse(options.timeout).await?;
+    let mut seen = std::collections::HashSet::new();
     let mut out = Vec::new();
     for a in &servers {
-        out.extend(findings(a, options.timeout).await);
+        if seen.insert((a.host.to_ascii_lowercase(), a.port)) {
+            out.extend(findings(a, options.timeout).await);
+        }
     }
     Ok(out)
 }

@@ -103,6 +103,10 @@ pub struct ServerConfig {
     /// broker (Home Assistant discovery included). Needs the `mqtt` feature; without it they
     /// are ignored with a warning. Read at start; changes apply at the next start.
     pub mqtt: MqttConf,
+    /// `MDNS_ANNOUNCE`: announce the server and its devices over mDNS/DNS-SD (`_nut._tcp`
+    /// and `_upsd._tcp`, see the README). Off by default. Needs the `mdns` feature; without
+    /// it the setting is ignored with a warning.
+    pub mdns_announce: bool,
 }
 
 impl Default for ServerConfig {
@@ -122,6 +126,7 @@ impl Default for ServerConfig {
             version: UPS_VERSION.to_owned(),
             http_listen: Vec::new(),
             mqtt: MqttConf::default(),
+            mdns_announce: false,
         }
     }
 }
@@ -280,10 +285,17 @@ impl ServerConfig {
                     .to_owned(),
             );
         }
+        if upsd.mdns_announce && !cfg!(feature = "mdns") {
+            warnings.push(
+                "upsd.conf: MDNS_ANNOUNCE is ignored: this upsd was built without the mdns feature"
+                    .to_owned(),
+            );
+        }
         warnings.extend(mqtt_warnings(&upsd.mqtt, &users.config));
         let config = Self {
             http_listen: upsd.http_listen.clone(),
             mqtt: upsd.mqtt.clone(),
+            mdns_announce: upsd.mdns_announce,
             devices,
             users: users.config,
             listen: bind_order(upsd.effective_listen(), upsd.listen.is_empty()),
@@ -437,7 +449,7 @@ mod tests {
         write(
             d,
             "upsd.conf",
-            "LISTEN 127.0.0.1 3494\nMAXAGE 30\nMAXCONN 5\nHTTP_LISTEN 127.0.0.1 8080\n",
+            "LISTEN 127.0.0.1 3494\nMAXAGE 30\nMAXCONN 5\nHTTP_LISTEN 127.0.0.1 8080\nMDNS_ANNOUNCE\n",
         );
         write(
             d,
@@ -461,6 +473,12 @@ mod tests {
         assert_eq!(
             loaded.warnings.iter().any(|w| w.contains("HTTP_LISTEN")),
             !cfg!(feature = "http")
+        );
+        assert!(c.mdns_announce);
+        // Warned about only when it cannot be done (C upsd calls it an invalid directive).
+        assert_eq!(
+            loaded.warnings.iter().any(|w| w.contains("MDNS_ANNOUNCE")),
+            !cfg!(feature = "mdns")
         );
         let names: Vec<_> = c.devices.iter().map(|d| d.name.as_str()).collect();
         assert_eq!(names, ["b", "a"]);

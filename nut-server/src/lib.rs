@@ -7,6 +7,8 @@ mod device;
 mod driver;
 #[cfg(feature = "http")]
 pub mod http;
+#[cfg(feature = "mdns")]
+pub mod mdns;
 mod server;
 mod session;
 mod shared;

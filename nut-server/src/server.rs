@@ -310,6 +310,9 @@ struct Managed {
     http_listen: Vec<Listen>,
     /// The `MQTT_*` settings it was started with.
     mqtt: nut_proto::config::MqttConf,
+    /// The mDNS announcement, while `MDNS_ANNOUNCE` is on.
+    #[cfg(feature = "mdns")]
+    mdns: Option<crate::mdns::Announcer>,
 }
 
 #[derive(Debug)]
@@ -678,7 +681,43 @@ impl Inner {
             gone.cancel.cancel();
         }
         managed.devices = running;
+        #[cfg(feature = "mdns")]
+        self.update_mdns(&mut managed, &config);
         self.shared.replace(Snapshot::new(config, devices));
         Ok(())
+    }
+
+    /// Starts, updates or stops the mDNS announcement as `config` asks, with the addresses
+    /// listening now and the devices of `config`.
+    #[cfg(feature = "mdns")]
+    fn update_mdns(self: &Arc<Self>, managed: &mut Managed, config: &ServerConfig) {
+        if !config.mdns_announce {
+            if let Some(announcer) = managed.mdns.take() {
+                announcer.stop();
+            }
+            return;
+        }
+        let listening: Vec<SocketAddr> = managed
+            .listeners
+            .iter()
+            .map(|l| l.addr)
+            .chain(managed.extra.iter().copied())
+            .collect();
+        let devices = config
+            .devices
+            .iter()
+            .map(|d| d.name.as_str().to_owned())
+            .collect();
+        let record = crate::mdns::Record::new(&listening, devices);
+        match &managed.mdns {
+            Some(announcer) => announcer.update(record),
+            None => {
+                managed.mdns = Some(crate::mdns::Announcer::start(
+                    record,
+                    &self.cancel,
+                    &self.tasks,
+                ));
+            }
+        }
     }
 }

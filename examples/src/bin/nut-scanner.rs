@@ -4,7 +4,8 @@
 use std::io::{IsTerminal, Write};
 use std::time::{Duration, Instant};
 
-use clap::{ArgAction, Parser};
+use clap::error::ErrorKind;
+use clap::{ArgAction, CommandFactory, Parser};
 use nut_scan::{display, Bus, Finding, IpRange, ScanOptions};
 
 /// Version C prints.
@@ -27,7 +28,8 @@ struct Args {
     /// Scan SNMP devices using built-in mapping definitions.
     #[arg(short = 'S', long = "snmp_scan")]
     snmp: bool,
-    /// Scan XML/HTTP devices (not supported by this build).
+    /// Scan XML/HTTP devices: not available in this build (prints this help and a warning,
+    /// as C without its library).
     #[arg(short = 'M', long = "xml_scan")]
     xml: bool,
     /// Scan NUT devices (old method).
@@ -37,7 +39,8 @@ struct Args {
     /// timeout.
     #[arg(short = 'A', long = "avahi_scan")]
     avahi: bool,
-    /// Scan IPMI devices (not supported by this build).
+    /// Scan IPMI devices: not available in this build (prints this help and a warning, as
+    /// C without its library).
     #[arg(short = 'I', long = "ipmi_scan")]
     ipmi: bool,
     /// Scan dummy-ups simulation files (.dev, .seq) in the configuration folder.
@@ -83,16 +86,16 @@ struct Args {
     /// SNMPv3 privacy protocol (DES, AES, AES192, AES256).
     #[arg(short = 'x', long = "privProtocol")]
     priv_protocol: Option<String>,
-    /// IPMI user name (IPMI is not supported by this build).
+    /// IPMI user name (IPMI is not available in this build, as -I).
     #[arg(short = 'b', long = "username")]
     ipmi_username: Option<String>,
-    /// IPMI password (IPMI is not supported by this build).
+    /// IPMI password (IPMI is not available in this build, as -I).
     #[arg(short = 'B', long = "password")]
     ipmi_password: Option<String>,
-    /// IPMI authentication type (IPMI is not supported by this build).
+    /// IPMI authentication type (IPMI is not available in this build, as -I).
     #[arg(short = 'd', long = "authType")]
     ipmi_auth_type: Option<String>,
-    /// IPMI 2.0 cipher suite id (IPMI is not supported by this build).
+    /// IPMI 2.0 cipher suite id (IPMI is not available in this build, as -I).
     #[arg(short = 'L', long = "cipher_suite_id")]
     ipmi_cipher: Option<String>,
     /// Port number of remote NUT upsd.
@@ -123,8 +126,44 @@ fn atol(text: &str) -> i64 {
     nut_driver_api::status::c_strtol(text)
 }
 
+/// What C's nut-scanner writes on stderr after its usage text when an option cannot be used:
+/// an unknown option, or a scan whose library it did not find.
+const OPTIONS_WARNING: &str =
+    "\n\nWARNING: Some error has occurred while processing 'nut-scanner' command-line\n\
+                               arguments, see more details above the usage help text.\n\n";
+
+/// C's answer to an option it cannot use: the usage on stdout, [`OPTIONS_WARNING`] on
+/// stderr, and `code`.
+fn usage_and_exit(code: i32) -> ! {
+    let _ = Args::command().print_help();
+    let _ = std::io::stdout().flush();
+    eprint!("{OPTIONS_WARNING}");
+    std::process::exit(code);
+}
+
 fn main() {
-    let args = Args::parse();
+    let args = match Args::try_parse() {
+        Ok(args) => args,
+        Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {
+            e.exit()
+        }
+        Err(e) => {
+            // C: getopt's message, the usage, the warning, and -1 as the exit status.
+            eprint!("{e}");
+            usage_and_exit(255);
+        }
+    };
+    // XML/HTTP and IPMI scans are not built in (nor into Debian's C): C then prints its
+    // usage with the warning and exits 0, for the scan flags and for the IPMI options.
+    let ipmi_options = [
+        &args.ipmi_username,
+        &args.ipmi_password,
+        &args.ipmi_auth_type,
+        &args.ipmi_cipher,
+    ];
+    if args.xml || args.ipmi || ipmi_options.iter().any(|o| o.is_some()) {
+        usage_and_exit(0);
+    }
     if args.version {
         println!("Network UPS Tools - {NUT_VERSION}");
         return;
@@ -217,10 +256,6 @@ async fn run(args: Args) -> i32 {
                 nut_scan::DEFAULT_PARALLEL
             ),
         }
-    }
-    if args.xml || args.ipmi {
-        eprintln!("XML/HTTP and IPMI scans are not supported by this nut-scanner");
-        return 1;
     }
     let range = match &args.cidr {
         Some(cidr) => IpRange::from_cidr(cidr).map(Some),

@@ -179,6 +179,7 @@ impl<'a> Arbitrary<'a> for UpsdConf {
                 Ok(Listen::new(l.address, Some(port)))
             })?,
             mqtt: MqttConf::arbitrary(u)?,
+            mdns_announce: Arbitrary::arbitrary(u)?,
         })
     }
 }

@@ -58,6 +58,9 @@ pub struct UpsdConf {
     pub http_listen: Vec<Listen>,
     /// The `MQTT_*` lines (nut-rs only): upsd's MQTT publisher.
     pub mqtt: MqttConf,
+    /// `MDNS_ANNOUNCE [yes|no]` (nut-rs only; C upsd logs it as an invalid directive):
+    /// announce the server and its devices over mDNS/DNS-SD. Off by default.
+    pub mdns_announce: bool,
 }
 
 /// upsd's MQTT publisher (nut-rs only; C upsd logs these lines as invalid directives). It
@@ -100,6 +103,7 @@ impl Default for UpsdConf {
             debug_min: None,
             http_listen: Vec::new(),
             mqtt: MqttConf::default(),
+            mdns_announce: false,
         }
     }
 }
@@ -223,6 +227,10 @@ impl UpsdConf {
 
     /// Handles one line; `false` means C's "invalid directive".
     fn directive(&mut self, diag: &mut Diag, n: usize, words: &[String]) -> bool {
+        if words.first().is_some_and(|k| k == "MDNS_ANNOUNCE") {
+            self.mdns_announce(diag, n, words);
+            return true;
+        }
         let (Some(key), Some(arg)) = (words.first(), words.get(1)) else {
             return false;
         };
@@ -433,6 +441,24 @@ impl UpsdConf {
         true
     }
 
+    /// `MDNS_ANNOUNCE` alone or `MDNS_ANNOUNCE yes` turns the announcement on, `no` off;
+    /// another value is a warning and leaves the setting as it was.
+    fn mdns_announce(&mut self, diag: &mut Diag, n: usize, words: &[String]) {
+        match words.get(1).map(String::as_str) {
+            None | Some("yes") => self.mdns_announce = true,
+            Some("no") => self.mdns_announce = false,
+            Some(other) => {
+                diag.warn(
+                    n,
+                    WarningKind::BadValue,
+                    format!("MDNS_ANNOUNCE {other}: give yes, no or nothing (which means yes); line ignored"),
+                );
+                return;
+            }
+        }
+        diag.extra_arguments(n, words, 2);
+    }
+
     /// The `LISTEN` entries upsd uses: the configured ones, or `127.0.0.1` and `::1` on
     /// port 3493 when there are none.
     pub fn effective_listen(&self) -> Vec<Listen> {
@@ -517,6 +543,9 @@ impl UpsdConf {
             if let Some(v) = value {
                 push_line(&mut out, &[key, v]);
             }
+        }
+        if self.mdns_announce {
+            push_line(&mut out, &["MDNS_ANNOUNCE", "yes"]);
         }
         out
     }
@@ -664,6 +693,33 @@ mod tests {
             text.ends_with("HTTP_LISTEN 127.0.0.1 8080\nHTTP_LISTEN ::1 8081\nHTTP_LISTEN a 1\n")
         );
         assert_eq!(parse(&text).config, p.config);
+    }
+
+    #[test]
+    fn mdns_announce() {
+        for (text, on) in [
+            ("MDNS_ANNOUNCE\n", true),
+            ("MDNS_ANNOUNCE yes\n", true),
+            ("MDNS_ANNOUNCE yes\nMDNS_ANNOUNCE no\n", false),
+            ("# off by default\n", false),
+        ] {
+            let p = parse(text);
+            assert_eq!(messages(&p), Vec::<String>::new(), "{text}");
+            assert_eq!(p.config.mdns_announce, on, "{text}");
+            assert_eq!(parse(&p.config.to_text()).config, p.config, "{text}");
+        }
+        let p =
+            parse("MDNS_ANNOUNCE\nMDNS_ANNOUNCE maybe\nMDNS_ANNOUNCE Yes\nMDNS_ANNOUNCE no x\n");
+        assert_eq!(
+            messages(&p),
+            [
+                "upsd.conf:2: MDNS_ANNOUNCE maybe: give yes, no or nothing (which means yes); line ignored",
+                "upsd.conf:3: MDNS_ANNOUNCE Yes: give yes, no or nothing (which means yes); line ignored",
+                "upsd.conf:4: MDNS_ANNOUNCE: extra argument(s) ignored: x (quote values that hold spaces)",
+            ]
+        );
+        assert!(!p.config.mdns_announce, "the last good line says no");
+        assert_eq!(p.warnings[0].kind, WarningKind::BadValue);
     }
 
     #[test]
