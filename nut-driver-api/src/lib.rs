@@ -4,6 +4,9 @@
 pub mod cli;
 pub mod config;
 pub mod driver;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod link;
 pub mod runtime;
 mod serve;

@@ -254,6 +254,15 @@ impl InProcessConnector {
         })
     }
 
+    /// Hands the driver the driver end of a connected Unix socket, served exactly as a
+    /// connection accepted from its socket file (the fuzz target's way in).
+    #[cfg(feature = "fuzzing")]
+    pub(crate) fn attach_socket(&self, stream: UnixStream) -> Result<(), LinkError> {
+        self.tx
+            .send(ServerConnection::from_unix(stream))
+            .map_err(|_| LinkError::Closed)
+    }
+
     /// Whether the driver's listener is gone.
     pub fn is_closed(&self) -> bool {
         self.tx.is_closed()

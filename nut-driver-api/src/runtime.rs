@@ -49,6 +49,9 @@ pub const DRIVER_COMMANDS: [&str; 4] = [
     "driver.reload-or-exit",
 ];
 
+/// How long the connections may take, after `driver.exit`, to write what was queued for them.
+const EXIT_GRACE: Duration = Duration::from_secs(1);
+
 /// Why [`DriverRuntime::run`] returned.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -346,9 +349,16 @@ impl DriverRuntime {
             }
             run.broadcast();
         }
+        // Dropping the queues ends every connection once it has written what was queued for
+        // it. After `driver.exit` that includes the command's own `TRACKING` answer, so the
+        // connections get a moment for it; on shutdown they are cut at once.
         run.conns.clear();
-        conn_cancel.cancel();
         drop(req_tx);
+        if matches!(outcome, RunOutcome::Exited) {
+            let drained = async { while tasks.join_next().await.is_some() {} };
+            let _ = tokio::time::timeout(EXIT_GRACE, drained).await;
+        }
+        conn_cancel.cancel();
         while tasks.join_next().await.is_some() {}
         run.driver.close().await;
         drop(listener);

@@ -83,6 +83,12 @@ impl Drop for SocketListener {
 }
 
 /// Serves one connection until it closes, its queue is dropped, or `cancel` fires.
+///
+/// When the client hangs up or sends `LOGOUT`, nothing more is read, but the answers to what
+/// it asked before are still written, in order, as a C driver answers each line before it
+/// reads the next: the runtime is told the connection is closing, and the task writes the
+/// batches it queued until the runtime lets go of the queue; after `LOGOUT`, `OK Goodbye`
+/// comes last.
 pub(crate) async fn serve_connection(
     id: u64,
     mut conn: ServerConnection,
@@ -91,19 +97,33 @@ pub(crate) async fn serve_connection(
     cancel: CancellationToken,
 ) {
     let pid = Value::lossy(&std::process::id().to_string());
+    // Set when the client hung up (`Some(false)`) or said LOGOUT (`Some(true)`), and the
+    // runtime was told.
+    let mut ending: Option<bool> = None;
     loop {
         tokio::select! {
             _ = cancel.cancelled() => break,
             batch = outbox.recv() => {
-                let Some(batch) = batch else { break };
+                let Some(batch) = batch else {
+                    if ending == Some(true) {
+                        let _ = conn.send(DriverMessage::Goodbye).await;
+                    }
+                    break;
+                };
                 if let Err(error) = conn.send_all(batch.to_vec()).await {
                     tracing::debug!(id, %error, "write to server failed; dropping it");
                     break;
                 }
             }
-            msg = conn.recv() => {
+            msg = conn.recv(), if ending.is_none() => {
                 let msg = match msg {
-                    None => break,
+                    None => {
+                        ending = Some(false);
+                        if requests.send((id, Request::Closed)).await.is_err() {
+                            break;
+                        }
+                        continue;
+                    }
                     Some(Err(error)) => {
                         tracing::debug!(id, %error, "read from server failed; dropping it");
                         break;
@@ -114,8 +134,11 @@ pub(crate) async fn serve_connection(
                     ServerMessage::Ping => DriverMessage::Pong,
                     ServerMessage::GetPid => DriverMessage::Pid { pid: pid.clone() },
                     ServerMessage::Logout => {
-                        let _ = conn.send(DriverMessage::Goodbye).await;
-                        break;
+                        ending = Some(true);
+                        if requests.send((id, Request::Closed)).await.is_err() {
+                            break;
+                        }
+                        continue;
                     }
                     other => {
                         if requests.send((id, Request::Message(other))).await.is_err() {
@@ -131,5 +154,7 @@ pub(crate) async fn serve_connection(
         }
     }
     tracing::debug!(id, "server connection closed");
-    let _ = requests.send((id, Request::Closed)).await;
+    if ending.is_none() {
+        let _ = requests.send((id, Request::Closed)).await;
+    }
 }

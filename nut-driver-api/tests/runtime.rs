@@ -424,6 +424,54 @@ async fn missing_device_at_start_is_retried_and_killpower_needs_the_flag() {
     r.task.await.unwrap().unwrap();
 }
 
+/// Writes `input` to the driver socket in one piece, half-closes, and reads to the end.
+async fn raw_session(r: &Running, input: &str) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let _ = connect_socket(r).await;
+    let mut raw = tokio::net::UnixStream::connect(r.config.socket_path())
+        .await
+        .unwrap();
+    raw.write_all(input.as_bytes()).await.unwrap();
+    raw.shutdown().await.unwrap();
+    let mut out = String::new();
+    timeout(LONG, raw.read_to_string(&mut out))
+        .await
+        .expect("the driver closes the connection")
+        .unwrap();
+    out
+}
+
+// Found while writing the driver_socket fuzz target: LOGOUT (and a hang-up) right after a request used
+// to close the connection before the runtime's answer to that request was written.
+#[tokio::test]
+async fn answers_before_logout_or_hang_up_are_written() {
+    let r = start(Ctl::default(), true, 1, false);
+    let out = raw_session(&r, "DUMPALL\nSET ups.id two TRACKING t1\nLOGOUT\nPING\n").await;
+    assert!(out.contains("SETINFO ups.mfr \"Fake Inc.\"\n"), "{out}");
+    assert!(out.contains("DUMPDONE\n"), "{out}");
+    assert!(out.contains("TRACKING t1 0\n"), "{out}");
+    assert!(out.ends_with("OK Goodbye\n"), "{out}");
+    assert!(!out.contains("PONG"), "nothing is read after LOGOUT: {out}");
+
+    let out = raw_session(&r, "DUMPSTATUS\nINSTCMD test.battery.start TRACKING t2\n").await;
+    assert!(out.contains("DUMPDONE\n"), "{out}");
+    assert!(out.ends_with("TRACKING t2 0\n"), "{out}");
+    r.stop.cancel();
+    timeout(LONG, r.task).await.unwrap().unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn driver_exit_still_answers_its_tracking_id() {
+    let r = start(Ctl::default(), true, 1, false);
+    let out = raw_session(&r, "DUMPSTATUS\nINSTCMD driver.exit TRACKING bye\n").await;
+    assert!(out.contains("DUMPDONE\n"), "{out}");
+    assert!(out.ends_with("TRACKING bye 0\n"), "{out}");
+    assert!(matches!(
+        timeout(LONG, r.task).await.unwrap().unwrap().unwrap(),
+        RunOutcome::Exited
+    ));
+}
+
 #[tokio::test]
 async fn a_server_that_never_reads_is_dropped_not_waited_for() {
     let r = start(Ctl::default(), true, 1, false);

@@ -35,7 +35,7 @@ const PLAIN_WORDS: usize = 8;
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// What became of a chunk of input.
-enum Step {
+pub(crate) enum Step {
     Continue,
     Close,
     /// STARTTLS; `true` when plaintext followed it (refused).
@@ -43,20 +43,47 @@ enum Step {
 }
 
 /// The per-connection state besides the socket.
-struct Conn {
+pub(crate) struct Conn {
     shared: Arc<Shared>,
     snap: Arc<Snapshot>,
     generation: u64,
     session: Session,
     tokenizer: Tokenizer,
-    out: BytesMut,
+    /// The replies not yet written.
+    pub(crate) out: BytesMut,
     deadline: Instant,
     addr: String,
 }
 
 impl Conn {
+    /// A new session of the client at `addr` (its IP address as text).
+    pub(crate) fn new(shared: Arc<Shared>, addr: String) -> Self {
+        let (snap, generation) = shared.snapshot();
+        let conn_id = shared.next_conn_id();
+        Self {
+            session: Session::new(conn_id, &addr),
+            deadline: Instant::now() + snap.config.idle_timeout,
+            shared,
+            snap,
+            generation,
+            tokenizer: Tokenizer::new(),
+            out: BytesMut::new(),
+            addr,
+        }
+    }
+
     /// Feeds `input` to the tokenizer and the session; replies go to `self.out`.
-    fn process(&mut self, mut input: &[u8]) -> Step {
+    fn process(&mut self, input: &[u8]) -> Step {
+        self.process_observed(input, |_| {})
+    }
+
+    /// [`process`](Self::process), calling `after_line` with `self.out` after each line the
+    /// session handled (the fuzz target tells the replies to each line apart with it).
+    pub(crate) fn process_observed(
+        &mut self,
+        mut input: &[u8],
+        mut after_line: impl FnMut(&[u8]),
+    ) -> Step {
         if self.shared.is_stale(self.generation) {
             (self.snap, self.generation) = self.shared.snapshot();
         }
@@ -75,6 +102,7 @@ impl Conn {
                     }
                 }
             };
+            after_line(&self.out);
             match outcome {
                 Outcome::Continue => {}
                 Outcome::Close => return Step::Close,
@@ -133,20 +161,8 @@ pub(crate) async fn serve(
         .active
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let _active = ActiveGuard(Arc::clone(&shared));
-    let (snap, generation) = shared.snapshot();
-    let addr = peer.ip().to_string();
-    let conn_id = shared.next_conn_id();
-    tracing::debug!(%addr, conn_id, "connect");
-    let mut conn = Conn {
-        session: Session::new(conn_id, &addr),
-        deadline: Instant::now() + snap.config.idle_timeout,
-        shared,
-        snap,
-        generation,
-        tokenizer: Tokenizer::new(),
-        out: BytesMut::new(),
-        addr,
-    };
+    let mut conn = Conn::new(shared, peer.ip().to_string());
+    tracing::debug!(addr = %conn.addr, conn_id = conn.session.conn_id(), "connect");
     let mut stream = stream;
     let step = serve_plain(&mut conn, &mut stream, &cancel).await;
     let Some((acceptor, leftover)) = step else {

@@ -5,6 +5,9 @@ mod config;
 mod connection;
 mod device;
 mod driver;
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "http")]
 pub mod http;
 #[cfg(feature = "mdns")]

@@ -98,7 +98,11 @@ impl Session {
         }
     }
 
-    /// Marks the session as running over TLS (STARTTLS then answers `ALREADY-SSL-MODE`).
+    /// The connection id given at creation.
+    pub(crate) fn conn_id(&self) -> u64 {
+        self.conn_id
+    }
+
     /// The user name as C's messages print it (glibc's `(null)` before USERNAME).
     fn user(&self) -> &str {
         self.username.as_deref().unwrap_or("(null)")
@@ -113,6 +117,7 @@ impl Session {
         }
     }
 
+    /// Marks the session as running over TLS (STARTTLS then answers `ALREADY-SSL-MODE`).
     pub(crate) fn set_tls(&mut self) {
         self.tls = true;
     }
