@@ -841,24 +841,27 @@ fn upsd_publishes_to_mqtt_with_its_keywords() {
             "-t",
             "home/ups/dummy/command/result",
         ])
-        .args(["-C", "1", "-W", "20"])
+        .args(["-C", "1", "-W", "60"])
         .stdout(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(500));
-    let published = Command::new("mosquitto_pub")
-        .args(["-p", &mqtt.to_string(), "-t", "home/ups/dummy/command"])
-        .args(["-m", "no.such.command"])
-        .status()
-        .unwrap();
-    assert!(published.success());
+    // The subscriber may not be subscribed yet: publish until it has its answer.
+    wait_for("the command's result", || {
+        let published = Command::new("mosquitto_pub")
+            .args(["-p", &mqtt.to_string(), "-t", "home/ups/dummy/command"])
+            .args(["-m", "no.such.command"])
+            .status()
+            .unwrap();
+        assert!(published.success());
+        std::thread::sleep(Duration::from_millis(500));
+        sub.try_wait().unwrap()
+    });
     let mut result = String::new();
     sub.stdout
         .as_mut()
         .unwrap()
         .read_to_string(&mut result)
         .unwrap();
-    sub.wait().unwrap();
     assert!(
         result.starts_with("ERR no.such.command: CMD-NOT-SUPPORTED"),
         "{result}"
