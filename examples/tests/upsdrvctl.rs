@@ -585,26 +585,19 @@ fn supervise_restarts_c_dummy_ups() {
 /// installed stack (`cargo install --locked --path examples --root X` puts every program in
 /// `X/bin`) starts without editing ups.conf, and runs our dummy-ups, not C's.
 ///
-/// The installation is a real `cargo install --locked` into a temporary root, of upsdrvctl
-/// and dummy-ups, as a debug build in the test run's own target folder (`--debug`, offline):
-/// what the README's command does, without the minutes a release build takes.
+/// The installation is what `cargo install` makes of the two programs: copies of them in
+/// `<root>/bin` (a real `cargo install` resolves the package's features on its own and
+/// rebuilds for minutes, too long for a test; CI's fresh-clone step builds as users do).
 #[test]
 fn default_driverpath_is_the_programs_own_folder() {
     let dir = TempDir::new("installed");
-    let upsdrvctl = ours();
-    let target = upsdrvctl.parent().and_then(Path::parent).unwrap();
-    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["install", "--locked", "--debug", "--offline", "--path"])
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")))
-        .arg("--root")
-        .arg(dir.path())
-        .args(["--bin", "upsdrvctl", "--bin", "dummy-ups"])
-        .env("CARGO_TARGET_DIR", target)
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "cargo install: {}", text(&out.stderr));
-    let bin = dir.path().join("bin");
+    let bin = dir.sub("bin");
+    for (name, built) in [
+        ("upsdrvctl", ours()),
+        ("dummy-ups", PathBuf::from(env!("CARGO_BIN_EXE_dummy-ups"))),
+    ] {
+        fs::copy(&built, bin.join(name)).unwrap();
+    }
     let etc = dir.sub("etc");
     let state = dir.sub("state");
     fs::write(etc.join("ups.dev"), "ups.status: OL\n").unwrap();
