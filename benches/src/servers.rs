@@ -77,8 +77,8 @@ pub fn dev_file(vars: usize) -> String {
     text
 }
 
-/// A dummy-ups sequence file for the device of [`dev_file`]: its variables, then every
-/// second (`TIMER 1`) all of them but the six first (`ups.status`, names and models) take
+/// A dummy-ups sequence file for the device of [`dev_file`]: its variables, then after
+/// `TIMER 1` all of them but the six first (`ups.status`, names and models) take
 /// another value and then their first one again, over and over (dummy-ups in `dummy-loop`
 /// mode rereads the file from the top at its end).
 pub fn sequence_file(vars: usize) -> String {
