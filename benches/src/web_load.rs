@@ -20,6 +20,7 @@ use crate::load::{
     request_load, thread_cpu_time, LoadError, Millis, RequestLoad, RequestReport, Target,
 };
 use crate::servers::UpsdProcess;
+use crate::snmp_scale::median;
 use http::{HttpLoad, HttpReport, RunningHttpLoad};
 
 /// The two conditions the GET VAR load runs in.
@@ -130,18 +131,13 @@ pub fn loadavg() -> String {
 
 /// Median, least and greatest of `values` (all zero when empty).
 pub fn spread(values: &[f64]) -> (f64, f64, f64) {
-    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
-    if sorted.is_empty() {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if finite.is_empty() {
         return (0.0, 0.0, 0.0);
     }
-    sorted.sort_by(f64::total_cmp);
-    let mid = sorted.len() / 2;
-    let median = if sorted.len() % 2 == 0 {
-        (sorted[mid - 1] + sorted[mid]) / 2.0
-    } else {
-        sorted[mid]
-    };
-    (median, sorted[0], sorted[sorted.len() - 1])
+    let min = finite.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = finite.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (median(&finite), min, max)
 }
 
 /// `median (min–max)` of `values`, each formatted with `decimals`.
