@@ -77,3 +77,39 @@ pub fn run(
     rt.block_on(request_load(&target, &cfg))
         .map_err(|e| io::Error::other(e.to_string()))
 }
+
+/// The calibration table in markdown: the GET VAR `load` against the ceiling server at
+/// `program` with each of `threads` threads (progress on stderr).
+pub fn table(
+    rt: &tokio::runtime::Runtime,
+    program: &Path,
+    threads: &[usize],
+    ups: &str,
+    var: &str,
+    load: &RequestLoad,
+) -> io::Result<String> {
+    let mut out = String::from(
+        "\nCalibration: the same GET VAR load against nut-bench-ceiling (fixed reply, one \
+         read and one write per request, no parsing)\n\n| threads | requests/s | p50 | p99 | \
+         server CPU per request | load generator CPU per request |\n| ---: | ---: | ---: | \
+         ---: | ---: | ---: |\n",
+    );
+    for &n in threads {
+        eprintln!("get-var: ceiling, {n} thread(s) …");
+        let report = run(rt, program, n, ups, var, load)?;
+        let micros = |d: Option<Duration>| {
+            d.map_or("?".to_owned(), |d| {
+                format!("{:.1} µs", d.as_secs_f64() * 1e6)
+            })
+        };
+        out.push_str(&format!(
+            "| {n} | {:.0} | {:.3} ms | {:.3} ms | {} | {} |\n",
+            report.rate(),
+            report.latency.p50.as_secs_f64() * 1e3,
+            report.latency.p99.as_secs_f64() * 1e3,
+            micros(report.cpu_per_request()),
+            micros(report.client_cpu_per_request()),
+        ));
+    }
+    Ok(out)
+}

@@ -6,6 +6,7 @@ pub mod compare;
 pub mod load;
 pub mod servers;
 pub mod snmp_scale;
+pub mod web_load;
 
 /// The protocol crate, re-exported for the benchmarks.
 pub use nut_proto as proto;

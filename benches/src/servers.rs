@@ -5,6 +5,7 @@
 //! ```text
 //! <tmp>/nut-compare-XXXX/
 //!   driver/etc/{ups.conf, bench.dev}   driver/state/dummy-ups-<ups>   (the driver's socket)
+//!                                      (bench.seq instead when the values change)
 //!   c-1/etc/{ups.conf, upsd.conf, upsd.users}   c-1/state/dummy-ups-<ups> -> the socket
 //!   ours-2/…                                     (one directory per upsd started)
 //! ```
@@ -44,22 +45,23 @@ const BASE_VARS: &[(&str, &str)] = &[
     ("device.type", "ups"),
 ];
 
-/// Further variables, in the order they are added.
-const MORE_VARS: &[(&str, &str)] = &[
-    ("battery.charge", "100"),
-    ("battery.runtime", "1830"),
-    ("battery.voltage", "27.3"),
-    ("input.voltage", "230.4"),
-    ("input.frequency", "50.0"),
-    ("output.voltage", "230.4"),
-    ("ups.load", "23"),
-    ("ups.temperature", "31.5"),
-    ("battery.charge.low", "10"),
-    ("battery.voltage.nominal", "24.0"),
-    ("input.voltage.nominal", "230"),
-    ("output.frequency", "50.0"),
-    ("ups.realpower.nominal", "1000"),
-    ("ups.serial", "BENCH000001"),
+/// Further variables, in the order they are added, with the value they alternate with in a
+/// [`sequence_file`].
+const MORE_VARS: &[(&str, &str, &str)] = &[
+    ("battery.charge", "100", "99"),
+    ("battery.runtime", "1830", "1790"),
+    ("battery.voltage", "27.3", "27.1"),
+    ("input.voltage", "230.4", "229.8"),
+    ("input.frequency", "50.0", "49.9"),
+    ("output.voltage", "230.4", "229.9"),
+    ("ups.load", "23", "24"),
+    ("ups.temperature", "31.5", "31.7"),
+    ("battery.charge.low", "10", "11"),
+    ("battery.voltage.nominal", "24.0", "24.1"),
+    ("input.voltage.nominal", "230", "231"),
+    ("output.frequency", "50.0", "50.1"),
+    ("ups.realpower.nominal", "1000", "1001"),
+    ("ups.serial", "BENCH000001", "BENCH000002"),
 ];
 
 /// The smallest device [`dev_file`] can describe.
@@ -68,18 +70,39 @@ pub const MIN_VARS: usize = DRIVER_VARS + 6;
 /// A dummy-ups `.dev` file for a device that serves `vars` variables in all (including the
 /// [`DRIVER_VARS`] the driver adds itself); at least [`MIN_VARS`].
 pub fn dev_file(vars: usize) -> String {
-    let own = vars.saturating_sub(DRIVER_VARS).max(BASE_VARS.len());
     let mut text = String::from("# written by nut-benches\n");
-    let extra = (own - BASE_VARS.len()).saturating_sub(MORE_VARS.len());
-    let generated = (0..extra).map(|i| (format!("ambient.{}.temperature", i + 1), "21.5"));
-    let fixed = BASE_VARS
-        .iter()
-        .chain(MORE_VARS)
-        .map(|&(name, value)| (name.to_owned(), value));
-    for (name, value) in fixed.chain(generated).take(own) {
+    for (name, value, _) in device_vars(vars) {
         writeln!(text, "{name}: {value}").expect("write to String");
     }
     text
+}
+
+/// A dummy-ups sequence file for the device of [`dev_file`]: its variables, then after
+/// `TIMER 1` all of them but the six first (`ups.status`, names and models) take
+/// another value and then their first one again, over and over (dummy-ups in `dummy-loop`
+/// mode rereads the file from the top at its end).
+pub fn sequence_file(vars: usize) -> String {
+    let mut text = dev_file(vars);
+    text.push_str("TIMER 1\n");
+    for (name, _, other) in device_vars(vars).into_iter().skip(BASE_VARS.len()) {
+        writeln!(text, "{name}: {other}").expect("write to String");
+    }
+    text.push_str("TIMER 1\n");
+    text
+}
+
+/// The variables of the `.dev` file of a device serving `vars` in all: name, value and the
+/// value of the other step of a [`sequence_file`].
+fn device_vars(vars: usize) -> Vec<(String, &'static str, &'static str)> {
+    let own = vars.saturating_sub(DRIVER_VARS).max(BASE_VARS.len());
+    let extra = (own - BASE_VARS.len()).saturating_sub(MORE_VARS.len());
+    let generated = (0..extra).map(|i| (format!("ambient.{}.temperature", i + 1), "21.5", "21.6"));
+    let fixed = BASE_VARS
+        .iter()
+        .map(|&(name, value)| (name, value, value))
+        .chain(MORE_VARS.iter().copied())
+        .map(|(name, value, other)| (name.to_owned(), value, other));
+    fixed.chain(generated).take(own).collect()
 }
 
 /// How to lay out the sandbox and start its driver.
@@ -95,6 +118,10 @@ pub struct SandboxConfig {
     pub run_as: String,
     /// Keep the directory after the run (for reading the logs).
     pub keep: bool,
+    /// Whether the values change: the driver reads the [`sequence_file`] (`bench.seq`,
+    /// `pollinterval = 1`) instead of the [`dev_file`], so that all variables but
+    /// `ups.status` and the names change every second or two.
+    pub changing: bool,
 }
 
 impl Default for SandboxConfig {
@@ -105,6 +132,7 @@ impl Default for SandboxConfig {
             driver: PathBuf::from("/lib/nut/dummy-ups"),
             run_as: "nut".to_owned(),
             keep: false,
+            changing: false,
         }
     }
 }
@@ -120,6 +148,8 @@ pub struct Sandbox {
     owner: Option<User>,
     driver: Child,
     driver_socket: PathBuf,
+    /// The driver's data file (in `driver/etc`).
+    data_file: &'static str,
     started: AtomicUsize,
 }
 
@@ -140,15 +170,20 @@ impl Sandbox {
             .keep();
         let etc = root.join("driver/etc");
         let state = root.join("driver/state");
+        let (data_file, data) = if cfg.changing {
+            ("bench.seq", sequence_file(cfg.vars))
+        } else {
+            ("bench.dev", dev_file(cfg.vars))
+        };
         let prepare = || -> io::Result<()> {
             set_owner(&root, owner.as_ref(), 0o755)?;
             make_dir(&root.join("driver"), owner.as_ref())?;
             make_dir(&etc, owner.as_ref())?;
             make_dir(&state, owner.as_ref())?;
-            write_file(&etc.join("bench.dev"), &dev_file(cfg.vars), owner.as_ref())?;
+            write_file(&etc.join(data_file), &data, owner.as_ref())?;
             write_file(
                 &etc.join("ups.conf"),
-                &ups_conf(&cfg.ups, &etc),
+                &ups_conf(&cfg.ups, &etc.join(data_file)),
                 owner.as_ref(),
             )
         };
@@ -171,6 +206,7 @@ impl Sandbox {
             owner,
             driver,
             driver_socket,
+            data_file,
             started: AtomicUsize::new(0),
         };
         let deadline = Instant::now() + START_TIMEOUT;
@@ -216,17 +252,18 @@ impl Sandbox {
         make_dir(&etc, owner)?;
         make_dir(&state, owner)?;
         let addr = free_port()?;
-        let driver_etc = self.root.join("driver/etc");
-        write_file(
-            &etc.join("ups.conf"),
-            &ups_conf(&self.ups, &driver_etc),
-            owner,
-        )?;
-        write_file(
-            &etc.join("upsd.conf"),
-            &format!("LISTEN {} {}\nMAXCONN {maxconn}\n", addr.ip(), addr.port()),
-            owner,
-        )?;
+        let data = self.root.join("driver/etc").join(self.data_file);
+        write_file(&etc.join("ups.conf"), &ups_conf(&self.ups, &data), owner)?;
+        let mut upsd_conf = format!("LISTEN {} {}\nMAXCONN {maxconn}\n", addr.ip(), addr.port());
+        let http_addr = if spec.http {
+            let http = free_port()?;
+            writeln!(upsd_conf, "HTTP_LISTEN {} {}", http.ip(), http.port())
+                .expect("write to String");
+            Some(http)
+        } else {
+            None
+        };
+        write_file(&etc.join("upsd.conf"), &upsd_conf, owner)?;
         write_file(
             &etc.join("upsd.users"),
             "[bench]\n  password = bench\n  upsmon primary\n",
@@ -247,6 +284,7 @@ impl Sandbox {
         let mut process = UpsdProcess {
             child,
             addr,
+            http_addr,
             label: spec.label.clone(),
             log,
         };
@@ -275,6 +313,8 @@ pub struct UpsdSpec {
     pub args: Vec<String>,
     /// Whether to add `-u <user>` when we are root.
     pub drops_privileges: bool,
+    /// Whether to serve HTTP too (`HTTP_LISTEN` on another free port; ours only).
+    pub http: bool,
 }
 
 impl UpsdSpec {
@@ -285,6 +325,7 @@ impl UpsdSpec {
             program: program.into(),
             args: vec!["-F".to_owned()],
             drops_privileges: true,
+            http: false,
         }
     }
 
@@ -296,6 +337,7 @@ impl UpsdSpec {
             program: program.into(),
             args: vec!["-F".to_owned()],
             drops_privileges: true,
+            http: false,
         }
     }
 }
@@ -306,6 +348,8 @@ pub struct UpsdProcess {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// Where it serves HTTP, when its spec asked for it.
+    pub http_addr: Option<SocketAddr>,
     /// The label of its [`UpsdSpec`].
     pub label: String,
     log: PathBuf,
@@ -392,11 +436,17 @@ fn free_port() -> io::Result<SocketAddr> {
     TcpListener::bind("127.0.0.1:0")?.local_addr()
 }
 
-fn ups_conf(ups: &str, driver_etc: &Path) -> String {
-    format!(
+/// The `ups.conf` of the device whose driver reads `data` (a `.seq` file is read every
+/// second).
+fn ups_conf(ups: &str, data: &Path) -> String {
+    let mut text = format!(
         "[{ups}]\n  driver = dummy-ups\n  port = {}\n  desc = \"nut-benches device\"\n",
-        driver_etc.join("bench.dev").display()
-    )
+        data.display()
+    );
+    if data.extension().is_some_and(|e| e == "seq") {
+        text.push_str("  pollinterval = 1\n");
+    }
+    text
 }
 
 fn spawn_logged(mut command: Command, etc: &Path, state: &Path, log: &Path) -> io::Result<Child> {
@@ -471,5 +521,15 @@ mod tests {
         assert_eq!(count(&big), 100 - DRIVER_VARS);
         assert!(big.contains("ambient.1.temperature: 21.5"));
         assert!(dev_file(20).starts_with("# written by nut-benches\nups.status: OL\n"));
+    }
+
+    #[test]
+    fn sequence_alternates_all_but_the_first_six() {
+        let seq = sequence_file(20);
+        let (first, rest) = seq.split_once("TIMER 1\n").unwrap();
+        assert_eq!(first, dev_file(20));
+        assert_eq!(count(rest), 20 - DRIVER_VARS - 6);
+        assert!(rest.starts_with("battery.charge: 99\n") && rest.ends_with("TIMER 1\n"));
+        assert!(!rest.contains("ups.status"));
     }
 }

@@ -472,7 +472,34 @@ impl Inner {
         };
         #[cfg(not(feature = "mqtt"))]
         let () = mqtt;
-        service.spawn(listeners, self.cancel.clone(), &self.tasks);
+        // The service runs on a thread of its own, with a runtime of its own. Tokio gives
+        // every ready task its turn alike, so on the network protocol's runtime each HTTP
+        // request (about twice the work of a GET VAR) would take a turn from the protocol's
+        // clients: on two CPUs, where that runtime is one thread, 50 clients polling
+        // /api/v1/devices halved GET VAR throughput (benches/, nut-web-load). On its own
+        // thread the kernel divides the CPUs between the two.
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let listeners = {
+            let _inside = rt.enter();
+            listeners
+                .into_iter()
+                .map(|l| TcpListener::from_std(l.into_std()?))
+                .collect::<io::Result<Vec<_>>>()?
+        };
+        let cancel = self.cancel.clone();
+        let (done, finished) = tokio::sync::oneshot::channel::<()>();
+        std::thread::Builder::new()
+            .name("upsd-http".to_owned())
+            .spawn(move || {
+                rt.block_on(service.serve(listeners, cancel));
+                drop(done);
+            })?;
+        // The server's shutdown waits for the service's.
+        self.tasks.spawn(async move {
+            let _ = finished.await;
+        });
         Ok(())
     }
 

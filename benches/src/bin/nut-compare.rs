@@ -173,7 +173,16 @@ fn main() -> anyhow::Result<()> {
     }
 
     let calibration = if args.ceiling && cfg.cases.contains(&Case::GetVar) {
-        ceiling_rows(&rt, &sandbox, &cfg)?
+        let program = std::env::current_exe()?.with_file_name("nut-bench-ceiling");
+        let load = load::RequestLoad {
+            workload: load::Workload::GetVar,
+            clients: cfg.clients,
+            duration: cfg.duration,
+            warmup: cfg.warmup,
+            server_pid: None,
+        };
+        calibrate::table(&rt, &program, &[1, 2], sandbox.ups(), &cfg.var, &load)
+            .with_context(|| format!("running {}", program.display()))?
     } else {
         String::new()
     };
@@ -198,45 +207,4 @@ fn main() -> anyhow::Result<()> {
     println!("\n{missed} target(s) missed");
     print!("{calibration}");
     Ok(())
-}
-
-/// The calibration table: GET VAR against the fixed-reply ceiling server.
-fn ceiling_rows(
-    rt: &tokio::runtime::Runtime,
-    sandbox: &Sandbox,
-    cfg: &CompareConfig,
-) -> anyhow::Result<String> {
-    let program = std::env::current_exe()?.with_file_name("nut-bench-ceiling");
-    let load = load::RequestLoad {
-        workload: load::Workload::GetVar,
-        clients: cfg.clients,
-        duration: cfg.duration,
-        warmup: cfg.warmup,
-        server_pid: None,
-    };
-    let mut out = String::from(
-        "\nCalibration: the same GET VAR load against nut-bench-ceiling (fixed reply, one \
-         read and one write per request, no parsing)\n\n| threads | requests/s | p50 | p99 | \
-         server CPU per request | load generator CPU per request |\n| ---: | ---: | ---: | \
-         ---: | ---: | ---: |\n",
-    );
-    for threads in [1, 2] {
-        eprintln!("get-var: ceiling, {threads} thread(s) …");
-        let report = calibrate::run(rt, &program, threads, sandbox.ups(), &cfg.var, &load)
-            .with_context(|| format!("running {}", program.display()))?;
-        let micros = |d: Option<Duration>| {
-            d.map_or("?".to_owned(), |d| {
-                format!("{:.1} µs", d.as_secs_f64() * 1e6)
-            })
-        };
-        out.push_str(&format!(
-            "| {threads} | {:.0} | {:.3} ms | {:.3} ms | {} | {} |\n",
-            report.rate(),
-            report.latency.p50.as_secs_f64() * 1e3,
-            report.latency.p99.as_secs_f64() * 1e3,
-            micros(report.cpu_per_request()),
-            micros(report.client_cpu_per_request()),
-        ));
-    }
-    Ok(out)
 }

@@ -115,7 +115,17 @@ pub fn rss_bytes(pid: u32) -> io::Result<u64> {
 
 /// CPU time (user + system, all threads) used so far by process `pid`.
 pub fn cpu_time(pid: u32) -> io::Result<Duration> {
-    let stat = fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    stat_cpu_time(&format!("/proc/{pid}/stat"))
+}
+
+/// CPU time (user + system) used so far by the calling thread alone.
+pub fn thread_cpu_time() -> io::Result<Duration> {
+    stat_cpu_time("/proc/thread-self/stat")
+}
+
+/// The CPU time in a `stat` file of `/proc`.
+fn stat_cpu_time(path: &str) -> io::Result<Duration> {
+    let stat = fs::read_to_string(path)?;
     // The command name (field 2) may hold spaces; the fields after it are plain numbers.
     let after_name = stat
         .rsplit_once(')')
@@ -163,6 +173,7 @@ mod tests {
         let pid = std::process::id();
         assert!(rss_bytes(pid).unwrap() > 0);
         cpu_time(pid).unwrap();
+        assert!(thread_cpu_time().unwrap() <= cpu_time(pid).unwrap());
     }
 
     #[test]
