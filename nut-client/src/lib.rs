@@ -2,11 +2,13 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod c_text;
 mod client;
 mod config;
 mod connection;
 mod error;
 mod session;
+pub mod strftime;
 mod tls;
 mod types;
 mod watch;

@@ -1,4 +1,4 @@
-//! A small `strftime` for upslog's `%TIME fmt%`, in local time read from the system's
+//! A small `strftime` (upslog's `%TIME fmt%`, upsstats' `@DATE fmt@`), in local time read from the system's
 //! TZif file (`$TZ` naming a zoneinfo file, else `/etc/localtime`; UTC when neither can be
 //! read), without a date crate.
 

@@ -1,0 +1,113 @@
+//! What C's libupsclient and libc print and read, for programs that must match C NUT's
+//! output byte for byte: `upscli_strerror` texts ([`Error::c_message`]), `strerror`,
+//! `strtol` and `atoi`.
+
+use std::io;
+
+use nut_proto::names::{CmdName, UpsName, VarName};
+use nut_proto::net::ErrorCode;
+
+use crate::Error;
+
+/// C's `strtol(s, NULL, 10)`: leading blanks, a sign, then as many digits as there are;
+/// 0 when there are none. Saturates like C's `LONG_MIN` / `LONG_MAX`.
+pub fn c_strtol(s: &str) -> i64 {
+    c_strtol_prefix(s).map_or(0, |(v, _)| v)
+}
+
+/// C's `strtol` with its end pointer: the value and how many bytes it read, or `None`
+/// when no digit was read (the end pointer is the start).
+pub fn c_strtol_prefix(s: &str) -> Option<(i64, usize)> {
+    let trimmed = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match trimmed.as_bytes().first() {
+        Some(b'-') => (true, &trimmed[1..]),
+        Some(b'+') => (false, &trimmed[1..]),
+        _ => (false, trimmed),
+    };
+    let count = digits.bytes().take_while(u8::is_ascii_digit).count();
+    if count == 0 {
+        return None;
+    }
+    let mut value: i64 = 0;
+    for b in digits.bytes().take(count) {
+        let d = i64::from(b - b'0');
+        value = match negative {
+            false => value.saturating_mul(10).saturating_add(d),
+            true => value.saturating_mul(10).saturating_sub(d),
+        };
+    }
+    Some((value, s.len() - digits.len() + count))
+}
+
+/// C's `atoi`: [`c_strtol`] cut to 32 bits as glibc does.
+pub fn c_atoi(s: &str) -> i32 {
+    c_strtol(s) as i32
+}
+
+/// `strerror(errno)` for an I/O error, as glibc words it.
+pub fn strerror(e: &io::Error) -> String {
+    let text = e.to_string();
+    match e.raw_os_error() {
+        // std words OS errors as glibc's strerror, then " (os error N)".
+        Some(code) => text
+            .strip_suffix(&format!(" (os error {code})"))
+            .map_or_else(|| text.clone(), str::to_owned),
+        None => text,
+    }
+}
+
+impl Error {
+    /// The ERR code C upsd would send: the server's own, or, for a name that is not valid
+    /// on the wire (this crate refuses to send it), what upsd would answer for it.
+    pub fn c_code(&self) -> Option<ErrorCode> {
+        match self {
+            Self::Server { code } => Some(code.clone()),
+            Self::InvalidArgument(name) => {
+                let text = name.to_string();
+                Some(if text.starts_with(UpsName::KIND) {
+                    ErrorCode::UnknownUps
+                } else if text.starts_with(VarName::KIND) {
+                    ErrorCode::VarNotSupported
+                } else if text.starts_with(CmdName::KIND) {
+                    ErrorCode::CmdNotSupported
+                } else {
+                    ErrorCode::InvalidArgument
+                })
+            }
+            _ => None,
+        }
+    }
+
+    /// What C's `upscli_strerror` says for this error.
+    pub fn c_message(&self) -> String {
+        if let Some(code) = self.c_code() {
+            return code.client_message().to_owned();
+        }
+        match self {
+            Self::Resolve { .. } => "No such host".into(),
+            Self::Connect { source, .. } => format!("Connection failure: {}", strerror(source)),
+            Self::ConnectTimeout { .. } => "Connection failure: Connection timed out".into(),
+            Self::Timeout | Self::Closed => "Server disconnected".into(),
+            Self::Io(source) => format!("Read error: {}", strerror(source)),
+            Self::Tls(source) => format!("SSL error: {source}"),
+            Self::TlsUnavailable(_) => "SSL is not available".into(),
+            Self::Protocol(_) | Self::UnexpectedReply { .. } => "Protocol error".into(),
+            other => other.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strtol_and_strerror_as_c() {
+        assert_eq!(c_strtol(" -12x"), -12);
+        assert_eq!(c_strtol_prefix(" -12x"), Some((-12, 4)));
+        assert_eq!(c_strtol_prefix(" -x"), None);
+        assert_eq!(c_atoi("4294967297"), 1);
+        let refused = io::Error::from_raw_os_error(111);
+        assert_eq!(strerror(&refused), "Connection refused");
+    }
+}
