@@ -44,6 +44,45 @@ pub fn c_atoi(s: &str) -> i32 {
     c_strtol(s) as i32
 }
 
+/// C's `strtod(s, NULL)`: the longest start of `s` (after blanks) that reads as a
+/// number; 0 when there is none.
+pub fn c_strtod(s: &str) -> f64 {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let mut end = t
+        .char_indices()
+        .take_while(|(_, c)| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | 'e' | 'E'))
+        .map(|(i, c)| i + c.len_utf8())
+        .last()
+        .unwrap_or(0);
+    while end > 0 {
+        if let Ok(v) = t[..end].parse::<f64>() {
+            return v;
+        }
+        end -= 1;
+    }
+    let lower = t.to_ascii_lowercase();
+    if lower.starts_with("inf") || lower.starts_with("+inf") {
+        f64::INFINITY
+    } else if lower.starts_with("-inf") {
+        f64::NEG_INFINITY
+    } else if lower.starts_with("nan") {
+        f64::NAN
+    } else {
+        0.0
+    }
+}
+
+/// C's `printf("%.Nf", v)` (glibc's spelling of infinities and NaN).
+pub fn format_fixed(v: f64, decimals: usize) -> String {
+    if v.is_nan() {
+        if v.is_sign_negative() { "-nan" } else { "nan" }.into()
+    } else if v.is_infinite() {
+        if v < 0.0 { "-inf" } else { "inf" }.into()
+    } else {
+        format!("{v:.decimals$}")
+    }
+}
+
 /// `strerror(errno)` for an I/O error, as glibc words it.
 pub fn strerror(e: &io::Error) -> String {
     let text = e.to_string();
@@ -107,6 +146,11 @@ mod tests {
         assert_eq!(c_strtol_prefix(" -12x"), Some((-12, 4)));
         assert_eq!(c_strtol_prefix(" -x"), None);
         assert_eq!(c_atoi("4294967297"), 1);
+        assert_eq!(c_strtod(" 230.5V"), 230.5);
+        assert_eq!(c_strtod("1e"), 1.0);
+        assert_eq!(c_strtod("x"), 0.0);
+        assert_eq!(format_fixed(0.25, 1), "0.2");
+        assert_eq!(format_fixed(f64::NAN, 1), "nan");
         let refused = io::Error::from_raw_os_error(111);
         assert_eq!(strerror(&refused), "Connection refused");
     }

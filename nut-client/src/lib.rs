@@ -3,6 +3,9 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod c_text;
+#[cfg(feature = "cgi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cgi")))]
+pub mod cgi;
 mod client;
 mod config;
 mod connection;
