@@ -503,7 +503,7 @@ fn upsimage_pngs_as_c() {
         format!("?host={second}&display=ups.load&width=150&height=200&scale_height=150&bar_col=0xff00ff&back_col=0x102030"),
         format!("?host={second}&display=input.voltage"),
         format!("?host={dummy}&display=nothing"),
-        format!("?host=nobody@127.0.0.1&display=ups.load"),
+        "?host=nobody@127.0.0.1&display=ups.load".to_owned(),
         "?display=ups.load".to_owned(),
     ];
     for q in queries {

@@ -218,3 +218,43 @@ pub(crate) async fn connect(addr: &UpsAddress) -> Result<Client, Error> {
         .build();
     Client::connect(config).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_strings_as_c_reads_them() {
+        let args = query_args("host=ups%40nas%3A3493&treemode&refresh=+5&x=a%0Ab").unwrap();
+        let args: Vec<(&str, &str)> = args.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        assert_eq!(
+            args,
+            [
+                ("host", "ups@nas:3493"),
+                ("treemode", ""),
+                ("refresh", " 5"),
+                ("x", "a b")
+            ]
+        );
+        assert_eq!(query_args("a=%4"), Err(FormError::BadEscape));
+        assert_eq!(query_args("a=%zz"), Err(FormError::BadEscape));
+        assert!(query_args("").unwrap().is_empty());
+    }
+
+    #[test]
+    fn posted_forms_keep_names_raw() {
+        let args = post_args(b"UPSVAR_a%2Eb=x%2By&function=showcmds&&flag").unwrap();
+        assert_eq!(args[0], ("UPSVAR_a%2Eb".into(), "x+y".into()));
+        assert_eq!(args[1], ("function".into(), "showcmds".into()));
+        assert_eq!(args[2], ("flag".into(), String::new()));
+        let long = format!("v={}", "x".repeat(600));
+        assert_eq!(post_args(long.as_bytes()).unwrap()[0].1.len(), 509);
+    }
+
+    #[test]
+    fn body_follows_the_headers() {
+        let mut out = Output::default();
+        out.print("Content-type: text/html\n\n<p>");
+        assert_eq!(out.body(), b"<p>");
+    }
+}

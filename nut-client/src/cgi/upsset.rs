@@ -32,7 +32,7 @@ impl Form {
         let mut count = 0;
         for (name, value) in args {
             if let Some(var) = name.strip_prefix("UPSVAR_") {
-                if count <= MAX_VARS - 1 && value.len() <= MAX_VAR_LEN {
+                if count < MAX_VARS && value.len() <= MAX_VAR_LEN {
                     form.vars.push((var.to_owned(), value));
                     count += 1;
                 }

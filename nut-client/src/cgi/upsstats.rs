@@ -386,13 +386,11 @@ impl Render {
                 self.img(kind, args.as_deref()).await;
             }
             Command::Version => self.out.print(UPS_VERSION),
-            Command::Refresh => {
-                if self.refresh > 0 {
-                    self.out.print(&format!(
-                        "<META HTTP-EQUIV=\"Refresh\" CONTENT=\"{}\">",
-                        self.refresh
-                    ));
-                }
+            Command::Refresh if self.refresh > 0 => {
+                self.out.print(&format!(
+                    "<META HTTP-EQUIV=\"Refresh\" CONTENT=\"{}\">",
+                    self.refresh
+                ));
             }
             Command::ForEachUps => {
                 self.loop_start = line + 1;
