@@ -352,6 +352,9 @@ fn upsstats_pages_as_c() {
         );
         assert!(page.contains("<DATE>"), "{page}");
         web.same_get("main", "upsstats", "?refresh=30");
+        // C reads this template from NUT_CONFPATH, and hosts.conf from /etc/nut.
+        let page = web.same_get("custom", "upsstats", "");
+        assert!(page.contains("[error: Invalid argument]"), "{page}");
     }
     let page = web.same_get("main", "upsstats", &format!("?host={dummy}"));
     assert!(page.contains("Test 1500"), "{page}");

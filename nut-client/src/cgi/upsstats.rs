@@ -78,7 +78,7 @@ const IMG_TYPES: [(&[&str], &str); 9] = [
 
 /// The state of the connection to the current UPS's upsd.
 enum Link {
-    /// Nothing tried yet (C's zeroed connection: its requests fail without a word).
+    /// Nothing tried yet (C's zeroed connection handle, which fails every request).
     Idle,
     /// Connected.
     Up(Client),
@@ -156,6 +156,8 @@ impl Render {
     /// C's `report_error`.
     fn report_error(&mut self) {
         let text = match &self.error {
+            // C asks its never-connected handle, which answers "Invalid argument".
+            _ if matches!(self.link, Link::Idle) => "[error: Invalid argument]\n".into(),
             Some(e) if e.c_code() == Some(ErrorCode::VarNotSupported) => "Not supported\n".into(),
             Some(e) => format!("[error: {}]\n", e.c_message()),
             None => "[error: Unknown error]\n".into(),
@@ -165,7 +167,7 @@ impl Render {
 
     /// C's `check_ups_fd`.
     fn linked(&mut self, report: bool) -> bool {
-        if matches!(self.link, Link::Down) {
+        if matches!(self.link, Link::Down | Link::Idle) {
             if report {
                 self.report_error();
             }
@@ -186,7 +188,6 @@ impl Render {
             return None;
         }
         let Link::Up(client) = &self.link else {
-            // C's never-connected handle fails every request without a message.
             return None;
         };
         match client.get_var(&self.ups, var).await {
