@@ -253,6 +253,16 @@ impl Web {
         String::from_utf8_lossy(&out.stdout).trim().to_owned()
     }
 
+    /// Waits for upsd to show `value` (a SET reaches the driver, then comes back).
+    fn wait_value(&self, var: &str, value: &str) {
+        wait_for(
+            value,
+            Duration::from_secs(30),
+            Duration::from_millis(100),
+            || (self.var("dummy", var) == value).then_some(()),
+        );
+    }
+
     fn set(&self, var: &str, value: &str) {
         let out = self.site.output(
             env!("CARGO_BIN_EXE_upsrw"),
@@ -432,21 +442,16 @@ fn upsset_pages_and_a_set_as_c() {
         "{login}&function=savesettings&monups={monups}&UPSVAR_ups.model=Renamed+by%20CGI&UPSVAR_ups.mfr=Acme"
     );
     let c = web.post("main", "c", &form);
-    assert_eq!(web.var("dummy", "ups.model"), "Renamed by CGI");
+    web.wait_value("ups.model", "Renamed by CGI");
     web.set("ups.model", "Test 1500");
-    wait_for(
-        "the old value",
-        Duration::from_secs(30),
-        Duration::from_millis(100),
-        || (web.var("dummy", "ups.model") == "Test 1500").then_some(()),
-    );
+    web.wait_value("ups.model", "Test 1500");
     let ours = web.post("main", "rs", &form);
     let page = same("savesettings", &c, &ours);
     assert!(
         page.contains("set ups.model to Renamed by CGI (was Test 1500)\nOK\n"),
         "{page}"
     );
-    assert_eq!(web.var("dummy", "ups.model"), "Renamed by CGI");
+    web.wait_value("ups.model", "Renamed by CGI");
 }
 
 /// The pixels of a PNG as RGBA rows, and its size.
