@@ -16,7 +16,7 @@ pub(crate) const FONT_W: i32 = 7;
 /// Height of a character of the font, in pixels.
 pub(crate) const FONT_H: i32 = 13;
 
-/// How many rows lower than embedded-graphics' cell gd draws the glyphs.
+/// How many rows lower than embedded-graphics' cell gd draws the glyphs of straight text.
 const GLYPH_DROP: i32 = 1;
 
 /// A palette image.
@@ -54,12 +54,11 @@ impl DrawTarget for Pen<'_> {
             if color != BinaryColor::On {
                 continue;
             }
-            // gd's copy of the font sits one row lower in its cell.
-            let row = p.y + GLYPH_DROP;
+            // gd's copy of the font sits one row lower in its cell (turned: as high).
             let (x, y) = if self.up {
-                (self.origin.x + row, self.origin.y - p.x)
+                (self.origin.x + p.y, self.origin.y - p.x)
             } else {
-                (self.origin.x + p.x, self.origin.y + row)
+                (self.origin.x + p.x, self.origin.y + p.y + GLYPH_DROP)
             };
             self.canvas.set(x, y, self.ink);
         }
@@ -123,7 +122,9 @@ impl Canvas {
             up,
             origin: Point::new(x, y),
         };
-        let _ = Text::with_baseline(text, Point::zero(), style, Baseline::Top).draw(&mut pen);
+        // gd draws a glyph for every byte; embedded-graphics would start a new line.
+        let text = text.replace(['\n', '\r'], " ");
+        let _ = Text::with_baseline(&text, Point::zero(), style, Baseline::Top).draw(&mut pen);
     }
 
     /// The image as a PNG file.

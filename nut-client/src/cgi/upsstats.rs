@@ -511,8 +511,9 @@ async fn tree(render: &mut Render) {
     let desc = render.host().map(|h| h.desc.clone()).unwrap_or_default();
     let vars = match &render.link {
         Link::Up(client) => client.list_vars(&render.ups).await,
+        // C's list request on a handle whose connection failed.
         _ => {
-            render.report_error();
+            render.out.print("[error: Driver not connected]\n");
             return;
         }
     };
