@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
 
+pub mod cgi;
 pub mod daemon;
 pub mod demo;
 pub mod driver_main;

@@ -28,34 +28,11 @@ const FAILURE: &str = "ups.status: OL\nbattery.charge: 100\nTIMER 8\n\
 
 /// One HTTP/1.1 GET or POST; the status and the body.
 fn request(port: u16, method: &str, path: &str, headers: &[&str], body: &str) -> (u16, String) {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream.set_read_timeout(Some(DEADLINE)).unwrap();
-    let mut req = format!("{method} {path} HTTP/1.1\r\nHost: t\r\nConnection: close\r\n");
-    for h in headers {
-        req += &format!("{h}\r\n");
-    }
-    req += &format!("Content-Length: {}\r\n\r\n{body}", body.len());
-    stream.write_all(req.as_bytes()).unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let status = raw[9..12].parse().unwrap();
-    let (head, body) = raw.split_once("\r\n\r\n").unwrap();
-    if !head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        return (status, body.to_owned());
-    }
-    let (mut rest, mut out) = (body, String::new());
-    while let Some((size, tail)) = rest.split_once("\r\n") {
-        let n = usize::from_str_radix(size.trim(), 16).unwrap();
-        if n == 0 {
-            break;
-        }
-        out.push_str(&tail[..n]);
-        rest = &tail[n + 2..];
-    }
-    (status, out)
+    let reply = support::http::request(port, method, path, headers, body.as_bytes());
+    (
+        reply.status,
+        String::from_utf8_lossy(&reply.body).into_owned(),
+    )
 }
 
 fn get(port: u16, path: &str) -> (u16, String) {

@@ -2,11 +2,16 @@
 #![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod c_text;
+#[cfg(feature = "cgi")]
+#[cfg_attr(docsrs, doc(cfg(feature = "cgi")))]
+pub mod cgi;
 mod client;
 mod config;
 mod connection;
 mod error;
 mod session;
+pub mod strftime;
 mod tls;
 mod types;
 mod watch;

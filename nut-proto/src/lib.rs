@@ -10,4 +10,5 @@ pub mod net;
 pub mod secret;
 pub mod sock;
 pub mod status;
+pub mod template;
 pub mod tokenizer;

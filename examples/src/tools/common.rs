@@ -4,14 +4,10 @@
 
 use std::io::{self, BufRead, Write};
 
-use nut_client::proto::names::{CmdName, UpsName, VarName};
 use nut_client::proto::net::ErrorCode;
 use std::time::Duration;
 
 use nut_client::{Client, ClientConfig, Error, TlsConfig, TlsMode};
-
-/// C's `strerror(errno)` words for an I/O error.
-pub use nut_proto::errno::strerror;
 
 /// The NUT release whose tools these reproduce (printed in banners and `-V`).
 pub const NUT_VERSION: &str = "2.8.0";
@@ -200,29 +196,16 @@ impl<'a> Getopt<'a> {
     }
 }
 
-/// C's `strtol(s, NULL, 10)`: leading blanks, a sign, then as many digits as there are;
-/// 0 when there are none. Saturates like C's `LONG_MIN` / `LONG_MAX`.
-pub fn c_strtol(s: &str) -> i64 {
-    let s = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
-    let (negative, digits) = match s.as_bytes().first() {
-        Some(b'-') => (true, &s[1..]),
-        Some(b'+') => (false, &s[1..]),
-        _ => (false, s),
-    };
-    let mut value: i64 = 0;
-    for b in digits.bytes().take_while(u8::is_ascii_digit) {
-        let d = i64::from(b - b'0');
-        value = match negative {
-            false => value.saturating_mul(10).saturating_add(d),
-            true => value.saturating_mul(10).saturating_sub(d),
-        };
-    }
-    value
+pub use nut_client::c_text::{c_atoi, c_strtol, strerror};
+
+/// The ERR code C upsd would send for a name that is not valid on the wire.
+pub fn server_code(e: &Error) -> Option<ErrorCode> {
+    e.c_code()
 }
 
-/// C's `atoi`: [`c_strtol`] cut to 32 bits as glibc does.
-pub fn c_atoi(s: &str) -> i32 {
-    c_strtol(s) as i32
+/// What C's `upscli_strerror` says for an error.
+pub fn c_strerror(e: &Error) -> String {
+    e.c_message()
 }
 
 /// The parts of `upsname[@host[:port]]`, as C's `upscli_splitname` reads them.
@@ -303,45 +286,6 @@ pub fn split_addr(arg: &str, err: &mut dyn Write) -> Option<(String, u16)> {
         }
     };
     Some((host.to_owned(), port))
-}
-
-/// The ERR code C upsd would send for a name that is not valid on the wire (nut-proto
-/// refuses to send it; upsd would find nothing by that name).
-pub fn server_code(e: &Error) -> Option<ErrorCode> {
-    match e {
-        Error::Server { code } => Some(code.clone()),
-        Error::InvalidArgument(name) => {
-            let text = name.to_string();
-            Some(if text.starts_with(UpsName::KIND) {
-                ErrorCode::UnknownUps
-            } else if text.starts_with(VarName::KIND) {
-                ErrorCode::VarNotSupported
-            } else if text.starts_with(CmdName::KIND) {
-                ErrorCode::CmdNotSupported
-            } else {
-                ErrorCode::InvalidArgument
-            })
-        }
-        _ => None,
-    }
-}
-
-/// What C's `upscli_strerror` says for an error.
-pub fn c_strerror(e: &Error) -> String {
-    if let Some(code) = server_code(e) {
-        return code.client_message().to_owned();
-    }
-    match e {
-        Error::Resolve { .. } => "No such host".into(),
-        Error::Connect { source, .. } => format!("Connection failure: {}", strerror(source)),
-        Error::ConnectTimeout { .. } => "Connection failure: Connection timed out".into(),
-        Error::Timeout | Error::Closed => "Server disconnected".into(),
-        Error::Io(source) => format!("Read error: {}", strerror(source)),
-        Error::Tls(source) => format!("SSL error: {source}"),
-        Error::TlsUnavailable(_) => "SSL is not available".into(),
-        Error::Protocol(_) | Error::UnexpectedReply { .. } => "Protocol error".into(),
-        other => other.to_string(),
-    }
 }
 
 /// Whether the TCP connection was made before `e` happened (C's upsc prints its NSS

@@ -6,11 +6,13 @@
 
 pub mod auth;
 pub mod common;
-pub mod strftime;
 pub mod upsc;
 pub mod upscmd;
 pub mod upslog;
 pub mod upsrw;
+
+/// A small `strftime` in local time (moved to nut-client, where the CGI programs use it too).
+pub use nut_client::strftime;
 
 /// Runs an async tool on a single-threaded runtime with the process's standard streams
 /// and exits with its code. What the binaries' `main` does.

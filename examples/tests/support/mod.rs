@@ -6,6 +6,7 @@
 #![allow(dead_code)]
 
 pub(crate) mod driver;
+pub(crate) mod http;
 pub(crate) mod power_failure;
 pub(crate) mod q1_usb;
 pub(crate) mod qx_session;

@@ -40,6 +40,7 @@ mod upsd_conf;
 mod upsd_users;
 mod upsmon_conf;
 mod upssched_conf;
+mod upsset_conf;
 
 #[cfg(feature = "arbitrary")]
 mod arb;
@@ -60,6 +61,7 @@ pub use upsd_conf::{
 pub use upsd_users::{UpsdUser, UpsdUsers, UpsmonRole};
 pub use upsmon_conf::{CertHost, Monitor, ShutdownExit, UpsmonConf};
 pub use upssched_conf::{AtCommand, AtRule, AtUps, UpsschedConf};
+pub use upsset_conf::{UpssetConf, UPSSET_MAGIC};
 
 use std::path::Path;
 

@@ -1,4 +1,4 @@
-//! A small `strftime` for upslog's `%TIME fmt%`, in local time read from the system's
+//! A small `strftime` (upslog's `%TIME fmt%`, upsstats' `@DATE fmt@`), in local time read from the system's
 //! TZif file (`$TZ` naming a zoneinfo file, else `/etc/localtime`; UTC when neither can be
 //! read), without a date crate.
 
@@ -220,9 +220,10 @@ pub fn strftime(format: &str, tm: &Tm) -> String {
                 let off = tm.utc_offset.abs();
                 format!("{sign}{:02}{:02}", off / 3600, off % 3600 / 60)
             }
-            'T' => format!("{:02}:{:02}:{:02}", tm.hour, tm.minute, tm.second),
+            // %X and %x as the C locale spells them.
+            'T' | 'X' => format!("{:02}:{:02}:{:02}", tm.hour, tm.minute, tm.second),
             'R' => format!("{:02}:{:02}", tm.hour, tm.minute),
-            'D' => format!(
+            'D' | 'x' => format!(
                 "{:02}/{:02}/{:02}",
                 tm.month,
                 tm.day,
