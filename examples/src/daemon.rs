@@ -9,21 +9,18 @@ use nix::sys::signal::{kill, Signal};
 use nix::unistd::{Pid, User};
 
 /// Where C NUT's daemons keep PID files unless told otherwise (Debian's `PIDPATH`).
-pub const DEFAULT_PID_PATH: &str = "/run/nut";
+pub const DEFAULT_PID_PATH: &str = nut_proto::paths::PIDPATH;
 
 /// The directory for PID files of the daemons that run as root (upsmon, upslog): C's
 /// `rootpidpath()` (2.8.1+): `$NUT_PIDPATH`, else [`DEFAULT_PID_PATH`].
 pub fn root_pid_path() -> PathBuf {
-    std::env::var_os("NUT_PIDPATH").map_or_else(|| PathBuf::from(DEFAULT_PID_PATH), PathBuf::from)
+    nut_proto::paths::rootpidpath()
 }
 
 /// The directory for PID files of daemons that run unprivileged (upsd, drivers): C's
 /// `altpidpath()`: `$NUT_ALTPIDPATH`, else `$NUT_STATEPATH`, else [`DEFAULT_PID_PATH`].
 pub fn alt_pid_path() -> PathBuf {
-    std::env::var_os("NUT_ALTPIDPATH")
-        .or_else(|| std::env::var_os("NUT_STATEPATH"))
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_PID_PATH))
+    nut_proto::paths::altpidpath()
 }
 
 /// Sets up `tracing` as [`init_logging_at`] with `warn` as the level without `-D`.

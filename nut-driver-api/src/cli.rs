@@ -24,9 +24,9 @@ use std::fmt::Write as _;
 use crate::driver::{DriverInfo, OptionKind, OptionSpec};
 
 /// Where C NUT reads its configuration when `$NUT_CONFPATH` is not set.
-pub const DEFAULT_CONFPATH: &str = "/etc/nut";
+pub const DEFAULT_CONFPATH: &str = nut_proto::paths::CONFPATH;
 /// Where drivers put their sockets when `$NUT_STATEPATH` is not set (Debian's STATEPATH).
-pub const DEFAULT_STATEPATH: &str = "/run/nut";
+pub const DEFAULT_STATEPATH: &str = nut_proto::paths::STATEPATH;
 /// The user drivers switch to when started as root and no user is configured.
 pub const DEFAULT_USER: &str = "nut";
 /// The version of nut-rs, published as `driver.version`.

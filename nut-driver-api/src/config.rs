@@ -56,14 +56,10 @@ pub struct Env {
 impl Env {
     /// The process environment.
     pub fn from_process() -> Self {
-        let get = |k| {
-            std::env::var_os(k)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
+        use nut_proto::paths::{env_path, CONFPATH_ENV, STATEPATH_ENV};
         Self {
-            confpath: get("NUT_CONFPATH"),
-            statepath: get("NUT_STATEPATH"),
+            confpath: env_path(CONFPATH_ENV),
+            statepath: env_path(STATEPATH_ENV),
         }
     }
 

@@ -7,6 +7,7 @@ pub mod config;
 pub mod errno;
 pub mod names;
 pub mod net;
+pub mod paths;
 pub mod secret;
 pub mod sock;
 pub mod status;

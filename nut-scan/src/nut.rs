@@ -9,7 +9,7 @@ use crate::runner::{run_all, ScanOptions};
 use crate::{Bus, Finding, IpRange};
 
 /// upsd's port when none is given.
-pub const DEFAULT_PORT: u16 = 3493;
+pub use nut_proto::net::DEFAULT_PORT;
 
 /// The UPSes of one upsd: `[]` when nothing answers there.
 pub async fn probe_server(addr: IpAddr, port: u16, timeout: Duration) -> Vec<Finding> {

@@ -18,10 +18,10 @@ use crate::tls::TlsSettings;
 use crate::ServerError;
 
 /// The default configuration directory (`$NUT_CONFPATH` overrides it).
-pub const DEFAULT_CONFPATH: &str = "/etc/nut";
+pub const DEFAULT_CONFPATH: &str = nut_proto::paths::CONFPATH;
 /// The default state directory, where the drivers' sockets are (`$NUT_STATEPATH` or
 /// `STATEPATH` override it).
-pub const DEFAULT_STATEPATH: &str = "/run/nut";
+pub const DEFAULT_STATEPATH: &str = nut_proto::paths::STATEPATH;
 /// How long a client may stay silent before it is dropped (C upsd: 60 s).
 pub const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the server waits between attempts to reach a driver that is not connected.
@@ -156,15 +156,11 @@ impl ConfigPaths {
     /// The paths C upsd uses: `$NUT_CONFPATH` (default `/etc/nut`), `$NUT_STATEPATH`,
     /// `$NUT_DATAPATH`.
     pub fn from_env() -> Self {
-        let var = |name| {
-            std::env::var_os(name)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
+        use nut_proto::paths::{confpath, env_path, STATEPATH_ENV};
         Self {
-            confpath: var("NUT_CONFPATH").unwrap_or_else(|| DEFAULT_CONFPATH.into()),
-            statepath: var("NUT_STATEPATH"),
-            datapath: var(cmdvartab::DATAPATH_ENV),
+            confpath: confpath(),
+            statepath: env_path(STATEPATH_ENV),
+            datapath: env_path(cmdvartab::DATAPATH_ENV),
         }
     }
 }

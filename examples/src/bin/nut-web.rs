@@ -10,7 +10,6 @@
 //! user (password in `$NUT_WEB_COMMAND_PASSWORD`); `$NUT_WEB_MQTT_USER` and
 //! `$NUT_WEB_MQTT_PASSWORD` log in to the broker.
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -79,10 +78,7 @@ fn mqtt_config(broker: &str, args: &Args) -> anyhow::Result<MqttConfig> {
 
 /// The devices of hosts.conf's MONITOR lines.
 fn hosts_conf() -> anyhow::Result<Vec<UpsAddress>> {
-    let dir = std::env::var_os("NUT_CONFPATH")
-        .filter(|d| !d.is_empty())
-        .map_or_else(|| PathBuf::from("/etc/nut"), PathBuf::from);
-    let path = dir.join("hosts.conf");
+    let path = nut_proto::paths::confpath().join("hosts.conf");
     let parsed = HostsConf::load(&path)?;
     for warning in &parsed.warnings {
         tracing::warn!("{warning}");

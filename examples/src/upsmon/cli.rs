@@ -83,10 +83,9 @@ pub struct Args {
 pub const DEFAULT_USER: &str = "nut";
 
 fn config_path(args: &Args) -> PathBuf {
-    args.config.clone().unwrap_or_else(|| {
-        let dir = std::env::var_os("NUT_CONFPATH").unwrap_or_else(|| "/etc/nut".into());
-        Path::new(&dir).join("upsmon.conf")
-    })
+    args.config
+        .clone()
+        .unwrap_or_else(|| nut_proto::paths::confpath().join("upsmon.conf"))
 }
 
 /// Where the PID file goes.

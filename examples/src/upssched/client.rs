@@ -8,7 +8,7 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
@@ -42,8 +42,7 @@ pub struct Args {
 }
 
 fn conf_path() -> PathBuf {
-    let dir = std::env::var_os("NUT_CONFPATH").unwrap_or_else(|| "/etc/nut".into());
-    Path::new(&dir).join("upssched.conf")
+    nut_proto::paths::confpath().join("upssched.conf")
 }
 
 fn load() -> anyhow::Result<UpsschedConf> {

@@ -49,7 +49,7 @@ impl Request {
 
     /// The configuration folder as C finds it: `$NUT_CONFPATH`, else `/etc/nut`.
     pub fn default_confpath() -> PathBuf {
-        std::env::var_os("NUT_CONFPATH").map_or_else(|| PathBuf::from("/etc/nut"), PathBuf::from)
+        nut_proto::paths::confpath()
     }
 
     fn conf(&self, name: &str) -> PathBuf {

@@ -85,7 +85,7 @@ pass its current debug level to the launched driver.\n";
 pub const TEST_MODE_NOTE: &str = "*** Testing mode: not calling exec/kill";
 
 /// Where ups.conf is looked for when `$NUT_CONFPATH` is not set.
-pub const DEFAULT_CONF_PATH: &str = "/etc/nut";
+pub const DEFAULT_CONF_PATH: &str = nut_proto::paths::CONFPATH;
 
 /// One upsdrvctl invocation: the parsed command line plus the paths taken from the
 /// environment.
@@ -122,9 +122,7 @@ impl Invocation {
 
     /// `$NUT_CONFPATH`, else [`DEFAULT_CONF_PATH`].
     pub fn conf_dir_from_env() -> PathBuf {
-        std::env::var_os("NUT_CONFPATH")
-            .filter(|v| !v.is_empty())
-            .map_or_else(|| PathBuf::from(DEFAULT_CONF_PATH), PathBuf::from)
+        nut_proto::paths::confpath()
     }
 
     /// Runs the invocation: writes the test-mode line to `stdout`, logs to `log`, and

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use crate::names::{NameError, UpsName};
 
 /// The port upsd listens on by default.
-pub const DEFAULT_PORT: u16 = 3493;
+pub use crate::net::DEFAULT_PORT;
 
 /// A UPS on a server: `upsname`, `upsname@host` or `upsname@host:port`, where `host` may be
 /// an IPv6 literal in brackets (`ups@[::1]:3493`).
