@@ -1,25 +1,16 @@
-//! TLS: building the rustls configuration from a [`TlsConfig`] and the STARTTLS handshake.
+//! The rustls client configuration built from a [`TlsConfig`] (feature `tls`).
 
 use std::sync::Arc;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
-use tokio_rustls::client::TlsStream;
 use tokio_rustls::rustls;
-use tokio_rustls::TlsConnector;
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::{DigitallySignedStruct, SignatureScheme};
 
-use nut_proto::net::{ReplyLine, Response};
-
-use crate::config::{TlsConfig, TlsMode};
+use crate::config::TlsConfig;
 use crate::error::{Error, Result};
-
-/// Longest reply line to STARTTLS that is read before giving up.
-const MAX_STARTTLS_REPLY: usize = 512;
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
@@ -87,122 +78,6 @@ fn add_certs(
             .map_err(|e| Error::Config(format!("{origin}: {e}")))?;
     }
     Ok(())
-}
-
-/// The stream under a connection: plain TCP or TLS over it.
-#[derive(Debug)]
-pub(crate) enum Stream {
-    /// Plain TCP.
-    Plain(TcpStream),
-    /// TLS after STARTTLS.
-    Tls(Box<TlsStream<TcpStream>>),
-}
-
-impl Stream {
-    /// Whether the stream is encrypted.
-    pub(crate) fn is_tls(&self) -> bool {
-        matches!(self, Self::Tls(_))
-    }
-}
-
-impl tokio::io::AsyncRead for Stream {
-    fn poll_read(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &mut tokio::io::ReadBuf<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Self::Plain(s) => std::pin::Pin::new(s).poll_read(cx, buf),
-            Self::Tls(s) => std::pin::Pin::new(s.as_mut()).poll_read(cx, buf),
-        }
-    }
-}
-
-impl tokio::io::AsyncWrite for Stream {
-    fn poll_write(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-        buf: &[u8],
-    ) -> std::task::Poll<std::io::Result<usize>> {
-        match self.get_mut() {
-            Self::Plain(s) => std::pin::Pin::new(s).poll_write(cx, buf),
-            Self::Tls(s) => std::pin::Pin::new(s.as_mut()).poll_write(cx, buf),
-        }
-    }
-
-    fn poll_flush(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Self::Plain(s) => std::pin::Pin::new(s).poll_flush(cx),
-            Self::Tls(s) => std::pin::Pin::new(s.as_mut()).poll_flush(cx),
-        }
-    }
-
-    fn poll_shutdown(
-        self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<std::io::Result<()>> {
-        match self.get_mut() {
-            Self::Plain(s) => std::pin::Pin::new(s).poll_shutdown(cx),
-            Self::Tls(s) => std::pin::Pin::new(s.as_mut()).poll_shutdown(cx),
-        }
-    }
-}
-
-/// Sends STARTTLS on `tcp` as `mode` asks and performs the handshake; `host` is the name
-/// connected to (the expected certificate name unless the config names another).
-pub(crate) async fn start(
-    mut tcp: TcpStream,
-    host: &str,
-    mode: TlsMode,
-    tls: &TlsConfig,
-) -> Result<Stream> {
-    if mode == TlsMode::Disabled {
-        return Ok(Stream::Plain(tcp));
-    }
-    // Build the configuration first: a bad CA file is an error before anything is sent.
-    let config = client_config(tls)?;
-    tcp.write_all(b"STARTTLS\n").await.map_err(Error::from_io)?;
-    let line = read_line(&mut tcp).await?;
-    match ReplyLine::decode(&line)? {
-        ReplyLine::Single(Response::OkStartTls) => {}
-        ReplyLine::Single(reply) if mode == TlsMode::Opportunistic => {
-            if matches!(reply, Response::Err { .. }) {
-                return Ok(Stream::Plain(tcp));
-            }
-            return Err(Error::unexpected("STARTTLS", &reply));
-        }
-        other => {
-            let text = other.to_string();
-            return Err(Error::TlsUnavailable(text.trim_end().to_owned()));
-        }
-    }
-    let name = tls.server_name.as_deref().unwrap_or(host);
-    let name = ServerName::try_from(name.to_owned())
-        .map_err(|e| Error::Config(format!("TLS server name {name:?}: {e}")))?;
-    let connector = TlsConnector::from(Arc::new(config));
-    let stream = connector.connect(name, tcp).await.map_err(Error::Tls)?;
-    Ok(Stream::Tls(Box::new(stream)))
-}
-
-/// Reads one line byte by byte, so that nothing after it is consumed.
-async fn read_line(tcp: &mut TcpStream) -> Result<Vec<u8>> {
-    let mut line = Vec::new();
-    loop {
-        let byte = tcp.read_u8().await.map_err(Error::from_io)?;
-        line.push(byte);
-        if byte == b'\n' {
-            return Ok(line);
-        }
-        if line.len() > MAX_STARTTLS_REPLY {
-            return Err(Error::UnexpectedReply {
-                request: "STARTTLS",
-                reply: String::from_utf8_lossy(&line).into_owned(),
-            });
-        }
-    }
 }
 
 /// Accepts any certificate: C's `CERTVERIFY 0`. Signatures are still checked, so the
