@@ -37,6 +37,7 @@
 //! ```
 
 pub mod file;
+#[cfg(feature = "repeater")]
 pub mod repeater;
 pub mod table;
 
@@ -53,6 +54,7 @@ use nut_driver_api::proto::sock::TrackingStatus;
 use nut_driver_api::{DeviceState, StatusBuilder};
 
 use file::{parse_steps, Step};
+#[cfg(feature = "repeater")]
 use repeater::{Repeater, RepeaterTls};
 
 /// The program name.
@@ -85,6 +87,7 @@ pub struct DummyUps {
     loaded: Option<SystemTime>,
     status: StatusBuilder,
     alarms_used: bool,
+    #[cfg(feature = "repeater")]
     repeater: Option<Repeater>,
 }
 
@@ -271,6 +274,13 @@ impl Driver for DummyUps {
         let (mode, name) = choose_mode(params.get("mode"), &params.port)?;
         self.mode = Some(mode);
         let _ = state.set("driver.parameter.mode", name);
+        #[cfg(not(feature = "repeater"))]
+        if mode == Mode::Repeater {
+            return Err(DriverError::config(
+                "repeater mode is not available: this dummy-ups was built without the repeater feature of nut-drivers",
+            ));
+        }
+        #[cfg(feature = "repeater")]
         if mode == Mode::Repeater {
             let login = match (params.get("username"), params.get("password")) {
                 (Some(u), Some(p)) => Some((u.to_owned(), p.to_owned())),
@@ -319,12 +329,15 @@ impl Driver for DummyUps {
 
     async fn update(&mut self, state: &mut DeviceState) -> Result<(), DriverError> {
         match self.mode {
+            #[cfg(feature = "repeater")]
             Some(Mode::Repeater) => {
                 let Some(r) = self.repeater.as_mut() else {
                     return Err(DriverError::device("repeater not configured"));
                 };
                 r.update(state).await
             }
+            #[cfg(not(feature = "repeater"))]
+            Some(Mode::Repeater) => Err(DriverError::device("repeater mode is not available")),
             Some(Mode::Loop) => {
                 if !self.in_pass {
                     self.start_pass().await?;
@@ -360,8 +373,10 @@ impl Driver for DummyUps {
         cmd: &str,
         param: Option<&str>,
     ) -> CommandResult {
+        // The device state has nothing to do with instant commands here.
+        let _ = state;
+        #[cfg(feature = "repeater")]
         if let (Some(Mode::Repeater), Some(r)) = (self.mode, self.repeater.as_mut()) {
-            let _ = state;
             return r.instcmd(cmd, param).await;
         }
         tracing::info!(
@@ -372,6 +387,7 @@ impl Driver for DummyUps {
     }
 
     async fn set_var(&mut self, state: &mut DeviceState, var: &str, value: &str) -> CommandResult {
+        #[cfg(feature = "repeater")]
         if let (Some(Mode::Repeater), Some(r)) = (self.mode, self.repeater.as_mut()) {
             return r.set_var(var, value).await;
         }
@@ -379,6 +395,7 @@ impl Driver for DummyUps {
     }
 
     async fn close(&mut self) {
+        #[cfg(feature = "repeater")]
         if let Some(r) = self.repeater.as_mut() {
             r.disconnect().await;
         }

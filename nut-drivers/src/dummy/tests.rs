@@ -147,3 +147,14 @@ async fn modes_and_errors() {
         DriverError::Config(_)
     ));
 }
+
+/// Without the repeater feature, a repeater port is a configuration error that says why.
+#[cfg(not(feature = "repeater"))]
+#[tokio::test]
+async fn repeater_mode_needs_its_feature() {
+    let mut state = DeviceState::new();
+    let params = DriverParams::new("ups@localhost");
+    let err = DummyUps::new().open(&params, &mut state).await.unwrap_err();
+    assert!(matches!(err, DriverError::Config(_)), "{err}");
+    assert!(err.to_string().contains("repeater feature"), "{err}");
+}
