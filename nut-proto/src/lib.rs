@@ -13,3 +13,4 @@ pub mod sock;
 pub mod status;
 pub mod template;
 pub mod tokenizer;
+pub mod upssched;

@@ -17,8 +17,8 @@ use clap::Parser;
 use nut_proto::config::{AtCommand, NotifyEvent, UpsschedConf};
 
 use super::daemon::{self, exec_cmd};
-use super::protocol::DaemonRequest;
 use super::timers::Origin;
+use nut_proto::upssched::{reply_is_ok, DaemonRequest};
 
 /// How long to keep trying to reach or start the daemon (C: 30 tries).
 const CONNECT_PATIENCE: Duration = Duration::from_secs(30);
@@ -134,7 +134,7 @@ fn send(conf: &UpsschedConf, request: &DaemonRequest) -> anyhow::Result<()> {
     while start.elapsed() < CONNECT_PATIENCE {
         match UnixStream::connect(pipefn) {
             Ok(stream) => match exchange(stream, &line) {
-                Ok(reply) if reply.starts_with("OK") => return Ok(()),
+                Ok(reply) if reply_is_ok(&reply) => return Ok(()),
                 Ok(reply) => tracing::error!("read confirmation got [{}]", reply.trim_end()),
                 Err(e) => tracing::error!("talking to the timer daemon failed ({e}), trying again"),
             },

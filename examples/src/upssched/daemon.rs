@@ -13,8 +13,8 @@ use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use super::protocol::DaemonRequest;
 use super::timers::TimerQueue;
+use nut_proto::upssched::{DaemonRequest, REPLY_OK, REPLY_UNKNOWN};
 
 /// How long the daemon stays without timers before it exits.
 pub const IDLE_EXIT: Duration = Duration::from_secs(15);
@@ -119,14 +119,14 @@ async fn serve(stream: UnixStream, state: Arc<Mutex<State>>, cmdscript: String) 
                     let script = cmdscript.clone();
                     let _ = tokio::task::spawn_blocking(move || exec_cmd(&script, &arg, &[])).await;
                 }
-                "OK\n"
+                REPLY_OK
             }
             None => {
                 tracing::info!(
                     "Unknown command on socket: {}",
                     String::from_utf8_lossy(&line).trim_end()
                 );
-                "ERR UNKNOWN\n"
+                REPLY_UNKNOWN
             }
         };
         if w.write_all(reply.as_bytes()).await.is_err() {

@@ -1,11 +1,10 @@
 //! upssched: timers started and cancelled by notifications, run through a background process.
 //!
 //! * [`timers`] — the timer queue, pure, on a clock passed in.
-//! * [`protocol`] — the lines sent over the PIPEFN socket.
+//! * the lines sent over the PIPEFN socket are [`nut_proto::upssched`]'s.
 //! * [`daemon`] — the background timer process.
 //! * [`client`] — what one invocation by upsmon does, and the command line.
 
 pub mod client;
 pub mod daemon;
-pub mod protocol;
 pub mod timers;

@@ -9,17 +9,7 @@
 
 use std::time::Duration;
 
-/// The notification that started or cancels a timer: upsmon's `NOTIFYTYPE`, `UPSNAME` and
-/// message (any of them may be empty).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Origin {
-    /// `NOTIFYTYPE`.
-    pub notifytype: String,
-    /// `UPSNAME`.
-    pub upsname: String,
-    /// The notification message.
-    pub message: String,
-}
+pub use nut_proto::upssched::Origin;
 
 /// One running timer.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -1,4 +1,5 @@
-//! The requests upssched sends its timer daemon over the PIPEFN Unix socket, one line each,
+//! upssched's command socket: the requests upssched sends its timer daemon over the PIPEFN
+//! Unix socket, one line each,
 //! in C upssched's format (words split by NUT's tokenizer, quoted as needed):
 //!
 //! * `START <name> <seconds> [<NOTIFYTYPE> <UPSNAME> <message>]`
@@ -10,9 +11,29 @@
 //! accepted; the longer forms that C 2.8.5 and this program send are understood by a C
 //! 2.8.0 daemon too (it ignores the extra words).
 
-use nut_proto::tokenizer::{quote, tokenize_line};
+use crate::tokenizer::{quote, tokenize_line};
 
-use super::timers::Origin;
+/// The daemon's answer to a request it carried out.
+pub const REPLY_OK: &str = "OK\n";
+/// The daemon's answer to a line that is not a request.
+pub const REPLY_UNKNOWN: &str = "ERR UNKNOWN\n";
+
+/// Whether a reply line from the daemon says the request was carried out.
+pub fn reply_is_ok(line: &str) -> bool {
+    line.starts_with("OK")
+}
+
+/// The notification that started or cancels a timer: upsmon's `NOTIFYTYPE`, `UPSNAME` and
+/// message (any of them may be empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    /// `NOTIFYTYPE`.
+    pub notifytype: String,
+    /// `UPSNAME`.
+    pub upsname: String,
+    /// The notification message.
+    pub message: String,
+}
 
 /// One request to the timer daemon.
 #[derive(Debug, Clone, PartialEq, Eq)]
