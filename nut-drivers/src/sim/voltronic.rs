@@ -424,7 +424,8 @@ fn command(m: &mut UpsModel, cmd: &str) -> bool {
         }
     }
     if let Some(rest) = cmd.strip_prefix("PSK") {
-        let (n, minutes) = rest.split_at(rest.len().min(1));
+        // The outlet number is one character (any character: the command may be garbage).
+        let (n, minutes) = rest.split_at(rest.chars().next().map_or(0, char::len_utf8));
         return match (
             outlet(m, &format!("QSK{n}"), "QSK"),
             number_arg(minutes, 3, None),
@@ -587,6 +588,8 @@ mod tests {
         assert_eq!(respond(&mut m, "QSKT1"), Some(nak()));
         assert_eq!(respond(&mut m, "PSK1008"), Some(ack()));
         assert_eq!(respond(&mut m, "QSKT1"), Some(b"(008\r".to_vec()));
+        // A multi-byte character where the outlet number goes (found by fuzz target qx_reply).
+        assert_eq!(respond(&mut m, "PSK\u{fffd}\u{fffd}"), Some(nak()));
         assert_eq!(respond(&mut m, "SKOFF1"), Some(ack()));
         assert_eq!(respond(&mut m, "QSK1"), Some(b"(0\r".to_vec()));
         assert_eq!(respond(&mut m, "SKON4"), Some(nak()));
