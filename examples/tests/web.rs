@@ -134,6 +134,22 @@ fn failure_site(dir: &Path, upsd_conf: &str) -> Site {
     Site::new(dir, &ups_conf, upsd_conf, &[])
 }
 
+/// A set-up with one C dummy-ups device `dummy` reading `dev` (a .dev file's text), and
+/// these upsd.conf lines.
+fn dummy_site(dir: &Path, dev: &str, upsd_conf: &str) -> Site {
+    let file = dir.join("x.dev");
+    fs::write(&file, dev).unwrap();
+    Site::new(
+        dir,
+        &format!(
+            "[dummy]\n\tdriver = dummy-ups\n\tport = {}\n",
+            file.display()
+        ),
+        upsd_conf,
+        &[],
+    )
+}
+
 fn start_dummy(site: &Site) -> Proc {
     let mut c = site.command(C_DUMMY);
     c.args(["-a", "dummy", "-u", "nut", "-F"]);
@@ -280,21 +296,11 @@ fn a_real_prometheus_scrapes_our_metrics() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let dev = tmp.path().join("x.dev");
-    fs::write(
-        &dev,
-        "ups.status: OB LB\nbattery.charge: 17\ninput.voltage: 0\ndevice.mfr: Acme\n",
-    )
-    .unwrap();
     let http = free_port();
-    let site = Site::new(
+    let site = dummy_site(
         tmp.path(),
-        &format!(
-            "[dummy]\n\tdriver = dummy-ups\n\tport = {}\n",
-            dev.display()
-        ),
+        "ups.status: OB LB\nbattery.charge: 17\ninput.voltage: 0\ndevice.mfr: Acme\n",
         &format!("HTTP_LISTEN 127.0.0.1 {http}\n"),
-        &[],
     );
     let _dummy = start_dummy(&site);
     let _upsd = Proc::spawn(
@@ -631,22 +637,8 @@ fn pages_in_chromium_update_live_after_a_set() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
-    let dev = tmp.path().join("x.dev");
-    fs::write(
-        &dev,
-        "ups.status: OL\nbattery.charge: 100\nups.load: 20\ninput.voltage: 230\nbattery.runtime: 1800\n",
-    )
-    .unwrap();
     let http = free_port();
-    let site = Site::new(
-        tmp.path(),
-        &format!(
-            "[dummy]\n\tdriver = dummy-ups\n\tport = {}\n",
-            dev.display()
-        ),
-        &format!("HTTP_LISTEN 127.0.0.1 {http}\n"),
-        &[],
-    );
+    let site = dummy_site(tmp.path(), "ups.status: OL\nbattery.charge: 100\nups.load: 20\ninput.voltage: 230\nbattery.runtime: 1800\n", &format!("HTTP_LISTEN 127.0.0.1 {http}\n"));
     let _dummy = start_dummy(&site);
     wait_for("the driver socket", || {
         site.state().join("dummy-ups-dummy").exists().then_some(())
