@@ -56,3 +56,20 @@ impl UpssetConf {
         super::load_with(path.as_ref(), Self::parse)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bytes_c_discards_inside_the_magic_word_still_secure_it() {
+        // C's parser drops bytes outside space..DEL (CVE-2012-2944) and so reads the word
+        // whole; so do we, with a warning about the dropped bytes.
+        let parsed =
+            UpssetConf::parse(b"I_HAVE_SECURED_MY_\xe9\xe9CGI_DIRECTORY\n", "upsset.conf").unwrap();
+        assert!(parsed.config.secured);
+        assert!(!parsed.warnings.is_empty());
+        let other = UpssetConf::parse(b"I_HAVE_SECURED_MY_CGI\n", "upsset.conf").unwrap();
+        assert!(!other.config.secured);
+    }
+}
