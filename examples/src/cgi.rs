@@ -36,16 +36,7 @@ where
         body,
         Request::default_confpath(),
     );
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("can't start the async runtime: {e}");
-            std::process::exit(1);
-        }
-    };
+    let runtime = crate::daemon::current_thread_runtime();
     let output = runtime.block_on(program(&request));
     let _ = std::io::stdout().write_all(&output.stdout);
     let _ = std::io::stdout().flush();

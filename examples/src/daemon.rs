@@ -23,6 +23,21 @@ pub fn alt_pid_path() -> PathBuf {
     nut_proto::paths::altpidpath()
 }
 
+/// A single-threaded tokio runtime for a short-lived program (the client tools, upslog, the
+/// CGI programs); if one cannot be built, says so on stderr and exits with status 1.
+pub fn current_thread_runtime() -> tokio::runtime::Runtime {
+    match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("can't start the async runtime: {e}");
+            std::process::exit(1);
+        }
+    }
+}
+
 /// Sets up `tracing` as [`init_logging_at`] with `warn` as the level without `-D`.
 pub fn init_logging(debug: u8) {
     init_logging_at(debug, tracing::Level::WARN);

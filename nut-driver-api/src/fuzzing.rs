@@ -26,6 +26,29 @@ use tokio_util::sync::CancellationToken;
 /// The longest (virtual) time one session may take before it counts as a hang.
 const HANG: Duration = Duration::from_secs(600);
 
+/// The variables and commands both fuzzing fixtures (this driver's and nut-server's
+/// `fuzzing` device) start from: a manufacturer needing escapes, a writable string `ups.id`
+/// of at most 16 bytes, an enumerated `input.transfer.low` (90, 100, 110), a ranged
+/// `ups.delay.shutdown` (0–600) and the commands `test.battery.start`, `load.off` and
+/// `beeper.toggle`.
+pub fn writable_fixture(s: &mut DeviceState) {
+    let _ = s.set("ups.mfr", "Fuzz \"Power\" #1\\");
+    let _ = s.set("ups.id", "fuzz");
+    s.set_flags("ups.id", true, true, false);
+    s.set_aux("ups.id", 16);
+    let _ = s.set("input.transfer.low", "100");
+    s.set_flags("input.transfer.low", true, false, true);
+    for v in ["90", "100", "110"] {
+        let _ = s.add_enum("input.transfer.low", v);
+    }
+    let _ = s.set("ups.delay.shutdown", "20");
+    s.set_flags("ups.delay.shutdown", true, false, true);
+    s.add_range("ups.delay.shutdown", 0, 600);
+    for cmd in ["test.battery.start", "load.off", "beeper.toggle"] {
+        let _ = s.add_cmd(cmd);
+    }
+}
+
 /// A driver with writable variables (a string, an enumeration, a range), commands that
 /// succeed, fail or make the device vanish for one poll, and a value set by `override.*`.
 #[derive(Debug, Default)]
@@ -51,27 +74,9 @@ impl Driver for FakeDriver {
     }
 
     async fn identify(&mut self, s: &mut DeviceState) -> Result<(), DriverError> {
-        let _ = s.set("ups.mfr", "Fuzz \"Power\" #1\\");
+        writable_fixture(s);
         let _ = s.set("ups.model", "F-1");
-        let _ = s.set("ups.id", "fuzz");
-        s.set_flags("ups.id", true, true, false);
-        s.set_aux("ups.id", 16);
-        let _ = s.set("input.transfer.low", "100");
-        s.set_flags("input.transfer.low", true, false, true);
-        for v in ["90", "100", "110"] {
-            let _ = s.add_enum("input.transfer.low", v);
-        }
-        let _ = s.set("ups.delay.shutdown", "20");
-        s.set_flags("ups.delay.shutdown", true, false, true);
-        s.add_range("ups.delay.shutdown", 0, 600);
-        for cmd in [
-            "test.battery.start",
-            "load.off",
-            "beeper.toggle",
-            "fuzz.unplug",
-        ] {
-            let _ = s.add_cmd(cmd);
-        }
+        let _ = s.add_cmd("fuzz.unplug");
         Ok(())
     }
 

@@ -77,24 +77,10 @@ fn ups_state() -> DeviceState {
     let mut s = DeviceState::new();
     let _ = s.set("ups.status", "OL CHRG");
     let _ = s.set("battery.charge", "100");
-    let _ = s.set("ups.mfr", "Fuzz \"Power\" #1");
-    let _ = s.set("ups.id", "fuzz");
-    s.set_flags("ups.id", true, true, false);
-    s.set_aux("ups.id", 16);
+    nut_driver_api::fuzzing::writable_fixture(&mut s);
     let _ = s.set("ups.contacts", "x");
     s.set_flags("ups.contacts", true, true, false);
-    let _ = s.set("input.transfer.low", "100");
-    s.set_flags("input.transfer.low", true, false, true);
-    for v in ["90", "100", "110"] {
-        let _ = s.add_enum("input.transfer.low", v);
-    }
-    let _ = s.set("ups.delay.shutdown", "20");
-    s.set_flags("ups.delay.shutdown", true, false, true);
-    s.add_range("ups.delay.shutdown", 0, 600);
     s.add_range("ups.delay.shutdown", 900, 1000);
-    for cmd in ["test.battery.start", "load.off", "beeper.toggle"] {
-        let _ = s.add_cmd(cmd);
-    }
     s.set_data_ok(true);
     s
 }

@@ -170,7 +170,7 @@ impl ServerBuilder {
         let mqtt =
             crate::http::mqtt::MqttConfig::from_upsd_conf(&self.config.mqtt, &self.config.users);
         #[cfg(not(feature = "mqtt"))]
-        let mqtt = ();
+        let mqtt = None;
         if let Err(e) = inner.apply(self.config, true, self.bound).await {
             inner.cancel.cancel();
             return Err(e);
@@ -410,12 +410,12 @@ fn gai_text(e: &io::Error) -> String {
     }
 }
 
-/// The MQTT publisher to start with the HTTP service (nothing without the `mqtt` feature).
+/// The MQTT publisher to start with the HTTP service, if `MQTT_BROKER` asks for one.
 #[cfg(feature = "mqtt")]
 type MqttStart = Option<crate::http::mqtt::MqttConfig>;
-/// The MQTT publisher to start with the HTTP service (nothing without the `mqtt` feature).
+/// Without the `mqtt` feature there is never a publisher to start.
 #[cfg(not(feature = "mqtt"))]
-type MqttStart = ();
+type MqttStart = Option<std::convert::Infallible>;
 
 impl Inner {
     /// Binds the `HTTP_LISTEN` addresses (each to the first of its addresses that binds)
@@ -449,11 +449,7 @@ impl Inner {
                 }
             }
         }
-        #[cfg(feature = "mqtt")]
-        let no_mqtt = mqtt.is_none();
-        #[cfg(not(feature = "mqtt"))]
-        let no_mqtt = true;
-        if listeners.is_empty() && no_mqtt {
+        if listeners.is_empty() && mqtt.is_none() {
             return Ok(());
         }
         let mut managed = self.managed.lock().await;
@@ -465,13 +461,13 @@ impl Inner {
             &self.shared,
         )));
         let service = crate::http::HttpService::new(source);
-        #[cfg(feature = "mqtt")]
         let service = match mqtt {
+            #[cfg(feature = "mqtt")]
             Some(config) => service.with_mqtt(config),
+            #[cfg(not(feature = "mqtt"))]
+            Some(never) => match never {},
             None => service,
         };
-        #[cfg(not(feature = "mqtt"))]
-        let () = mqtt;
         // The service runs on a thread of its own, with a runtime of its own. Tokio gives
         // every ready task its turn alike, so on the network protocol's runtime each HTTP
         // request (about twice the work of a GET VAR) would take a turn from the protocol's

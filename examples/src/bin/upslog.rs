@@ -23,16 +23,7 @@ fn main() {
             std::process::exit(1);
         }
     }
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("can't start the async runtime: {e}");
-            std::process::exit(1);
-        }
-    };
+    let runtime = nut_examples::daemon::current_thread_runtime();
     let code = with_process_stdio(|io| runtime.block_on(run(config, io)));
     std::process::exit(code)
 }

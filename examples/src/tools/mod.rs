@@ -24,16 +24,7 @@ where
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = i32> + 'a>>,
 {
     let args: Vec<String> = std::env::args().collect();
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("can't start the async runtime: {e}");
-            std::process::exit(1);
-        }
-    };
+    let runtime = crate::daemon::current_thread_runtime();
     let code = common::with_process_stdio(|io| runtime.block_on(tool(&args, io)));
     std::process::exit(code)
 }

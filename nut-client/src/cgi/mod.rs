@@ -55,6 +55,18 @@ impl Request {
     fn conf(&self, name: &str) -> PathBuf {
         self.confpath.join(name)
     }
+
+    /// The query's arguments ([`query_args`]) without those whose name or value is longer
+    /// than `max_len`: C's programs skip them (their fixed-size buffers). A bad escape is an
+    /// error the program reports as C does.
+    pub(crate) fn short_query_args(
+        &self,
+        max_len: usize,
+    ) -> Result<Vec<(String, String)>, FormError> {
+        let mut args = query_args(self.query.as_deref().unwrap_or(""))?;
+        args.retain(|(name, value)| name.len() <= max_len && value.len() <= max_len);
+        Ok(args)
+    }
 }
 
 /// What a CGI program prints, and how it exits.

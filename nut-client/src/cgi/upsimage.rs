@@ -4,7 +4,7 @@
 //! `scale_height=`, `back_col=0xRRGGBB`, …; see [`IMG_ARGS`]).
 
 use super::canvas::{Canvas, FONT_H, FONT_W};
-use super::{check_host, connect, query_args, Output, Request};
+use super::{check_host, connect, Output, Request};
 use crate::c_text::{c_atoi, c_strtod, format_fixed};
 use crate::Client;
 
@@ -500,26 +500,22 @@ pub async fn upsimage(req: &Request) -> Output {
     };
     let mut host = None;
     let mut display = None;
-    match query_args(req.query.as_deref().unwrap_or("")) {
-        Ok(args) => {
-            for (name, value) in args {
-                if name.len() > MAX_ARG || value.len() > MAX_ARG {
-                    continue;
-                }
-                match name.as_str() {
-                    "host" => host = Some(value),
-                    "display" => display = Some(value),
-                    _ => {
-                        painter.s.set(&name, &value);
-                    }
-                }
-            }
-        }
+    let args = match req.short_query_args(MAX_ARG) {
+        Ok(args) => args,
         Err(e) => {
             let mut out = Output::default();
             out.eprint(&e.to_string());
             out.code = 1;
             return out;
+        }
+    };
+    for (name, value) in args {
+        match name.as_str() {
+            "host" => host = Some(value),
+            "display" => display = Some(value),
+            _ => {
+                painter.s.set(&name, &value);
+            }
         }
     }
     let (Some(host), Some(display)) = (host, display) else {

@@ -8,7 +8,7 @@ use nut_proto::net::ErrorCode;
 use nut_proto::template::{Command, Line, Segment, Template};
 
 use super::upsimage::IMG_ARGS;
-use super::{check_host, connect, query_args, read_hosts, Host, Output, Request, UPS_VERSION};
+use super::{check_host, connect, read_hosts, Host, Output, Request, UPS_VERSION};
 use crate::c_text::{c_strtol, c_strtol_prefix};
 use crate::strftime::{now_local, strftime};
 use crate::{Client, Error};
@@ -575,24 +575,20 @@ pub async fn upsstats(req: &Request) -> Output {
     let mut host_arg: Option<String> = None;
     let mut refresh = -1;
     let mut treemode = false;
-    match query_args(req.query.as_deref().unwrap_or("")) {
-        Ok(args) => {
-            for (name, value) in args {
-                if name.len() > MAX_ARG || value.len() > MAX_ARG {
-                    continue;
-                }
-                match name.as_str() {
-                    "host" => host_arg = Some(value),
-                    "refresh" => refresh = c_strtol(&value) as i32 as i64,
-                    "treemode" => treemode = true,
-                    _ => {}
-                }
-            }
-        }
+    let args = match req.short_query_args(MAX_ARG) {
+        Ok(args) => args,
         Err(e) => {
             out.eprint(&e.to_string());
             out.code = 1;
             return out;
+        }
+    };
+    for (name, value) in args {
+        match name.as_str() {
+            "host" => host_arg = Some(value),
+            "refresh" => refresh = c_strtol(&value) as i32 as i64,
+            "treemode" => treemode = true,
+            _ => {}
         }
     }
     out.print("Content-type: text/html\nPragma: no-cache\n\n");
