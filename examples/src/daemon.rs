@@ -23,6 +23,18 @@ pub fn alt_pid_path() -> PathBuf {
     nut_proto::paths::altpidpath()
 }
 
+/// A command that runs this program again: its own executable, under the name it was run
+/// under (`argv[0]`), so that the multi-call `nut-rs` starts the same program through it.
+pub fn own_command() -> anyhow::Result<std::process::Command> {
+    use std::os::unix::process::CommandExt;
+    let exe = std::env::current_exe().context("can't find my own program")?;
+    let mut command = std::process::Command::new(exe);
+    if let Some(name) = std::env::args_os().next() {
+        command.arg0(name);
+    }
+    Ok(command)
+}
+
 /// A single-threaded tokio runtime for a short-lived program (the client tools, upslog, the
 /// CGI programs); if one cannot be built, says so on stderr and exits with status 1.
 pub fn current_thread_runtime() -> tokio::runtime::Runtime {

@@ -110,6 +110,21 @@ fn dampening_ours() {
     scenario(env!("CARGO_BIN_EXE_upssched"));
 }
 
+/// Through a link to the multi-call `nut-rs`: the timer daemon upssched starts (its own
+/// program again) is upssched too.
+#[test]
+fn dampening_through_nut_rs() {
+    let links = tempfile::tempdir().unwrap();
+    let status = Command::new(env!("CARGO_BIN_EXE_nut-rs"))
+        .arg("--link")
+        .arg(links.path())
+        .arg("upssched")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    scenario(links.path().join("upssched").to_str().unwrap());
+}
+
 #[test]
 fn dampening_same_as_c() {
     if !have_c() {

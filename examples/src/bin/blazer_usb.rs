@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use nut_drivers::qx::legacy::Blazer;
 use nut_drivers::usb::RusbOpener;
 
-fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     nut_examples::driver_main::run_driver(|| {
         Box::new(Blazer::usb(Box::new(|| Box::new(RusbOpener::new()))))
     })

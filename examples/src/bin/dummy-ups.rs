@@ -6,6 +6,6 @@ use std::process::ExitCode;
 use nut_drivers::dummy::DummyUps;
 use nut_examples::driver_main::run_driver;
 
-fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     run_driver(|| Box::new(DummyUps::new()))
 }

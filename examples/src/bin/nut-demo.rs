@@ -31,7 +31,7 @@ struct Args {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+pub(crate) async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     nut_examples::daemon::init_logging(args.debug);
     let shutdown = CancellationToken::new();

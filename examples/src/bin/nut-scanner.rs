@@ -141,7 +141,7 @@ fn usage_and_exit(code: i32) -> ! {
     std::process::exit(code);
 }
 
-fn main() {
+pub(crate) fn main() {
     let args = match Args::try_parse() {
         Ok(args) => args,
         Err(e) if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion) => {

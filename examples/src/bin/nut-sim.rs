@@ -60,7 +60,7 @@ struct Args {
 }
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> anyhow::Result<()> {
+pub(crate) async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     nut_examples::daemon::init_logging(1);
     let Some(protocol) = Protocol::from_name(&args.protocol) else {

@@ -99,7 +99,7 @@ fn hosts_conf() -> anyhow::Result<Vec<UpsAddress>> {
 }
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+pub(crate) async fn main() -> anyhow::Result<()> {
     let mut args = Args::parse();
     init_logging(args.debug);
     let mut listeners = Vec::new();

@@ -5,6 +5,6 @@ use std::process::ExitCode;
 
 use nut_drivers::qx::NutdrvQx;
 
-fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     nut_examples::driver_main::run_driver(|| Box::new(NutdrvQx::new()))
 }

@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use nut_driver_api::Driver;
 use nut_drivers::snmp::driver::{mapping_list, SnmpUps};
 
-fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     // As C: the banner, then the mappings in detection order.
     if args

@@ -1,5 +1,5 @@
 //! `upsc`: drop-in for C NUT's upsc (the logic is in `nut_examples::tools::upsc`).
 
-fn main() {
+pub(crate) fn main() {
     nut_examples::tools::main_with(|args, io| Box::pin(nut_examples::tools::upsc::run(args, io)));
 }

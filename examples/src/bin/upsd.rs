@@ -57,7 +57,7 @@ fn load(paths: &ConfigPaths) -> anyhow::Result<ServerConfig> {
     Ok(loaded.config)
 }
 
-fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     let args = Args::parse();
     // As C's upsd, the banner first, and -V stops there.
     println!(

@@ -82,7 +82,7 @@ fn driver_paths() -> Vec<PathBuf> {
 }
 
 #[tokio::main]
-async fn main() {
+pub(crate) async fn main() {
     println!("{}", banner());
     let args = match Args::try_parse() {
         Ok(args) => args,

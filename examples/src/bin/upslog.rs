@@ -5,7 +5,7 @@ use nut_examples::syslog;
 use nut_examples::tools::common::with_process_stdio;
 use nut_examples::tools::upslog::{prepare, run, Prepared};
 
-fn main() {
+pub(crate) fn main() {
     let args: Vec<String> = std::env::args().collect();
     let config = match with_process_stdio(|io| match prepare(&args, io) {
         Prepared::Exit(code) => Err(code),

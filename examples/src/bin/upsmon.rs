@@ -2,6 +2,6 @@
 
 #![forbid(unsafe_code)]
 
-fn main() -> std::process::ExitCode {
+pub(crate) fn main() -> std::process::ExitCode {
     nut_examples::upsmon::cli::main()
 }

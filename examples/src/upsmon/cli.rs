@@ -17,7 +17,7 @@ use std::fs::File;
 use std::io::Read;
 use std::os::fd::AsFd;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{ExitCode, Stdio};
 
 use anyhow::Context;
 use clap::Parser;
@@ -233,12 +233,11 @@ fn own_args() -> Vec<OsString> {
 
 fn go_background() -> anyhow::Result<u8> {
     use std::os::unix::process::CommandExt;
-    let exe = std::env::current_exe().context("can't find my own program")?;
     let mut args = own_args();
     args.retain(|a| a != "-B");
     args.push("-F".into());
     args.push("--detached".into());
-    Command::new(exe)
+    daemon::own_command()?
         .args(args)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
@@ -253,10 +252,9 @@ fn go_background() -> anyhow::Result<u8> {
 /// standard input, then waits for one byte on the read end.
 fn run_parent(conf: &UpsmonConf) -> anyhow::Result<u8> {
     let (read_end, write_end) = nix::unistd::pipe().context("pipe creation failed")?;
-    let exe = std::env::current_exe().context("can't find my own program")?;
     let mut args = own_args();
     args.push("--privsep-child".into());
-    let mut child = Command::new(exe)
+    let mut child = daemon::own_command()?
         .args(args)
         .stdin(Stdio::from(write_end))
         .spawn()

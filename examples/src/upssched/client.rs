@@ -9,7 +9,7 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::net::UnixStream;
 use std::path::PathBuf;
-use std::process::{Command, ExitCode, Stdio};
+use std::process::{ExitCode, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -174,8 +174,7 @@ fn start_daemon(lockfn: &str) -> anyhow::Result<()> {
         let _ = std::fs::remove_file(lockfn);
         bail!("lock {lockfn} is taken");
     }
-    let exe = std::env::current_exe().context("can't find my own program")?;
-    let started = Command::new(exe)
+    let started = crate::daemon::own_command()?
         .arg("--timer-daemon")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
