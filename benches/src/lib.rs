@@ -3,6 +3,7 @@
 
 pub mod calibrate;
 pub mod compare;
+pub mod footprint;
 pub mod load;
 pub mod servers;
 pub mod snmp_scale;

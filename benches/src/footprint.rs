@@ -1,0 +1,299 @@
+//! The footprint of idle daemons and of the installed programs, C NUT's beside ours: resident
+//! memory and wake-ups of an idle upsd and an idle dummy-ups, and the programs' size on disk
+//! (`nut-footprint`).
+//!
+//! An idle daemon should cost nothing: no memory beyond what it needs and no wake-ups (each
+//! one takes a small machine's CPU out of a power-saving state). Both are read from `/proc`:
+//! `VmRSS`, and the context switches of all its threads (`voluntary_ctxt_switches` and
+//! `nonvoluntary_ctxt_switches` of `/proc/<pid>/task/<tid>/status`), counted over a window
+//! in which nothing talks to it. A thread that wakes up and sleeps again switches once.
+
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::thread;
+use std::time::Duration;
+
+use crate::load::rss_bytes;
+use crate::servers::{Sandbox, SandboxConfig, UpsdSpec};
+use crate::web_load::spread;
+
+/// The daemons measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Daemon {
+    /// upsd over one C dummy-ups driver, no client connected.
+    Upsd,
+    /// dummy-ups serving a `.dev` file, no server connected.
+    DummyUps,
+}
+
+impl Daemon {
+    /// Its name in the report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Upsd => "upsd",
+            Self::DummyUps => "dummy-ups",
+        }
+    }
+}
+
+/// What one idle process cost.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Idle {
+    /// Resident memory at the end of the window, bytes.
+    pub rss: u64,
+    /// Context switches of all its threads per second in the window.
+    pub wakeups_per_sec: f64,
+}
+
+/// Context switches (voluntary and not) of every live thread of process `pid`, summed.
+pub fn context_switches(pid: u32) -> io::Result<u64> {
+    let mut total = 0;
+    for task in fs::read_dir(format!("/proc/{pid}/task"))? {
+        let text = match fs::read_to_string(task?.path().join("status")) {
+            Ok(text) => text,
+            // The thread ended after the listing.
+            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e),
+        };
+        total += switches_in_status(&text);
+    }
+    Ok(total)
+}
+
+/// The two context-switch counters of a `/proc/…/status` text, summed.
+fn switches_in_status(text: &str) -> u64 {
+    text.lines()
+        .filter_map(|line| {
+            line.strip_prefix("voluntary_ctxt_switches:")
+                .or_else(|| line.strip_prefix("nonvoluntary_ctxt_switches:"))
+        })
+        .filter_map(|n| n.trim().parse::<u64>().ok())
+        .sum()
+}
+
+/// Measures process `pid` left alone: waits `settle`, then counts its switches over `window`.
+pub fn measure_idle(pid: u32, settle: Duration, window: Duration) -> io::Result<Idle> {
+    thread::sleep(settle);
+    let before = context_switches(pid)?;
+    thread::sleep(window);
+    let after = context_switches(pid)?;
+    Ok(Idle {
+        rss: rss_bytes(pid)?,
+        wakeups_per_sec: after.saturating_sub(before) as f64 / window.as_secs_f64(),
+    })
+}
+
+/// How to run the idle comparison.
+#[derive(Debug, Clone)]
+pub struct IdleConfig {
+    /// C NUT's upsd.
+    pub c_upsd: PathBuf,
+    /// C NUT's dummy-ups (also the driver under both upsds).
+    pub c_driver: PathBuf,
+    /// Our upsd.
+    pub ours_upsd: PathBuf,
+    /// Our dummy-ups.
+    pub ours_driver: PathBuf,
+    /// Runs of each program, alternately C, ours, C, …
+    pub runs: usize,
+    /// Seconds left alone before counting.
+    pub settle: Duration,
+    /// Seconds counted.
+    pub window: Duration,
+}
+
+/// The idle figures of one daemon: C's runs and ours.
+#[derive(Debug, Clone)]
+pub struct IdleComparison {
+    /// Which daemon.
+    pub daemon: Daemon,
+    /// C's runs.
+    pub c: Vec<Idle>,
+    /// Our runs.
+    pub ours: Vec<Idle>,
+}
+
+/// Runs C's `daemon` and ours alternately, `cfg.runs` times each, and measures each idle.
+pub fn compare_idle(daemon: Daemon, cfg: &IdleConfig) -> io::Result<IdleComparison> {
+    let mut result = IdleComparison {
+        daemon,
+        c: Vec::new(),
+        ours: Vec::new(),
+    };
+    for _ in 0..cfg.runs {
+        for ours in [false, true] {
+            let idle = match daemon {
+                Daemon::Upsd => {
+                    let sandbox = Sandbox::new(&SandboxConfig {
+                        driver: cfg.c_driver.clone(),
+                        ..SandboxConfig::default()
+                    })?;
+                    let spec = if ours {
+                        UpsdSpec::ours(&cfg.ours_upsd)
+                    } else {
+                        UpsdSpec::c(&cfg.c_upsd)
+                    };
+                    let upsd = sandbox.start_upsd(&spec, 1024)?;
+                    measure_idle(upsd.pid(), cfg.settle, cfg.window)?
+                }
+                Daemon::DummyUps => {
+                    let driver = if ours {
+                        &cfg.ours_driver
+                    } else {
+                        &cfg.c_driver
+                    };
+                    let sandbox = Sandbox::new(&SandboxConfig {
+                        driver: driver.clone(),
+                        ..SandboxConfig::default()
+                    })?;
+                    measure_idle(sandbox.driver_pid(), cfg.settle, cfg.window)?
+                }
+            };
+            if ours {
+                result.ours.push(idle);
+            } else {
+                result.c.push(idle);
+            }
+        }
+    }
+    Ok(result)
+}
+
+/// A program's size on disk, or `None` when it is not there.
+pub fn file_size(path: &Path) -> Option<u64> {
+    fs::metadata(path).ok().map(|m| m.len())
+}
+
+/// The installed programs compared for size: our binary's name and C's program.
+pub const PROGRAMS: [(&str, &str); 12] = [
+    ("upsd", "/lib/nut/upsd"),
+    ("upsmon", "/lib/nut/upsmon"),
+    ("upssched", "/sbin/upssched"),
+    ("upsc", "/bin/upsc"),
+    ("upscmd", "/bin/upscmd"),
+    ("upsrw", "/bin/upsrw"),
+    ("upslog", "/bin/upslog"),
+    ("upsdrvctl", "/lib/nut/upsdrvctl"),
+    ("dummy-ups", "/lib/nut/dummy-ups"),
+    ("usbhid-ups", "/lib/nut/usbhid-ups"),
+    ("nutdrv_qx", "/lib/nut/nutdrv_qx"),
+    ("snmp-ups", "/lib/nut/snmp-ups"),
+];
+
+/// One line of the markdown table: `figure | C | ours | ours/C`.
+fn row(figure: &str, c: &[f64], ours: &[f64], decimals: usize) -> String {
+    let cell = |values: &[f64]| {
+        let (median, min, max) = spread(values);
+        format!("{median:.decimals$} ({min:.decimals$}–{max:.decimals$})")
+    };
+    let (c_median, ..) = spread(c);
+    let (o_median, ..) = spread(ours);
+    let ratio = if c_median > 0.0 {
+        format!("{:.2}", o_median / c_median)
+    } else {
+        "–".to_owned()
+    };
+    format!("| {figure} | {} | {} | {ratio} |\n", cell(c), cell(ours))
+}
+
+/// The idle comparisons as markdown rows: RSS in MB and wake-ups per second, median and
+/// spread of the runs.
+pub fn idle_rows(comparisons: &[IdleComparison]) -> String {
+    let mut out = String::new();
+    for cmp in comparisons {
+        let mb = |runs: &[Idle]| -> Vec<f64> { runs.iter().map(|i| i.rss as f64 / 1e6).collect() };
+        let wakes =
+            |runs: &[Idle]| -> Vec<f64> { runs.iter().map(|i| i.wakeups_per_sec).collect() };
+        let name = cmp.daemon.name();
+        out += &row(
+            &format!("{name} idle RSS, MB"),
+            &mb(&cmp.c),
+            &mb(&cmp.ours),
+            2,
+        );
+        out += &row(
+            &format!("{name} idle wake-ups per second"),
+            &wakes(&cmp.c),
+            &wakes(&cmp.ours),
+            2,
+        );
+    }
+    out
+}
+
+/// The size table: each program (ours from `ours_dir`, C's from its Debian path), their
+/// total, and our multi-call binary `nut-rs` if it is in `ours_dir`.
+pub fn size_rows(ours_dir: &Path) -> String {
+    let mb = |b: u64| format!("{:.2}", b as f64 / 1e6);
+    let mut out = String::new();
+    let (mut c_total, mut o_total) = (0, 0);
+    for (ours, c) in PROGRAMS {
+        let o = file_size(&ours_dir.join(ours));
+        let c = file_size(Path::new(c));
+        c_total += c.unwrap_or(0);
+        o_total += o.unwrap_or(0);
+        out += &format!(
+            "| {ours} on disk, MB | {} | {} | {} |\n",
+            c.map_or("absent".to_owned(), mb),
+            o.map_or("absent".to_owned(), mb),
+            match (c, o) {
+                (Some(c), Some(o)) if c > 0 => format!("{:.1}", o as f64 / c as f64),
+                _ => "–".to_owned(),
+            }
+        );
+    }
+    out += &format!(
+        "| these {} programs, MB | {} | {} | {:.1} |\n",
+        PROGRAMS.len(),
+        mb(c_total),
+        mb(o_total),
+        o_total as f64 / c_total.max(1) as f64
+    );
+    if let Some(all) = file_size(&ours_dir.join("nut-rs")) {
+        out += &format!(
+            "| nut-rs (every program, one binary), MB | {} | {} | {:.1} |\n",
+            mb(c_total),
+            mb(all),
+            all as f64 / c_total.max(1) as f64
+        );
+    }
+    out
+}
+
+/// The table's head.
+pub const TABLE_HEAD: &str = "| figure | C, median (min–max) | ours, median (min–max) | ours/C |\n| --- | ---: | ---: | ---: |\n";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_both_kinds_of_switch() {
+        let text = "Name:\tupsd\nvoluntary_ctxt_switches:\t12\nnonvoluntary_ctxt_switches:\t3\n";
+        assert_eq!(switches_in_status(text), 15);
+        assert_eq!(switches_in_status("Name:\tx\n"), 0);
+    }
+
+    #[test]
+    fn each_sleep_of_a_thread_is_a_switch() {
+        let ticker = thread::spawn(|| {
+            for _ in 0..20 {
+                thread::sleep(Duration::from_millis(2));
+            }
+            switches_in_status(&fs::read_to_string("/proc/thread-self/status").unwrap())
+        });
+        assert!(ticker.join().unwrap() >= 20);
+        assert!(context_switches(std::process::id()).unwrap() > 0);
+    }
+
+    #[test]
+    fn sizes_of_missing_programs_are_absent() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("upsd"), vec![0u8; 2_000_000]).unwrap();
+        let rows = size_rows(dir.path());
+        assert!(rows.contains("| upsd on disk, MB |"), "{rows}");
+        assert!(rows.contains("| 2.00 |"), "{rows}");
+        assert!(rows.contains("| upsmon on disk, MB |") && rows.contains("absent"));
+    }
+}
