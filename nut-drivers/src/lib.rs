@@ -7,6 +7,8 @@ pub use nut_proto as proto;
 #[cfg(feature = "serial")]
 pub mod apcsmart;
 pub mod dummy;
+#[cfg(feature = "serial")]
+pub mod liebert_esp2;
 pub mod printf;
 #[cfg(feature = "serial")]
 pub mod qx;
