@@ -25,6 +25,7 @@ pub mod liebert;
 pub mod masterguard;
 pub mod mecer;
 pub mod model;
+pub mod powercom;
 pub mod pty;
 pub mod q1;
 pub mod socket;
@@ -52,6 +53,8 @@ pub enum Protocol {
     Voltronic,
     /// Liebert ESP-II: binary frames with checksums (see [`liebert`]).
     LiebertEsp2,
+    /// PowerCom: one-byte commands, fixed-length binary status frames (see [`powercom`]).
+    Powercom,
 }
 
 impl Protocol {
@@ -66,6 +69,9 @@ impl Protocol {
         if name.eq_ignore_ascii_case("liebert-esp2") || name.eq_ignore_ascii_case("liebert") {
             return Some(Self::LiebertEsp2);
         }
+        if name.eq_ignore_ascii_case("powercom") {
+            return Some(Self::Powercom);
+        }
         q1::Q1Dialect::from_name(name).map(Self::Q1)
     }
 
@@ -75,7 +81,7 @@ impl Protocol {
         match self {
             Self::Q1(_) | Self::Voltronic => b'\r',
             Self::Apc => b'\n',
-            Self::LiebertEsp2 => 0,
+            Self::LiebertEsp2 | Self::Powercom => 0,
         }
     }
 
@@ -93,6 +99,11 @@ impl Protocol {
                 Some(out)
             }
             Self::LiebertEsp2 => liebert::respond(model, command),
+            Self::Powercom => {
+                let mut out = Vec::new();
+                powercom::feed_model(model, &mut command.to_vec(), &mut out);
+                Some(out)
+            }
         }
     }
 
@@ -103,6 +114,7 @@ impl Protocol {
             Self::Apc => return apc::feed_buffer(model, pending, out),
             // Binary protocols: frames of a known length, no terminator.
             Self::LiebertEsp2 => return liebert::feed(model, pending, out),
+            Self::Powercom => return powercom::feed(model, pending, out),
             _ => {}
         }
         let term = self.terminator();
