@@ -9,6 +9,8 @@ pub mod apcsmart;
 pub mod dummy;
 #[cfg(feature = "serial")]
 pub mod liebert_esp2;
+#[cfg(feature = "serial")]
+pub mod powercom;
 pub mod printf;
 #[cfg(feature = "serial")]
 pub mod qx;
