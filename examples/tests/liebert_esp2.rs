@@ -176,3 +176,99 @@ fn bad_baudrate_is_refused_like_c() {
         );
     }
 }
+
+/// The variables and identification of the units of NUT's device library that ran a
+/// driver of today's variable set (NUT 2.6 and later): a device set up with their
+/// identification gives the same variable names and strings (the measurements are the
+/// simulator's). Needs no C driver.
+#[test]
+fn variables_match_the_device_library() {
+    let Some(root) = support::recorded("nut-ddl/Liebert") else {
+        return;
+    };
+    let mut checked = 0;
+    for file in std::fs::read_dir(root).expect("nut-ddl/Liebert").flatten() {
+        let text = std::fs::read_to_string(file.path()).unwrap_or_default();
+        let vars: Vec<(String, String)> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once(": "))
+            .map(|(k, v)| {
+                let v = v.split('\t').next().unwrap_or(v);
+                (k.trim().to_owned(), v.trim().to_owned())
+            })
+            .collect();
+        let get = |name: &str| {
+            vars.iter()
+                .find(|(k, _)| k == name)
+                .map(|(_, v)| v.as_str())
+        };
+        if get("driver.name") != Some("liebert-esp2")
+            || get("driver.version").is_none_or(|v| v < "2.6")
+        {
+            continue;
+        }
+        let settings: Vec<(&str, &str)> = [
+            ("liebert.model", "ups.model"),
+            ("liebert.firmware", "ups.firmware"),
+            ("liebert.serial", "ups.serial"),
+            ("liebert.date", "ups.mfr.date"),
+        ]
+        .iter()
+        .filter_map(|(k, var)| get(var).map(|v| (*k, v)))
+        .collect();
+        let (dir, _model, server) = sim(&settings);
+        let ours = dump(OURS, dir.path(), server.path(), &[]);
+        let names = |lines: Vec<String>| {
+            let mut n: Vec<String> = lines
+                .into_iter()
+                .filter(|l| !l.starts_with("driver.") && !l.starts_with("Warning"))
+                .collect();
+            n.sort();
+            n
+        };
+        let ours = names(ours);
+        let recorded = names(vars.iter().map(|(k, v)| format!("{k}: {v}")).collect());
+        let key = |l: &String| l.split(": ").next().unwrap_or_default().to_owned();
+        let name = file.file_name().to_string_lossy().to_string();
+        assert_eq!(
+            ours.iter().map(key).collect::<Vec<_>>(),
+            recorded.iter().map(key).collect::<Vec<_>>(),
+            "{name}: variables"
+        );
+        for var in [
+            "ups.model",
+            "ups.firmware",
+            "ups.serial",
+            "ups.mfr.date",
+            "device.model",
+        ] {
+            let line = |l: &Vec<String>| l.iter().find(|x| key(x) == var).cloned();
+            assert_eq!(line(&ours), line(&recorded), "{name}: {var}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 2, "only {checked} recorded units");
+}
+
+#[test]
+fn a_device_that_is_no_esp2_unit_is_refused_like_c() {
+    if !have() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let link = dir.path().join("ttyOther");
+    // A PowerCom unit: it answers the leading 0x01 of each command with its own frame.
+    let _server = PtyServer::spawn(UpsModel::shared(), Protocol::Powercom, Some(&link)).unwrap();
+    for program in [C_DRV, OURS] {
+        let out = command(program, dir.path(), &link, &["-d", "1"], &[])
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{program} found an ESP-II unit");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("ESP-II capable UPS not detected"),
+            "{program}: {err}"
+        );
+    }
+}

@@ -335,3 +335,53 @@ fn ratings_and_line_voltages_match_c() {
         }
     }
 }
+
+/// The units of NUT's device library: every one of them published the variables ours
+/// publishes on a device of its family. Needs no C driver.
+#[test]
+fn variables_match_the_device_library() {
+    let Some(root) = support::recorded("nut-ddl") else {
+        return;
+    };
+    let mut checked = 0;
+    for vendor in ["Powercom", "OptiUPS", "Ultra", "XPCC"] {
+        let Ok(files) = std::fs::read_dir(root.join(vendor)) else {
+            continue;
+        };
+        for file in files.flatten() {
+            let text = std::fs::read_to_string(file.path()).unwrap_or_default();
+            if !text.contains("driver.name: powercom") {
+                continue;
+            }
+            let names = |lines: &mut dyn Iterator<Item = &str>| {
+                let mut n: Vec<String> = lines
+                    .filter(|l| !l.starts_with('#'))
+                    .filter_map(|l| l.split_once(':').map(|(k, _)| k.trim().to_owned()))
+                    .filter(|k| !k.starts_with("driver.") && !k.starts_with("device."))
+                    .collect();
+                n.sort();
+                n
+            };
+            let recorded = names(&mut text.lines());
+            let given = text
+                .lines()
+                .find_map(|l| l.strip_prefix("driver.parameter.type: "))
+                .unwrap_or("KIN")
+                .trim();
+            let family = if given.starts_with("KIN") {
+                "KIN"
+            } else {
+                given
+            };
+            let device = if family == "BNT-other" { "KIN" } else { family };
+            let (dir, _model, server) = sim(&[("powercom.type", device)]);
+            let option = format!("type={family}");
+            let ours = dump(OURS, dir.path(), server.path(), &[&option]);
+            let ours = names(&mut ours.iter().map(String::as_str));
+            let name = file.file_name().to_string_lossy().to_string();
+            assert_eq!(ours, recorded, "{name}");
+            checked += 1;
+        }
+    }
+    assert!(checked >= 6, "only {checked} recorded units");
+}
