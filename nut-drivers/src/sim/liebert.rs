@@ -286,5 +286,10 @@ mod tests {
         let mut garbage = vec![1, 200, 9, 9, 9];
         feed(&model, &mut garbage, &mut out);
         assert_eq!(out.len(), 16);
+        // Through the protocol front-end.
+        let proto = crate::sim::Protocol::from_name("liebert-esp2").unwrap();
+        let mut m = model.lock().unwrap();
+        let reply = proto.respond(&mut m, &frame(0x95, &[1, 7])).unwrap();
+        assert_eq!(reply[6], 14);
     }
 }

@@ -200,6 +200,9 @@ mod tests {
         assert_eq!(m.received, ["01", "03", "b9 bc 01 1e"]);
         assert_eq!(m.shutdown_in, Some(90.0));
         drop(m);
+        let proto = crate::sim::Protocol::from_name("PowerCom").unwrap();
+        let reply = proto.respond(&mut UpsModel::new(), &[1]).unwrap();
+        assert_eq!(reply.len(), 16);
         for t in TYPES {
             let mut m = UpsModel::new();
             m.settings.insert("powercom.type".into(), t.into());
