@@ -45,6 +45,10 @@ pub fn run_driver(make: impl FnOnce() -> Box<dyn Driver>) -> ExitCode {
     let (info, options) = (driver.info(), driver.options());
     syslog::open(&syslog::program_name(&info.name));
     println!("{}", banner(&info));
+    if info.experimental {
+        println!("Warning: This is an experimental driver.");
+        println!("Some features may not function correctly.\n");
+    }
     let args = match CliArgs::parse(std::env::args().skip(1)) {
         Ok(args) => args,
         Err(e) => return fail(e),

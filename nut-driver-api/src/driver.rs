@@ -41,6 +41,9 @@ pub struct DriverInfo {
     pub description: String,
     /// The driver's own version: `driver.version.internal`.
     pub version: String,
+    /// Whether C marks the driver experimental (`DRV_EXPERIMENTAL`): its program then
+    /// warns so after the banner.
+    pub experimental: bool,
 }
 
 impl DriverInfo {
@@ -54,7 +57,14 @@ impl DriverInfo {
             name: name.into(),
             description: description.into(),
             version: version.into(),
+            experimental: false,
         }
+    }
+
+    /// The same description, marked experimental.
+    pub fn experimental(mut self) -> Self {
+        self.experimental = true;
+        self
     }
 }
 

@@ -7,6 +7,10 @@ pub use nut_proto as proto;
 #[cfg(feature = "serial")]
 pub mod apcsmart;
 pub mod dummy;
+#[cfg(feature = "serial")]
+pub mod liebert_esp2;
+#[cfg(feature = "serial")]
+pub mod powercom;
 pub mod printf;
 #[cfg(feature = "serial")]
 pub mod qx;

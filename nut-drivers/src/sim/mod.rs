@@ -21,9 +21,11 @@ pub mod ablerex;
 pub mod apc;
 pub mod apc_recorded;
 pub mod bestups;
+pub mod liebert;
 pub mod masterguard;
 pub mod mecer;
 pub mod model;
+pub mod powercom;
 pub mod pty;
 pub mod q1;
 pub mod socket;
@@ -49,6 +51,10 @@ pub enum Protocol {
     Apc,
     /// Voltronic QPI/QGS, protocol P01 (see [`voltronic`]).
     Voltronic,
+    /// Liebert ESP-II: binary frames with checksums (see [`liebert`]).
+    LiebertEsp2,
+    /// PowerCom: one-byte commands, fixed-length binary status frames (see [`powercom`]).
+    Powercom,
 }
 
 impl Protocol {
@@ -60,15 +66,22 @@ impl Protocol {
         if name.eq_ignore_ascii_case("voltronic") {
             return Some(Self::Voltronic);
         }
+        if name.eq_ignore_ascii_case("liebert-esp2") || name.eq_ignore_ascii_case("liebert") {
+            return Some(Self::LiebertEsp2);
+        }
+        if name.eq_ignore_ascii_case("powercom") {
+            return Some(Self::Powercom);
+        }
         q1::Q1Dialect::from_name(name).map(Self::Q1)
     }
 
     /// The byte that ends a command (APC commands are single characters: the byte that
-    /// ends a reply).
+    /// ends a reply; binary protocols have none and answer 0).
     pub fn terminator(self) -> u8 {
         match self {
             Self::Q1(_) | Self::Voltronic => b'\r',
             Self::Apc => b'\n',
+            Self::LiebertEsp2 | Self::Powercom => 0,
         }
     }
 
@@ -85,15 +98,24 @@ impl Protocol {
                 apc::feed_model(model, &mut Vec::new(), command, &mut out);
                 Some(out)
             }
+            Self::LiebertEsp2 => liebert::respond(model, command),
+            Self::Powercom => {
+                let mut out = Vec::new();
+                powercom::feed_model(model, &mut command.to_vec(), &mut out);
+                Some(out)
+            }
         }
     }
 
     /// Feeds received bytes to the device: complete commands are taken out of `pending`
     /// and their answers appended to `out`.
     pub fn feed(self, model: &SharedModel, pending: &mut Vec<u8>, out: &mut Vec<u8>) {
-        if self == Self::Apc {
-            apc::feed_buffer(model, pending, out);
-            return;
+        match self {
+            Self::Apc => return apc::feed_buffer(model, pending, out),
+            // Binary protocols: frames of a known length, no terminator.
+            Self::LiebertEsp2 => return liebert::feed(model, pending, out),
+            Self::Powercom => return powercom::feed(model, pending, out),
+            _ => {}
         }
         let term = self.terminator();
         while let Some(pos) = pending.iter().position(|&b| b == term) {

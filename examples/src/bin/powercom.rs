@@ -1,0 +1,11 @@
+//! `powercom`: the PowerCom serial driver, a drop-in for C NUT's. Usage as C's:
+//! `powercom -a <ups>` (ups.conf) or `powercom -s <ups> -x port=/dev/ttyS0 -x type=KIN`;
+//! `-h` for help.
+
+use std::process::ExitCode;
+
+use nut_drivers::powercom::Powercom;
+
+fn main() -> ExitCode {
+    nut_examples::driver_main::run_driver(|| Box::new(Powercom::new()))
+}
