@@ -6,6 +6,6 @@ use std::process::ExitCode;
 
 use nut_drivers::liebert_esp2::LiebertEsp2;
 
-fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     nut_examples::driver_main::run_driver(|| Box::new(LiebertEsp2::new()))
 }

@@ -6,6 +6,6 @@ use std::process::ExitCode;
 
 use nut_drivers::powercom::Powercom;
 
-fn main() -> ExitCode {
+pub(crate) fn main() -> ExitCode {
     nut_examples::driver_main::run_driver(|| Box::new(Powercom::new()))
 }

@@ -28,6 +28,8 @@ mod blazer_ser;
 mod blazer_usb;
 #[path = "../dummy-ups.rs"]
 mod dummy_ups;
+#[path = "../liebert-esp2.rs"]
+mod liebert_esp2;
 #[path = "../nut-demo.rs"]
 mod nut_demo;
 #[path = "../nut-scanner.rs"]
@@ -38,6 +40,8 @@ mod nut_sim;
 mod nut_web;
 #[path = "../nutdrv_qx.rs"]
 mod nutdrv_qx;
+#[path = "../powercom.rs"]
+mod powercom;
 #[path = "../snmp-ups.rs"]
 mod snmp_ups;
 #[path = "../upsc.rs"]
@@ -90,6 +94,10 @@ const PROGRAMS: &[Program] = &[
         main: || report(dummy_ups::main),
     },
     Program {
+        name: "liebert-esp2",
+        main: || report(liebert_esp2::main),
+    },
+    Program {
         name: "nut-demo",
         main: || report(nut_demo::main),
     },
@@ -108,6 +116,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "nutdrv_qx",
         main: || report(nutdrv_qx::main),
+    },
+    Program {
+        name: "powercom",
+        main: || report(powercom::main),
     },
     Program {
         name: "snmp-ups",
