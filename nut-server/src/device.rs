@@ -157,6 +157,24 @@ impl Device {
         false
     }
 
+    /// The earliest time at which, if the driver stays silent, [`Device::ping_due`] or the
+    /// staleness of [`Link::unavailable`] can change: the driver task sleeps until then
+    /// instead of checking on a fixed tick, so an idle upsd does not wake up every second.
+    pub(crate) fn next_check(&self, maxage: Duration) -> Instant {
+        let third = Duration::from_secs(maxage.as_secs() / 3);
+        let link = self.read();
+        // Both comparisons are strict: a millisecond after the bound makes them true.
+        let past = Duration::from_millis(1);
+        let ping = link.last_heard.max(link.last_ping) + third + past;
+        // Stale once the silence, in whole seconds, exceeds maxage's (if not already).
+        let stale = link.last_heard + Duration::from_secs(maxage.as_secs() + 1);
+        if stale > Instant::now() {
+            ping.min(stale)
+        } else {
+            ping
+        }
+    }
+
     /// Hands a message to the driver task; `false` when the link is down or congested
     /// (upsd then answers `SET-FAILED` / `INSTCMD-FAILED`).
     pub(crate) fn send(&self, msg: ServerMessage) -> bool {
@@ -232,6 +250,28 @@ mod tests {
 
     fn device() -> Device {
         Device::new(UpsName::new("ups").unwrap(), Arc::default())
+    }
+
+    #[test]
+    fn next_check_is_the_next_ping_or_staleness() {
+        let dev = device();
+        let (tx, _rx) = mpsc::channel(1);
+        dev.on_connect(tx);
+        let maxage = Duration::from_secs(15);
+        let heard = dev.read().last_heard;
+        // Silent: the first PING is due after a third of maxage.
+        assert_eq!(dev.next_check(maxage), heard + Duration::from_millis(5_001));
+        // A driver silent for longer than maxage/3 but not yet stale, just pinged: the next
+        // ping 5 s on, or staleness at 16 s, whichever comes first.
+        dev.write().last_heard = Instant::now() - Duration::from_secs(14);
+        dev.write().last_ping = Instant::now();
+        let ping = dev.read().last_ping + Duration::from_millis(5_001);
+        let stale = dev.read().last_heard + Duration::from_secs(16);
+        assert_eq!(dev.next_check(maxage), ping.min(stale));
+        // Already stale: only the pings, never a deadline in the past (a busy loop).
+        dev.write().last_heard = Instant::now() - Duration::from_secs(60);
+        assert!(dev.next_check(maxage) > Instant::now());
+        assert_eq!(dev.read().unavailable(maxage), Some(ErrorCode::DataStale));
     }
 
     #[test]

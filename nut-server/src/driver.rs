@@ -15,8 +15,6 @@ use crate::shared::Shared;
 
 /// How many SET / INSTCMD requests may wait for the driver task.
 const COMMAND_QUEUE: usize = 64;
-/// How often the task checks whether a PING is due.
-const TICK: Duration = Duration::from_secs(1);
 /// Complaints about an unreachable driver are logged at most this often (C: 60 s).
 const COMPLAIN_EVERY: Duration = Duration::from_secs(60);
 
@@ -100,9 +98,17 @@ async fn serve(
 ) {
     let (tx, mut rx) = mpsc::channel(COMMAND_QUEUE);
     device.on_connect(tx);
-    let mut tick = tokio::time::interval(TICK);
     let mut was_stale = false;
+    // No fixed tick: the task wakes for the driver, for a command, or when a PING or a
+    // change of staleness can be due (an idle upsd then wakes about as often as C's).
+    let check = tokio::time::sleep(Duration::ZERO);
+    tokio::pin!(check);
     loop {
+        let maxage = shared.snapshot().0.config.maxage;
+        let at = tokio::time::Instant::from_std(device.next_check(maxage));
+        if check.deadline() != at {
+            check.as_mut().reset(at);
+        }
         tokio::select! {
             () = cancel.cancelled() => return,
             msg = conn.recv() => match msg {
@@ -111,6 +117,8 @@ async fn serve(
                         shared.tracker.set(id, *status);
                     }
                     device.on_message(&msg);
+                    // A dump without data-ok makes it stale at once.
+                    was_stale = log_staleness(device, maxage, was_stale);
                 }
                 Some(Err(error)) => {
                     tracing::warn!("Read from UPS [{}] failed: {error}", device.name);
@@ -125,17 +133,8 @@ async fn serve(
                     return;
                 }
             }
-            _ = tick.tick() => {
-                let maxage = shared.snapshot().0.config.maxage;
-                let stale = device.read().unavailable(maxage).is_some();
-                if stale != was_stale {
-                    if stale {
-                        tracing::warn!("Data for UPS [{}] is stale - check driver", device.name);
-                    } else {
-                        tracing::info!("UPS [{}] data is no longer stale", device.name);
-                    }
-                    was_stale = stale;
-                }
+            () = &mut check => {
+                was_stale = log_staleness(device, maxage, was_stale);
                 if device.ping_due(maxage) {
                     if let Err(error) = conn.send(ServerMessage::Ping).await {
                         tracing::warn!("Send ping to UPS [{}] failed: {error}", device.name);
@@ -145,4 +144,17 @@ async fn serve(
             }
         }
     }
+}
+
+/// Logs a change of the device's staleness (C's words) and returns the new one.
+fn log_staleness(device: &Device, maxage: Duration, was_stale: bool) -> bool {
+    let stale = device.read().unavailable(maxage).is_some();
+    if stale != was_stale {
+        if stale {
+            tracing::warn!("Data for UPS [{}] is stale - check driver", device.name);
+        } else {
+            tracing::info!("UPS [{}] data is no longer stale", device.name);
+        }
+    }
+    stale
 }
