@@ -27,6 +27,7 @@ pub mod model;
 pub mod pty;
 pub mod q1;
 pub mod socket;
+pub mod tripplite_usb;
 pub mod voltronic;
 pub mod voltronic_qs;
 pub mod voltronic_qs_hex;
@@ -49,6 +50,8 @@ pub enum Protocol {
     Apc,
     /// Voltronic QPI/QGS, protocol P01 (see [`voltronic`]).
     Voltronic,
+    /// Tripp Lite's older USB protocol, 8-byte frames (see [`tripplite_usb`]).
+    TrippLiteUsb,
 }
 
 impl Protocol {
@@ -60,6 +63,9 @@ impl Protocol {
         if name.eq_ignore_ascii_case("voltronic") {
             return Some(Self::Voltronic);
         }
+        if name.eq_ignore_ascii_case("tripplite_usb") {
+            return Some(Self::TrippLiteUsb);
+        }
         q1::Q1Dialect::from_name(name).map(Self::Q1)
     }
 
@@ -67,7 +73,7 @@ impl Protocol {
     /// ends a reply).
     pub fn terminator(self) -> u8 {
         match self {
-            Self::Q1(_) | Self::Voltronic => b'\r',
+            Self::Q1(_) | Self::Voltronic | Self::TrippLiteUsb => b'\r',
             Self::Apc => b'\n',
         }
     }
@@ -85,6 +91,7 @@ impl Protocol {
                 apc::feed_model(model, &mut Vec::new(), command, &mut out);
                 Some(out)
             }
+            Self::TrippLiteUsb => tripplite_usb::respond(model, command),
         }
     }
 
@@ -93,6 +100,15 @@ impl Protocol {
     pub fn feed(self, model: &SharedModel, pending: &mut Vec<u8>, out: &mut Vec<u8>) {
         if self == Self::Apc {
             apc::feed_buffer(model, pending, out);
+            return;
+        }
+        if self == Self::TrippLiteUsb {
+            // Fixed-size frames, whose checksum may be a CR.
+            while pending.len() >= tripplite_usb::FRAME {
+                let frame: Vec<u8> = pending.drain(..tripplite_usb::FRAME).collect();
+                let mut m = model.lock().unwrap_or_else(|e| e.into_inner());
+                out.extend(self.respond(&mut m, &frame).unwrap_or_default());
+            }
             return;
         }
         let term = self.terminator();
