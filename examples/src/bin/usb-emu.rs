@@ -99,7 +99,7 @@ struct Q1Args {
     #[arg(
         long,
         value_name = "PATH",
-        requires = "q1",
+        requires = "served",
         conflicts_with_all = ["protocol", "settings", "script"]
     )]
     q1_socket: Option<PathBuf>,
