@@ -424,7 +424,7 @@ impl Driver for TrippLiteUsb {
 
         let banks = self.config.load_banks;
         if banks > 0 {
-            for i in 1..=banks.saturating_add(1).min(64) {
+            for i in 1..=banks.saturating_add(1) {
                 let _ = state.set(&format!("outlet.{i}.id"), &i.to_string());
                 let _ = state.set(&format!("outlet.{i}.desc"), &format!("Load {i}"));
                 let switchable = format!("outlet.{i}.switchable");
