@@ -444,3 +444,71 @@ fn killpower_sends_what_c_sends() {
         assert_eq!(ours.1, ["N\\x01,", "G"]);
     });
 }
+
+/// Unplugged, the unit goes stale; plugged back, both drivers find it again by themselves.
+fn replug(program: &str) {
+    let unit = Unit::new("3005");
+    let state = unit.folder("run");
+    let control = unit.dir.path().join("control");
+    std::fs::write(&control, "").unwrap();
+    let socket = unit.server.path().as_os_str().to_owned();
+    let emu = [
+        "--q1-socket".as_ref(),
+        socket.as_os_str(),
+        "--control".as_ref(),
+        control.as_os_str(),
+    ];
+    let mut run = driver(program, &state, &emu, &["-F", "-i", "1"]);
+    run.stdout(Stdio::null()).stderr(Stdio::null());
+    let _driver = support::Kill(run.spawn().expect("start driver"));
+    let sock = state.join("tripplite_usb-ups");
+    let wait = |what: &str, ok: &dyn Fn(&[String]) -> bool| {
+        let deadline = std::time::Instant::now() + support::qx_session::PATIENCE;
+        loop {
+            let d = support::q1_usb::socket_dump(&sock);
+            if ok(&d) {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{program}: {what}: {d:#?}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(300));
+        }
+    };
+    let fresh = |status: &'static str| {
+        move |d: &[String]| {
+            d.iter()
+                .any(|l| *l == format!("SETINFO ups.status \"{status}\""))
+                && !d.iter().any(|l| l == "DATASTALE")
+        }
+    };
+    wait("on line at first", &fresh("OL"));
+    let append = |line: &str| {
+        use std::io::Write;
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(&control)
+            .unwrap();
+        writeln!(f, "{line}").unwrap();
+    };
+    append("unplug");
+    wait("stale when unplugged", &|d| {
+        d.iter().any(|l| l == "DATASTALE")
+    });
+    unit.model.lock().unwrap().mains_lost();
+    append("plug address 7");
+    wait("back, on battery", &fresh("OB"));
+}
+
+#[test]
+fn unplugged_units_are_found_again_as_by_c() {
+    if !support::have(&[C_TL]) {
+        return;
+    }
+    std::thread::scope(|s| {
+        let c = s.spawn(|| replug(C_TL));
+        replug(OURS_TL);
+        c.join().expect("C");
+    });
+}
