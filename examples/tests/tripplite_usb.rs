@@ -512,3 +512,93 @@ fn unplugged_units_are_found_again_as_by_c() {
         c.join().expect("C");
     });
 }
+
+/// What C 2.8.0 no longer publishes that the recorded units (C 2.7) show: the protocol
+/// reply of a known protocol, and on 3005 the `L` reply.
+fn published_by_2_8(name: &str, protocol: &str) -> bool {
+    !(name.starts_with("driver.")
+        || name == "ups.debug.0"
+        || (protocol == "3005" && name == "ups.debug.L"))
+}
+
+/// The units recorded in nut-ddl with C 2.7 (ups.firmware.aux names their protocol): ours,
+/// on a simulated unit of the same protocol, rating, firmware, unit id and load banks,
+/// publishes every variable they show (those C 2.8.0 still publishes), with the same values
+/// for those settings. Needs no C program.
+#[test]
+fn recorded_units_variables_are_published() {
+    let Some(dir) = support::recorded("nut-ddl/Tripp_Lite") else {
+        return;
+    };
+    let mut checked = 0;
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().contains("__tripplite_usb__2.7"))
+        .collect();
+    files.sort();
+    let work = tempfile::tempdir().unwrap();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let values: Vec<(String, String)> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once(": "))
+            .map(|(k, v)| {
+                let v = v.split('\t').next().unwrap_or(v).trim_end();
+                (k.trim().to_owned(), v.to_owned())
+            })
+            .collect();
+        let get = |k: &str| values.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
+        let Some(protocol) =
+            get("ups.firmware.aux").and_then(|v| v.strip_prefix("protocol ").map(str::to_owned))
+        else {
+            continue;
+        };
+        let mut settings = vec![format!("tripplite.protocol={protocol}")];
+        let mut expect = vec![format!("ups.firmware.aux: protocol {protocol}")];
+        for (var, setting) in [
+            ("ups.power.nominal", "tripplite.va"),
+            ("ups.debug.load_banks", "tripplite.banks"),
+            ("ups.id", "tripplite.unit_id"),
+        ] {
+            if let Some(v) = get(var) {
+                settings.push(format!("{setting}={v}"));
+                expect.push(format!("{var}: {v}"));
+            }
+        }
+        if let Some(fw) = get("ups.firmware").and_then(|f| f.strip_prefix('F').map(str::to_owned)) {
+            if fw.len() == 6 {
+                settings.push(format!("tripplite.firmware={fw}"));
+                expect.push(format!("ups.firmware: F{fw}"));
+            }
+        }
+        let mut emu: Vec<std::ffi::OsString> = Vec::new();
+        for s in &settings {
+            emu.push("--set".into());
+            emu.push(s.into());
+        }
+        let emu: Vec<&std::ffi::OsStr> = emu.iter().map(|s| s.as_os_str()).collect();
+        let state = work.path().join(file.file_name().unwrap());
+        std::fs::create_dir_all(&state).unwrap();
+        let ours = dump(OURS_TL, &state, &emu);
+        let names: Vec<&str> = ours
+            .iter()
+            .filter_map(|l| l.split_once(": ").map(|(k, _)| k))
+            .collect();
+        let name = file.file_name().unwrap().to_string_lossy().into_owned();
+        for (var, _) in &values {
+            if published_by_2_8(var, &protocol) {
+                assert!(
+                    names.contains(&var.as_str()),
+                    "{name}: no {var} in {ours:#?}"
+                );
+            }
+        }
+        for want in &expect {
+            assert!(ours.contains(want), "{name}: no {want:?} in {ours:#?}");
+        }
+        checked += 1;
+    }
+    assert!(checked >= 5, "only {checked} recorded units");
+}

@@ -13,7 +13,7 @@
 //!
 //! | command | reply (after the letter) |
 //! | --- | --- |
-//! | NUL | the protocol number, 2 bytes big-endian |
+//! | NUL | the protocol number, 2 bytes big-endian, then `XXXX` |
 //! | `S` | status: low battery flag, battery test / on-battery state, flags (bit 0 on battery, bit 2 output off), charge |
 //! | `B` (OMNIVS) | input voltage ×3600/scale (4 hex), battery voltage of a 12 V block ×16 (2 hex) |
 //! | `D` (SMART) | input voltage ×120/scale, battery voltage of a 12 V block ×10 (2 hex each, or 2 bytes each) |
@@ -296,7 +296,11 @@ pub fn respond(m: &mut UpsModel, data: &[u8]) -> Option<Vec<u8>> {
     m.received.push(describe(command));
     let g = generation(m);
     let out = match letter {
-        0 => reply(0, &g.number().to_be_bytes()),
+        0 => {
+            // As a real 3005 unit answers: the number, then `XXXX`.
+            let [hi, lo] = g.number().to_be_bytes();
+            reply(0, &[hi, lo, b'X', b'X', b'X', b'X'])
+        }
         b'S' => status(m, g),
         b'B' => {
             let mut body = hex(m.input_voltage() * 3600.0 / scale(m), 4);
@@ -479,7 +483,7 @@ mod tests {
     #[test]
     fn a_binary_smart_unit() {
         let mut m = UpsModel::new();
-        assert_eq!(ask(&mut m, b"\0"), [0, 0x30, 0x05, b'\r', 0, 0, 0, 0]);
+        assert_eq!(ask(&mut m, b"\0"), *b"\x00\x30\x05XXXX\r");
         assert_eq!(ask(&mut m, b"S"), [b'S', 1, 0, 0, 0, 100, 0, b'\r']);
         // 230 V scaled to 120, 13.4 V.
         assert_eq!(ask(&mut m, b"D"), [b'D', 0, 120, 0, 134, b'\r', 0, 0]);
