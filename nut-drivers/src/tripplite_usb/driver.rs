@@ -269,9 +269,10 @@ impl TrippLiteUsb {
     }
 }
 
-/// C's `atoi`.
+/// C's `atoi` on glibc: `strtol` (saturating at the bounds of a 64-bit long), then cut to
+/// an `int`.
 fn atoi(text: &str) -> i64 {
-    nut_driver_api::status::c_strtol(text).clamp(i64::from(i32::MIN), i64::from(i32::MAX))
+    i64::from(nut_driver_api::status::c_strtol(text) as i32)
 }
 
 /// The model name from the product string: without the vendor in front, trimmed of spaces.
@@ -723,6 +724,15 @@ impl Driver for TrippLiteUsb {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn atoi_as_glibc() {
+        assert_eq!(atoi("30"), 30);
+        assert_eq!(atoi(" -5x"), -5);
+        assert_eq!(atoi("99999999999"), 1_215_752_191);
+        assert_eq!(atoi("99999999999999999999"), -1);
+        assert_eq!(atoi("x"), 0);
+    }
 
     #[test]
     fn model_names_as_c_trims_them() {
