@@ -504,6 +504,27 @@ mod tests {
     }
 
     #[test]
+    fn served_as_frames() {
+        use crate::sim::{socket, Protocol};
+        let model = UpsModel::shared();
+        let p = Protocol::from_name("TrippLite_USB").unwrap();
+        assert_eq!(p, Protocol::TrippLiteUsb);
+        // A stream of frames: answered whole, a partial one kept for later.
+        let mut pending = frame(b"S").unwrap().to_vec();
+        pending.extend(frame(&[0xf2]).unwrap());
+        pending.extend(&frame(b"P").unwrap()[..3]);
+        let mut out = Vec::new();
+        p.feed(&model, &mut pending, &mut out);
+        assert_eq!(out.len(), 2 * FRAME);
+        assert_eq!((out[0], out[FRAME]), (b'S', 0xf2));
+        assert_eq!(pending.len(), 3);
+        // The socket hands the whole frame over, its trailing zeros included.
+        let r = socket::answer(&model, p, &frame(b"U").unwrap());
+        assert_eq!(r, [b'U', 0xff, 0xff, b'\r', 0, 0, 0, 0]);
+        assert!(socket::answer(&model, p, b"garbage").is_empty());
+    }
+
+    #[test]
     fn ascii_units() {
         let mut m = UpsModel::new();
         m.settings
