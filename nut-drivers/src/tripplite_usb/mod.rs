@@ -22,3 +22,6 @@ pub mod protocol;
 pub use driver::{
     model_name, TrippLiteUsb, DEFAULT_OFFDELAY, MAX_VOLT, MIN_VOLT, PRODUCT_ID, VENDOR_ID,
 };
+
+#[cfg(all(test, feature = "serial"))]
+mod tests;
