@@ -136,6 +136,20 @@ fn linear_families_match_c() {
     );
 }
 
+/// Waits until the simulated device has received nothing new for 200 ms (at most 3 s).
+fn settle(model: &SharedModel) {
+    let deadline = Instant::now() + Duration::from_secs(3);
+    let mut seen = model.lock().unwrap().received.len();
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+        let now = model.lock().unwrap().received.len();
+        if now == seen {
+            return;
+        }
+        seen = now;
+    }
+}
+
 #[test]
 fn killpower_sends_the_same_bytes() {
     if !have() {
@@ -157,6 +171,8 @@ fn killpower_sends_the_same_bytes() {
                 .spawn()
                 .unwrap();
             finish(program, child);
+            // The last bytes may still be in the terminal when the driver has exited.
+            settle(&model);
             bytes.push(std::mem::take(&mut model.lock().unwrap().received));
         }
         assert_eq!(

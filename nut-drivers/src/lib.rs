@@ -20,6 +20,8 @@ pub mod serial;
 pub mod sim;
 #[cfg(feature = "snmp")]
 pub mod snmp;
+#[cfg(feature = "usb")]
+pub mod tripplite_usb;
 pub mod upsdrvctl;
 #[cfg(feature = "usb")]
 pub mod usb;

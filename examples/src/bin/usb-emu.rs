@@ -6,7 +6,12 @@
 //! usb-emu import usbhid-ups-DDDDD.log > ups.dev
 //! usb-emu run ups.dev -- /lib/nut/usbhid-ups -s ups -x port=auto -u root -d 1
 //! usb-emu run --q1 cypress -- /lib/nut/nutdrv_qx -s ups -x port=auto -u root -d 1
+//! usb-emu run --sim tripplite_usb -- /lib/nut/tripplite_usb -s ups -x port=auto -u root -d 1
 //! ```
+//!
+//! `run --sim tripplite_usb` serves a simulated Tripp Lite unit of the older USB protocol
+//! (`nut_drivers::sim::tripplite_usb`) the same way, with `--set`, `--script`,
+//! `--vendor-id` and `--product-id` as for `--q1`.
 //!
 //! `run --q1 BRIDGE` puts a simulated Megatec/Q1 UPS (`nut_drivers::sim`, the `nut-sim`
 //! models: `--protocol`, `--set KEY=VALUE`, `--script FILE`) behind an emulated USB-to-serial
@@ -53,10 +58,10 @@ enum Action {
         #[arg(long)]
         control: Option<PathBuf>,
         #[command(flatten)]
-        q1: Q1Args,
+        q1: Box<Q1Args>,
         /// Device files, then `--`, then the command and its arguments.
         #[arg(
-            required_unless_present = "q1",
+            required_unless_present_any = ["q1", "sim"],
             num_args = 0..,
             value_name = "DEVICE"
         )]
@@ -67,36 +72,42 @@ enum Action {
     },
 }
 
-/// `run --q1`: a simulated Q1 UPS behind an emulated USB-to-serial bridge.
+/// `run --q1` / `run --sim`: a simulated Q1 UPS behind an emulated USB-to-serial bridge, or
+/// a simulated USB UPS.
 #[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("served").args(["q1", "sim"])))]
 struct Q1Args {
     /// Serve a simulated Megatec/Q1 UPS behind this USB-to-serial bridge, as the first device:
     /// cypress, phoenixtec, phoenix, ippon, krauler, fabula, hunnox, fuji, sgs, snr, ablerex
     /// or armac (the names of nutdrv_qx's `subdriver` option).
     #[arg(long, value_name = "BRIDGE")]
     q1: Option<String>,
+    /// Serve a simulated USB UPS speaking this protocol, as the first device:
+    /// tripplite_usb (Tripp Lite's older USB protocol).
+    #[arg(long, value_name = "PROTOCOL", conflicts_with = "q1")]
+    sim: Option<String>,
     /// The simulated UPS's protocol, as nut-sim names them [default: megatec].
     #[arg(long, value_name = "P", requires = "q1")]
     protocol: Option<String>,
     /// A device setting of the simulated UPS, `KEY=VALUE` (repeatable; see nut-sim).
-    #[arg(long = "set", value_name = "KEY=VALUE", requires = "q1")]
+    #[arg(long = "set", value_name = "KEY=VALUE", requires = "served")]
     settings: Vec<String>,
     /// Timed power events for the simulated UPS (nut-sim's script format).
-    #[arg(long, value_name = "FILE", requires = "q1")]
+    #[arg(long, value_name = "FILE", requires = "served")]
     script: Option<PathBuf>,
     /// Do not serve a UPS: the bridge forwards its commands to the one served on this socket.
     #[arg(
         long,
         value_name = "PATH",
-        requires = "q1",
+        requires = "served",
         conflicts_with_all = ["protocol", "settings", "script"]
     )]
     q1_socket: Option<PathBuf>,
     /// The bridge's idVendor instead of its default (hex).
-    #[arg(long, value_name = "HEX", value_parser = hex16, requires = "q1")]
+    #[arg(long, value_name = "HEX", value_parser = hex16, requires = "served")]
     vendor_id: Option<u16>,
     /// The bridge's idProduct instead of its default (hex).
-    #[arg(long, value_name = "HEX", value_parser = hex16, requires = "q1")]
+    #[arg(long, value_name = "HEX", value_parser = hex16, requires = "served")]
     product_id: Option<u16>,
 }
 
@@ -119,13 +130,24 @@ fn setup_q1(
     lib_dir: &LibDir,
     options: &mut RunOptions,
 ) -> Result<Option<Served>, String> {
-    let Some(name) = &q1.q1 else {
-        return Ok(None);
+    let (bridge, default_protocol) = match (&q1.q1, &q1.sim) {
+        (Some(name), _) => {
+            let bridge = Bridge::from_name(name)
+                .filter(|b| Bridge::ALL.contains(b))
+                .ok_or_else(|| {
+                    let names: Vec<&str> = Bridge::ALL.iter().map(|b| b.name()).collect();
+                    format!("unknown bridge `{name}` ({})", names.join(", "))
+                })?;
+            (bridge, "megatec")
+        }
+        (None, Some(name)) if name.eq_ignore_ascii_case("tripplite_usb") => {
+            (Bridge::TrippLite, "tripplite_usb")
+        }
+        (None, Some(name)) => {
+            return Err(format!("unknown simulated device `{name}` (tripplite_usb)"))
+        }
+        (None, None) => return Ok(None),
     };
-    let bridge = Bridge::from_name(name).ok_or_else(|| {
-        let names: Vec<&str> = Bridge::ALL.iter().map(|b| b.name()).collect();
-        format!("unknown bridge `{name}` ({})", names.join(", "))
-    })?;
     let private = |file: &str| {
         lib_dir
             .file(file)
@@ -135,7 +157,7 @@ fn setup_q1(
     let socket = match &q1.q1_socket {
         Some(path) => std::path::absolute(path).unwrap_or_else(|_| path.clone()),
         None => {
-            let protocol_name = q1.protocol.as_deref().unwrap_or("megatec");
+            let protocol_name = q1.protocol.as_deref().unwrap_or(default_protocol);
             let protocol = Protocol::from_name(protocol_name)
                 .ok_or_else(|| format!("unknown protocol `{protocol_name}`"))?;
             let steps = match &q1.script {

@@ -29,6 +29,7 @@ pub mod powercom;
 pub mod pty;
 pub mod q1;
 pub mod socket;
+pub mod tripplite_usb;
 pub mod voltronic;
 pub mod voltronic_qs;
 pub mod voltronic_qs_hex;
@@ -55,6 +56,8 @@ pub enum Protocol {
     LiebertEsp2,
     /// PowerCom: one-byte commands, fixed-length binary status frames (see [`powercom`]).
     Powercom,
+    /// Tripp Lite's older USB protocol, 8-byte frames (see [`tripplite_usb`]).
+    TrippLiteUsb,
 }
 
 impl Protocol {
@@ -72,6 +75,9 @@ impl Protocol {
         if name.eq_ignore_ascii_case("powercom") {
             return Some(Self::Powercom);
         }
+        if name.eq_ignore_ascii_case("tripplite_usb") {
+            return Some(Self::TrippLiteUsb);
+        }
         q1::Q1Dialect::from_name(name).map(Self::Q1)
     }
 
@@ -79,7 +85,7 @@ impl Protocol {
     /// ends a reply; binary protocols have none and answer 0).
     pub fn terminator(self) -> u8 {
         match self {
-            Self::Q1(_) | Self::Voltronic => b'\r',
+            Self::Q1(_) | Self::Voltronic | Self::TrippLiteUsb => b'\r',
             Self::Apc => b'\n',
             Self::LiebertEsp2 | Self::Powercom => 0,
         }
@@ -104,6 +110,7 @@ impl Protocol {
                 powercom::feed_model(model, &mut command.to_vec(), &mut out);
                 Some(out)
             }
+            Self::TrippLiteUsb => tripplite_usb::respond(model, command),
         }
     }
 
@@ -116,6 +123,15 @@ impl Protocol {
             Self::LiebertEsp2 => return liebert::feed(model, pending, out),
             Self::Powercom => return powercom::feed(model, pending, out),
             _ => {}
+        }
+        if self == Self::TrippLiteUsb {
+            // Fixed-size frames, whose checksum may be a CR.
+            while pending.len() >= tripplite_usb::FRAME {
+                let frame: Vec<u8> = pending.drain(..tripplite_usb::FRAME).collect();
+                let mut m = model.lock().unwrap_or_else(|e| e.into_inner());
+                out.extend(self.respond(&mut m, &frame).unwrap_or_default());
+            }
+            return;
         }
         let term = self.terminator();
         while let Some(pos) = pending.iter().position(|&b| b == term) {

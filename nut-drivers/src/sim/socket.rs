@@ -125,7 +125,7 @@ fn accept(listener: UnixListener, model: SharedModel, protocol: Protocol, stop: 
 pub fn answer(model: &SharedModel, protocol: Protocol, request: &[u8]) -> Vec<u8> {
     let command = request
         .strip_suffix(&[protocol.terminator()])
-        .filter(|_| protocol != Protocol::Apc)
+        .filter(|_| !matches!(protocol, Protocol::Apc | Protocol::TrippLiteUsb))
         .unwrap_or(request);
     let mut m = model.lock().unwrap_or_else(|e| e.into_inner());
     protocol.respond(&mut m, command).unwrap_or_default()

@@ -15,6 +15,12 @@
 //! | `ablerex` | SET_REPORT (`21 09 0305`), 47 bytes: `05 00` length command | GET_REPORT (`a1 01 0305`): the answer from byte 0, zero-padded |
 //! | `krauler`, `snr` | GET_DESCRIPTOR of a string whose index names the command | the answer as the string (UTF-16LE); no answer: the command echoed |
 //! | `fabula`, `hunnox` | the same, with shutdown indices | the same; no answer: `UPS No Ack` |
+//! | `tripplite_usb` | SET_REPORT (`21 09 0300`), one 8-byte frame: `:`, command, checksum, `\r` | interrupt IN, the 8-byte reply of the latest command |
+//!
+//! `tripplite_usb` is no serial bridge: it is a Tripp Lite unit of the older USB protocol
+//! (C's `tripplite_usb` driver), whose frames go whole to the simulator on the socket
+//! (`nut_drivers::sim::tripplite_usb`). It is not in [`Bridge::ALL`] (the `nutdrv_qx`
+//! framings) but has a name ([`Bridge::from_name`]).
 //!
 //! The bytes of a SET_REPORT chunk that follow a NUL or the command's `\r` are padding (C's
 //! Ippon code sends whatever its buffer held there). A UPS that says nothing queues nothing
@@ -59,6 +65,9 @@ pub enum Bridge {
     Ablerex,
     /// Armac / Richcomm (counted 4-byte chunks out, 6-byte packets in).
     Armac,
+    /// A Tripp Lite unit of the older USB protocol (8-byte frames out by SET_REPORT, the
+    /// reply on interrupt IN): not a `nutdrv_qx` bridge.
+    TrippLite,
 }
 
 /// The ids and strings a bridge has by default: `nutdrv_qx -x port=auto` picks that very
@@ -107,10 +116,11 @@ impl Bridge {
         Self::Armac,
     ];
 
-    /// The bridge of a name (case-insensitive).
+    /// The bridge of a name (case-insensitive), `tripplite_usb` included.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
+            .chain([Self::TrippLite])
             .find(|b| b.name().eq_ignore_ascii_case(name))
     }
 
@@ -129,6 +139,7 @@ impl Bridge {
             Self::Snr => "snr",
             Self::Ablerex => "ablerex",
             Self::Armac => "armac",
+            Self::TrippLite => "tripplite_usb",
         }
     }
 
@@ -152,6 +163,12 @@ impl Bridge {
             Self::Snr => id(0x0001, 0x0000, None, Some("MEC0003")),
             Self::Ablerex => id(0xffff, 0x0000, None, None),
             Self::Armac => id(0x0925, 0x1234, None, None),
+            Self::TrippLite => id(
+                0x09ae,
+                0x0001,
+                Some("Tripp Lite"),
+                Some("Tripp Lite SMART1000LCD "),
+            ),
         }
     }
 
@@ -180,6 +197,11 @@ impl Bridge {
             "# A Megatec/Q1 UPS behind a {} USB-to-serial bridge\nvendor-id {vendor:04x}\nproduct-id {product:04x}\n",
             self.name()
         );
+        if self == Self::TrippLite {
+            text = format!(
+                "# A Tripp Lite UPS of the older USB protocol\nvendor-id {vendor:04x}\nproduct-id {product:04x}\n"
+            );
+        }
         if let Some(m) = identity.manufacturer {
             text.push_str(&format!("manufacturer {}\n", crate::script::quote(m)));
         }
@@ -203,6 +225,7 @@ impl Bridge {
                 set_report && value == 0x0200
             }
             Self::Ippon => set_report && value == 0x0002,
+            Self::TrippLite => set_report && value == 0x0300,
             Self::Phoenixtec => request_type == 0x42 && request == 0x0d,
             Self::Ablerex => {
                 (set_report || (request_type == 0xa1 && request == 0x01)) && value == 0x0305
@@ -280,7 +303,7 @@ impl Bridge {
         };
         let answer = answer.unwrap_or_default();
         match self {
-            Self::Cypress | Self::Phoenix | Self::Fuji => {
+            Self::Cypress | Self::Phoenix | Self::Fuji | Self::TrippLite => {
                 answer.chunks(8).map(|c| padded(c, 8, None)).collect()
             }
             Self::Ippon if answer.is_empty() => Vec::new(),
@@ -471,6 +494,16 @@ impl Q1Bridge {
                 Step::Done(Ok(n))
             }
             Bridge::Fuji => Step::Done(Err(crate::emu::code::PIPE)),
+            Bridge::TrippLite => {
+                // The unit answers each frame with one report: the latest one counts.
+                queue.clear();
+                if let Answer::Said(answer) = self.ask(data) {
+                    if !answer.is_empty() {
+                        queue.extend(self.bridge.packets(Some(&answer), in_packet));
+                    }
+                }
+                Step::Done(Ok(data.len()))
+            }
         }
     }
 
@@ -517,6 +550,11 @@ mod tests {
             assert_eq!(Bridge::from_name(&b.name().to_uppercase()), Some(b));
         }
         assert_eq!(Bridge::from_name("usb"), None);
+        assert_eq!(Bridge::from_name("TrippLite_USB"), Some(Bridge::TrippLite));
+        assert!(!Bridge::ALL.contains(&Bridge::TrippLite));
+        let text = Bridge::TrippLite.device_text(Path::new("/s"), None);
+        assert!(text.contains("vendor-id 09ae\nproduct-id 0001\n"), "{text}");
+        assert!(text.contains("q1-bridge tripplite_usb\n"), "{text}");
         assert_eq!(Bridge::Fabula.identity().product, Some("MEC0003"));
         let text = Bridge::Fuji.device_text(Path::new("/tmp/a b.sock"), Some((0x1234, 5)));
         assert!(text.contains("vendor-id 1234\nproduct-id 0005\n"), "{text}");

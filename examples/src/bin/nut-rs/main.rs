@@ -44,6 +44,8 @@ mod nutdrv_qx;
 mod powercom;
 #[path = "../snmp-ups.rs"]
 mod snmp_ups;
+#[path = "../tripplite_usb.rs"]
+mod tripplite_usb;
 #[path = "../upsc.rs"]
 mod upsc;
 #[path = "../upscmd.rs"]
@@ -124,6 +126,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "snmp-ups",
         main: || report(snmp_ups::main),
+    },
+    Program {
+        name: "tripplite_usb",
+        main: || report(tripplite_usb::main),
     },
     Program {
         name: "upsc",
