@@ -20,6 +20,7 @@
 pub mod ablerex;
 pub mod apc;
 pub mod apc_recorded;
+pub mod bcmxcp;
 pub mod bestups;
 pub mod masterguard;
 pub mod mecer;
@@ -49,6 +50,8 @@ pub enum Protocol {
     Apc,
     /// Voltronic QPI/QGS, protocol P01 (see [`voltronic`]).
     Voltronic,
+    /// Eaton/Powerware BCM/XCP, binary frames (see [`bcmxcp`]).
+    Bcmxcp,
 }
 
 impl Protocol {
@@ -60,16 +63,27 @@ impl Protocol {
         if name.eq_ignore_ascii_case("voltronic") {
             return Some(Self::Voltronic);
         }
+        if name.eq_ignore_ascii_case("bcmxcp") {
+            return Some(Self::Bcmxcp);
+        }
         q1::Q1Dialect::from_name(name).map(Self::Q1)
     }
 
     /// The byte that ends a command (APC commands are single characters: the byte that
-    /// ends a reply).
+    /// ends a reply; BCM/XCP frames carry their length, and this is the byte that starts
+    /// them).
     pub fn terminator(self) -> u8 {
         match self {
             Self::Q1(_) | Self::Voltronic => b'\r',
             Self::Apc => b'\n',
+            Self::Bcmxcp => crate::bcmxcp::frame::START,
         }
+    }
+
+    /// Whether commands are frames that carry their own length (BCM/XCP) rather than
+    /// lines or single characters.
+    pub fn is_framed(self) -> bool {
+        self == Self::Bcmxcp
     }
 
     /// The answer to one command (without its terminator), if any.
@@ -85,6 +99,7 @@ impl Protocol {
                 apc::feed_model(model, &mut Vec::new(), command, &mut out);
                 Some(out)
             }
+            Self::Bcmxcp => bcmxcp::respond(model, command),
         }
     }
 
@@ -93,6 +108,10 @@ impl Protocol {
     pub fn feed(self, model: &SharedModel, pending: &mut Vec<u8>, out: &mut Vec<u8>) {
         if self == Self::Apc {
             apc::feed_buffer(model, pending, out);
+            return;
+        }
+        if self == Self::Bcmxcp {
+            bcmxcp::feed_buffer(model, pending, out);
             return;
         }
         let term = self.terminator();
