@@ -709,11 +709,9 @@ impl Driver for Bcmxcp {
         _state: &mut DeviceState,
     ) -> Result<(), DriverError> {
         self.params = params.clone();
-        self.comm_setup().await
-    }
-
-    async fn identify(&mut self, state: &mut DeviceState) -> Result<(), DriverError> {
-        self.shutdown_delay = match self.params.get("shutdown_delay") {
+        // C reads it when it sets the unit up, after opening it, and so not for `-k`
+        // (where it shuts down after 0 s); ours reads it before, for both.
+        self.shutdown_delay = match params.get("shutdown_delay") {
             Some(v) => {
                 let n = atoi(v);
                 if n < 0 {
@@ -725,6 +723,10 @@ impl Driver for Bcmxcp {
             }
             None => 120,
         };
+        self.comm_setup().await
+    }
+
+    async fn identify(&mut self, state: &mut DeviceState) -> Result<(), DriverError> {
         self.replace_battery = false;
         self.commands.clear();
         let a = self.required(cmd::ID_BLOCK).await?;
