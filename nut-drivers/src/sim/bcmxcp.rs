@@ -3,15 +3,20 @@
 //!
 //! The unit is modelled on a Powerware 5125 1500 VA line-interactive UPS as NUT's device
 //! library reports it (two switchable outlets, firmware `Cont:01.01 Inve:01.01`, settable
-//! beeper, nominal output voltage, energy saving and battery strings), on the model's
-//! mains voltage and frequency: its identification block, meter and alarm maps, status,
+//! beeper, nominal output voltage, energy saving and battery strings); with the setting
+//! `bcmxcp.unit=pw9130`, on a Powerware 9130 700 VA on-line UPS (a clock, bypass meters,
+//! its own load meter, transfer to bypass, system and panel tests, settable transfer
+//! limits, low battery warning, return delay and capacity, maximum temperature and
+//! beeper). Either follows the model's mains voltage and frequency, load and battery: its
+//! identification block, meter and alarm maps, status,
 //! battery, limits, configuration, command list, outlet and topology blocks follow the
 //! model's state. Alarms it reports: output overload, battery low, utility fail, battery
 //! needs service, on battery, battery test failed, on buck, on boost.
 //!
 //! Bytes before a start byte (the ESC a driver sends to leave the front panel menu) are
 //! skipped. The authorization command is not answered (C's driver does not read an
-//! answer to it). Every frame received is logged in [`UpsModel::received`] as lowercase hex
+//! answer to it); a command the unit does not list is refused as not implemented. Every
+//! frame received is logged in [`UpsModel::received`] as lowercase hex
 //! bytes separated by spaces (`ab 01 34 20`). Control commands act on the model: load off
 //! and restart (`0x8A`, the whole unit or one outlet), off (`0x8B`), on (`0x89`), battery
 //! test (`0xB1`), set configuration (`0x95`) and outlet parameters (`0x97`); their
@@ -38,45 +43,136 @@ use crate::serial::SerialPort;
 use super::model::Avr;
 use super::{ModelPort, Protocol, SharedModel, UpsModel};
 
-/// The unit's rating in VA.
-const RATING: u32 = 1500;
 /// Data bytes per reply block.
 const CHUNK: usize = 120;
-/// The meter map: (meter index, format).
-const METERS: [(usize, u8); 14] = [
-    (12, 0xf0),
-    (21, 0xf0),
-    (23, 0xf0),
-    (27, 0x52),
-    (28, 0x52),
-    (33, 0x52),
-    (34, 0xf0),
-    (35, 0xf0),
-    (56, 0xf0),
-    (62, 0xf0),
-    (65, 0x41),
-    (68, 0x41),
-    (71, 0xf0),
-    (78, 0xf0),
-];
 /// The alarms the unit has, in alarm map order.
 const ALARMS: [usize; 8] = [25, 56, 57, 149, 168, 191, 196, 197];
-/// The commands the unit lists.
-const COMMANDS: [u8; 18] = [
-    0x31, 0x33, 0x34, 0x35, 0x36, 0x3B, 0x3C, 0x40, 0x41, 0x43, 0x89, 0x8A, 0x8B, 0x95, 0x97, 0xA0,
-    0xB1, 0xCF,
-];
-/// The configuration values a client may set (0x95 0xFF lists them).
-const SETTABLE: [u8; 5] = [
-    conf::BEEPER,
-    conf::NOMINAL_OUT_VOLTAGE,
-    conf::SLEEP_TH_LOAD,
-    conf::SLEEP_DELAY,
-    conf::BATT_STRINGS,
-];
 const OUTLETS: u8 = 2;
 const OUTLET_BLOCK_LEN: u16 = 2 + 6 * OUTLETS as u16;
 const CONFIG_BLOCK_LEN: usize = 82;
+
+/// What tells two simulated units apart.
+#[derive(Debug)]
+struct Unit {
+    /// Firmware versions (minor, major) of the controller and the inverter.
+    firmware: [u8; 4],
+    /// Rating in VA.
+    rating: u32,
+    /// The model description of the identification block.
+    description: &'static [u8],
+    /// The topology word.
+    topology: u16,
+    /// The meter map: (meter index, format).
+    meters: &'static [(usize, u8)],
+    /// The commands the unit lists.
+    commands: &'static [u8],
+    /// The configuration values a client may set (0x95 0xFF lists them).
+    settable: &'static [u8],
+    /// The system tests the unit offers (0xB2 0xFF lists them).
+    system_tests: &'static [u8],
+    /// Part and serial number (16 bytes each).
+    part: &'static [u8; 16],
+    serial: &'static [u8; 16],
+    /// Horn status at start (0 disabled, 1 enabled, 2 muted).
+    horn: i64,
+    /// Battery test result at start.
+    test_result: i64,
+}
+
+/// A Powerware 5125 1500i, line-interactive (the default unit).
+const PW5125: Unit = Unit {
+    firmware: [0x01, 0x01, 0x01, 0x01],
+    rating: 1500,
+    description: b"PW5125    ",
+    topology: 0x0020,
+    meters: &[
+        (12, 0xf0),
+        (21, 0xf0),
+        (23, 0xf0),
+        (27, 0x52),
+        (28, 0x52),
+        (33, 0x52),
+        (34, 0xf0),
+        (35, 0xf0),
+        (56, 0xf0),
+        (62, 0xf0),
+        (65, 0x41),
+        (68, 0x41),
+        (71, 0xf0),
+        (78, 0xf0),
+    ],
+    commands: &[
+        0x31, 0x33, 0x34, 0x35, 0x36, 0x3B, 0x3C, 0x40, 0x41, 0x43, 0x89, 0x8A, 0x8B, 0x95, 0x97,
+        0xA0, 0xB1, 0xCF,
+    ],
+    settable: &[
+        conf::BEEPER,
+        conf::NOMINAL_OUT_VOLTAGE,
+        conf::SLEEP_TH_LOAD,
+        conf::SLEEP_DELAY,
+        conf::BATT_STRINGS,
+    ],
+    system_tests: &[],
+    part: b"05146632-5501   ",
+    serial: b"UX475A0SIM01    ",
+    horn: 1,
+    test_result: 0,
+};
+
+/// A Powerware 9130 700 VA, on-line, with a clock, bypass meters, transfer to bypass and
+/// system tests.
+const PW9130: Unit = Unit {
+    firmware: [0x13, 0x00, 0x29, 0x01],
+    rating: 700,
+    description: b"PW9130  700VA-T                 ",
+    topology: 0x0040,
+    meters: &[
+        (21, 0xf0),
+        (23, 0xf0),
+        (27, 0x41),
+        (28, 0x41),
+        (30, 0x41),
+        (33, 0x51),
+        (34, 0xf0),
+        (35, 0xf0),
+        (47, 0xf0),
+        (53, 0x41),
+        (56, 0x41),
+        (62, 0xf0),
+        (63, 0xf0),
+        (65, 0x41),
+        (68, 0x41),
+        (72, 0xe0),
+        (73, 0xe1),
+        (78, 0x41),
+        (91, 0xf0),
+    ],
+    commands: &[
+        0x31, 0x33, 0x34, 0x35, 0x36, 0x3B, 0x3C, 0x40, 0x41, 0x43, 0x88, 0x89, 0x8A, 0x8B, 0x95,
+        0x97, 0xA0, 0xB1, 0xB2, 0xCF,
+    ],
+    settable: &[
+        conf::LOW_DEV_LIMIT,
+        conf::HIGH_DEV_LIMIT,
+        conf::LOW_BATT,
+        conf::BEEPER,
+        conf::RETURN_DELAY,
+        conf::RETURN_CAP,
+        conf::MAX_TEMP,
+    ],
+    system_tests: &[0x01, 0x02, 0x04],
+    part: b"103006433-6591  ",
+    serial: b"GG28SIM0018     ",
+    horn: 2,
+    test_result: 2,
+};
+
+fn unit(m: &UpsModel) -> &'static Unit {
+    match m.settings.get("bcmxcp.unit").map(String::as_str) {
+        Some(u) if u.eq_ignore_ascii_case("pw9130") => &PW9130,
+        _ => &PW5125,
+    }
+}
 
 /// An opener for [`crate::bcmxcp::Bcmxcp::with_opener`] that ignores the port and speed.
 pub fn opener(model: SharedModel) -> BaudOpener {
@@ -151,17 +247,18 @@ pub fn feed_buffer(model: &SharedModel, pending: &mut Vec<u8>, out: &mut Vec<u8>
 }
 
 fn id_block(m: &UpsModel) -> Vec<u8> {
-    let mut d = vec![2, 0x01, 0x01, 0x01, 0x01];
+    let u = unit(m);
+    let mut d = vec![2];
+    d.extend_from_slice(&u.firmware);
     d.push(0);
-    w(&mut d, (RATING / 50) as u16);
+    w(&mut d, (u.rating / 50) as u16);
     d.push(1); // phases
     d.push(0); // phase angle
-    let desc = b"PW5125    ";
-    d.push(desc.len() as u8);
-    d.extend_from_slice(desc);
-    let map_len = METERS.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
+    d.push(u.description.len() as u8);
+    d.extend_from_slice(u.description);
+    let map_len = u.meters.iter().map(|(i, _)| i + 1).max().unwrap_or(0);
     let mut map = vec![0u8; map_len];
-    for (i, f) in METERS {
+    for &(i, f) in u.meters {
         map[i] = f;
     }
     d.push(map_len as u8);
@@ -181,7 +278,7 @@ fn id_block(m: &UpsModel) -> Vec<u8> {
     w(&mut d, 0); // custom event log
     w(&mut d, 2); // topology block
     d.push(16); // longest command
-    w(&mut d, COMMANDS.len() as u16 + 2);
+    w(&mut d, u.commands.len() as u16 + 2);
     w(&mut d, OUTLET_BLOCK_LEN);
     w(&mut d, ALARMS.len() as u16);
     d
@@ -189,7 +286,7 @@ fn id_block(m: &UpsModel) -> Vec<u8> {
 
 fn va(m: &UpsModel) -> f64 {
     if m.output_on {
-        (f64::from(RATING) * f64::from(m.load) / 100.0).round()
+        (f64::from(unit(m).rating) * f64::from(m.load) / 100.0).round()
     } else {
         0.0
     }
@@ -203,12 +300,15 @@ fn meter(m: &UpsModel, index: usize) -> f64 {
         23 => va,
         27 if m.mains => m.frequency,
         27 => m.nominal_frequency,
-        28 if m.mains => m.frequency,
-        33 => m.battery_voltage() * 2.0,
+        28 | 30 if m.mains => m.frequency,
+        33 if unit(m).rating == 1500 => m.battery_voltage() * 2.0,
+        33 => m.battery_voltage(),
         34 => m.charge.round(),
         35 => m.runtime().round(),
-        56 => m.input_voltage().round(),
-        62 => m.temperature.round(),
+        47 if m.output_on => f64::from(m.load),
+        53 | 56 => m.input_voltage().round(),
+        62 => m.temperature.round() - 8.0,
+        63 => m.temperature.round(),
         65 => {
             let v = m.output_voltage();
             if v > 0.0 {
@@ -217,21 +317,23 @@ fn meter(m: &UpsModel, index: usize) -> f64 {
                 0.0
             }
         }
-        68 => f64::from(RATING) / m.nominal_voltage,
-        71 => f64::from(RATING),
+        68 => f64::from(unit(m).rating) / m.nominal_voltage,
+        71 => f64::from(unit(m).rating),
         78 => m.output_voltage().round(),
+        91 => 4.0,
         _ => 0.0,
     }
 }
 
 fn meter_block(m: &UpsModel) -> Vec<u8> {
     let mut d = Vec::new();
-    for (i, f) in METERS {
-        let v = meter(m, i);
-        if f == 0xf0 {
-            d.extend_from_slice(&(v as i32).to_le_bytes());
-        } else {
-            d.extend_from_slice(&(v as f32).to_le_bytes());
+    for &(i, f) in unit(m).meters {
+        match f {
+            // 28/09/2013 (month/day form), 19:33:33.82, packed BCD.
+            0xe0 => d.extend_from_slice(&[0x28, 0x09, 0x13, 0xA0]),
+            0xe1 => d.extend_from_slice(&[0x82, 0x33, 0x33, 0x19]),
+            0xf0 => d.extend_from_slice(&(meter(m, i) as i32).to_le_bytes()),
+            _ => d.extend_from_slice(&(meter(m, i) as f32).to_le_bytes()),
         }
     }
     d
@@ -254,6 +356,8 @@ fn alarm_active(m: &UpsModel, alarm: usize) -> bool {
 fn status_block(m: &UpsModel) -> Vec<u8> {
     let status = if !m.output_on {
         0x10
+    } else if setting(m, "bypass", 0) != 0 {
+        0x60
     } else if !m.mains {
         0xf0
     } else if m.load > 100 {
@@ -271,7 +375,7 @@ fn status_block(m: &UpsModel) -> Vec<u8> {
 
 fn battery_block(m: &UpsModel) -> Vec<u8> {
     let mut d = vec![0u8; 21];
-    d[0] = setting(m, "test", 0) as u8;
+    d[0] = setting(m, "test", unit(m).test_result) as u8;
     d[1..5].copy_from_slice(&(m.battery_voltage() as f32).to_le_bytes());
     d[19] = 1;
     d[20] = if !m.mains {
@@ -289,7 +393,7 @@ fn limit_block(m: &UpsModel) -> Vec<u8> {
     let mut d = Vec::new();
     w(&mut d, nom as u16);
     w(&mut d, m.nominal_frequency as u16);
-    w(&mut d, (f64::from(RATING) * 0.7) as u16);
+    w(&mut d, (f64::from(unit(m).rating) * 0.7) as u16);
     w(&mut d, 0x0110);
     w(&mut d, 500); // frequency deviation, 1/100 Hz
     w(
@@ -302,7 +406,7 @@ fn limit_block(m: &UpsModel) -> Vec<u8> {
     );
     w(&mut d, 0);
     d.push(setting(m, "lowbatt", 2) as u8);
-    d.push(setting(m, "beeper", 1) as u8);
+    d.push(setting(m, "beeper", unit(m).horn) as u8);
     w(&mut d, (nom * 0.7).round() as u16);
     w(&mut d, (nom * 1.2).round() as u16);
     w(&mut d, setting(m, "return_delay", 0) as u16);
@@ -325,8 +429,8 @@ fn config_block(m: &UpsModel) -> Vec<u8> {
     d[10..12].copy_from_slice(&(m.nominal_frequency as u16).to_le_bytes());
     d[16] = 0x2f;
     d[26] = setting(m, "strings", 1) as u8;
-    d[48..64].copy_from_slice(b"05146632-5501   ");
-    d[64..80].copy_from_slice(b"UX475A0SIM01    ");
+    d[48..64].copy_from_slice(unit(m).part);
+    d[64..80].copy_from_slice(unit(m).serial);
     d
 }
 
@@ -360,13 +464,22 @@ fn set_conf(m: &mut UpsModel, body: &[u8]) -> u8 {
         body.get(2).copied().unwrap_or(0),
         body.get(3).copied().unwrap_or(0),
     ]));
+    if !unit(m).settable.contains(&code) {
+        return ret::INVALID_PARAMETER;
+    }
     let name = match code {
         conf::BEEPER if value <= 2 => "beeper",
+        conf::BEEPER => return ret::OUT_OF_RANGE,
+        conf::LOW_DEV_LIMIT => "boost",
+        conf::HIGH_DEV_LIMIT => "trim",
+        conf::LOW_BATT => "lowbatt",
+        conf::RETURN_DELAY => "return_delay",
+        conf::RETURN_CAP => "return_cap",
+        conf::MAX_TEMP => "max_temp",
         conf::NOMINAL_OUT_VOLTAGE => "nominal_out",
         conf::SLEEP_TH_LOAD => "sleep_load",
         conf::SLEEP_DELAY => "sleep_delay",
         conf::BATT_STRINGS => "strings",
-        conf::BEEPER => return ret::OUT_OF_RANGE,
         _ => return ret::INVALID_PARAMETER,
     };
     put(m, name, value);
@@ -395,12 +508,14 @@ pub fn respond(m: &mut UpsModel, body: &[u8]) -> Option<Vec<u8>> {
         cmd::BATTERY => block(battery_block(m)),
         cmd::LIMIT_BLOCK => block(limit_block(m)),
         cmd::COMMAND_LIST => {
-            let mut d = vec![COMMANDS.len() as u8, 1];
-            d.extend_from_slice(&COMMANDS);
+            let list = unit(m).commands;
+            let mut d = vec![list.len() as u8, 1];
+            d.extend_from_slice(list);
             block(d)
         }
         cmd::OUTLET_BLOCK => block(outlet_block(m)),
-        cmd::TOPOLOGY => block(vec![0x20, 0x00]),
+        cmd::TOPOLOGY => block(unit(m).topology.to_le_bytes().to_vec()),
+        c if !unit(m).commands.contains(&c) => Some(ack(ret::NOT_IMPLEMENTED, command, &[])),
         cmd::AUTHORIZATION => None,
         cmd::REQ_ONLY_MODE => Some(reply_frames(0x01, &[ret::ACCEPTED, command], CHUNK)),
         cmd::LOAD_OFF_RESTART => {
@@ -424,6 +539,7 @@ pub fn respond(m: &mut UpsModel, body: &[u8]) -> Option<Vec<u8>> {
                 None => {
                     m.output_on = on;
                     m.shutdown_in = None;
+                    put(m, "bypass", 0);
                 }
                 Some(&n) if (1..=OUTLETS).contains(&n) => {
                     put(m, &format!("outlet{n}.on"), i64::from(on));
@@ -439,8 +555,28 @@ pub fn respond(m: &mut UpsModel, body: &[u8]) -> Option<Vec<u8>> {
         }
         cmd::SET_CONF if body.get(1) == Some(&conf::REQ) => {
             let mut d = vec![ret::ACCEPTED, command, 0];
-            d.extend_from_slice(&SETTABLE);
+            d.extend_from_slice(unit(m).settable);
             Some(reply_frames(0x09, &d, CHUNK))
+        }
+        cmd::SYSTEM_TEST if body.get(1) == Some(&0xFF) => {
+            let mut d = vec![ret::ACCEPTED, command, 0];
+            d.extend_from_slice(unit(m).system_tests);
+            Some(reply_frames(0x09, &d, CHUNK))
+        }
+        cmd::SYSTEM_TEST => {
+            let known = body
+                .get(1)
+                .is_some_and(|t| unit(m).system_tests.contains(t));
+            let status = if known {
+                ret::ACCEPTED
+            } else {
+                ret::INVALID_PARAMETER
+            };
+            Some(ack(status, command, &[]))
+        }
+        cmd::GO_TO_BYPASS => {
+            put(m, "bypass", 1);
+            Some(ack(ret::ACCEPTED, command, &[]))
         }
         cmd::SET_CONF => {
             let status = set_conf(m, body);
@@ -511,6 +647,21 @@ mod tests {
         let log = model.lock().unwrap().received.clone();
         assert_eq!(log[0], "ab 01 31 23");
         assert_eq!(log.last().map(String::as_str), Some("ab 03 8a 78 00 50"));
+        // The other unit.
+        let other = UpsModel::shared();
+        other
+            .lock()
+            .unwrap()
+            .settings
+            .insert("bcmxcp.unit".into(), "PW9130".into());
+        let id = IdBlock::parse(&ask(&other, &[0x31]).unwrap());
+        assert_eq!(id.model, "PW9130  700VA-T                  700i");
+        assert_eq!(id.firmware.as_deref(), Some("Cont:00.13 Inve:01.29"));
+        assert_eq!(
+            ask(&other, &[0xB2, 0xFF]).unwrap(),
+            vec![0x31, 0xB2, 0, 1, 2, 4]
+        );
+        assert_eq!(ask(&model, &[0xB2, 0xFF]).unwrap(), vec![0x32, 0xB2]);
         // A corrupted frame is refused.
         let mut bad = command_frame(&[0x34]);
         bad[3] ^= 1;
