@@ -1,5 +1,6 @@
 use super::*;
 use crate::sim::{bcmxcp as sim, UpsModel};
+use async_trait::async_trait;
 
 async fn start(model: &crate::sim::SharedModel, extra: &[(&str, &str)]) -> (Bcmxcp, DeviceState) {
     let mut driver = Bcmxcp::with_opener(sim::opener(model.clone()));
@@ -166,4 +167,104 @@ async fn alarms_past_a_short_map_are_not_reported() {
     // C reports every named alarm from 200 on as well.
     assert_eq!(state.value("ups.alarm"), Some("OUTPUT_OVERLOAD"));
     assert_eq!(state.value("ups.status"), Some("ALARM OL OVER"));
+}
+
+/// A unit that answers every command with well-framed replies of random content (and, now
+/// and then, random bytes): the driver must never panic nor hang, whatever it reads.
+struct Garbage {
+    seed: u64,
+    pending: Vec<u8>,
+    out: Vec<u8>,
+}
+
+impl Garbage {
+    fn next(&mut self) -> u64 {
+        self.seed ^= self.seed << 13;
+        self.seed ^= self.seed >> 7;
+        self.seed ^= self.seed << 17;
+        self.seed
+    }
+}
+
+#[async_trait]
+impl SerialPort for Garbage {
+    async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+        self.pending.extend_from_slice(data);
+        while let Some(start) = self.pending.iter().position(|&b| b == frame::START) {
+            let Some(&len) = self.pending.get(start + 1) else {
+                break;
+            };
+            let end = start + 3 + usize::from(len);
+            if self.pending.len() < end {
+                break;
+            }
+            let command = self.pending.get(start + 2).copied().unwrap_or(0);
+            self.pending.drain(..end);
+            let n = (self.next() % 300) as usize;
+            let data: Vec<u8> = (0..n).map(|_| self.next() as u8).collect();
+            match self.next() % 8 {
+                0 => self.out.extend_from_slice(&data),
+                1 => {}
+                _ => {
+                    let block = frame::expected_block(command).unwrap_or(0x09);
+                    let chunk = 1 + (self.next() % 123) as usize;
+                    self.out
+                        .extend_from_slice(&frame::reply_frames(block, &data, chunk));
+                }
+            }
+        }
+        self.pending.retain(|&b| b == frame::START);
+        Ok(())
+    }
+
+    async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.out.is_empty() {
+            std::future::pending::<()>().await;
+        }
+        let n = self.out.len().min(buf.len());
+        buf[..n].copy_from_slice(&self.out[..n]);
+        self.out.drain(..n);
+        Ok(n)
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn random_replies_never_panic() {
+    let mut identified = 0;
+    for seed in 1..=300u64 {
+        let mut driver = Bcmxcp::with_opener(Box::new(move |_: &str, _: u32| {
+            Ok(Box::new(Garbage {
+                seed: seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1,
+                pending: Vec::new(),
+                out: Vec::new(),
+            }) as Box<dyn SerialPort>)
+        }));
+        let mut state = DeviceState::new();
+        let params = DriverParams::new("sim").with_option("baud_rate", Some("2400"));
+        if driver.open(&params, &mut state).await.is_err() {
+            continue;
+        }
+        if driver.identify(&mut state).await.is_err() {
+            continue;
+        }
+        identified += 1;
+        for _ in 0..3 {
+            let _ = driver.update(&mut state).await;
+        }
+        for c in [
+            "shutdown.return",
+            "outlet.1.shutdown.return",
+            "outlet.9.load.on",
+        ] {
+            let _ = driver.instcmd(&mut state, c, None).await;
+        }
+        let _ = driver
+            .set_var(&mut state, "outlet.1.delay.start", "5")
+            .await;
+        let _ = driver
+            .set_var(&mut state, "input.transfer.trim.low", "250")
+            .await;
+    }
+    // Enough runs got as far as polling to mean something.
+    assert!(identified >= 20, "{identified}");
 }
