@@ -342,8 +342,9 @@ pub fn meter_value(data: &[u8], at: usize, format: u8) -> String {
 pub struct IdBlock {
     /// `ups.firmware`: `Cont:MM.mm Inve:MM.mm` (C's text).
     pub firmware: Option<String>,
-    /// The rating in VA.
-    pub rating: u16,
+    /// The rating in VA (up to 255 kVA given in kVA, or up to 3.2 MVA in units of 50 VA;
+    /// C 2.8.0 keeps it in 16 bits, which ratings above 65535 VA overflow).
+    pub rating: u32,
     /// Output phases.
     pub phases: u8,
     /// The model as C builds it: the description, the rating with `i` when missing, no
@@ -413,9 +414,9 @@ impl IdBlock {
         let kva = byte(data, i);
         i += 1;
         id.rating = if kva > 0 {
-            u16::from(kva).wrapping_mul(1000)
+            u32::from(kva) * 1000
         } else {
-            let r = word(data, i).wrapping_mul(50);
+            let r = u32::from(word(data, i)) * 50;
             i += 2;
             r
         };
@@ -429,15 +430,7 @@ impl IdBlock {
         if !model.contains(&rating) {
             model.push(' ');
             model.push_str(&rating);
-            // C appends into len + 10 bytes, and uses at most len + 8 of them.
-            let cap = len + 8;
-            if model.len() > cap {
-                let mut cut = cap;
-                while !model.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                model.truncate(cut);
-            }
+            // (C's buffer, len + 8 characters, holds any 16-bit rating.)
         }
         id.model = model.trim_end_matches(' ').to_owned();
         let len = usize::from(byte(data, i));
@@ -521,6 +514,19 @@ mod tests {
         assert_eq!(meter_value(&d, 0, 0), "");
         assert!(meter_value(&d, 20, 0x10).starts_with("340282346638528859811704183484516925440"));
         assert_eq!(meter_value(&d, 100, 0x41), " 0.0");
+    }
+
+    #[test]
+    fn large_ratings_do_not_wrap() {
+        // A 550 kVA unit (NUT's device library has a 9395 of that size): C 2.8.0 says 25072.
+        let mut d = vec![0u8, 0];
+        d.extend_from_slice(&11000u16.to_le_bytes());
+        d.extend_from_slice(&[3, 0, 4]);
+        d.extend_from_slice(b"9395");
+        let id = IdBlock::parse(&d);
+        assert_eq!(id.rating, 550_000);
+        assert_eq!(id.model, "9395 550000i");
+        assert_eq!(IdBlock::parse(&[0, 200]).rating, 200_000);
     }
 
     #[test]
