@@ -7,7 +7,8 @@
 //! `bcmxcp.unit=pw9130`, on a Powerware 9130 700 VA on-line UPS (a clock, bypass meters,
 //! its own load meter, transfer to bypass, system and panel tests, settable transfer
 //! limits, low battery warning, return delay and capacity, maximum temperature and
-//! beeper). Either follows the model's mains voltage and frequency, load and battery: its
+//! beeper); with `bcmxcp.unit=pw9355`, on a Powerware 9355 8 kVA three-phase on-line UPS.
+//! Each follows the model's mains voltage and frequency, load and battery: its
 //! identification block, meter and alarm maps, status,
 //! battery, limits, configuration, command list, outlet and topology blocks follow the
 //! model's state. Alarms it reports: output overload, battery low, utility fail, battery
@@ -54,8 +55,11 @@ const CONFIG_BLOCK_LEN: usize = 82;
 /// What tells two simulated units apart.
 #[derive(Debug)]
 struct Unit {
-    /// Firmware versions (minor, major) of the controller and the inverter.
-    firmware: [u8; 4],
+    /// Firmware versions (minor, major) of its processors, in C's order (controller,
+    /// inverter, rectifier, network, display; 0.0 when absent).
+    firmware: &'static [u8],
+    /// Output phases.
+    phases: u8,
     /// Rating in VA.
     rating: u32,
     /// The model description of the identification block.
@@ -81,7 +85,8 @@ struct Unit {
 
 /// A Powerware 5125 1500i, line-interactive (the default unit).
 const PW5125: Unit = Unit {
-    firmware: [0x01, 0x01, 0x01, 0x01],
+    firmware: &[0x01, 0x01, 0x01, 0x01],
+    phases: 1,
     rating: 1500,
     description: b"PW5125    ",
     topology: 0x0020,
@@ -122,7 +127,8 @@ const PW5125: Unit = Unit {
 /// A Powerware 9130 700 VA, on-line, with a clock, bypass meters, transfer to bypass and
 /// system tests.
 const PW9130: Unit = Unit {
-    firmware: [0x13, 0x00, 0x29, 0x01],
+    firmware: &[0x13, 0x00, 0x29, 0x01],
+    phases: 1,
     rating: 700,
     description: b"PW9130  700VA-T                 ",
     topology: 0x0040,
@@ -167,9 +173,61 @@ const PW9130: Unit = Unit {
     test_result: 2,
 };
 
+/// A Powerware 9355 8 kVA, on-line, three phases.
+const PW9355: Unit = Unit {
+    firmware: &[0, 0, 0x50, 0x02, 0, 0, 0, 0, 0x12, 0x01],
+    phases: 3,
+    rating: 8000,
+    description: b"9355-8-N-15-32x9Ah  ",
+    topology: 0x0042,
+    meters: &[
+        (18, 0x41),
+        (19, 0x41),
+        (20, 0x41),
+        (23, 0xf0),
+        (27, 0x41),
+        (28, 0x41),
+        (33, 0x41),
+        (34, 0xf0),
+        (35, 0xf0),
+        (47, 0xf0),
+        (48, 0xf0),
+        (49, 0xf0),
+        (56, 0x41),
+        (57, 0x41),
+        (58, 0x41),
+        (62, 0x41),
+        (65, 0x41),
+        (66, 0x41),
+        (67, 0x41),
+        (68, 0x41),
+        (69, 0x41),
+        (70, 0x41),
+        (71, 0xf0),
+        (78, 0x41),
+        (79, 0x41),
+        (80, 0x41),
+        (82, 0x41),
+        (83, 0x41),
+        (84, 0x41),
+        (85, 0x41),
+    ],
+    commands: &[
+        0x31, 0x33, 0x34, 0x35, 0x36, 0x3B, 0x3C, 0x40, 0x41, 0x43, 0x89, 0x8A, 0x8B, 0x95, 0x97,
+        0xA0, 0xB1, 0xCF,
+    ],
+    settable: &[conf::BEEPER, conf::LOW_BATT, conf::MAX_TEMP],
+    system_tests: &[],
+    part: b"103005425-5591  ",
+    serial: b"EF13SIM0042     ",
+    horn: 0,
+    test_result: 0,
+};
+
 fn unit(m: &UpsModel) -> &'static Unit {
     match m.settings.get("bcmxcp.unit").map(String::as_str) {
         Some(u) if u.eq_ignore_ascii_case("pw9130") => &PW9130,
+        Some(u) if u.eq_ignore_ascii_case("pw9355") => &PW9355,
         _ => &PW5125,
     }
 }
@@ -248,11 +306,11 @@ pub fn feed_buffer(model: &SharedModel, pending: &mut Vec<u8>, out: &mut Vec<u8>
 
 fn id_block(m: &UpsModel) -> Vec<u8> {
     let u = unit(m);
-    let mut d = vec![2];
-    d.extend_from_slice(&u.firmware);
+    let mut d = vec![(u.firmware.len() / 2) as u8];
+    d.extend_from_slice(u.firmware);
     d.push(0);
     w(&mut d, (u.rating / 50) as u16);
-    d.push(1); // phases
+    d.push(u.phases);
     d.push(0); // phase angle
     d.push(u.description.len() as u8);
     d.extend_from_slice(u.description);
@@ -294,7 +352,24 @@ fn va(m: &UpsModel) -> f64 {
 
 fn meter(m: &UpsModel, index: usize) -> f64 {
     let va = va(m);
+    let phases = f64::from(unit(m).phases);
     match index {
+        18..=20 if m.mains => (va / phases / m.input_voltage() * 10.0).round() / 10.0,
+        18..=20 => 0.0,
+        48 | 49 if m.output_on => f64::from(m.load),
+        57 | 58 => m.input_voltage().round(),
+        66 | 67 => {
+            let v = m.output_voltage();
+            if v > 0.0 {
+                va / phases / v
+            } else {
+                0.0
+            }
+        }
+        69 | 70 => f64::from(unit(m).rating) / phases / m.nominal_voltage,
+        79 | 80 => m.output_voltage().round(),
+        82..=84 => (va * 0.64 / phases).round(),
+        85 => f64::from(unit(m).rating) * 0.3,
         12 => 5.0,
         21 => (va * 0.64).round(),
         23 => va,
@@ -302,6 +377,7 @@ fn meter(m: &UpsModel, index: usize) -> f64 {
         27 => m.nominal_frequency,
         28 | 30 if m.mains => m.frequency,
         33 if unit(m).rating == 1500 => m.battery_voltage() * 2.0,
+        33 if unit(m).phases == 3 => m.battery_voltage() * 10.0,
         33 => m.battery_voltage(),
         34 => m.charge.round(),
         35 => m.runtime().round(),
@@ -312,12 +388,12 @@ fn meter(m: &UpsModel, index: usize) -> f64 {
         65 => {
             let v = m.output_voltage();
             if v > 0.0 {
-                va / v
+                va / phases / v
             } else {
                 0.0
             }
         }
-        68 => f64::from(unit(m).rating) / m.nominal_voltage,
+        68 => f64::from(unit(m).rating) / phases / m.nominal_voltage,
         71 => f64::from(unit(m).rating),
         78 => m.output_voltage().round(),
         91 => 4.0,
