@@ -23,7 +23,9 @@
 //! ```
 //!
 //! With `--protocol bcmxcp` the device is an Eaton/Powerware unit speaking the binary
-//! BCM/XCP frames (see `nut_drivers::sim::bcmxcp`); every frame it receives is logged:
+//! BCM/XCP frames (see `nut_drivers::sim::bcmxcp`): a Powerware 5125, or with
+//! `--set bcmxcp.unit=pw9130` a 9130, `pw9355` a three-phase 9355. Every frame it receives
+//! is logged:
 //!
 //! ```text
 //! nut-sim --protocol bcmxcp --link /tmp/xcp0
@@ -49,7 +51,7 @@ struct Args {
     #[arg(short, long, default_value = "megatec")]
     protocol: String,
     /// A dialect-specific device setting, `KEY=VALUE` (repeatable): `bestups.model=AX1`,
-    /// `mecer.p98=1`, `qshex.protocol=T`, `masterguard.series=E`, Voltronic's `flags.enabled=…`, … (see the
+    /// `mecer.p98=1`, `qshex.protocol=T`, `masterguard.series=E`, `bcmxcp.unit=pw9130`, Voltronic's `flags.enabled=…`, … (see the
     /// simulator's dialect modules).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     settings: Vec<String>,
