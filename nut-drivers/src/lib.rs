@@ -6,6 +6,8 @@ pub use nut_proto as proto;
 
 #[cfg(feature = "serial")]
 pub mod apcsmart;
+#[cfg(feature = "serial")]
+pub mod bcmxcp;
 pub mod dummy;
 #[cfg(feature = "serial")]
 pub mod liebert_esp2;

@@ -21,6 +21,16 @@
 //! apcsmart -s sim -x port=/tmp/apc0 -i 300 -D     # C's: add -x ttymode=raw
 //! mains-lost                                      # typed into nut-sim: OB at once
 //! ```
+//!
+//! With `--protocol bcmxcp` the device is an Eaton/Powerware unit speaking the binary
+//! BCM/XCP frames (see `nut_drivers::sim::bcmxcp`): a Powerware 5125, or with
+//! `--set bcmxcp.unit=pw9130` a 9130, `pw9355` a three-phase 9355. Every frame it receives
+//! is logged:
+//!
+//! ```text
+//! nut-sim --protocol bcmxcp --link /tmp/xcp0
+//! bcmxcp -s sim -x port=/tmp/xcp0 -x baud_rate=9600 -D
+//! ```
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -37,13 +47,13 @@ use tokio::io::AsyncBufReadExt;
 #[command(version)]
 struct Args {
     /// The protocol: megatec, megatec/old, mustek, zinto, q1, voltronic, voltronic-qs,
-    /// voltronic-qs-hex, bestups, mecer, ablerex, masterguard, apc, liebert-esp2
-    /// or powercom.
+    /// voltronic-qs-hex, bestups, mecer, ablerex, masterguard, apc, liebert-esp2,
+    /// powercom or bcmxcp.
     #[arg(short, long, default_value = "megatec")]
     protocol: String,
     /// A dialect-specific device setting, `KEY=VALUE` (repeatable): `bestups.model=AX1`,
     /// `mecer.p98=1`, `qshex.protocol=T`, `masterguard.series=E`, Voltronic's `flags.enabled=…`,
-    /// `liebert.outphases=3`, `powercom.type=BNT`, … (see the
+    /// `liebert.outphases=3`, `powercom.type=BNT`, `bcmxcp.unit=pw9130`, … (see the
     /// simulator's dialect modules).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     settings: Vec<String>,
@@ -83,11 +93,18 @@ pub(crate) async fn main() -> anyhow::Result<()> {
     let mut stdin_open = true;
     let tick = Duration::from_secs_f64(args.tick.max(0.01));
     let mut clock = tokio::time::interval(tick);
+    let mut logged = 0usize;
     loop {
         tokio::select! {
             _ = clock.tick() => {
                 let now = start.elapsed().as_secs_f64();
                 let mut m = model.lock().unwrap_or_else(|e| e.into_inner());
+                if protocol.is_framed() {
+                    for frame in m.received.get(logged..).unwrap_or_default() {
+                        tracing::info!(frame, "received");
+                    }
+                    logged = m.received.len();
+                }
                 m.tick(tick.as_secs_f64());
                 while let Some((_, event)) = steps.next_if(|(at, _)| *at <= now) {
                     tracing::info!(event, "power event");

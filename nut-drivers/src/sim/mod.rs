@@ -20,6 +20,7 @@
 pub mod ablerex;
 pub mod apc;
 pub mod apc_recorded;
+pub mod bcmxcp;
 pub mod bestups;
 pub mod liebert;
 pub mod masterguard;
@@ -58,6 +59,8 @@ pub enum Protocol {
     Powercom,
     /// Tripp Lite's older USB protocol, 8-byte frames (see [`tripplite_usb`]).
     TrippLiteUsb,
+    /// Eaton/Powerware BCM/XCP, binary frames (see [`bcmxcp`]).
+    Bcmxcp,
 }
 
 impl Protocol {
@@ -78,17 +81,28 @@ impl Protocol {
         if name.eq_ignore_ascii_case("tripplite_usb") {
             return Some(Self::TrippLiteUsb);
         }
+        if name.eq_ignore_ascii_case("bcmxcp") {
+            return Some(Self::Bcmxcp);
+        }
         q1::Q1Dialect::from_name(name).map(Self::Q1)
     }
 
     /// The byte that ends a command (APC commands are single characters: the byte that
-    /// ends a reply; binary protocols have none and answer 0).
+    /// ends a reply; BCM/XCP frames carry their length, and this is the byte that starts
+    /// them; other binary protocols have none and answer 0).
     pub fn terminator(self) -> u8 {
         match self {
             Self::Q1(_) | Self::Voltronic | Self::TrippLiteUsb => b'\r',
             Self::Apc => b'\n',
             Self::LiebertEsp2 | Self::Powercom => 0,
+            Self::Bcmxcp => crate::bcmxcp::frame::START,
         }
+    }
+
+    /// Whether commands are frames that carry their own length (BCM/XCP) rather than
+    /// lines or single characters.
+    pub fn is_framed(self) -> bool {
+        self == Self::Bcmxcp
     }
 
     /// The answer to one command (without its terminator), if any.
@@ -111,6 +125,7 @@ impl Protocol {
                 Some(out)
             }
             Self::TrippLiteUsb => tripplite_usb::respond(model, command),
+            Self::Bcmxcp => bcmxcp::respond(model, command),
         }
     }
 
@@ -122,16 +137,17 @@ impl Protocol {
             // Binary protocols: frames of a known length, no terminator.
             Self::LiebertEsp2 => return liebert::feed(model, pending, out),
             Self::Powercom => return powercom::feed(model, pending, out),
-            _ => {}
-        }
-        if self == Self::TrippLiteUsb {
-            // Fixed-size frames, whose checksum may be a CR.
-            while pending.len() >= tripplite_usb::FRAME {
-                let frame: Vec<u8> = pending.drain(..tripplite_usb::FRAME).collect();
-                let mut m = model.lock().unwrap_or_else(|e| e.into_inner());
-                out.extend(self.respond(&mut m, &frame).unwrap_or_default());
+            Self::Bcmxcp => return bcmxcp::feed_buffer(model, pending, out),
+            Self::TrippLiteUsb => {
+                // Fixed-size frames, whose checksum may be a CR.
+                while pending.len() >= tripplite_usb::FRAME {
+                    let frame: Vec<u8> = pending.drain(..tripplite_usb::FRAME).collect();
+                    let mut m = model.lock().unwrap_or_else(|e| e.into_inner());
+                    out.extend(self.respond(&mut m, &frame).unwrap_or_default());
+                }
+                return;
             }
-            return;
+            Self::Q1(_) | Self::Voltronic => {}
         }
         let term = self.terminator();
         while let Some(pos) = pending.iter().position(|&b| b == term) {

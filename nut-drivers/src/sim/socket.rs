@@ -123,6 +123,12 @@ fn accept(listener: UnixListener, model: SharedModel, protocol: Protocol, stop: 
 /// The device's answer to one request: the command without its terminator, answered by the
 /// protocol (empty when the device says nothing).
 pub fn answer(model: &SharedModel, protocol: Protocol, request: &[u8]) -> Vec<u8> {
+    if protocol.is_framed() {
+        // A frame (or several) as the device receives it, answered in full.
+        let (mut pending, mut out) = (request.to_vec(), Vec::new());
+        protocol.feed(model, &mut pending, &mut out);
+        return out;
+    }
     let command = request
         .strip_suffix(&[protocol.terminator()])
         .filter(|_| !matches!(protocol, Protocol::Apc | Protocol::TrippLiteUsb))

@@ -22,6 +22,8 @@ use std::process::{Command, ExitCode, Termination};
 
 #[path = "../apcsmart.rs"]
 mod apcsmart;
+#[path = "../bcmxcp.rs"]
+mod bcmxcp;
 #[path = "../blazer_ser.rs"]
 mod blazer_ser;
 #[path = "../blazer_usb.rs"]
@@ -82,6 +84,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "apcsmart",
         main: || report(apcsmart::main),
+    },
+    Program {
+        name: "bcmxcp",
+        main: || report(bcmxcp::main),
     },
     Program {
         name: "blazer_ser",
