@@ -10,6 +10,9 @@ mod client;
 mod config;
 mod connection;
 mod error;
+#[cfg(feature = "monitor")]
+#[cfg_attr(docsrs, doc(cfg(feature = "monitor")))]
+pub mod monitor;
 mod session;
 pub mod strftime;
 mod tls;

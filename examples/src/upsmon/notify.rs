@@ -14,8 +14,8 @@ use std::time::{Duration, Instant};
 
 use nut_proto::config::{format_notify_message, NotifyEvent, NotifyFlags, UpsmonConf};
 
-use super::decision::Notification;
 use crate::syslog::Severity;
+use nut_client::monitor::Notification;
 
 /// What to do for one notification.
 #[derive(Debug, Clone, PartialEq, Eq)]

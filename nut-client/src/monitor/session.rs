@@ -29,7 +29,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use nut_client::{Client, ClientConfig, Error, TlsConfig, TlsMode};
+use crate::{Client, ClientConfig, Error, TlsConfig, TlsMode};
 use nut_proto::config::{Monitor, UpsmonConf};
 use nut_proto::net::ErrorCode;
 

@@ -23,7 +23,7 @@ use std::time::Duration;
 use nut_proto::config::{NotifyEvent, UpsmonConf};
 use nut_proto::status::StatusWord;
 
-pub use super::settings::Settings;
+use super::settings::Settings;
 
 /// How often NOPARENT is repeated while the privileged parent is gone (C: 2 minutes).
 pub const NOPARENT_REPEAT: Duration = Duration::from_secs(120);
