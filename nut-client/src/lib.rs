@@ -16,6 +16,7 @@ pub mod monitor;
 mod session;
 pub mod strftime;
 mod tls;
+mod transport;
 mod types;
 mod watch;
 
@@ -26,6 +27,7 @@ pub mod blocking;
 pub use client::Client;
 pub use config::{ClientConfig, ClientConfigBuilder, ReconnectPolicy, TlsConfig, TlsMode};
 pub use error::{Error, Result};
+pub use transport::{Connector, Transport};
 pub use types::{TrackingStatus, VarValue, Variable};
 pub use watch::{diff, Snapshot, VarChange, Watch};
 

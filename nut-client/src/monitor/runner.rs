@@ -8,6 +8,7 @@ use tokio::time::Instant;
 
 use super::decision::{Action, Decider, Phase};
 use super::session::{Family, PollOutcome, UpsSession};
+use crate::Connector;
 
 /// How long to wait between two login counts while a primary waits for its secondaries.
 const HOSTSYNC_RECHECK: Duration = Duration::from_millis(250);
@@ -48,6 +49,7 @@ pub struct Monitor {
     decider: Decider,
     sessions: Vec<UpsSession>,
     family: Family,
+    connector: Option<Connector>,
     start: Instant,
     pending: VecDeque<Action>,
     polled: bool,
@@ -71,10 +73,21 @@ impl Monitor {
                 .collect(),
             conf,
             family,
+            connector: None,
             start: Instant::now(),
             pending: VecDeque::new(),
             polled: false,
         }
+    }
+
+    /// Opens the connections to the servers with `connector` instead of TCP (an in-memory
+    /// server in a test, a Unix socket, a tunnel).
+    pub fn with_connector(mut self, connector: Connector) -> Self {
+        for s in &mut self.sessions {
+            s.set_connector(Some(connector.clone()));
+        }
+        self.connector = Some(connector);
+        self
     }
 
     /// The configuration in use.
@@ -112,8 +125,12 @@ impl Monitor {
                 .iter()
                 .position(|s| s.monitor() == m)
                 .map(|i| old.swap_remove(i));
-            self.sessions
-                .push(kept.unwrap_or_else(|| UpsSession::new(m.clone(), &conf, self.family)));
+            let session = kept.unwrap_or_else(|| {
+                let mut s = UpsSession::new(m.clone(), &conf, self.family);
+                s.set_connector(self.connector.clone());
+                s
+            });
+            self.sessions.push(session);
         }
         for s in &old {
             tracing::info!("No longer monitoring UPS [{}]", s.monitor().system);
@@ -263,3 +280,7 @@ impl Monitor {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "runner_tests.rs"]
+mod tests;

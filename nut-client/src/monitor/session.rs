@@ -29,7 +29,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::{Client, ClientConfig, Error, TlsConfig, TlsMode};
+use crate::{Client, ClientConfig, Connector, Error, TlsConfig, TlsMode};
 use nut_proto::config::{Monitor, UpsmonConf};
 use nut_proto::net::ErrorCode;
 
@@ -136,6 +136,7 @@ pub struct UpsSession {
     monitor: Monitor,
     family: Family,
     tls: TlsPlan,
+    connector: Option<Connector>,
     client: Option<Client>,
 }
 
@@ -158,8 +159,15 @@ impl UpsSession {
             monitor,
             family,
             tls,
+            connector: None,
             client: None,
         }
+    }
+
+    /// Opens the connections with `connector` instead of TCP (then the address family is
+    /// the connector's business).
+    pub fn set_connector(&mut self, connector: Option<Connector>) {
+        self.connector = connector;
     }
 
     /// The MONITOR line.
@@ -191,19 +199,26 @@ impl UpsSession {
     }
 
     fn config(&self, host: &str, tls: TlsConfig) -> ClientConfig {
-        ClientConfig::builder(host)
+        let builder = ClientConfig::builder(host)
             .port(self.monitor.system.port_or_default())
             .connect_timeout(NET_TIMEOUT)
             .read_timeout(NET_TIMEOUT)
             .tls_mode(self.tls.mode)
-            .tls(tls)
-            .build()
+            .tls(tls);
+        match &self.connector {
+            Some(connector) => builder.connector(connector.clone()).build(),
+            None => builder.build(),
+        }
     }
 
     async fn connect(&mut self) -> Result<(), String> {
         let tls = self.tls.config.clone()?;
         let host = self.monitor.system.host_or_default().to_owned();
-        let client = match self.family {
+        let family = match self.connector {
+            Some(_) => Family::Any,
+            None => self.family,
+        };
+        let client = match family {
             Family::Any => Client::connect(self.config(&host, tls))
                 .await
                 .map_err(|e| connect_error(&host, &e))?,
