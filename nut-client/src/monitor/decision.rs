@@ -20,7 +20,7 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use nut_proto::config::{NotifyEvent, UpsmonConf};
+use nut_proto::config::{format_notify_message, NotifyEvent, ShutdownThresholds, UpsmonConf};
 use nut_proto::status::StatusWord;
 
 use super::settings::Settings;
@@ -51,6 +51,16 @@ pub struct Notification {
     pub ups: Option<String>,
     /// A second detail for the message (the alarm text for ALARM, the words for OTHER).
     pub extra: Option<String>,
+}
+
+impl Notification {
+    /// The message for this event as upsmon.conf words it (its `NOTIFYMSG`, or C's
+    /// default), with the UPS name and the detail filled in.
+    pub fn message(&self, conf: &UpsmonConf) -> String {
+        let ups = self.ups.as_deref().unwrap_or("");
+        let extra = self.extra.as_deref().unwrap_or("");
+        format_notify_message(conf.notify_message_for(self.event), &[ups, extra])
+    }
 }
 
 /// Where the shutdown logic stands.
@@ -146,6 +156,12 @@ struct Tracked {
     fsd_notified: bool,
     alarm_text: Option<String>,
     others: BTreeSet<String>,
+    thresholds: Option<ShutdownThresholds>,
+    charge: Option<f64>,
+    runtime: Option<f64>,
+    onbatt_since: Option<Duration>,
+    onbatt_total: Duration,
+    threshold_hit: bool,
 }
 
 impl Tracked {
@@ -171,6 +187,12 @@ impl Tracked {
             fsd_notified: false,
             alarm_text: None,
             others: BTreeSet::new(),
+            thresholds: None,
+            charge: None,
+            runtime: None,
+            onbatt_since: None,
+            onbatt_total: Duration::ZERO,
+            threshold_hit: false,
         }
     }
 }
@@ -194,11 +216,13 @@ impl Decider {
             .monitors
             .iter()
             .map(|m| {
-                Tracked::new(
+                let mut t = Tracked::new(
                     m.system.to_string(),
                     m.power_value.into(),
                     m.role.is_primary(),
-                )
+                );
+                t.thresholds = conf.thresholds_for(&m.system).cloned();
+                t
             })
             .collect();
         Self {
@@ -225,6 +249,7 @@ impl Decider {
             };
             t.power_value = m.power_value.into();
             t.primary = m.role.is_primary();
+            t.thresholds = conf.thresholds_for(&m.system).cloned();
             self.ups.push(t);
         }
     }
@@ -380,6 +405,9 @@ impl Decider {
         match word {
             StatusWord::Ol => {
                 let t = &mut self.ups[i];
+                if let Some(since) = t.onbatt_since.take() {
+                    t.onbatt_total += now.saturating_sub(since);
+                }
                 if !t.flags.online {
                     let announce = t.line != Tri::Unknown;
                     t.line = Tri::Yes;
@@ -393,6 +421,7 @@ impl Decider {
             }
             StatusWord::Ob => {
                 let t = &mut self.ups[i];
+                t.onbatt_since.get_or_insert(now);
                 if !t.flags.onbatt {
                     self.sleep = alert;
                     t.line = Tri::No;
@@ -619,6 +648,10 @@ impl Decider {
                 return true;
             }
         }
+        if f.onbatt && t.threshold_hit {
+            tracing::warn!("UPS [{}] is past its nut-rs shutdown threshold", t.sys);
+            return true;
+        }
         if f.off && s.offduration >= 0 && t.off_long {
             tracing::warn!("UPS [{}] is reported as (administratively) OFF", t.sys);
             return true;
@@ -677,6 +710,7 @@ impl Decider {
         }
         let mut value = 0u64;
         for i in 0..self.ups.len() {
+            self.check_thresholds(i, now);
             let t = &mut self.ups[i];
             if older_than(now, t.last_poll, self.settings.deadtime) && t.flags.onbatt {
                 tracing::debug!("Promoting dead UPS: {}", t.sys);
@@ -700,6 +734,87 @@ impl Decider {
             self.force_shutdown(now);
         }
         self.take()
+    }
+
+    /// The nut-rs limits of UPS `i` (`SHUTDOWNCHARGE`, `SHUTDOWNRUNTIME`,
+    /// `SHUTDOWNONBATT`): LOWBATT, with the reason, the first time one is passed while on
+    /// battery; the UPS then counts as critical until it is back on line.
+    fn check_thresholds(&mut self, i: usize, now: Duration) {
+        let t = &self.ups[i];
+        let Some(limits) = &t.thresholds else {
+            return;
+        };
+        if !t.flags.onbatt {
+            self.ups[i].threshold_hit = false;
+            return;
+        }
+        let mut reason = None;
+        if let (Some(limit), Some(charge)) = (limits.charge, t.charge) {
+            if charge <= f64::from(limit) {
+                reason = Some(format!("battery.charge {charge} <= SHUTDOWNCHARGE {limit}"));
+            }
+        }
+        if let (Some(limit), Some(runtime)) = (limits.runtime, t.runtime) {
+            if reason.is_none() && runtime <= f64::from(limit) {
+                reason = Some(format!(
+                    "battery.runtime {runtime} <= SHUTDOWNRUNTIME {limit}"
+                ));
+            }
+        }
+        if let (Some(limit), Some(since)) = (limits.on_battery, t.onbatt_since) {
+            let secs = now.saturating_sub(since).as_secs();
+            if reason.is_none() && secs >= u64::from(limit) {
+                reason = Some(format!("on battery {secs} s >= SHUTDOWNONBATT {limit}"));
+            }
+        }
+        let Some(reason) = reason else {
+            return;
+        };
+        if !std::mem::replace(&mut self.ups[i].threshold_hit, true) {
+            tracing::warn!("UPS [{}]: {reason}", self.ups[i].sys);
+            self.notify(Some(i), NotifyEvent::LowBatt, Some(reason));
+        }
+    }
+
+    /// The battery values read for UPS `index` at its last poll (`battery.charge` in
+    /// percent, `battery.runtime` in seconds), for its nut-rs shutdown limits; `None` for
+    /// a value that was not read.
+    pub fn battery_values(&mut self, index: usize, charge: Option<f64>, runtime: Option<f64>) {
+        if let Some(t) = self.ups.get_mut(index) {
+            t.charge = charge;
+            t.runtime = runtime;
+        }
+    }
+
+    /// Whether the poll of UPS `index` should read `battery.charge` and `battery.runtime`
+    /// (its nut-rs limits need them) when the status says it is on battery.
+    pub fn needs_battery_values(&self, index: usize) -> bool {
+        self.ups.get(index).is_some_and(|t| {
+            t.thresholds
+                .as_ref()
+                .is_some_and(ShutdownThresholds::needs_battery_values)
+        })
+    }
+
+    /// The nut-rs shutdown limits of UPS `index`, if it has any.
+    pub fn thresholds(&self, index: usize) -> Option<&ShutdownThresholds> {
+        self.ups.get(index).and_then(|t| t.thresholds.as_ref())
+    }
+
+    /// How long UPS `index` has been on battery this time (`None` when it is not).
+    pub fn on_battery_for(&self, index: usize, now: Duration) -> Option<Duration> {
+        let since = self.ups.get(index)?.onbatt_since?;
+        Some(now.saturating_sub(since))
+    }
+
+    /// The total time UPS `index` has spent on battery since monitoring began, the
+    /// current stretch included.
+    pub fn time_on_battery(&self, index: usize, now: Duration) -> Duration {
+        self.ups.get(index).map_or(Duration::ZERO, |t| {
+            t.onbatt_total
+                + t.onbatt_since
+                    .map_or(Duration::ZERO, |s| now.saturating_sub(s))
+        })
     }
 
     /// The administrator asked for a forced shutdown (`upsmon -c fsd`).

@@ -22,6 +22,15 @@
 //!   is the primary, and hands the application the other actions, one at a time, from
 //!   [`Monitor::next_action`].
 //!
+//! Beyond C upsmon, upsmon.conf may set per-UPS shutdown limits (`SHUTDOWNCHARGE`,
+//! `SHUTDOWNRUNTIME`, `SHUTDOWNONBATT`, see
+//! [`ShutdownThresholds`](nut_proto::config::ShutdownThresholds)), which the decider applies
+//! (a UPS past one counts as critical, with a LOWBATT that names the reason), and it counts
+//! the time each UPS spends on battery ([`Decider::on_battery_for`],
+//! [`Decider::time_on_battery`]). [`EventLog`] writes the events with their times to a file
+//! (`EVENTLOG`). C upsmon 2.8.0 logs these keywords as "invalid directive" and goes on, so
+//! one upsmon.conf serves both.
+//!
 //! Beside them: [`powerdown_flag`] (the file that tells the shutdown scripts to cut the
 //! UPS's power) and [`timers`] (upssched's timer queue, whose command-socket lines are
 //! [`nut_proto::upssched`]'s).
@@ -57,6 +66,7 @@
 //! ```
 
 pub mod decision;
+pub mod event_log;
 pub mod powerdown_flag;
 mod runner;
 mod session;
@@ -64,6 +74,7 @@ mod settings;
 pub mod timers;
 
 pub use decision::{Action, Decider, Notification, Phase, UpsFlags};
+pub use event_log::EventLog;
 pub use runner::Monitor;
 pub use session::{Family, PollOutcome, SessionError, UpsSession, NET_TIMEOUT};
 pub use settings::Settings;

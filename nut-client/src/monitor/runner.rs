@@ -160,11 +160,18 @@ impl Monitor {
             return;
         }
         for i in 0..self.sessions.len() {
-            let outcome = self.sessions[i].poll().await;
+            let battery = self.decider.needs_battery_values(i);
+            let outcome = self.sessions[i].poll(battery).await;
             let now = self.now();
             let actions = match outcome {
-                PollOutcome::Status { status, alarm } => {
+                PollOutcome::Status {
+                    status,
+                    alarm,
+                    charge,
+                    runtime,
+                } => {
                     tracing::debug!("{}: [{status}]", self.sessions[i].monitor().system);
+                    self.decider.battery_values(i, charge, runtime);
                     self.decider.poll_status(i, &status, alarm.as_deref(), now)
                 }
                 PollOutcome::Failed { dropped } => {

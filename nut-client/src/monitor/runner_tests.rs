@@ -42,6 +42,12 @@ fn stand_in(upsd: Arc<Mutex<Upsd>>) -> Connector {
                                 u.polls += 1;
                                 format!("VAR {ups} ups.status \"{}\"\n", u.statuses[i])
                             }
+                            ["GET", "VAR", ups, "battery.charge"] => {
+                                format!("VAR {ups} battery.charge \"25\"\n")
+                            }
+                            ["GET", "VAR", ups, "battery.runtime"] => {
+                                format!("VAR {ups} battery.runtime \"600\"\n")
+                            }
                             ["FSD", _] => "OK FSD-SET\n".to_owned(),
                             ["GET", "NUMLOGINS", ups] => format!("NUMLOGINS {ups} {}\n", u.logins),
                             _ => "OK\n".to_owned(),
@@ -123,6 +129,8 @@ async fn primary_sets_fsd_waits_for_secondaries_and_shuts_down() {
     );
     assert!(heard.contains(&"FSD ups".to_owned()));
     assert!(heard.contains(&"GET NUMLOGINS ups".to_owned()));
+    // Without nut-rs limits, only what C upsmon asks.
+    assert!(!heard.iter().any(|l| l.contains("battery")));
     assert_eq!(monitor.next_action().await, None);
 }
 
@@ -172,4 +180,34 @@ async fn reload_keeps_unchanged_lines_and_user_fsd_shuts_down() {
     assert_eq!(seen, [Action::SetFsd(0)]);
     let rest = run(&mut monitor).await;
     assert_eq!(rest, ["wall", "SHUTDOWN", "shutdown"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn charge_limit_reads_battery_values_only_on_battery() {
+    let upsd = Arc::new(Mutex::new(Upsd {
+        statuses: vec!["OL", "OB DISCHRG"],
+        ..Upsd::default()
+    }));
+    let mut monitor = Monitor::new(conf(
+        "MONITOR ups@h 1 mon pw secondary\nFINALDELAY 0\nSHUTDOWNCHARGE ups@h 30\n",
+    ))
+    .with_connector(stand_in(upsd.clone()));
+    let events = run(&mut monitor).await;
+    assert_eq!(
+        events,
+        ["ONBATT", "LOWBATT", "wall", "SHUTDOWN", "shutdown"]
+    );
+    let heard = upsd.lock().unwrap().heard.clone();
+    let status = heard
+        .iter()
+        .position(|l| l == "GET VAR ups ups.status")
+        .unwrap();
+    let charge = heard
+        .iter()
+        .position(|l| l == "GET VAR ups battery.charge")
+        .unwrap();
+    // The first poll said OL: nothing more was read then.
+    assert_eq!(heard[status + 1], "GET VAR ups ups.status");
+    assert!(charge > status + 1);
+    assert!(heard.contains(&"GET VAR ups battery.runtime".to_owned()));
 }

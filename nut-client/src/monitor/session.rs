@@ -70,7 +70,7 @@ impl std::fmt::Display for SessionError {
 }
 
 /// The result of one poll.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum PollOutcome {
     /// `ups.status` (and `ups.alarm` when the status holds ALARM).
     Status {
@@ -78,6 +78,10 @@ pub enum PollOutcome {
         status: String,
         /// The alarm text, if it was asked for and could be read.
         alarm: Option<String>,
+        /// `battery.charge`, if it was asked for and could be read as a number.
+        charge: Option<f64>,
+        /// `battery.runtime`, if it was asked for and could be read as a number.
+        runtime: Option<f64>,
     },
     /// The poll failed; `dropped` tells whether the connection is gone.
     Failed {
@@ -314,8 +318,10 @@ impl UpsSession {
     }
 
     /// One poll: connects (and logs in) when needed, then reads `ups.status` (and
-    /// `ups.alarm` when the status says ALARM).
-    pub async fn poll(&mut self) -> PollOutcome {
+    /// `ups.alarm` when the status says ALARM). With `battery`, a status that says OB is
+    /// followed by reading `battery.charge` and `battery.runtime` (for nut-rs shutdown
+    /// limits; C upsmon never asks for them).
+    pub async fn poll(&mut self, battery: bool) -> PollOutcome {
         let sys = self.sys();
         if self.client.is_none() {
             tracing::debug!("Trying to connect to UPS [{sys}]");
@@ -342,7 +348,17 @@ impl UpsSession {
                 } else {
                     None
                 };
-                PollOutcome::Status { status, alarm }
+                let (mut charge, mut runtime) = (None, None);
+                if battery && status.split_ascii_whitespace().any(|w| w == "OB") {
+                    charge = self.get_number("battery.charge").await;
+                    runtime = self.get_number("battery.runtime").await;
+                }
+                PollOutcome::Status {
+                    status,
+                    alarm,
+                    charge,
+                    runtime,
+                }
             }
             Err(e) => {
                 match &e {
@@ -358,6 +374,10 @@ impl UpsSession {
                 }
             }
         }
+    }
+
+    async fn get_number(&mut self, var: &str) -> Option<f64> {
+        self.get_var(var).await.ok()?.trim().parse().ok()
     }
 
     /// Sends `FSD` (the forced-shutdown flag) for this UPS.
