@@ -159,6 +159,7 @@ impl Monitor {
         if self.phase() != Phase::Monitoring {
             return;
         }
+        self.polled = true;
         for i in 0..self.sessions.len() {
             let battery = self.decider.needs_battery_values(i);
             let outcome = self.sessions[i].poll(battery).await;
@@ -276,7 +277,6 @@ impl Monitor {
                     if self.polled {
                         tokio::time::sleep(self.decider.poll_interval()).await;
                     }
-                    self.polled = true;
                     self.poll_round_with(|a| out.push(a.clone())).await;
                 }
                 _ => {
