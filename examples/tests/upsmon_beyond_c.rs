@@ -112,6 +112,22 @@ impl Upsmon {
     }
 }
 
+/// `ups.status` of `ups` as upsd serves it (`None` until it does).
+fn status(port: u16, ups: &str) -> Option<String> {
+    use std::io::{BufRead, BufReader, Write};
+    let stream = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
+    (&stream)
+        .write_all(format!("GET VAR {ups} ups.status\n").as_bytes())
+        .ok()?;
+    let mut line = String::new();
+    BufReader::new(&stream).read_line(&mut line).ok()?;
+    let value = line.strip_prefix(&format!("VAR {ups} ups.status "))?;
+    Some(value.trim().trim_matches('"').to_owned())
+}
+
 fn read_lines(path: &Path) -> Vec<String> {
     fs::read_to_string(path)
         .unwrap_or_default()
@@ -141,6 +157,8 @@ fn charge_limit_and_event_log_ours_and_c_reads_the_same_file() {
     });
     let _upsd = site.spawn(env!("CARGO_BIN_EXE_upsd"), &["-u", "nut", "-F"]);
     let ups = site.ups("u");
+    // Only once upsd serves the UPS, so that no upsmon starts with COMMBAD.
+    wait_for("upsd to serve the UPS", || status(site.port, "u"));
     let with_c = have(&[C_UPSMON]);
     let ours = Upsmon::start(false, &ups);
     let mut c = with_c.then(|| Upsmon::start(true, &ups));
@@ -153,7 +171,8 @@ fn charge_limit_and_event_log_ours_and_c_reads_the_same_file() {
     wait_for("our SHUTDOWN notification", || {
         ours.events().iter().any(|e| e == "SHUTDOWN").then_some(())
     });
-    assert_eq!(ours.events(), ["ONBATT", "LOWBATT", "SHUTDOWN"]);
+    let events = ours.events();
+    assert_eq!(events, ["ONBATT", "LOWBATT", "SHUTDOWN"], "{events:?}");
     // The event log: every event, with its time, the UPS and the message.
     let log = read_lines(&ours.path("events.log"));
     let fields: Vec<Vec<&str>> = log.iter().map(|l| l.split('\t').collect()).collect();
