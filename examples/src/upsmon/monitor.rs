@@ -106,8 +106,9 @@ fn act(notifier: &Notifier, link: &mut ShutdownLink, conf: &UpsmonConf, action: 
     match action {
         Action::Notify(n) => notifier.send(n),
         Action::Wall(text) => notify::wall(text),
-        Action::SetFsd(_) => {}
         Action::Shutdown => request_shutdown(link, conf),
+        // FSD was sent by the core; nothing else to do.
+        _ => {}
     }
 }
 

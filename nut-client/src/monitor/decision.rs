@@ -30,6 +30,7 @@ pub const NOPARENT_REPEAT: Duration = Duration::from_secs(120);
 
 /// Something the daemon must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Action {
     /// Report an event (flags and message come from upsmon.conf).
     Notify(Notification),
@@ -65,6 +66,7 @@ impl Notification {
 
 /// Where the shutdown logic stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Phase {
     /// Watching the UPSes.
     Monitoring,

@@ -259,6 +259,29 @@ impl Monitor {
         }
     }
 
+    /// The actions of [`next_action`](Self::next_action) as a stream, which ends after
+    /// [`Action::Shutdown`].
+    ///
+    /// ```no_run
+    /// use futures_util::StreamExt;
+    /// use nut_client::monitor::{Action, Monitor};
+    ///
+    /// # async fn run(monitor: Monitor) {
+    /// let mut actions = std::pin::pin!(monitor.into_stream());
+    /// while let Some(action) = actions.next().await {
+    ///     if action == Action::Shutdown {
+    ///         println!("shut down now");
+    ///     }
+    /// }
+    /// # }
+    /// ```
+    pub fn into_stream(self) -> impl futures_util::Stream<Item = Action> {
+        futures_util::stream::unfold(self, |mut monitor| async move {
+            let action = monitor.next_action().await?;
+            Some((action, monitor))
+        })
+    }
+
     /// The next action, polling and sleeping as needed: notifications as they happen, and
     /// finally [`Action::Shutdown`] when the system must go down. Returns `None` after
     /// that. `FSD` is sent to the servers before [`Action::SetFsd`] is returned.

@@ -211,3 +211,21 @@ async fn charge_limit_reads_battery_values_only_on_battery() {
     assert!(charge > status + 1);
     assert!(heard.contains(&"GET VAR ups battery.runtime".to_owned()));
 }
+
+#[tokio::test(start_paused = true)]
+async fn actions_as_a_stream() {
+    use futures_util::StreamExt;
+    let upsd = Arc::new(Mutex::new(Upsd {
+        statuses: vec!["OL", "OB LB"],
+        ..Upsd::default()
+    }));
+    let monitor = Monitor::new(conf(
+        "MONITOR ups@h 1 mon pw secondary\nFINALDELAY 0\nHOSTSYNC 0\n",
+    ))
+    .with_connector(stand_in(upsd));
+    let actions: Vec<Action> = monitor.into_stream().collect().await;
+    assert_eq!(actions.last(), Some(&Action::Shutdown));
+    assert!(actions
+        .iter()
+        .any(|a| matches!(a, Action::Notify(n) if n.event == NotifyEvent::LowBatt)));
+}
