@@ -112,7 +112,7 @@ pub struct UpsmonConf {
 
 /// The nut-rs shutdown limits of one monitored UPS (`SHUTDOWNCHARGE system percent`,
 /// `SHUTDOWNRUNTIME system seconds`, `SHUTDOWNONBATT system seconds`). Each applies only
-/// while the UPS is on battery.
+/// while the UPS is on battery; a value the server does not report never triggers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct ShutdownThresholds {
