@@ -7,6 +7,8 @@ use std::time::Duration;
 use nut_proto::net::DEFAULT_PORT;
 use nut_proto::secret::Secret;
 
+use crate::transport::Connector;
+
 /// Whether and how to use TLS (`STARTTLS`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
@@ -213,6 +215,9 @@ pub struct ClientConfig {
     pub credentials: Option<(String, Secret)>,
     /// Reconnect automatically (default: no).
     pub reconnect: Option<ReconnectPolicy>,
+    /// Opens the byte stream instead of connecting by TCP to `host:port` (default: none,
+    /// TCP).
+    pub connector: Option<Connector>,
 }
 
 impl ClientConfig {
@@ -228,6 +233,7 @@ impl ClientConfig {
                 tls: TlsConfig::new(),
                 credentials: None,
                 reconnect: None,
+                connector: None,
             },
         }
     }
@@ -293,6 +299,13 @@ impl ClientConfigBuilder {
     /// Reconnect automatically with `policy`.
     pub fn reconnect(mut self, policy: ReconnectPolicy) -> Self {
         self.config.reconnect = Some(policy);
+        self
+    }
+
+    /// Opens the byte stream with `connector` instead of TCP (an in-memory pipe, a Unix
+    /// socket, a tunnel).
+    pub fn connector(mut self, connector: Connector) -> Self {
+        self.config.connector = Some(connector);
         self
     }
 

@@ -17,6 +17,7 @@ use nut_proto::net::{Request, Response};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 use crate::tls::{self, Stream};
+use crate::transport::Transport;
 
 /// A request on its way to the connection task, with the slot for its reply.
 pub(crate) struct Call {
@@ -70,8 +71,32 @@ async fn connect_tcp(config: &ClientConfig) -> Result<TcpStream> {
 
 /// Opens a connection as `config` says and spawns its task.
 pub(crate) async fn open(config: &ClientConfig) -> Result<Link> {
-    let tcp = connect_tcp(config).await?;
-    let _ = tcp.set_nodelay(true);
+    let tcp: Box<dyn Transport> = match &config.connector {
+        Some(connector) => {
+            let (host, port) = (config.host.as_str(), config.port);
+            match timeout(config.connect_timeout, connector.open(host, port)).await {
+                Ok(Ok(stream)) => stream,
+                Ok(Err(source)) => {
+                    return Err(Error::Connect {
+                        host: host.to_owned(),
+                        port,
+                        source,
+                    })
+                }
+                Err(_) => {
+                    return Err(Error::ConnectTimeout {
+                        host: host.to_owned(),
+                        port,
+                    })
+                }
+            }
+        }
+        None => {
+            let tcp = connect_tcp(config).await?;
+            let _ = tcp.set_nodelay(true);
+            Box::new(tcp)
+        }
+    };
     let stream = match config.read_timeout {
         Some(limit) => timeout(
             limit,

@@ -10,9 +10,13 @@ mod client;
 mod config;
 mod connection;
 mod error;
+#[cfg(feature = "monitor")]
+#[cfg_attr(docsrs, doc(cfg(feature = "monitor")))]
+pub mod monitor;
 mod session;
 pub mod strftime;
 mod tls;
+mod transport;
 mod types;
 mod watch;
 
@@ -23,6 +27,7 @@ pub mod blocking;
 pub use client::Client;
 pub use config::{ClientConfig, ClientConfigBuilder, ReconnectPolicy, TlsConfig, TlsMode};
 pub use error::{Error, Result};
+pub use transport::{Connector, Transport};
 pub use types::{TrackingStatus, VarValue, Variable};
 pub use watch::{diff, Snapshot, VarChange, Watch};
 

@@ -178,10 +178,36 @@ pub(crate) async fn serve(
     Box::pin(serve_tls(conn, stream, acceptor, cancel)).await;
 }
 
+/// Serves one client over any byte stream (see `ServerHandle::serve_connection`), STARTTLS
+/// included.
+pub(crate) async fn serve_io<S: AsyncRead + AsyncWrite + Unpin>(
+    shared: Arc<Shared>,
+    mut stream: S,
+    peer: String,
+    cancel: CancellationToken,
+) {
+    shared
+        .counters
+        .active
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let _active = ActiveGuard(Arc::clone(&shared));
+    let mut conn = Conn::new(shared, peer);
+    tracing::debug!(addr = %conn.addr, conn_id = conn.session.conn_id(), "connect (stream)");
+    let Some((acceptor, leftover)) = serve_stream(&mut conn, &mut stream, &cancel).await else {
+        tracing::debug!(addr = %conn.addr, "disconnect");
+        return;
+    };
+    if leftover {
+        tracing::warn!(addr = %conn.addr, "plaintext after STARTTLS: connection refused");
+        return;
+    }
+    Box::pin(serve_tls(conn, stream, acceptor, cancel)).await;
+}
+
 /// The handshake and the session after STARTTLS.
-async fn serve_tls(
+async fn serve_tls<S: AsyncRead + AsyncWrite + Unpin>(
     mut conn: Conn,
-    stream: TcpStream,
+    stream: S,
     acceptor: TlsAcceptor,
     cancel: CancellationToken,
 ) {
@@ -210,7 +236,9 @@ async fn serve_tls(
         .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     conn.session.set_tls();
     conn.deadline = Instant::now() + conn.snap.config.idle_timeout;
-    serve_stream(&mut conn, tls, &cancel).await;
+    let mut tls = tls;
+    // The session refuses STARTTLS over TLS, so no acceptor comes back here.
+    let _ = serve_stream(&mut conn, &mut tls, &cancel).await;
     tracing::debug!(addr = %conn.addr, "disconnect");
 }
 
@@ -274,12 +302,14 @@ fn read_now(stream: &mut TcpStream, buf: &mut [u8]) -> Poll<io::Result<usize>> {
     }
 }
 
-/// The session over any byte stream (TLS after STARTTLS).
+/// The session over any byte stream (TLS after STARTTLS, or a stream handed to the
+/// server). Returns the TLS acceptor, with the stream left open, when the client sent
+/// STARTTLS; otherwise closes the stream.
 async fn serve_stream<S: AsyncRead + AsyncWrite + Unpin>(
     conn: &mut Conn,
-    mut stream: S,
+    stream: &mut S,
     cancel: &CancellationToken,
-) {
+) -> Option<(TlsAcceptor, bool)> {
     let mut buf = vec![0u8; READ_CHUNK];
     loop {
         let n = tokio::select! {
@@ -295,15 +325,15 @@ async fn serve_stream<S: AsyncRead + AsyncWrite + Unpin>(
             },
         };
         let step = conn.process(&buf[..n]);
-        if conn.flush(&mut stream).await.is_err() {
+        if conn.flush(stream).await.is_err() {
             break;
         }
         match step {
             Step::Continue => {}
             Step::Close => break,
-            // The session refuses STARTTLS over TLS; nothing else can come here.
-            Step::StartTls(..) => break,
+            Step::StartTls(acceptor, leftover) => return Some((acceptor, leftover)),
         }
     }
     let _ = stream.shutdown().await;
+    None
 }

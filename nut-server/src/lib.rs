@@ -15,6 +15,9 @@ pub mod mdns;
 mod server;
 mod session;
 mod shared;
+#[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 mod tls;
 mod tracking;
 

@@ -14,6 +14,7 @@ use std::time::Duration;
 use nut_driver_api::link::DriverEndpoint;
 use nut_proto::config::{Listen, UpsdUser};
 use nut_proto::names::UpsName;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Mutex, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -36,12 +37,21 @@ pub struct ServerBuilder {
     http_listeners: Vec<TcpListener>,
     shutdown: Option<CancellationToken>,
     bound: Option<Vec<(Listen, std::net::TcpListener)>>,
+    in_memory: bool,
 }
 
 impl ServerBuilder {
     /// A builder with C upsd's defaults, no device, no user and nothing to listen on.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// Lets [`start`](Self::start) succeed without any address to listen on: the server
+    /// then serves only the streams handed to [`ServerHandle::serve_connection`] (in tests,
+    /// or an application that talks to its own embedded server in memory).
+    pub fn in_memory(mut self) -> Self {
+        self.in_memory = true;
+        self
     }
 
     /// Replaces the whole configuration (e.g. one read by [`ServerConfig::load`]).
@@ -159,11 +169,15 @@ impl ServerBuilder {
             inner.spawn_accept(listener, token);
             extra.push(addr);
         }
-        if extra.is_empty() && self.config.listen.is_empty() {
+        if extra.is_empty() && self.config.listen.is_empty() && !self.in_memory {
             inner.cancel.cancel();
             return Err(ServerError::NoListener);
         }
-        inner.managed.lock().await.extra = extra;
+        {
+            let mut managed = inner.managed.lock().await;
+            managed.extra = extra;
+            managed.in_memory = self.in_memory;
+        }
         let http_listen = self.config.http_listen.clone();
         let allow_not_all = self.config.allow_not_all_listeners;
         #[cfg(feature = "mqtt")]
@@ -273,6 +287,29 @@ impl ServerHandle {
         self.inner.managed.lock().await.http.clone()
     }
 
+    /// Serves one client over `stream`, any byte stream (one end of
+    /// [`tokio::io::duplex`], a Unix socket), as if it had connected from `peer` (an address
+    /// as text, shown in `LIST CLIENT` and the logs). STARTTLS works over it when TLS is
+    /// configured. The connection is counted in [`stats`](Self::stats) but not against
+    /// `MAXCONN`; it ends when the client leaves, idles out, or the server stops.
+    pub fn serve_connection<S>(&self, stream: S, peer: impl Into<String>)
+    where
+        S: AsyncRead + AsyncWrite + Send + Unpin + 'static,
+    {
+        let inner = &self.inner;
+        inner
+            .shared
+            .counters
+            .accepted
+            .fetch_add(1, Ordering::Relaxed);
+        inner.tasks.spawn(connection::serve_io(
+            Arc::clone(&inner.shared),
+            stream,
+            peer.into(),
+            inner.cancel.clone(),
+        ));
+    }
+
     /// Connection counters.
     pub fn stats(&self) -> Stats {
         let c = &self.inner.shared.counters;
@@ -301,6 +338,8 @@ struct RunningDevice {
 #[derive(Debug, Default)]
 struct Managed {
     extra: Vec<SocketAddr>,
+    /// Started with [`ServerBuilder::in_memory`]: no listener is needed.
+    in_memory: bool,
     listeners: Vec<BoundListener>,
     devices: HashMap<UpsName, RunningDevice>,
     maxconn: Option<usize>,
@@ -616,7 +655,8 @@ impl Inner {
                 }
                 let others = managed.listeners.iter().filter(|l| keep(l)).count()
                     + adopted.len()
-                    + managed.extra.len();
+                    + managed.extra.len()
+                    + usize::from(managed.in_memory);
                 bind_resolved(resolved, first, &config, others)?
             }
         };

@@ -24,11 +24,11 @@ use clap::Parser;
 use nix::sys::signal::Signal;
 use nut_proto::config::{ShutdownExit, UpsmonConf};
 
-use super::flag;
 use super::monitor::{run_shutdown_command, Monitor, ShutdownLink};
-use super::session::Family;
 use crate::daemon;
 use crate::syslog::{self, Severity};
+use nut_client::monitor::powerdown_flag as flag;
+use nut_client::monitor::Family;
 
 /// upsmon's arguments (those of C upsmon 2.8).
 #[derive(Debug, Parser)]

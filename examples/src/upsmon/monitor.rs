@@ -1,21 +1,20 @@
-//! The monitoring loop of upsmon (the unprivileged child, or the single process with `-p`):
-//! polls every UPS, feeds the [`Decider`], carries out its actions, and handles the signals
-//! (`SIGTERM`/`SIGINT`/`SIGQUIT` stop, `SIGHUP` reloads upsmon.conf, `SIGUSR1` forces a
-//! shutdown, as `upsmon -c stop|reload|fsd` send them).
+//! The monitoring process of upsmon (the unprivileged child, or the single process with
+//! `-p`): a [`nut_client::monitor::Monitor`] between signals (`SIGTERM`/`SIGINT`/`SIGQUIT`
+//! stop, `SIGHUP` reloads upsmon.conf, `SIGUSR1` forces a shutdown, as `upsmon -c
+//! stop|reload|fsd` send them), whose actions it carries out: notifications through
+//! NOTIFYCMD, syslog and `wall`, the shutdown through the privileged parent.
 
 use std::fs::File;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+use nut_client::monitor::{powerdown_flag as flag, Action, Family, Monitor as Core, Phase};
 use nut_proto::config::{ShutdownExit, UpsmonConf};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 
-use super::decision::{Action, Decider, Phase};
-use super::flag;
 use super::notify::{self, Notifier};
-use super::session::{Family, PollOutcome, UpsSession};
 
 /// How SHUTDOWNCMD gets run.
 #[derive(Debug)]
@@ -87,22 +86,46 @@ impl Signals {
 /// The monitoring process.
 pub struct Monitor {
     conf_path: PathBuf,
-    conf: UpsmonConf,
-    decider: Decider,
-    sessions: Vec<UpsSession>,
+    core: Core,
     notifier: Notifier,
-    family: Family,
     link: ShutdownLink,
     parent: Option<nix::unistd::Pid>,
-    start: Instant,
 }
 
 impl std::fmt::Debug for Monitor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Monitor")
             .field("conf_path", &self.conf_path)
-            .field("sessions", &self.sessions)
+            .field("core", &self.core)
             .finish()
+    }
+}
+
+/// Carries out one action of the core (FSD it has sent itself).
+fn act(notifier: &Notifier, link: &mut ShutdownLink, conf: &UpsmonConf, action: &Action) {
+    match action {
+        Action::Notify(n) => notifier.send(n),
+        Action::Wall(text) => notify::wall(text),
+        Action::Shutdown => request_shutdown(link, conf),
+        // FSD was sent by the core; nothing else to do.
+        _ => {}
+    }
+}
+
+fn request_shutdown(link: &mut ShutdownLink, conf: &UpsmonConf) {
+    match link {
+        ShutdownLink::Parent(pipe) => {
+            tracing::info!("Asking the parent process to shut down the system");
+            if let Err(e) = pipe.write_all(&[1]).and_then(|()| pipe.flush()) {
+                tracing::error!("Unable to call parent pipe for shutdown: {e}");
+            }
+        }
+        ShutdownLink::Direct => {
+            if !nix::unistd::geteuid().is_root() {
+                tracing::warn!("Not root, shutdown may fail");
+            }
+            run_shutdown_command(conf);
+        }
     }
 }
 
@@ -112,24 +135,12 @@ impl Monitor {
     pub fn new(conf_path: PathBuf, conf: UpsmonConf, family: Family, link: ShutdownLink) -> Self {
         let parent = matches!(link, ShutdownLink::Parent(_)).then(nix::unistd::getppid);
         Self {
-            decider: Decider::new(&conf),
-            sessions: conf
-                .monitors
-                .iter()
-                .map(|m| UpsSession::new(m.clone(), &conf, family))
-                .collect(),
             notifier: Notifier::new(conf.clone(), "upsmon"),
+            core: Core::with_family(conf, family),
             conf_path,
-            conf,
-            family,
             link,
             parent,
-            start: Instant::now(),
         }
-    }
-
-    fn now(&self) -> Duration {
-        self.start.elapsed()
     }
 
     /// Runs until stopped by a signal or until the shutdown has been handed over. Returns
@@ -145,121 +156,56 @@ impl Monitor {
                 }
                 Wake::Reload => self.reload()?,
                 Wake::Fsd => {
-                    let now = self.now();
-                    let actions = self.decider.user_fsd(now);
-                    self.handle(actions).await;
+                    let Self {
+                        core,
+                        notifier,
+                        link,
+                        ..
+                    } = &mut self;
+                    let conf = core.conf().clone();
+                    core.user_fsd_with(|a| act(notifier, link, &conf, a)).await;
                 }
                 Wake::Timeout => {}
             }
-            if self.decider.phase() == Phase::Monitoring {
-                self.poll_round().await;
-            }
-            if self.decider.phase() != Phase::Monitoring {
+            let Self {
+                core,
+                notifier,
+                link,
+                ..
+            } = &mut self;
+            let conf = core.conf().clone();
+            core.poll_round_with(|a| act(notifier, link, &conf, a))
+                .await;
+            if self.core.phase() != Phase::Monitoring {
                 return self.shutdown(&mut signals).await;
             }
-            self.check_parent().await;
-            let interval = self.decider.poll_interval();
+            self.check_parent();
+            let interval = self.core.decider().poll_interval();
             wake = signals.sleep(interval).await;
         }
     }
 
-    async fn poll_round(&mut self) {
-        for i in 0..self.sessions.len() {
-            let outcome = self.sessions[i].poll().await;
-            let now = self.now();
-            let actions = match outcome {
-                PollOutcome::Status { status, alarm } => {
-                    tracing::debug!("{}: [{status}]", self.sessions[i].monitor().system);
-                    self.decider.poll_status(i, &status, alarm.as_deref(), now)
-                }
-                PollOutcome::Failed { dropped } => {
-                    let a = self.decider.poll_failed(i, now);
-                    if dropped {
-                        self.decider.connection_dropped(i);
-                    }
-                    a
-                }
-                PollOutcome::Skipped => Vec::new(),
-            };
-            self.handle(actions).await;
-        }
-        let now = self.now();
-        let actions = self.decider.check(now);
-        self.handle(actions).await;
-    }
-
-    async fn handle(&mut self, actions: Vec<Action>) {
-        for action in actions {
-            match action {
-                Action::Notify(n) => self.notifier.send(&n),
-                Action::Wall(text) => notify::wall(&text),
-                Action::SetFsd(i) => {
-                    if let Some(s) = self.sessions.get_mut(i) {
-                        s.set_fsd().await;
-                    }
-                }
-                Action::Shutdown => self.request_shutdown(),
-            }
-        }
-    }
-
-    fn request_shutdown(&mut self) {
-        match &mut self.link {
-            ShutdownLink::Parent(pipe) => {
-                tracing::info!("Asking the parent process to shut down the system");
-                if let Err(e) = pipe.write_all(&[1]).and_then(|()| pipe.flush()) {
-                    tracing::error!("Unable to call parent pipe for shutdown: {e}");
-                }
-            }
-            ShutdownLink::Direct => {
-                if !nix::unistd::geteuid().is_root() {
-                    tracing::warn!("Not root, shutdown may fail");
-                }
-                run_shutdown_command(&self.conf);
-            }
-        }
-    }
-
-    /// The largest NUMLOGINS among the UPSes this system is the primary of.
-    async fn max_logins(&mut self) -> Option<u64> {
-        let mut max = None;
-        for i in 0..self.sessions.len() {
-            if !self.decider.is_primary(i) {
-                continue;
-            }
-            if let Some(n) = self.sessions[i].num_logins().await {
-                max = Some(max.unwrap_or(0).max(n));
-            }
-        }
-        max
-    }
-
     /// Carries a started shutdown through HOSTSYNC and FINALDELAY, then SHUTDOWNEXIT.
     async fn shutdown(mut self, signals: &mut Signals) -> anyhow::Result<u8> {
+        let conf = self.core.conf().clone();
         loop {
-            let now = self.now();
-            let actions = match self.decider.phase() {
-                Phase::WaitingForSecondaries { .. } => {
-                    let max = self.max_logins().await;
-                    tracing::debug!("Max data server logins per UPS still active: {max:?}");
-                    let now = self.now();
-                    let mut a = self.decider.logins_counted(max, now);
-                    if a.is_empty() {
-                        tokio::time::sleep(Duration::from_millis(250)).await;
-                        a = self.decider.tick(self.now());
-                    }
-                    a
-                }
-                Phase::FinalDelay { until } => {
-                    tokio::time::sleep(until.saturating_sub(now)).await;
-                    self.decider.tick(self.now())
-                }
-                Phase::ShutdownRequested => break,
-                Phase::Monitoring => return Ok(0),
-            };
-            self.handle(actions).await;
+            let Self {
+                core,
+                notifier,
+                link,
+                ..
+            } = &mut self;
+            if !core
+                .shutdown_step_with(|a| act(notifier, link, &conf, a))
+                .await
+            {
+                break;
+            }
         }
-        let linger = match self.conf.shutdownexit {
+        if self.core.phase() == Phase::Monitoring {
+            return Ok(0);
+        }
+        let linger = match conf.shutdownexit {
             None | Some(ShutdownExit::Yes) => Some(Duration::ZERO),
             Some(ShutdownExit::No) => None,
             Some(ShutdownExit::After(n)) => Some(Duration::from_secs(n.into())),
@@ -267,15 +213,13 @@ impl Monitor {
         };
         if linger != Some(Duration::ZERO) {
             tracing::warn!("Configured to stay after initiating shutdown (SHUTDOWNEXIT)");
-            let until = linger.map(|d| self.now() + d);
+            let until = linger.map(|d| self.core.now() + d);
             loop {
-                if until.is_some_and(|u| self.now() >= u) {
+                if until.is_some_and(|u| self.core.now() >= u) {
                     break;
                 }
                 // Keep talking to the servers so that this client is not taken for dead.
-                for s in &mut self.sessions {
-                    let _ = s.num_logins().await;
-                }
+                self.core.keep_alive().await;
                 if let Wake::Stop(_) = signals.sleep(Duration::from_secs(1)).await {
                     break;
                 }
@@ -289,14 +233,15 @@ impl Monitor {
         Ok(0)
     }
 
-    async fn check_parent(&mut self) {
+    fn check_parent(&mut self) {
         let Some(parent) = self.parent else {
             return;
         };
         if nix::unistd::getppid() != parent {
-            let now = self.now();
-            let actions = self.decider.parent_gone(now);
-            self.handle(actions).await;
+            let conf = self.core.conf().clone();
+            for a in self.core.parent_gone() {
+                act(&self.notifier, &mut self.link, &conf, &a);
+            }
         }
     }
 
@@ -320,21 +265,8 @@ impl Monitor {
                 conf.minsupplies
             );
         }
-        let mut old = std::mem::take(&mut self.sessions);
-        for m in &conf.monitors {
-            let kept = old
-                .iter()
-                .position(|s| s.monitor() == m)
-                .map(|i| old.swap_remove(i));
-            self.sessions
-                .push(kept.unwrap_or_else(|| UpsSession::new(m.clone(), &conf, self.family)));
-        }
-        for s in &old {
-            tracing::info!("No longer monitoring UPS [{}]", s.monitor().system);
-        }
-        self.decider.reload(&conf);
         self.notifier.set_conf(conf.clone());
-        self.conf = conf;
+        self.core.reload(conf);
         Ok(())
     }
 }

@@ -12,10 +12,10 @@ use std::process::{Command, Stdio};
 use std::sync::{mpsc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use nut_proto::config::{format_notify_message, NotifyEvent, NotifyFlags, UpsmonConf};
+use nut_proto::config::{NotifyEvent, NotifyFlags, UpsmonConf};
 
-use super::decision::Notification;
 use crate::syslog::Severity;
+use nut_client::monitor::{EventLog, Notification};
 
 /// What to do for one notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,13 +32,10 @@ pub struct Rendered {
 
 /// Fills in the message and flags of `n` from `conf`.
 pub fn render(conf: &UpsmonConf, n: &Notification) -> Rendered {
-    let upsname = n.ups.clone().unwrap_or_default();
-    let extra = n.extra.as_deref().unwrap_or("");
-    let message = format_notify_message(conf.notify_message_for(n.event), &[&upsname, extra]);
     Rendered {
         event: n.event,
-        upsname,
-        message,
+        upsname: n.ups.clone().unwrap_or_default(),
+        message: n.message(conf),
         flags: conf.notify_flags_for(n.event),
     }
 }
@@ -48,12 +45,14 @@ pub fn render(conf: &UpsmonConf, n: &Notification) -> Rendered {
 pub struct Notifier {
     conf: UpsmonConf,
     ident: String,
+    eventlog: Option<EventLog>,
 }
 
 impl Notifier {
     /// A notifier for `conf`, logging to syslog as `ident` (`upsmon`).
     pub fn new(conf: UpsmonConf, ident: impl Into<String>) -> Self {
         Self {
+            eventlog: EventLog::from_conf(&conf),
             conf,
             ident: ident.into(),
         }
@@ -61,12 +60,19 @@ impl Notifier {
 
     /// Uses a reloaded configuration.
     pub fn set_conf(&mut self, conf: UpsmonConf) {
+        self.eventlog = EventLog::from_conf(&conf);
         self.conf = conf;
     }
 
-    /// Delivers `n`. Programs are started and not waited for.
+    /// Delivers `n`, and records it in the EVENTLOG file (nut-rs) whatever its
+    /// NOTIFYFLAG. Programs are started and not waited for.
     pub fn send(&self, n: &Notification) {
         let r = render(&self.conf, n);
+        if let Some(log) = &self.eventlog {
+            if let Err(e) = log.record(n, &r.message) {
+                tracing::warn!("EVENTLOG {}: {e}", log.path().display());
+            }
+        }
         if r.flags.contains(NotifyFlags::IGNORE) {
             return;
         }

@@ -17,7 +17,7 @@ use clap::Parser;
 use nut_proto::config::{AtCommand, NotifyEvent, UpsschedConf};
 
 use super::daemon::{self, exec_cmd};
-use super::timers::Origin;
+use nut_client::monitor::timers::Origin;
 use nut_proto::upssched::{reply_is_ok, DaemonRequest};
 
 /// How long to keep trying to reach or start the daemon (C: 30 tries).

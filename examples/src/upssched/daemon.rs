@@ -13,7 +13,7 @@ use anyhow::Context;
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 
-use super::timers::TimerQueue;
+use nut_client::monitor::timers::TimerQueue;
 use nut_proto::upssched::{DaemonRequest, REPLY_OK, REPLY_UNKNOWN};
 
 /// How long the daemon stays without timers before it exits.

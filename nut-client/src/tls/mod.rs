@@ -13,7 +13,6 @@ use std::sync::Arc;
 use tokio::io::AsyncReadExt;
 #[cfg(feature = "tls")]
 use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
 #[cfg(feature = "tls")]
 use tokio_rustls::client::TlsStream;
 #[cfg(feature = "tls")]
@@ -28,19 +27,30 @@ pub(crate) use rustls_config::client_config;
 
 use crate::config::{TlsConfig, TlsMode};
 use crate::error::{Error, Result};
+use crate::transport::Transport;
 
 #[cfg(feature = "tls")]
 /// Longest reply line to STARTTLS that is read before giving up.
 const MAX_STARTTLS_REPLY: usize = 512;
 
-/// The stream under a connection: plain TCP or TLS over it.
-#[derive(Debug)]
+/// The stream under a connection: plain (TCP or a [`Connector`](crate::Connector)'s
+/// stream) or TLS over it.
 pub(crate) enum Stream {
-    /// Plain TCP.
-    Plain(TcpStream),
+    /// Plain text.
+    Plain(Box<dyn Transport>),
     /// TLS after STARTTLS.
     #[cfg(feature = "tls")]
-    Tls(Box<TlsStream<TcpStream>>),
+    Tls(Box<TlsStream<Box<dyn Transport>>>),
+}
+
+impl std::fmt::Debug for Stream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.is_tls() {
+            "Stream::Tls"
+        } else {
+            "Stream::Plain"
+        })
+    }
 }
 
 impl Stream {
@@ -107,7 +117,7 @@ impl tokio::io::AsyncWrite for Stream {
 /// Sends STARTTLS on `tcp` as `mode` asks and performs the handshake; `host` is the name
 /// connected to (the expected certificate name unless the config names another).
 pub(crate) async fn start(
-    mut tcp: TcpStream,
+    mut tcp: Box<dyn Transport>,
     host: &str,
     mode: TlsMode,
     tls: &TlsConfig,
@@ -143,7 +153,7 @@ pub(crate) async fn start(
 /// Without the `tls` feature: plain TCP unless TLS is required, which is an error.
 #[cfg(not(feature = "tls"))]
 pub(crate) async fn start(
-    tcp: TcpStream,
+    tcp: Box<dyn Transport>,
     _host: &str,
     mode: TlsMode,
     _tls: &TlsConfig,
@@ -158,7 +168,7 @@ pub(crate) async fn start(
 
 #[cfg(feature = "tls")]
 /// Reads one line byte by byte, so that nothing after it is consumed.
-async fn read_line(tcp: &mut TcpStream) -> Result<Vec<u8>> {
+async fn read_line(tcp: &mut Box<dyn Transport>) -> Result<Vec<u8>> {
     let mut line = Vec::new();
     loop {
         let byte = tcp.read_u8().await.map_err(Error::from_io)?;
@@ -191,10 +201,10 @@ mod tests {
             }
         });
         let config = TlsConfig::new();
-        let tcp = TcpStream::connect(addr).await.unwrap();
+        let tcp = Box::new(tokio::net::TcpStream::connect(addr).await.unwrap());
         let required = start(tcp, "localhost", TlsMode::Required, &config).await;
         assert!(matches!(required, Err(Error::TlsUnavailable(_))));
-        let tcp = TcpStream::connect(addr).await.unwrap();
+        let tcp = Box::new(tokio::net::TcpStream::connect(addr).await.unwrap());
         let tried = start(tcp, "localhost", TlsMode::Opportunistic, &config).await;
         assert!(matches!(tried, Ok(Stream::Plain(_))));
         accept.await.unwrap();

@@ -297,6 +297,14 @@ impl<'a> Arbitrary<'a> for UpsmonConf {
             vec_of(u, 3, |u| Ok((NotifyEvent::arbitrary(u)?, text(u)?)))?
                 .into_iter()
                 .collect();
+        let mut thresholds: Vec<ShutdownThresholds> = Vec::new();
+        for _ in 0..u.int_in_range(0..=2)? {
+            let t = ShutdownThresholds::arbitrary(u)?;
+            let sys = t.system.to_string();
+            if !thresholds.iter().any(|x| x.system.to_string() == sys) {
+                thresholds.push(t);
+            }
+        }
         Ok(Self {
             monitors,
             minsupplies: small_u32(u)?,
@@ -326,7 +334,23 @@ impl<'a> Arbitrary<'a> for UpsmonConf {
             overduration: Arbitrary::arbitrary(u)?,
             oblbduration: opt(u, small_u32)?,
             alarmcritical: Arbitrary::arbitrary(u)?,
+            thresholds,
+            eventlog: opt(u, text)?,
         })
+    }
+}
+
+impl<'a> Arbitrary<'a> for ShutdownThresholds {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let mut t = Self::new(UpsAddress::arbitrary(u)?);
+        t.charge = opt(u, small_u32)?;
+        t.runtime = opt(u, small_u32)?;
+        t.on_battery = opt(u, small_u32)?;
+        if t.charge.is_none() && t.runtime.is_none() && t.on_battery.is_none() {
+            // An entry without a limit is never written, so it could not come back.
+            t.on_battery = Some(small_u32(u)?);
+        }
+        Ok(t)
     }
 }
 

@@ -59,7 +59,7 @@ pub use upsd_conf::{
     DEFAULT_TRACKINGDELAY,
 };
 pub use upsd_users::{UpsdUser, UpsdUsers, UpsmonRole};
-pub use upsmon_conf::{CertHost, Monitor, ShutdownExit, UpsmonConf};
+pub use upsmon_conf::{CertHost, Monitor, ShutdownExit, ShutdownThresholds, UpsmonConf};
 pub use upssched_conf::{AtCommand, AtRule, AtUps, UpsschedConf};
 pub use upsset_conf::{UpssetConf, UPSSET_MAGIC};
 

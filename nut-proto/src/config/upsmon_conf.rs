@@ -9,6 +9,12 @@
 //! `ALARMCRITICAL` (2.8.3) and `CERTFILE` (after 2.8.4); they are accepted too, and kept as
 //! `Option`s so that a program can tell whether the file set them.
 //!
+//! Beyond C, nut-rs reads four keywords of its own, which C upsmon 2.8.0 logs as
+//! "invalid directive" and ignores, so one file serves both: `SHUTDOWNCHARGE system
+//! percent`, `SHUTDOWNRUNTIME system seconds` and `SHUTDOWNONBATT system seconds`
+//! ([`ShutdownThresholds`]: a UPS on battery past such a limit counts as critical, as if it
+//! reported low battery) and `EVENTLOG path` (a log of power events with their times).
+//!
 //! ```
 //! use nut_proto::config::{NotifyEvent, NotifyFlags, UpsmonConf};
 //!
@@ -94,6 +100,47 @@ pub struct UpsmonConf {
     pub oblbduration: Option<u32>,
     /// `ALARMCRITICAL` (2.8.3): whether `ALARM` makes a UPS on battery critical.
     pub alarmcritical: Option<bool>,
+    /// `SHUTDOWNCHARGE`, `SHUTDOWNRUNTIME` and `SHUTDOWNONBATT` (nut-rs only; C upsmon warns
+    /// "invalid directive" and ignores them): per-UPS limits past which a UPS on battery
+    /// counts as critical, as if it reported low battery. One entry per system, in the
+    /// order first named.
+    pub thresholds: Vec<ShutdownThresholds>,
+    /// `EVENTLOG` (nut-rs only; C warns and ignores it): a file to which upsmon appends
+    /// every power event with its time.
+    pub eventlog: Option<String>,
+}
+
+/// The nut-rs shutdown limits of one monitored UPS (`SHUTDOWNCHARGE system percent`,
+/// `SHUTDOWNRUNTIME system seconds`, `SHUTDOWNONBATT system seconds`). Each applies only
+/// while the UPS is on battery; a value the server does not report never triggers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ShutdownThresholds {
+    /// The UPS, as in its `MONITOR` line.
+    pub system: UpsAddress,
+    /// Critical when `battery.charge` is at or below this percentage.
+    pub charge: Option<u32>,
+    /// Critical when `battery.runtime` is at or below this many seconds.
+    pub runtime: Option<u32>,
+    /// Critical once the UPS has been on battery this many seconds.
+    pub on_battery: Option<u32>,
+}
+
+impl ShutdownThresholds {
+    /// No limits for `system`.
+    pub fn new(system: UpsAddress) -> Self {
+        Self {
+            system,
+            charge: None,
+            runtime: None,
+            on_battery: None,
+        }
+    }
+
+    /// Whether battery values must be read to apply these limits.
+    pub fn needs_battery_values(&self) -> bool {
+        self.charge.is_some() || self.runtime.is_some()
+    }
 }
 
 impl Default for UpsmonConf {
@@ -127,6 +174,8 @@ impl Default for UpsmonConf {
             overduration: None,
             oblbduration: None,
             alarmcritical: None,
+            thresholds: Vec::new(),
+            eventlog: None,
         }
     }
 }
@@ -272,6 +321,7 @@ impl UpsmonConf {
             "RUN_AS_USER" => Some(&mut self.run_as_user),
             "CERTPATH" => Some(&mut self.certpath),
             "CERTFILE" => Some(&mut self.certfile),
+            "EVENTLOG" => Some(&mut self.eventlog),
             _ => None,
         };
         if let Some(slot) = string_slot {
@@ -376,6 +426,13 @@ impl UpsmonConf {
                 }
                 3
             }
+            "SHUTDOWNCHARGE" | "SHUTDOWNRUNTIME" | "SHUTDOWNONBATT" => {
+                let Some(value) = words.get(2) else {
+                    return Ok(false);
+                };
+                self.threshold(diag, n, key, arg, value);
+                3
+            }
             "CERTHOST" => {
                 let [_, host, certname, verify, force, ..] = words else {
                     return Ok(false);
@@ -411,6 +468,54 @@ impl UpsmonConf {
         };
         diag.extra_arguments(n, words, used);
         Ok(true)
+    }
+
+    /// The limits for `system`, if any are set.
+    pub fn thresholds_for(&self, system: &UpsAddress) -> Option<&ShutdownThresholds> {
+        let text = system.to_string();
+        self.thresholds
+            .iter()
+            .find(|t| t.system.to_string() == text)
+    }
+
+    fn threshold(&mut self, diag: &mut Diag, n: usize, key: &str, sys: &str, value: &str) {
+        let system = match sys.parse::<UpsAddress>() {
+            Ok(s) => s,
+            Err(e) => {
+                diag.warn(
+                    n,
+                    WarningKind::BadValue,
+                    format!("{key}: unable to split UPS name [{sys}]: {e}; line ignored"),
+                );
+                return;
+            }
+        };
+        // A keyword of our own: no C quirks to follow, a plain number or nothing.
+        let Ok(v) = value.parse::<u32>() else {
+            diag.warn(
+                n,
+                WarningKind::BadValue,
+                format!("{key} {sys}: \"{value}\" is not a number of 0 or more; line ignored"),
+            );
+            return;
+        };
+        let text = system.to_string();
+        let entry = match self
+            .thresholds
+            .iter()
+            .position(|t| t.system.to_string() == text)
+        {
+            Some(i) => &mut self.thresholds[i],
+            None => {
+                self.thresholds.push(ShutdownThresholds::new(system));
+                self.thresholds.last_mut().expect("just pushed")
+            }
+        };
+        *match key {
+            "SHUTDOWNCHARGE" => &mut entry.charge,
+            "SHUTDOWNRUNTIME" => &mut entry.runtime,
+            _ => &mut entry.on_battery,
+        } = Some(v);
     }
 
     fn notify_flag(&mut self, diag: &mut Diag, n: usize, event: &str, flags: &str) {
@@ -544,6 +649,7 @@ impl UpsmonConf {
             ("RUN_AS_USER", &self.run_as_user),
             ("CERTPATH", &self.certpath),
             ("CERTFILE", &self.certfile),
+            ("EVENTLOG", &self.eventlog),
         ] {
             if let Some(v) = value {
                 push_line(&mut out, &[key, v]);
@@ -589,6 +695,18 @@ impl UpsmonConf {
         for (key, value) in optional {
             if let Some(v) = value {
                 push_line(&mut out, &[key, &v.to_string()]);
+            }
+        }
+        for t in &self.thresholds {
+            let sys = t.system.to_string();
+            for (key, value) in [
+                ("SHUTDOWNCHARGE", t.charge),
+                ("SHUTDOWNRUNTIME", t.runtime),
+                ("SHUTDOWNONBATT", t.on_battery),
+            ] {
+                if let Some(v) = value {
+                    push_line(&mut out, &[key, &sys, &v.to_string()]);
+                }
             }
         }
         for (event, msg) in &self.notify_messages {
@@ -759,5 +877,38 @@ mod tests {
         assert!(back.warnings.is_empty(), "{:?}", back.warnings);
         assert_eq!(back.config, c);
         assert_eq!(c.total_power_value(), 2);
+    }
+
+    #[test]
+    fn nut_rs_thresholds_and_event_log() {
+        let p = parse(
+            "MONITOR a@h 1 u p primary\n\
+             SHUTDOWNCHARGE a@h 40\n\
+             SHUTDOWNRUNTIME a@h 300\n\
+             SHUTDOWNONBATT b@h:3494 600\n\
+             SHUTDOWNCHARGE a@h 30\n\
+             SHUTDOWNRUNTIME a@h\n\
+             SHUTDOWNONBATT c@h soon\n\
+             EVENTLOG /var/log/nut/events.log\n",
+        );
+        let c = &p.config;
+        assert_eq!(c.thresholds.len(), 2);
+        let a = c.thresholds_for(&"a@h".parse().unwrap()).unwrap();
+        assert_eq!(
+            (a.charge, a.runtime, a.on_battery),
+            (Some(30), Some(300), None)
+        );
+        assert!(a.needs_battery_values());
+        let b = c.thresholds_for(&"b@h:3494".parse().unwrap()).unwrap();
+        assert_eq!(b.on_battery, Some(600));
+        assert!(!b.needs_battery_values());
+        assert_eq!(c.eventlog.as_deref(), Some("/var/log/nut/events.log"));
+        // A missing value is C's "invalid directive"; a bad number is reported.
+        let w = messages(&p);
+        assert_eq!(w.len(), 2, "{w:?}");
+        assert!(w[0].contains("invalid directive"), "{w:?}");
+        let back = parse(&c.to_text());
+        assert!(back.warnings.is_empty(), "{:?}", back.warnings);
+        assert_eq!(&back.config, c);
     }
 }

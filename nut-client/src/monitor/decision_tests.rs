@@ -446,3 +446,60 @@ fn reload_keeps_state_of_retained_ups() {
         ["ONLINE b@h"]
     );
 }
+
+#[test]
+fn nut_rs_charge_and_runtime_limits() {
+    let mut d = Decider::new(&conf(&format!(
+        "{SECONDARY}SHUTDOWNCHARGE a@h 30\nSHUTDOWNRUNTIME a@h 120\n"
+    )));
+    assert!(d.needs_battery_values(0));
+    assert!(round(&mut d, &[Some("OL")], s(0)).is_empty());
+    // On line, a low charge means nothing.
+    d.battery_values(0, Some(10.0), None);
+    assert!(round(&mut d, &[Some("OL CHRG")], s(5)).is_empty());
+    d.battery_values(0, Some(45.0), Some(600.0));
+    assert_eq!(round(&mut d, &[Some("OB DISCHRG")], s(10)), ["ONBATT a@h"]);
+    d.battery_values(0, Some(31.0), Some(121.0));
+    assert!(round(&mut d, &[Some("OB DISCHRG")], s(15)).is_empty());
+    // The runtime limit is passed first: LOWBATT with the reason, and a secondary goes
+    // down at once (the limit is its own; no primary will set FSD for it).
+    d.battery_values(0, Some(31.0), Some(90.0));
+    let actions = d.poll_status(0, "OB DISCHRG", None, s(20));
+    assert!(actions.is_empty());
+    let actions = d.check(s(20));
+    assert_eq!(
+        events(&actions),
+        ["LOWBATT a@h", "wall", "SHUTDOWN", "shutdown"]
+    );
+    let Action::Notify(n) = &actions[0] else {
+        panic!("{actions:?}")
+    };
+    assert_eq!(
+        n.extra.as_deref(),
+        Some("battery.runtime 90 <= SHUTDOWNRUNTIME 120")
+    );
+}
+
+#[test]
+fn nut_rs_time_on_battery_limit_and_counters() {
+    let mut d = Decider::new(&conf(&format!(
+        "{PRIMARY}SHUTDOWNONBATT a@h 60\nSHUTDOWNCHARGE other@h 5\n"
+    )));
+    assert!(!d.needs_battery_values(0));
+    assert_eq!(d.thresholds(0).unwrap().on_battery, Some(60));
+    round(&mut d, &[Some("OL")], s(0));
+    assert_eq!(round(&mut d, &[Some("OB")], s(10)), ["ONBATT a@h"]);
+    assert_eq!(d.on_battery_for(0, s(40)), Some(s(30)));
+    // Back on line before the limit: nothing happens, the counters keep the time.
+    assert_eq!(round(&mut d, &[Some("OL")], s(50)), ["ONLINE a@h"]);
+    assert_eq!(d.on_battery_for(0, s(50)), None);
+    assert_eq!(d.time_on_battery(0, s(50)), s(40));
+    assert_eq!(round(&mut d, &[Some("OB")], s(100)), ["ONBATT a@h"]);
+    assert!(round(&mut d, &[Some("OB")], s(159)).is_empty());
+    assert_eq!(d.time_on_battery(0, s(159)), s(99));
+    // 60 s on battery this time: critical, and a primary sets FSD for its secondaries.
+    assert_eq!(
+        round(&mut d, &[Some("OB")], s(160)),
+        ["LOWBATT a@h", "setfsd 0"]
+    );
+}

@@ -29,7 +29,7 @@
 use std::path::Path;
 use std::time::Duration;
 
-use nut_client::{Client, ClientConfig, Error, TlsConfig, TlsMode};
+use crate::{Client, ClientConfig, Connector, Error, TlsConfig, TlsMode};
 use nut_proto::config::{Monitor, UpsmonConf};
 use nut_proto::net::ErrorCode;
 
@@ -70,7 +70,7 @@ impl std::fmt::Display for SessionError {
 }
 
 /// The result of one poll.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum PollOutcome {
     /// `ups.status` (and `ups.alarm` when the status holds ALARM).
     Status {
@@ -78,6 +78,10 @@ pub enum PollOutcome {
         status: String,
         /// The alarm text, if it was asked for and could be read.
         alarm: Option<String>,
+        /// `battery.charge`, if it was asked for and could be read as a number.
+        charge: Option<f64>,
+        /// `battery.runtime`, if it was asked for and could be read as a number.
+        runtime: Option<f64>,
     },
     /// The poll failed; `dropped` tells whether the connection is gone.
     Failed {
@@ -136,6 +140,7 @@ pub struct UpsSession {
     monitor: Monitor,
     family: Family,
     tls: TlsPlan,
+    connector: Option<Connector>,
     client: Option<Client>,
 }
 
@@ -158,8 +163,15 @@ impl UpsSession {
             monitor,
             family,
             tls,
+            connector: None,
             client: None,
         }
+    }
+
+    /// Opens the connections with `connector` instead of TCP (then the address family is
+    /// the connector's business).
+    pub fn set_connector(&mut self, connector: Option<Connector>) {
+        self.connector = connector;
     }
 
     /// The MONITOR line.
@@ -191,19 +203,26 @@ impl UpsSession {
     }
 
     fn config(&self, host: &str, tls: TlsConfig) -> ClientConfig {
-        ClientConfig::builder(host)
+        let builder = ClientConfig::builder(host)
             .port(self.monitor.system.port_or_default())
             .connect_timeout(NET_TIMEOUT)
             .read_timeout(NET_TIMEOUT)
             .tls_mode(self.tls.mode)
-            .tls(tls)
-            .build()
+            .tls(tls);
+        match &self.connector {
+            Some(connector) => builder.connector(connector.clone()).build(),
+            None => builder.build(),
+        }
     }
 
     async fn connect(&mut self) -> Result<(), String> {
         let tls = self.tls.config.clone()?;
         let host = self.monitor.system.host_or_default().to_owned();
-        let client = match self.family {
+        let family = match self.connector {
+            Some(_) => Family::Any,
+            None => self.family,
+        };
+        let client = match family {
             Family::Any => Client::connect(self.config(&host, tls))
                 .await
                 .map_err(|e| connect_error(&host, &e))?,
@@ -299,8 +318,10 @@ impl UpsSession {
     }
 
     /// One poll: connects (and logs in) when needed, then reads `ups.status` (and
-    /// `ups.alarm` when the status says ALARM).
-    pub async fn poll(&mut self) -> PollOutcome {
+    /// `ups.alarm` when the status says ALARM). With `battery`, a status that says OB is
+    /// followed by reading `battery.charge` and `battery.runtime` (for nut-rs shutdown
+    /// limits; C upsmon never asks for them).
+    pub async fn poll(&mut self, battery: bool) -> PollOutcome {
         let sys = self.sys();
         if self.client.is_none() {
             tracing::debug!("Trying to connect to UPS [{sys}]");
@@ -327,7 +348,17 @@ impl UpsSession {
                 } else {
                     None
                 };
-                PollOutcome::Status { status, alarm }
+                let (mut charge, mut runtime) = (None, None);
+                if battery && status.split_ascii_whitespace().any(|w| w == "OB") {
+                    charge = self.get_number("battery.charge").await;
+                    runtime = self.get_number("battery.runtime").await;
+                }
+                PollOutcome::Status {
+                    status,
+                    alarm,
+                    charge,
+                    runtime,
+                }
             }
             Err(e) => {
                 match &e {
@@ -343,6 +374,10 @@ impl UpsSession {
                 }
             }
         }
+    }
+
+    async fn get_number(&mut self, var: &str) -> Option<f64> {
+        self.get_var(var).await.ok()?.trim().parse().ok()
     }
 
     /// Sends `FSD` (the forced-shutdown flag) for this UPS.

@@ -20,16 +20,17 @@
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use nut_proto::config::{NotifyEvent, UpsmonConf};
+use nut_proto::config::{format_notify_message, NotifyEvent, ShutdownThresholds, UpsmonConf};
 use nut_proto::status::StatusWord;
 
-pub use super::settings::Settings;
+use super::settings::Settings;
 
 /// How often NOPARENT is repeated while the privileged parent is gone (C: 2 minutes).
 pub const NOPARENT_REPEAT: Duration = Duration::from_secs(120);
 
 /// Something the daemon must do.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Action {
     /// Report an event (flags and message come from upsmon.conf).
     Notify(Notification),
@@ -53,8 +54,19 @@ pub struct Notification {
     pub extra: Option<String>,
 }
 
+impl Notification {
+    /// The message for this event as upsmon.conf words it (its `NOTIFYMSG`, or C's
+    /// default), with the UPS name and the detail filled in.
+    pub fn message(&self, conf: &UpsmonConf) -> String {
+        let ups = self.ups.as_deref().unwrap_or("");
+        let extra = self.extra.as_deref().unwrap_or("");
+        format_notify_message(conf.notify_message_for(self.event), &[ups, extra])
+    }
+}
+
 /// Where the shutdown logic stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Phase {
     /// Watching the UPSes.
     Monitoring,
@@ -146,6 +158,12 @@ struct Tracked {
     fsd_notified: bool,
     alarm_text: Option<String>,
     others: BTreeSet<String>,
+    thresholds: Option<ShutdownThresholds>,
+    charge: Option<f64>,
+    runtime: Option<f64>,
+    onbatt_since: Option<Duration>,
+    onbatt_total: Duration,
+    threshold_hit: bool,
 }
 
 impl Tracked {
@@ -171,6 +189,12 @@ impl Tracked {
             fsd_notified: false,
             alarm_text: None,
             others: BTreeSet::new(),
+            thresholds: None,
+            charge: None,
+            runtime: None,
+            onbatt_since: None,
+            onbatt_total: Duration::ZERO,
+            threshold_hit: false,
         }
     }
 }
@@ -194,11 +218,13 @@ impl Decider {
             .monitors
             .iter()
             .map(|m| {
-                Tracked::new(
+                let mut t = Tracked::new(
                     m.system.to_string(),
                     m.power_value.into(),
                     m.role.is_primary(),
-                )
+                );
+                t.thresholds = conf.thresholds_for(&m.system).cloned();
+                t
             })
             .collect();
         Self {
@@ -225,6 +251,7 @@ impl Decider {
             };
             t.power_value = m.power_value.into();
             t.primary = m.role.is_primary();
+            t.thresholds = conf.thresholds_for(&m.system).cloned();
             self.ups.push(t);
         }
     }
@@ -380,6 +407,9 @@ impl Decider {
         match word {
             StatusWord::Ol => {
                 let t = &mut self.ups[i];
+                if let Some(since) = t.onbatt_since.take() {
+                    t.onbatt_total += now.saturating_sub(since);
+                }
                 if !t.flags.online {
                     let announce = t.line != Tri::Unknown;
                     t.line = Tri::Yes;
@@ -393,6 +423,7 @@ impl Decider {
             }
             StatusWord::Ob => {
                 let t = &mut self.ups[i];
+                t.onbatt_since.get_or_insert(now);
                 if !t.flags.onbatt {
                     self.sleep = alert;
                     t.line = Tri::No;
@@ -619,6 +650,10 @@ impl Decider {
                 return true;
             }
         }
+        if f.onbatt && t.threshold_hit {
+            tracing::warn!("UPS [{}] is past its nut-rs shutdown threshold", t.sys);
+            return true;
+        }
         if f.off && s.offduration >= 0 && t.off_long {
             tracing::warn!("UPS [{}] is reported as (administratively) OFF", t.sys);
             return true;
@@ -677,6 +712,7 @@ impl Decider {
         }
         let mut value = 0u64;
         for i in 0..self.ups.len() {
+            self.check_thresholds(i, now);
             let t = &mut self.ups[i];
             if older_than(now, t.last_poll, self.settings.deadtime) && t.flags.onbatt {
                 tracing::debug!("Promoting dead UPS: {}", t.sys);
@@ -812,6 +848,9 @@ fn gcd(mut a: u32, mut b: u32) -> u32 {
     }
     a
 }
+
+#[path = "limits.rs"]
+mod limits;
 
 #[cfg(test)]
 #[path = "decision_tests.rs"]
