@@ -3,15 +3,20 @@
 //! USB-to-serial bridges), with the options C's scanner writes for it.
 
 use nut_drivers::qx::usb::{bridge_in, DEVICES};
+use nut_drivers::tripplite_usb::{PRODUCT_ID as TRIPPLITE_PRODUCT, VENDOR_ID as TRIPPLITE_VENDOR};
 use nut_drivers::usb::hid_ups::subdriver::{Claim, ClaimContext};
 use nut_drivers::usb::hid_ups::SUBDRIVERS;
 use nut_drivers::usb::transport::{UsbDeviceInfo, UsbError};
 
 use crate::{Bus, Finding};
 
-/// The driver of ours that takes `device`, if one does: `usbhid-ups` when a subdriver
-/// claims its ids, `nutdrv_qx` when its bridge table lists them.
+/// The driver of ours that takes `device`, if one does: `tripplite_usb` for Tripp Lite's
+/// older protocol (09ae:0001), `usbhid-ups` when a subdriver claims its ids, `nutdrv_qx`
+/// when its bridge table lists them.
 pub fn driver_for(device: &UsbDeviceInfo) -> Option<&'static str> {
+    if (device.vendor_id, device.product_id) == (TRIPPLITE_VENDOR, TRIPPLITE_PRODUCT) {
+        return Some("tripplite_usb");
+    }
     let ctx = ClaimContext::default();
     if SUBDRIVERS
         .iter()
@@ -83,7 +88,7 @@ mod tests {
             let product_at = rest.find("ATTR{idProduct}==\"").unwrap() + 18;
             let product = u16::from_str_radix(&rest[product_at..product_at + 4], 16).unwrap();
             let c_driver = comment.rsplit(" - ").next().unwrap();
-            if !["usbhid-ups", "nutdrv_qx"].contains(&c_driver) {
+            if !["usbhid-ups", "nutdrv_qx", "tripplite_usb"].contains(&c_driver) {
                 continue;
             }
             let ours = driver_for(&UsbDeviceInfo::new(vendor, product));
