@@ -28,6 +28,7 @@ pub mod model;
 pub mod powercom;
 pub mod pty;
 pub mod q1;
+pub mod shut;
 pub mod socket;
 pub mod voltronic;
 pub mod voltronic_qs;
