@@ -122,6 +122,15 @@ impl Sim {
         driver::dump(program, &self.run_dir(name), &self.port, &[])
     }
 
+    /// Appends emulator commands to the control file.
+    fn control(&self, line: &str) {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(self.dir.path().join("control"))
+            .expect("control file");
+        writeln!(f, "{line}").expect("write control");
+    }
+
     /// The SET_REPORT requests of the simulator's log, without their times.
     fn sets(&self) -> Vec<String> {
         std::fs::read_to_string(self.dir.path().join("shut.log"))
@@ -191,12 +200,17 @@ impl Running {
             .to_owned()
     }
 
-    /// Waits until the driver's dump is complete (`DUMPALL` answered).
-    fn ready(&mut self) {
+    /// Waits until the driver's dump is complete (`DUMPALL` answered); returns it.
+    fn ready(&mut self) -> Vec<String> {
         self.writer.write_all(b"DUMPALL\n").expect("write");
         driver::read_socket_until(&mut self.reader, Duration::from_secs(60), |l| {
             l == "DUMPDONE"
-        });
+        })
+    }
+
+    /// Reads socket lines until `line` comes.
+    fn wait_line(&mut self, line: &str) {
+        driver::read_socket_until(&mut self.reader, Duration::from_secs(90), |l| l == line);
     }
 }
 
@@ -324,4 +338,56 @@ fn command_and_set_send_the_same_reports() {
     assert_eq!(seen[0], seen[1]);
     assert_eq!(seen[0].0, ["0", "0"], "C's answers: {:?}", seen[0]);
     assert_eq!(seen[0].1.len(), 2, "C's reports: {:?}", seen[0].1);
+}
+
+/// `-k` (killpower) sends the same reports as C's and exits the same way.
+#[test]
+fn killpower_sends_the_same_reports_as_c() {
+    let Some(unit) = unit() else { return };
+    let mut seen = Vec::new();
+    for program in [C_SHUT, OURS] {
+        let sim = Sim::start(&unit, "");
+        let dir = sim.run_dir("k");
+        let out = driver::command(program, &dir, &sim.port, &["-k"], &[])
+            .output()
+            .expect("run the driver");
+        seen.push((out.status.code(), sim.sets()));
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert!(!seen[0].1.is_empty(), "C sent no report: {:?}", seen[0]);
+}
+
+/// A unit that stops answering (its cable pulled) makes our data stale; once it answers
+/// again, the driver finds it without a restart and its data is fresh.
+#[test]
+fn silent_unit_goes_stale_and_comes_back() {
+    let Some(unit) = unit() else { return };
+    let sim = Sim::start(&unit, "");
+    let mut ours = sim.run(OURS, "ours");
+    let first = ours.ready();
+    assert!(
+        first.iter().any(|l| l == "SETINFO ups.status \"OL\""),
+        "{first:#?}"
+    );
+    sim.control("unplug");
+    ours.wait_line("DATASTALE");
+    let mut reports = unit.reports();
+    let line = unit
+        .feature_line(&mut reports, "UPS.PowerSummary.RemainingCapacity", 50.0)
+        .expect("path");
+    sim.control(line.trim_end());
+    sim.control("plug");
+    ours.wait_line("DATAOK");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let dump = ours.ready();
+        if dump.iter().any(|l| l == "SETINFO battery.charge \"50\"") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "battery.charge never 50: {dump:#?}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
 }

@@ -129,6 +129,11 @@ impl ControlDevice for EmulatedUnit {
     fn tick(&mut self) {
         self.emu.tick();
     }
+
+    fn present(&mut self) -> bool {
+        self.emu.tick();
+        !self.emu.device_list().is_empty()
+    }
 }
 
 /// `--protocol mge-shut`: serves the device file until interrupted.

@@ -175,8 +175,13 @@ impl ShutTransport {
                 tries += 1;
                 if tries >= MAX_TRY {
                     tracing::debug!("Max tries reached while waiting for ACK");
-                    let _ = self.synchronise().await;
-                    return Err(UsbError::Timeout);
+                    // A unit that answers a sync only lost this request; one that does
+                    // not is gone (its cable pulled, switched off): reconnect.
+                    return Err(if self.synchronise().await? {
+                        UsbError::Timeout
+                    } else {
+                        UsbError::NoDevice
+                    });
                 }
             }
         }

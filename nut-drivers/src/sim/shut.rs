@@ -43,6 +43,12 @@ pub trait ControlDevice: Send {
 
     /// Called between requests (several times a second), for timed changes.
     fn tick(&mut self) {}
+
+    /// Whether the unit is there: a unit that is not (its cable pulled) answers nothing,
+    /// not even the sync bytes.
+    fn present(&mut self) -> bool {
+        true
+    }
 }
 
 /// The device side of the framing: bytes from the host in, bytes to the host out.
@@ -75,6 +81,12 @@ impl<D: ControlDevice> ShutEngine<D> {
 
     /// Takes bytes from the host; appends the answer to `out`.
     pub fn feed(&mut self, bytes: &[u8], out: &mut Vec<u8>) {
+        if !self.device.present() {
+            self.pending.clear();
+            self.sending.clear();
+            self.setup = None;
+            return;
+        }
         self.pending.extend_from_slice(bytes);
         loop {
             match frame::parse(&self.pending) {
