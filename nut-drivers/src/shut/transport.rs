@@ -382,3 +382,135 @@ impl HidOpener for ShutOpener {
         Self::identify(ShutTransport::new(Box::new(port)), accept).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::shut::{ControlDevice, ShutEngine};
+    use crate::usb::transport::HidInterface;
+
+    /// A unit with a device descriptor, strings, a HID descriptor, a 20-byte report
+    /// descriptor and one feature report; it remembers what was SET.
+    #[derive(Default)]
+    struct Unit {
+        set: Vec<(u16, Vec<u8>)>,
+    }
+
+    impl ControlDevice for Unit {
+        fn control(&mut self, setup: &Setup, data: &[u8]) -> Option<Vec<u8>> {
+            if !setup.is_in() {
+                self.set.push((setup.value, data.to_vec()));
+                return Some(Vec::new());
+            }
+            let [lo, hi] = setup.value.to_le_bytes();
+            match (setup.request_type, setup.request, hi) {
+                (0x80, 6, 1) => Some(vec![
+                    18, 1, 0x10, 1, 0, 0, 0, 8, 0x63, 0x04, 0xff, 0xff, 0x02, 0x02, 1, 2, 0, 1,
+                ]),
+                (0x80, 6, 3) if lo == 1 => Some(b"\x0a\x03E\0a\0t\0n\0".to_vec()),
+                (0x80, 6, 3) if lo == 2 => Some(b"\x06\x035\0\xe9\x01".to_vec()),
+                (0x81, 6, 0x21) if lo == 1 => Some(vec![9, 0x21, 0x10, 1, 0, 1, 0x22, 20, 0]),
+                (0x81, 6, 0x22) if lo == 1 => Some((0..20).collect()),
+                (0xa1, 1, 3) if lo == 0x0c => Some(vec![0x0c, 0x64, 0x00, 0x10]),
+                _ => None,
+            }
+        }
+    }
+
+    /// The host's port wired to the simulated unit; `corrupt` damages the unit's first
+    /// packet once.
+    struct Wire {
+        engine: ShutEngine<Unit>,
+        inbox: Vec<u8>,
+        corrupt: bool,
+    }
+
+    #[async_trait]
+    impl SerialPort for Wire {
+        async fn write_all(&mut self, data: &[u8]) -> io::Result<()> {
+            let mut out = Vec::new();
+            self.engine.feed(data, &mut out);
+            if self.corrupt && out.len() > 3 && out[0] == frame::ACK {
+                self.corrupt = false;
+                out[3] ^= 0xff;
+            }
+            self.inbox.extend_from_slice(&out);
+            Ok(())
+        }
+
+        async fn read_some(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.inbox.is_empty() {
+                std::future::pending::<()>().await;
+            }
+            let n = buf.len().min(self.inbox.len());
+            buf[..n].copy_from_slice(&self.inbox[..n]);
+            self.inbox.drain(..n);
+            Ok(n)
+        }
+    }
+
+    fn wire(corrupt: bool) -> ShutTransport {
+        ShutTransport::new(Box::new(Wire {
+            engine: ShutEngine::new(Unit::default()),
+            inbox: Vec::new(),
+            corrupt,
+        }))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn identifies_reads_and_writes_through_the_simulated_unit() {
+        let opened = ShutOpener::identify(wire(false), &|_: &UsbDeviceInfo| {
+            Some(HidInterface::DEFAULT)
+        })
+        .await
+        .unwrap()
+        .expect("a unit");
+        assert_eq!(opened.info.vendor_id, 0x0463);
+        assert_eq!(opened.info.bcd_device, 0x0202);
+        assert_eq!(opened.info.vendor.as_deref(), Some("Eatn"));
+        assert_eq!(opened.info.product.as_deref(), Some("5?"));
+        assert_eq!(opened.info.serial.as_deref(), Some("unknown"));
+        assert_eq!(opened.info.bus, "serial");
+        // bcdDevice 2.02: the full descriptor, number 1.
+        assert_eq!(opened.report_descriptor, (0..20).collect::<Vec<u8>>());
+        let mut t = opened.transport;
+        assert_eq!(t.get_report(0x0c, 4).await, Ok(vec![0x0c, 0x64, 0, 0x10]));
+        assert_eq!(t.get_report(0x0c, 2).await, Ok(vec![0x0c, 0x64]));
+        // An unknown report: an empty answer.
+        assert_eq!(t.get_report(0x33, 4).await, Ok(vec![]));
+        let long: Vec<u8> = (0..11).collect();
+        assert_eq!(t.set_report(0x10, &long).await, Ok(11));
+        assert_eq!(t.set_report(0x11, &[0x11, 1]).await, Ok(2));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn damaged_packet_is_asked_again() {
+        let mut t = wire(true);
+        assert!(t.synchronise().await.unwrap());
+        assert_eq!(t.get_report(0x0c, 4).await, Ok(vec![0x0c, 0x64, 0, 0x10]));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn silent_unit_is_gone() {
+        struct Silent;
+        #[async_trait]
+        impl SerialPort for Silent {
+            async fn write_all(&mut self, _: &[u8]) -> io::Result<()> {
+                Ok(())
+            }
+            async fn read_some(&mut self, _: &mut [u8]) -> io::Result<usize> {
+                std::future::pending().await
+            }
+        }
+        let mut t = ShutTransport::new(Box::new(Silent));
+        assert!(!t.synchronise().await.unwrap());
+        assert_eq!(t.get_report(1, 4).await, Err(UsbError::NoDevice));
+        let none = ShutOpener::identify(
+            ShutTransport::new(Box::new(Silent)),
+            &|_: &UsbDeviceInfo| Some(HidInterface::DEFAULT),
+        )
+        .await
+        .unwrap();
+        assert!(none.is_none());
+    }
+}

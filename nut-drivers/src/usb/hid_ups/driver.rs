@@ -279,11 +279,15 @@ impl Driver for UsbHidUps {
         if let Some(old) = self.device.take() {
             self.mapping = Some(old.mapping());
         }
-        let opened = self
-            .opener
-            .open(&accept)
-            .await
-            .map_err(|e| DriverError::Transport(e.into()))?;
+        let starting = self.known.is_none();
+        let opened = self.opener.open(&accept).await.map_err(|e| {
+            if shut && starting {
+                // As C's serial layer: a port that does not open at start is fatal.
+                DriverError::config(e.to_string())
+            } else {
+                DriverError::Transport(e.into())
+            }
+        })?;
         let Some(opened) = opened else {
             return Err(if self.known.is_some() {
                 DriverError::Transport(std::io::Error::new(
