@@ -391,3 +391,74 @@ fn silent_unit_goes_stale_and_comes_back() {
         std::thread::sleep(Duration::from_millis(500));
     }
 }
+
+/// The same power failure while the drivers run (the unit changed through the control
+/// file): C and ours publish the same whole state (DUMPALL) at each step.
+#[test]
+fn live_power_failure_gives_the_same_state() {
+    let Some(unit) = unit() else { return };
+    const S: &str = "UPS.PowerSummary.PresentStatus.";
+    let steps: [Step; 2] = [
+        (
+            &[
+                ("ACPresent", 0.0),
+                ("Discharging", 1.0),
+                ("UPS.PowerSummary.RemainingCapacity", 40.0),
+            ],
+            &["OB"],
+        ),
+        (&[("ACPresent", 1.0), ("Discharging", 0.0)], &["OL"]),
+    ];
+    let mut seen = Vec::new();
+    for program in [C_SHUT, OURS] {
+        let sim = Sim::start(&unit, "");
+        let mut driver = sim.run(program, "run");
+        driver.ready();
+        let mut reports = unit.reports();
+        let mut states = Vec::new();
+        for (changes, status) in &steps {
+            for (path, value) in *changes {
+                let path = if path.starts_with("UPS.") {
+                    (*path).to_owned()
+                } else {
+                    format!("{S}{path}")
+                };
+                let line = unit
+                    .feature_line(&mut reports, &path, *value)
+                    .expect("path");
+                sim.control(line.trim_end());
+            }
+            let deadline = Instant::now() + Duration::from_secs(60);
+            let state = loop {
+                let dump = driver.ready();
+                let words: Vec<String> = dump
+                    .iter()
+                    .find_map(|l| l.strip_prefix("SETINFO ups.status "))
+                    .map(|v| v.trim_matches('"').split(' ').map(str::to_owned).collect())
+                    .unwrap_or_default();
+                if status.iter().all(|w| words.iter().any(|x| x == w)) {
+                    // Once more: the changes broadcast before that dump are read by now.
+                    std::thread::sleep(Duration::from_millis(500));
+                    break driver.ready();
+                }
+                assert!(
+                    Instant::now() < deadline,
+                    "{program}: never {status:?}: {dump:#?}"
+                );
+                std::thread::sleep(Duration::from_millis(300));
+            };
+            let state: Vec<String> = state
+                .into_iter()
+                .filter(|l| {
+                    !(l.starts_with("SETINFO driver.version ")
+                        || l.starts_with("SETINFO driver.parameter.port ")
+                        || l.starts_with("ADDCMD driver.")
+                        || l.starts_with("PONG"))
+                })
+                .collect();
+            states.push(state);
+        }
+        seen.push(states);
+    }
+    assert_eq!(seen[0], seen[1]);
+}
