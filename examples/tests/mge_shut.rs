@@ -462,3 +462,33 @@ fn live_power_failure_gives_the_same_state() {
     }
     assert_eq!(seen[0], seen[1]);
 }
+
+/// Every MGE / Eaton unit of the HID corpus (vendor 0463), padded for C: the same dump.
+#[test]
+fn every_eaton_corpus_unit_dumps_the_same() {
+    if unit().is_none() {
+        return;
+    }
+    let units: Vec<Unit> = Unit::corpus()
+        .into_iter()
+        .filter(|u| u.text.contains("vendor-id 0463"))
+        .collect();
+    assert!(units.len() > 3, "{} Eaton units", units.len());
+    let mut failures = Vec::new();
+    for mut unit in units {
+        unit.text = pad_descriptor(&unit.text);
+        let sim = Sim::start(&unit, "");
+        let c = sim.dump(C_SHUT, "c");
+        let ours = sim.dump(OURS, "ours");
+        eprintln!("{}: {} lines", unit.name, c.len());
+        if c != ours {
+            let only_c: Vec<_> = c.iter().filter(|l| !ours.contains(l)).collect();
+            let only_ours: Vec<_> = ours.iter().filter(|l| !c.contains(l)).collect();
+            failures.push(format!(
+                "{}: only C {only_c:?}; only ours {only_ours:?}",
+                unit.name
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
