@@ -26,7 +26,8 @@
 //! serial line), described by a device file of the USB emulator (`--device`, as
 //! `usb-emu import` writes them, with its `at` script lines); `--control FILE` is a file
 //! of further emulator commands read as lines are appended (`feature 01 ...`), and
-//! `--log FILE` logs every request:
+//! `--log FILE` logs every request; without `--control`, such commands can be typed on
+//! standard input (`unplug`, `plug`, `feature 0c 32`):
 //!
 //! ```text
 //! nut-sim --protocol mge-shut --device eaton.dev --link /tmp/shut0
@@ -136,27 +137,51 @@ impl ControlDevice for EmulatedUnit {
     }
 }
 
-/// `--protocol mge-shut`: serves the device file until interrupted.
+/// `--protocol mge-shut`: serves the device file until interrupted. Without `--control`,
+/// lines typed on standard input are the emulator's commands (through a private control
+/// file).
 async fn serve_shut(args: &Args) -> anyhow::Result<()> {
     let Some(device) = &args.device else {
         bail!("--protocol mge-shut needs --device FILE (a usb-emu device file)");
     };
     let spec = nut_usb_emu::DeviceSpec::load(device)?;
-    let emu = nut_usb_emu::emu::Emulator::new(vec![spec], args.control.clone(), args.log.clone());
+    let typed = match &args.control {
+        Some(_) => None,
+        None => {
+            let path =
+                std::env::temp_dir().join(format!("nut-sim-shut-{}.control", std::process::id()));
+            std::fs::write(&path, "")?;
+            Some(path)
+        }
+    };
+    let control = args.control.clone().or_else(|| typed.clone());
+    let emu = nut_usb_emu::emu::Emulator::new(vec![spec], control, args.log.clone());
     let server = ShutPtyServer::spawn(EmulatedUnit { emu, handle: None }, args.link.as_deref())?;
     println!("{}", server.path().display());
-    match args.exit_after {
-        Some(x) => {
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs_f64(x.max(0.0))) => {}
-                _ = tokio::signal::ctrl_c() => {}
-            }
-        }
-        None => {
-            let _ = tokio::signal::ctrl_c().await;
+    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut stdin_open = typed.is_some();
+    let limit = tokio::time::sleep(Duration::from_secs_f64(
+        args.exit_after.map_or(f64::from(u32::MAX), |x| x.max(0.0)),
+    ));
+    tokio::pin!(limit);
+    loop {
+        tokio::select! {
+            _ = &mut limit => break,
+            _ = tokio::signal::ctrl_c() => break,
+            line = stdin.next_line(), if stdin_open => match (line, &typed) {
+                (Ok(Some(l)), Some(path)) => {
+                    use std::io::Write;
+                    let mut f = std::fs::OpenOptions::new().append(true).open(path)?;
+                    writeln!(f, "{}", l.trim())?;
+                }
+                _ => stdin_open = false,
+            },
         }
     }
     drop(server);
+    if let Some(path) = typed {
+        let _ = std::fs::remove_file(path);
+    }
     Ok(())
 }
 
