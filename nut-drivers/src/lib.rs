@@ -19,6 +19,8 @@ pub mod qx;
 #[cfg(feature = "serial")]
 pub mod serial;
 #[cfg(feature = "serial")]
+pub mod shut;
+#[cfg(feature = "serial")]
 pub mod sim;
 #[cfg(feature = "snmp")]
 pub mod snmp;

@@ -31,13 +31,27 @@
 //! nut-sim --protocol bcmxcp --link /tmp/xcp0
 //! bcmxcp -s sim -x port=/tmp/xcp0 -x baud_rate=9600 -D
 //! ```
+//!
+//! With `--protocol mge-shut` the device is an MGE HID unit speaking SHUT (HID over a
+//! serial line), described by a device file of the USB emulator (`--device`, as
+//! `usb-emu import` writes them, with its `at` script lines); `--control FILE` is a file
+//! of further emulator commands read as lines are appended (`feature 01 ...`), and
+//! `--log FILE` logs every request; without `--control`, such commands can be typed on
+//! standard input (`unplug`, `plug`, `feature 0c 32`):
+//!
+//! ```text
+//! nut-sim --protocol mge-shut --device eaton.dev --link /tmp/shut0
+//! mge-shut -s sim -x port=/tmp/shut0 -D
+//! ```
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::bail;
 use clap::Parser;
+use nut_drivers::shut::frame::Setup;
 use nut_drivers::sim::pty::PtyServer;
+use nut_drivers::sim::shut::{ControlDevice, ShutPtyServer};
 use nut_drivers::sim::{Protocol, UpsModel};
 use nut_examples::sim_script::{apply_settings, load_script};
 use tokio::io::AsyncBufReadExt;
@@ -48,7 +62,7 @@ use tokio::io::AsyncBufReadExt;
 struct Args {
     /// The protocol: megatec, megatec/old, mustek, zinto, q1, voltronic, voltronic-qs,
     /// voltronic-qs-hex, bestups, mecer, ablerex, masterguard, apc, liebert-esp2,
-    /// powercom or bcmxcp.
+    /// powercom, bcmxcp, or mge-shut (with --device).
     #[arg(short, long, default_value = "megatec")]
     protocol: String,
     /// A dialect-specific device setting, `KEY=VALUE` (repeatable): `bestups.model=AX1`,
@@ -69,12 +83,126 @@ struct Args {
     /// Exit after the script's last event plus this many seconds.
     #[arg(long)]
     exit_after: Option<f64>,
+    /// `mge-shut`: the USB emulator's device file of the unit.
+    #[arg(long)]
+    device: Option<PathBuf>,
+    /// `mge-shut`: the emulator's control file (commands appended while running).
+    #[arg(long)]
+    control: Option<PathBuf>,
+    /// `mge-shut`: log every request to this file (the emulator's log format).
+    #[arg(long)]
+    log: Option<PathBuf>,
+}
+
+/// A unit of the USB emulator answering SHUT's control requests.
+struct EmulatedUnit {
+    emu: nut_usb_emu::emu::Emulator,
+    handle: Option<u64>,
+}
+
+impl EmulatedUnit {
+    fn handle(&mut self) -> Option<u64> {
+        if let Some(h) = self.handle.filter(|h| self.emu.check(*h).is_ok()) {
+            return Some(h);
+        }
+        let key = *self.emu.device_list().first()?;
+        self.handle = self.emu.open(key).ok();
+        self.handle
+    }
+}
+
+impl ControlDevice for EmulatedUnit {
+    fn control(&mut self, setup: &Setup, data: &[u8]) -> Option<Vec<u8>> {
+        self.emu.tick();
+        let handle = self.handle()?;
+        let mut buf = if setup.is_in() {
+            vec![0; usize::from(setup.length)]
+        } else {
+            data.to_vec()
+        };
+        let step = self.emu.control(
+            handle,
+            setup.request_type,
+            setup.request,
+            setup.value,
+            setup.index,
+            &mut buf,
+        );
+        match step {
+            nut_usb_emu::emu::Step::Done(Ok(n)) => {
+                buf.truncate(n);
+                Some(buf)
+            }
+            _ => None,
+        }
+    }
+
+    fn tick(&mut self) {
+        self.emu.tick();
+    }
+
+    fn present(&mut self) -> bool {
+        self.emu.tick();
+        !self.emu.device_list().is_empty()
+    }
+}
+
+/// `--protocol mge-shut`: serves the device file until interrupted. Without `--control`,
+/// lines typed on standard input are the emulator's commands (through a private control
+/// file).
+async fn serve_shut(args: &Args) -> anyhow::Result<()> {
+    let Some(device) = &args.device else {
+        bail!("--protocol mge-shut needs --device FILE (a usb-emu device file)");
+    };
+    let spec = nut_usb_emu::DeviceSpec::load(device)?;
+    let typed = match &args.control {
+        Some(_) => None,
+        None => {
+            let path =
+                std::env::temp_dir().join(format!("nut-sim-shut-{}.control", std::process::id()));
+            std::fs::write(&path, "")?;
+            Some(path)
+        }
+    };
+    let control = args.control.clone().or_else(|| typed.clone());
+    let emu = nut_usb_emu::emu::Emulator::new(vec![spec], control, args.log.clone());
+    let server = ShutPtyServer::spawn(EmulatedUnit { emu, handle: None }, args.link.as_deref())?;
+    println!("{}", server.path().display());
+    let mut stdin = tokio::io::BufReader::new(tokio::io::stdin()).lines();
+    let mut stdin_open = typed.is_some();
+    let limit = tokio::time::sleep(Duration::from_secs_f64(
+        args.exit_after.map_or(f64::from(u32::MAX), |x| x.max(0.0)),
+    ));
+    tokio::pin!(limit);
+    loop {
+        tokio::select! {
+            _ = &mut limit => break,
+            _ = tokio::signal::ctrl_c() => break,
+            line = stdin.next_line(), if stdin_open => match (line, &typed) {
+                (Ok(Some(l)), Some(path)) => {
+                    use std::io::Write;
+                    let mut f = std::fs::OpenOptions::new().append(true).open(path)?;
+                    writeln!(f, "{}", l.trim())?;
+                }
+                _ => stdin_open = false,
+            },
+        }
+    }
+    drop(server);
+    if let Some(path) = typed {
+        let _ = std::fs::remove_file(path);
+    }
+    Ok(())
 }
 
 #[tokio::main(flavor = "current_thread")]
 pub(crate) async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     nut_examples::daemon::init_logging(1);
+    if args.protocol.eq_ignore_ascii_case("mge-shut") || args.protocol.eq_ignore_ascii_case("shut")
+    {
+        return serve_shut(&args).await;
+    }
     let Some(protocol) = Protocol::from_name(&args.protocol) else {
         bail!("unknown protocol {:?}", args.protocol);
     };

@@ -29,6 +29,7 @@ pub mod model;
 pub mod powercom;
 pub mod pty;
 pub mod q1;
+pub mod shut;
 pub mod socket;
 pub mod tripplite_usb;
 pub mod voltronic;

@@ -32,6 +32,8 @@ mod blazer_usb;
 mod dummy_ups;
 #[path = "../liebert-esp2.rs"]
 mod liebert_esp2;
+#[path = "../mge-shut.rs"]
+mod mge_shut;
 #[path = "../nut-demo.rs"]
 mod nut_demo;
 #[path = "../nut-scanner.rs"]
@@ -104,6 +106,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "liebert-esp2",
         main: || report(liebert_esp2::main),
+    },
+    Program {
+        name: "mge-shut",
+        main: || report(mge_shut::main),
     },
     Program {
         name: "nut-demo",

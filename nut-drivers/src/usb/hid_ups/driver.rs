@@ -27,6 +27,8 @@ pub struct UsbHidUps {
     settings: Option<Settings>,
     /// The previous connection's mapping of table lines to fields.
     mapping: Option<(&'static str, Vec<Option<usize>>)>,
+    /// C's `mge-shut`: the MGE subdriver only, over SHUT on the `port` serial line.
+    shut: bool,
 }
 
 impl std::fmt::Debug for UsbHidUps {
@@ -57,7 +59,22 @@ impl UsbHidUps {
             known: None,
             settings: None,
             mapping: None,
+            shut: false,
         }
+    }
+
+    /// C's `mge-shut`: the same driver over MGE's SHUT serial protocol on the `port`
+    /// option's serial line, with the MGE subdriver only.
+    #[cfg(feature = "serial")]
+    pub fn mge_shut() -> Self {
+        let mut driver = Self::with_opener(Box::new(crate::shut::ShutOpener::new("")));
+        driver.shut = true;
+        driver
+    }
+
+    /// Whether this is the SHUT variant ([`Self::mge_shut`]).
+    pub fn is_shut(&self) -> bool {
+        self.shut
     }
 
     fn device(&mut self) -> Result<&mut Device, DriverError> {
@@ -119,8 +136,12 @@ impl UsbHidUps {
         info: &UsbDeviceInfo,
         ctx: &ClaimContext,
         only: Option<&regex::Regex>,
+        shut: bool,
     ) -> Option<(&'static Subdriver, Claim)> {
         SUBDRIVERS.iter().copied().find_map(|s| {
+            if shut && !std::ptr::eq(s, &super::mge::MGE) {
+                return None;
+            }
             if only.is_some_and(|re| !re.is_match(s.name)) {
                 return None;
             }
@@ -135,11 +156,14 @@ impl UsbHidUps {
 #[async_trait]
 impl Driver for UsbHidUps {
     fn info(&self) -> DriverInfo {
+        if self.shut {
+            return DriverInfo::new("mge-shut", "Generic HID driver", "0.47").experimental();
+        }
         DriverInfo::new("usbhid-ups", "Generic HID driver", "0.47")
     }
 
     fn options(&self) -> Vec<OptionSpec> {
-        vec![
+        let common = vec![
             OptionSpec::value("lowbatt", format!("Set low battery level, in % (default={DEFAULT_LOWBATT})")),
             OptionSpec::value("offdelay", format!("Set shutdown delay, in seconds (default={DEFAULT_OFFDELAY})")),
             OptionSpec::value("ondelay", format!("Set startup delay, in seconds (default={DEFAULT_ONDELAY})")),
@@ -165,17 +189,39 @@ impl Driver for UsbHidUps {
                 "onlinedischarge_log_throttle_hovercharge",
                 "No warning about discharging while online at or above this battery charge (default 100)",
             ),
-        ]
-        .into_iter()
-        .chain(crate::usb::matcher::option_specs())
-        .chain([
-            OptionSpec::value("subdriver", "Regular expression to match the subdriver name (APC HID, CyberPower HID, ...)"),
-            OptionSpec::flag("explore", "Diagnostic matching of unsupported UPS"),
-            OptionSpec::flag("maxreport", "Activate tweak for buggy APC Back-UPS firmware"),
-            OptionSpec::flag("interruptonly", "Don't use polling, only use interrupt pipe"),
-            OptionSpec::value("interruptsize", "Number of bytes to read from interrupt pipe"),
-        ])
-        .collect()
+        ];
+        if self.shut {
+            return common
+                .into_iter()
+                .chain([OptionSpec::value(
+                    "notification",
+                    "Set notification type, (ignored, only for backward compatibility)",
+                )])
+                .collect();
+        }
+        common
+            .into_iter()
+            .chain(crate::usb::matcher::option_specs())
+            .chain([
+                OptionSpec::value(
+                    "subdriver",
+                    "Regular expression to match the subdriver name (APC HID, CyberPower HID, ...)",
+                ),
+                OptionSpec::flag("explore", "Diagnostic matching of unsupported UPS"),
+                OptionSpec::flag(
+                    "maxreport",
+                    "Activate tweak for buggy APC Back-UPS firmware",
+                ),
+                OptionSpec::flag(
+                    "interruptonly",
+                    "Don't use polling, only use interrupt pipe",
+                ),
+                OptionSpec::value(
+                    "interruptsize",
+                    "Number of bytes to read from interrupt pipe",
+                ),
+            ])
+            .collect()
     }
 
     async fn open(
@@ -190,6 +236,11 @@ impl Driver for UsbHidUps {
         }
         let settings = Self::settings(params)?;
         self.settings = Some(settings);
+        #[cfg(feature = "serial")]
+        if self.shut {
+            self.opener = Box::new(crate::shut::ShutOpener::new(&params.port));
+        }
+        let shut = self.shut;
         let matcher = UsbMatcher::new(
             params
                 .options
@@ -220,7 +271,7 @@ impl Driver for UsbHidUps {
             if !matcher.matches(info) || !known.as_ref().is_none_or(|k| same_device(k, info)) {
                 return None;
             }
-            match Self::pick_subdriver(info, &ctx, chosen.as_ref()) {
+            match Self::pick_subdriver(info, &ctx, chosen.as_ref(), shut) {
                 Some((_, Claim::Yes(tweaks))) => Some(tweaks.interface),
                 _ => None,
             }
@@ -228,11 +279,15 @@ impl Driver for UsbHidUps {
         if let Some(old) = self.device.take() {
             self.mapping = Some(old.mapping());
         }
-        let opened = self
-            .opener
-            .open(&accept)
-            .await
-            .map_err(|e| DriverError::Transport(e.into()))?;
+        let starting = self.known.is_none();
+        let opened = self.opener.open(&accept).await.map_err(|e| {
+            if shut && starting {
+                // As C's serial layer: a port that does not open at start is fatal.
+                DriverError::config(e.to_string())
+            } else {
+                DriverError::Transport(e.into())
+            }
+        })?;
         let Some(opened) = opened else {
             return Err(if self.known.is_some() {
                 DriverError::Transport(std::io::Error::new(
@@ -255,11 +310,13 @@ impl Driver for UsbHidUps {
             }
         })?;
         let Some((subdriver, Claim::Yes(mut tweaks))) =
-            Self::pick_subdriver(&info, &ctx, only.as_ref())
+            Self::pick_subdriver(&info, &ctx, only.as_ref(), shut)
         else {
             return Err(DriverError::device("Manufacturer not supported!"));
         };
         tweaks.max_report |= params.is_set("maxreport");
+        // SHUT units are synchronised without notifications: C reads no interrupts.
+        tweaks.no_interrupt |= shut;
         tracing::info!("Using subdriver: {}", subdriver.name);
         if (subdriver.fix_report_desc)(&info, &mut desc) {
             tracing::debug!("Report Descriptor Fixed");
@@ -295,7 +352,10 @@ impl Driver for UsbHidUps {
         }
         let _ = state.set("ups.vendorid", &format!("{:04x}", info.vendor_id));
         let _ = state.set("ups.productid", &format!("{:04x}", info.product_id));
-        let _ = state.set("driver.version.usb", &self.opener.library_version());
+        if !shut {
+            // C's SHUT build has no USB library to name.
+            let _ = state.set("driver.version.usb", &self.opener.library_version());
+        }
         tracing::info!(
             "Detected a UPS: {}/{}",
             info.vendor.as_deref().unwrap_or("unknown"),
