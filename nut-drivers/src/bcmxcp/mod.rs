@@ -7,7 +7,7 @@
 //! identification block gives the firmware, rating, phases, model and the maps of the
 //! meters and alarms the unit has; the outlet, configuration, limits, command list and
 //! topology blocks give the rest; the unit lists the settings it lets a client change
-//! ([`tables::conf_var`]) and, when it has the system test command, its tests.
+//! (`tables::conf_var`) and, when it has the system test command, its tests.
 //!
 //! Every poll reads the meter block (each meter of the meter map that has a NUT name), the
 //! outlets, the current alarms (`ups.alarm`, by their C names), the status block
