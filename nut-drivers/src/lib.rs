@@ -11,6 +11,8 @@ pub mod dummy;
 pub mod liebert_esp2;
 #[cfg(feature = "serial")]
 pub mod powercom;
+#[cfg(feature = "serial")]
+pub mod powerpanel;
 pub mod printf;
 #[cfg(feature = "serial")]
 pub mod qx;

@@ -26,6 +26,7 @@ pub mod masterguard;
 pub mod mecer;
 pub mod model;
 pub mod powercom;
+pub mod powerpanel;
 pub mod pty;
 pub mod q1;
 pub mod socket;
@@ -55,6 +56,8 @@ pub enum Protocol {
     LiebertEsp2,
     /// PowerCom: one-byte commands, fixed-length binary status frames (see [`powercom`]).
     Powercom,
+    /// CyberPower text or binary: commands ending in `\r` (see [`powerpanel`]).
+    Powerpanel,
 }
 
 impl Protocol {
@@ -72,6 +75,9 @@ impl Protocol {
         if name.eq_ignore_ascii_case("powercom") {
             return Some(Self::Powercom);
         }
+        if name.eq_ignore_ascii_case("powerpanel") {
+            return Some(Self::Powerpanel);
+        }
         q1::Q1Dialect::from_name(name).map(Self::Q1)
     }
 
@@ -79,7 +85,7 @@ impl Protocol {
     /// ends a reply; binary protocols have none and answer 0).
     pub fn terminator(self) -> u8 {
         match self {
-            Self::Q1(_) | Self::Voltronic => b'\r',
+            Self::Q1(_) | Self::Voltronic | Self::Powerpanel => b'\r',
             Self::Apc => b'\n',
             Self::LiebertEsp2 | Self::Powercom => 0,
         }
@@ -99,6 +105,7 @@ impl Protocol {
                 Some(out)
             }
             Self::LiebertEsp2 => liebert::respond(model, command),
+            Self::Powerpanel => powerpanel::respond(model, command),
             Self::Powercom => {
                 let mut out = Vec::new();
                 powercom::feed_model(model, &mut command.to_vec(), &mut out);

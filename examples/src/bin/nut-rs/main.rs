@@ -42,6 +42,8 @@ mod nut_web;
 mod nutdrv_qx;
 #[path = "../powercom.rs"]
 mod powercom;
+#[path = "../powerpanel.rs"]
+mod powerpanel;
 #[path = "../snmp-ups.rs"]
 mod snmp_ups;
 #[path = "../upsc.rs"]
@@ -120,6 +122,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "powercom",
         main: || report(powercom::main),
+    },
+    Program {
+        name: "powerpanel",
+        main: || report(powerpanel::main),
     },
     Program {
         name: "snmp-ups",
