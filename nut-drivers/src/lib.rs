@@ -10,6 +10,8 @@ pub mod dummy;
 #[cfg(feature = "serial")]
 pub mod liebert_esp2;
 #[cfg(feature = "serial")]
+pub mod mge_utalk;
+#[cfg(feature = "serial")]
 pub mod powercom;
 #[cfg(feature = "serial")]
 pub mod powerpanel;

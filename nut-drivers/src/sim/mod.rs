@@ -24,6 +24,7 @@ pub mod bestups;
 pub mod liebert;
 pub mod masterguard;
 pub mod mecer;
+pub mod mge_utalk;
 pub mod model;
 pub mod powercom;
 pub mod powerpanel;
@@ -58,6 +59,8 @@ pub enum Protocol {
     Powercom,
     /// CyberPower text or binary: commands ending in `\r` (see [`powerpanel`]).
     Powerpanel,
+    /// MGE U-Talk: text commands ending in `\r\n` (see [`mge_utalk`]).
+    MgeUtalk,
 }
 
 impl Protocol {
@@ -78,6 +81,9 @@ impl Protocol {
         if name.eq_ignore_ascii_case("powerpanel") {
             return Some(Self::Powerpanel);
         }
+        if name.eq_ignore_ascii_case("mge-utalk") || name.eq_ignore_ascii_case("utalk") {
+            return Some(Self::MgeUtalk);
+        }
         q1::Q1Dialect::from_name(name).map(Self::Q1)
     }
 
@@ -85,7 +91,7 @@ impl Protocol {
     /// ends a reply; binary protocols have none and answer 0).
     pub fn terminator(self) -> u8 {
         match self {
-            Self::Q1(_) | Self::Voltronic | Self::Powerpanel => b'\r',
+            Self::Q1(_) | Self::Voltronic | Self::Powerpanel | Self::MgeUtalk => b'\r',
             Self::Apc => b'\n',
             Self::LiebertEsp2 | Self::Powercom => 0,
         }
@@ -106,6 +112,7 @@ impl Protocol {
             }
             Self::LiebertEsp2 => liebert::respond(model, command),
             Self::Powerpanel => powerpanel::respond(model, command),
+            Self::MgeUtalk => mge_utalk::respond(model, command),
             Self::Powercom => {
                 let mut out = Vec::new();
                 powercom::feed_model(model, &mut command.to_vec(), &mut out);

@@ -30,6 +30,8 @@ mod blazer_usb;
 mod dummy_ups;
 #[path = "../liebert-esp2.rs"]
 mod liebert_esp2;
+#[path = "../mge-utalk.rs"]
+mod mge_utalk;
 #[path = "../nut-demo.rs"]
 mod nut_demo;
 #[path = "../nut-scanner.rs"]
@@ -98,6 +100,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "liebert-esp2",
         main: || report(liebert_esp2::main),
+    },
+    Program {
+        name: "mge-utalk",
+        main: || report(mge_utalk::main),
     },
     Program {
         name: "nut-demo",
