@@ -12,7 +12,11 @@ pub mod dummy;
 #[cfg(feature = "serial")]
 pub mod liebert_esp2;
 #[cfg(feature = "serial")]
+pub mod mge_utalk;
+#[cfg(feature = "serial")]
 pub mod powercom;
+#[cfg(feature = "serial")]
+pub mod powerpanel;
 pub mod printf;
 #[cfg(feature = "serial")]
 pub mod qx;

@@ -25,8 +25,10 @@ pub mod bestups;
 pub mod liebert;
 pub mod masterguard;
 pub mod mecer;
+pub mod mge_utalk;
 pub mod model;
 pub mod powercom;
+pub mod powerpanel;
 pub mod pty;
 pub mod q1;
 pub mod shut;
@@ -62,6 +64,10 @@ pub enum Protocol {
     TrippLiteUsb,
     /// Eaton/Powerware BCM/XCP, binary frames (see [`bcmxcp`]).
     Bcmxcp,
+    /// CyberPower text or binary: commands ending in `\r` (see [`powerpanel`]).
+    Powerpanel,
+    /// MGE U-Talk: text commands ending in `\r\n` (see [`mge_utalk`]).
+    MgeUtalk,
 }
 
 impl Protocol {
@@ -85,6 +91,12 @@ impl Protocol {
         if name.eq_ignore_ascii_case("bcmxcp") {
             return Some(Self::Bcmxcp);
         }
+        if name.eq_ignore_ascii_case("powerpanel") {
+            return Some(Self::Powerpanel);
+        }
+        if name.eq_ignore_ascii_case("mge-utalk") || name.eq_ignore_ascii_case("utalk") {
+            return Some(Self::MgeUtalk);
+        }
         q1::Q1Dialect::from_name(name).map(Self::Q1)
     }
 
@@ -93,7 +105,11 @@ impl Protocol {
     /// them; other binary protocols have none and answer 0).
     pub fn terminator(self) -> u8 {
         match self {
-            Self::Q1(_) | Self::Voltronic | Self::TrippLiteUsb => b'\r',
+            Self::Q1(_)
+            | Self::Voltronic
+            | Self::TrippLiteUsb
+            | Self::Powerpanel
+            | Self::MgeUtalk => b'\r',
             Self::Apc => b'\n',
             Self::LiebertEsp2 | Self::Powercom => 0,
             Self::Bcmxcp => crate::bcmxcp::frame::START,
@@ -120,6 +136,8 @@ impl Protocol {
                 Some(out)
             }
             Self::LiebertEsp2 => liebert::respond(model, command),
+            Self::Powerpanel => powerpanel::respond(model, command),
+            Self::MgeUtalk => mge_utalk::respond(model, command),
             Self::Powercom => {
                 let mut out = Vec::new();
                 powercom::feed_model(model, &mut command.to_vec(), &mut out);
@@ -148,7 +166,7 @@ impl Protocol {
                 }
                 return;
             }
-            Self::Q1(_) | Self::Voltronic => {}
+            Self::Q1(_) | Self::Voltronic | Self::Powerpanel | Self::MgeUtalk => {}
         }
         let term = self.terminator();
         while let Some(pos) = pending.iter().position(|&b| b == term) {

@@ -34,6 +34,8 @@ mod dummy_ups;
 mod liebert_esp2;
 #[path = "../mge-shut.rs"]
 mod mge_shut;
+#[path = "../mge-utalk.rs"]
+mod mge_utalk;
 #[path = "../nut-demo.rs"]
 mod nut_demo;
 #[path = "../nut-scanner.rs"]
@@ -46,6 +48,8 @@ mod nut_web;
 mod nutdrv_qx;
 #[path = "../powercom.rs"]
 mod powercom;
+#[path = "../powerpanel.rs"]
+mod powerpanel;
 #[path = "../snmp-ups.rs"]
 mod snmp_ups;
 #[path = "../tripplite_usb.rs"]
@@ -112,6 +116,10 @@ const PROGRAMS: &[Program] = &[
         main: || report(mge_shut::main),
     },
     Program {
+        name: "mge-utalk",
+        main: || report(mge_utalk::main),
+    },
+    Program {
         name: "nut-demo",
         main: || report(nut_demo::main),
     },
@@ -134,6 +142,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "powercom",
         main: || report(powercom::main),
+    },
+    Program {
+        name: "powerpanel",
+        main: || report(powerpanel::main),
     },
     Program {
         name: "snmp-ups",
