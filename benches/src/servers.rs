@@ -452,8 +452,8 @@ fn ups_conf(ups: &str, data: &Path) -> String {
 fn spawn_logged(mut command: Command, etc: &Path, state: &Path, log: &Path) -> io::Result<Child> {
     let out = fs::File::create(log)?;
     command
-        .env("NUT_CONFPATH", etc)
-        .env("NUT_STATEPATH", state)
+        .env(nut_proto::paths::CONFPATH_ENV, etc)
+        .env(nut_proto::paths::STATEPATH_ENV, state)
         .stdin(Stdio::null())
         .stdout(out.try_clone()?)
         .stderr(out)

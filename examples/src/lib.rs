@@ -2,11 +2,8 @@
 #![forbid(unsafe_code)]
 
 pub mod cgi;
-pub mod daemon;
 pub mod demo;
-pub mod driver_main;
 pub mod sim_script;
-pub mod syslog;
 pub mod tools;
 pub mod upsmon;
 pub mod upssched;
@@ -14,3 +11,12 @@ pub mod usb_import;
 
 /// The protocol crate, re-exported for the binaries.
 pub use nut_proto as proto;
+
+/// The driver `main` (`run_driver`), from nut-driver-api; new drivers call
+/// `nut_driver_api::process::run_driver` directly.
+pub use nut_driver_api::process as driver_main;
+/// The daemons' shared process set-up (logging, background, PID files, privilege drop),
+/// from nut-driver-api.
+pub use nut_driver_api::process::daemon;
+/// The system log as C NUT uses it, from nut-driver-api.
+pub use nut_driver_api::process::syslog;

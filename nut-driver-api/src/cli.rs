@@ -28,7 +28,7 @@ pub const DEFAULT_CONFPATH: &str = nut_proto::paths::CONFPATH;
 /// Where drivers put their sockets when `$NUT_STATEPATH` is not set (Debian's STATEPATH).
 pub const DEFAULT_STATEPATH: &str = nut_proto::paths::STATEPATH;
 /// The user drivers switch to when started as root and no user is configured.
-pub const DEFAULT_USER: &str = "nut";
+pub const DEFAULT_USER: &str = nut_proto::paths::USER;
 /// The version of nut-rs, published as `driver.version`.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![forbid(unsafe_code)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 pub mod cli;
 pub mod config;
@@ -8,6 +9,9 @@ pub mod driver;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod link;
+#[cfg(feature = "process")]
+#[cfg_attr(docsrs, doc(cfg(feature = "process")))]
+pub mod process;
 pub mod runtime;
 mod serve;
 pub mod state;

@@ -1,5 +1,6 @@
-//! NUT's default folders and the environment variables that move them, defined once for every
-//! program (C NUT's `confpath()`, `dflt_statepath()`, `altpidpath()`, `rootpidpath()`).
+//! NUT's defaults, defined once for every crate and program: the folders and the environment
+//! variables that move them (C NUT's `confpath()`, `dflt_statepath()`, `altpidpath()`,
+//! `rootpidpath()`), upsd's TCP port and the user the daemons run as.
 //!
 //! The defaults are Debian's build of C NUT 2.8.0, whose packages ours replace. An empty
 //! variable counts as unset (C 2.8.0 does so for all but `NUT_CONFPATH`, where an empty value
@@ -13,6 +14,12 @@ pub const CONFPATH: &str = "/etc/nut";
 pub const STATEPATH: &str = "/run/nut";
 /// The PID file folder of the daemons that run as root (upsmon, upslog).
 pub const PIDPATH: &str = "/run/nut";
+
+/// upsd's TCP port when none is given (`PORT` in C; IANA-assigned).
+pub const PORT: u16 = 3493;
+/// The unprivileged user the daemons (upsd, drivers, upsmon's child) become when started as
+/// root and not told another (`RUN_AS_USER` of Debian's build).
+pub const USER: &str = "nut";
 
 /// Moves the configuration folder.
 pub const CONFPATH_ENV: &str = "NUT_CONFPATH";

@@ -134,9 +134,9 @@ impl Drivers {
         let out = fs::File::create(log)?;
         let dir = self.path();
         command
-            .env("NUT_STATEPATH", dir)
-            .env("NUT_CONFPATH", dir)
-            .env("NUT_ALTPIDPATH", dir)
+            .env(nut_proto::paths::STATEPATH_ENV, dir)
+            .env(nut_proto::paths::CONFPATH_ENV, dir)
+            .env(nut_proto::paths::ALTPIDPATH_ENV, dir)
             .stderr(out.try_clone()?);
         if piped {
             command.stdin(Stdio::piped()).stdout(Stdio::piped());

@@ -6,5 +6,5 @@ use std::process::ExitCode;
 use nut_drivers::apcsmart::Apcsmart;
 
 pub(crate) fn main() -> ExitCode {
-    nut_examples::driver_main::run_driver(|| Box::new(Apcsmart::new()))
+    nut_driver_api::process::run_driver(|| Box::new(Apcsmart::new()))
 }

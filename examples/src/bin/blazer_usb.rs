@@ -9,7 +9,7 @@ use nut_drivers::qx::legacy::Blazer;
 use nut_drivers::usb::RusbOpener;
 
 pub(crate) fn main() -> ExitCode {
-    nut_examples::driver_main::run_driver(|| {
+    nut_driver_api::process::run_driver(|| {
         Box::new(Blazer::usb(Box::new(|| Box::new(RusbOpener::new()))))
     })
 }

@@ -3,8 +3,8 @@
 
 use std::process::ExitCode;
 
+use nut_driver_api::process::run_driver;
 use nut_drivers::dummy::DummyUps;
-use nut_examples::driver_main::run_driver;
 
 pub(crate) fn main() -> ExitCode {
     run_driver(|| Box::new(DummyUps::new()))

@@ -7,5 +7,5 @@ use std::process::ExitCode;
 use nut_drivers::liebert_esp2::LiebertEsp2;
 
 pub(crate) fn main() -> ExitCode {
-    nut_examples::driver_main::run_driver(|| Box::new(LiebertEsp2::new()))
+    nut_driver_api::process::run_driver(|| Box::new(LiebertEsp2::new()))
 }

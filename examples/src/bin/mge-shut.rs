@@ -8,5 +8,5 @@ use std::process::ExitCode;
 use nut_drivers::usb::hid_ups::UsbHidUps;
 
 pub(crate) fn main() -> ExitCode {
-    nut_examples::driver_main::run_driver(|| Box::new(UsbHidUps::mge_shut()))
+    nut_driver_api::process::run_driver(|| Box::new(UsbHidUps::mge_shut()))
 }

@@ -14,7 +14,7 @@ use nut_server::CancellationToken;
 #[command(version)]
 struct Args {
     /// Address to listen on.
-    #[arg(long, default_value = "127.0.0.1:3493")]
+    #[arg(long, default_value_t = SocketAddr::from(([127, 0, 0, 1], nut_proto::paths::PORT)))]
     listen: SocketAddr,
     /// Name of the simulated UPS.
     #[arg(long, default_value = "demo")]

@@ -19,5 +19,5 @@ pub(crate) fn main() -> ExitCode {
         print!("{}", mapping_list(nut_drivers::snmp::mibs::ALL));
         return ExitCode::SUCCESS;
     }
-    nut_examples::driver_main::run_driver(|| Box::new(SnmpUps::new()))
+    nut_driver_api::process::run_driver(|| Box::new(SnmpUps::new()))
 }

@@ -102,7 +102,7 @@ pub async fn run(options: DemoOptions, shutdown: CancellationToken) -> anyhow::R
     }
     let server = builder.start().await.context("starting the server")?;
 
-    let host = if addr.ip().is_loopback() && addr.port() == 3493 {
+    let host = if addr.ip().is_loopback() && addr.port() == nut_proto::paths::PORT {
         "localhost".to_owned()
     } else {
         addr.to_string()

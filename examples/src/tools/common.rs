@@ -13,7 +13,7 @@ use nut_client::{Client, ClientConfig, Error, TlsConfig, TlsMode};
 pub const NUT_VERSION: &str = "2.8.0";
 
 /// The default port (`PORT` in C).
-pub const DEFAULT_PORT: u16 = 3493;
+pub const DEFAULT_PORT: u16 = nut_proto::paths::PORT;
 
 /// The standard streams of a tool run, so tests can capture them.
 pub struct Stdio<'a> {

@@ -5,9 +5,9 @@
 //! here re-executes its own binary ([`std::env::current_exe`]) with the hidden flag
 //! `--privsep-child` and the pipe's write end as the child's standard input; the child takes
 //! that descriptor over, puts `/dev/null` in its place, drops to RUN_AS_USER and monitors.
-//! Going to the background (no `-F`/`-D`) is the same trick: the binary starts itself again
-//! with `-F` and the hidden flag `--detached`, in its own process group, and exits; the
-//! detached process logs to syslog (see [`crate::syslog`]).
+//! Going to the background (no `-F`/`-D`) is C's `background()`, [`daemon::background`],
+//! before the parent starts its child; a child started in the background gets the hidden flag
+//! `--detached` so that it logs to syslog alone, as its parent (see [`crate::syslog`]).
 //!
 //! The PID file (`upsmon.pid`, the monitoring process's id, as in C) is in `$NUT_PIDPATH`
 //! (C 2.8.2+) or `/run/nut`.
@@ -26,7 +26,7 @@ use nut_proto::config::{ShutdownExit, UpsmonConf};
 
 use super::monitor::{run_shutdown_command, Monitor, ShutdownLink};
 use crate::daemon;
-use crate::syslog::{self, Severity};
+use crate::syslog;
 use nut_client::monitor::powerdown_flag as flag;
 use nut_client::monitor::Family;
 
@@ -74,13 +74,13 @@ pub struct Args {
     /// Internal: this process is the monitoring child of a privileged parent.
     #[arg(long = "privsep-child", hide = true)]
     pub privsep_child: bool,
-    /// Internal: started in the background by upsmon itself; messages go to syslog.
+    /// Internal: started by upsmon in the background; messages go to syslog.
     #[arg(long = "detached", hide = true)]
     pub detached: bool,
 }
 
 /// The default unprivileged user (Debian's build of C NUT).
-pub const DEFAULT_USER: &str = "nut";
+pub const DEFAULT_USER: &str = nut_proto::paths::USER;
 
 fn config_path(args: &Args) -> PathBuf {
     args.config
@@ -115,11 +115,9 @@ pub fn main() -> ExitCode {
     daemon::init_logging(args.debug);
     syslog::open(&syslog::program_name("upsmon"));
     if args.detached {
-        // What C's background() does to the log, said once (not again by the child).
+        // The child of a parent in the background: the log goes to syslog alone, as the
+        // parent's (which said "Startup successful" as it went there).
         syslog::detach();
-        if !args.privsep_child {
-            syslog::message(Severity::Info, "Startup successful");
-        }
     }
     match run(args) {
         Ok(code) => ExitCode::from(code),
@@ -173,7 +171,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         args.debug > 0
     };
     if !foreground {
-        return go_background();
+        daemon::background()?;
     }
     if args.privileged {
         tracing::info!("Warning: running as one big root process by request (upsmon -p)");
@@ -231,29 +229,15 @@ fn own_args() -> Vec<OsString> {
     std::env::args_os().skip(1).collect()
 }
 
-fn go_background() -> anyhow::Result<u8> {
-    use std::os::unix::process::CommandExt;
-    let mut args = own_args();
-    args.retain(|a| a != "-B");
-    args.push("-F".into());
-    args.push("--detached".into());
-    daemon::own_command()?
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .process_group(0)
-        .spawn()
-        .context("can't go to the background")?;
-    Ok(0)
-}
-
 /// The privileged parent: starts the monitoring child with the pipe's write end as its
 /// standard input, then waits for one byte on the read end.
 fn run_parent(conf: &UpsmonConf) -> anyhow::Result<u8> {
     let (read_end, write_end) = nix::unistd::pipe().context("pipe creation failed")?;
     let mut args = own_args();
     args.push("--privsep-child".into());
+    if !syslog::stderr_enabled() {
+        args.push("--detached".into());
+    }
     let mut child = daemon::own_command()?
         .args(args)
         .stdin(Stdio::from(write_end))

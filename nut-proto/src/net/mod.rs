@@ -77,5 +77,5 @@ pub const PROTOCOL_VERSION: &str = "1.3";
 pub const HELP_TEXT: &str =
     "Commands: HELP VER GET LIST SET INSTCMD LOGIN LOGOUT USERNAME PASSWORD STARTTLS";
 
-/// The default TCP port of upsd (IANA-assigned).
-pub const DEFAULT_PORT: u16 = 3493;
+/// The default TCP port of upsd (IANA-assigned): [`crate::paths::PORT`].
+pub const DEFAULT_PORT: u16 = crate::paths::PORT;

@@ -38,11 +38,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use chrono::{DateTime, Local, TimeZone, Utc};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::Layer;
-
-use crate::tools::strftime::{local_in, strftime, zone_file};
 
 /// The environment variable naming the syslog socket to use instead of [`DEFAULT_SOCKET`].
 pub const SOCKET_ENV: &str = "NUT_RS_SYSLOG_SOCKET";
@@ -84,7 +83,8 @@ pub struct Writer {
     ident: String,
     facility: u8,
     path: PathBuf,
-    zone: Option<Vec<u8>>,
+    /// Times in UTC rather than local time (tests).
+    utc: bool,
     socket: Mutex<Option<UnixDatagram>>,
 }
 
@@ -106,7 +106,7 @@ impl Writer {
             ident: ident.to_owned(),
             facility,
             path,
-            zone: zone_file(),
+            utc: false,
             socket: Mutex::new(socket),
         }
     }
@@ -159,13 +159,17 @@ impl Writer {
     /// The datagram for `message`, as glibc writes it: `<PRI>Mmm dd hh:mm:ss ident[pid]:
     /// message`, the time being `epoch` in local time.
     pub fn format(&self, severity: Severity, message: &str, epoch: i64, pid: u32) -> String {
-        let tm = local_in(self.zone.as_deref(), epoch);
+        const FORMAT: &str = "%b %e %H:%M:%S";
+        let utc = DateTime::<Utc>::from_timestamp(epoch, 0).unwrap_or_default();
+        let time = match self.utc {
+            true => utc.format(FORMAT).to_string(),
+            false => Local
+                .from_utc_datetime(&utc.naive_utc())
+                .format(FORMAT)
+                .to_string(),
+        };
         let priority = u32::from(self.facility) * 8 + severity as u32;
-        format!(
-            "<{priority}>{} {}[{pid}]: {message}",
-            strftime("%b %e %H:%M:%S", &tm),
-            self.ident
-        )
+        format!("<{priority}>{time} {}[{pid}]: {message}", self.ident)
     }
 }
 
@@ -331,7 +335,7 @@ mod tests {
         let path = dir.path().join("log");
         let server = UnixDatagram::bind(&path).unwrap();
         let mut writer = Writer::with_path("upsd", LOG_DAEMON, &path);
-        writer.zone = None;
+        writer.utc = true;
         // 2024-03-05 07:08:09 UTC.
         let line = writer.format(
             Severity::Info,

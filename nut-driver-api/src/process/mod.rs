@@ -1,6 +1,10 @@
-//! What a C driver's `main()` does, for every driver binary: [`run_driver`].
+//! A driver program's `main` as C NUT's drivers have it: [`run_driver`] (feature `process`).
 //!
-//! In order: print the banner; parse the common command line ([`nut_driver_api::cli`]);
+//! With it, a driver outside this workspace is a drop-in for a C driver binary: upsdrvctl
+//! starts it, upsd (C's or ours) talks to it over the socket, and it reads ups.conf and
+//! answers the common command line as C's drivers do.
+//!
+//! In order: print the banner; parse the common command line ([`crate::cli`]);
 //! answer `-h`, `-L`, `-V`; set up logging from `-D`; read the ups.conf section (or `-s`
 //! with `-x`); make sure the state directory exists (created for the driver's user when
 //! missing); chroot with `-r`; drop root privileges to `-u` / ups.conf `user` (or C's
@@ -11,36 +15,61 @@
 //! `driver.exit`).
 //!
 //! As in C, the log also goes to syslog (as the program's name) unless `-D` or `-d` is
-//! given, and to syslog alone once the driver is in the background (see [`crate::syslog`]).
+//! given, and to syslog alone once the driver is in the background (see [`syslog`]).
 //!
-//! SIGHUP is logged and ignored: the runtime has no way to re-read ups.conf while running
-//! (a server's `driver.reload` command re-opens the device).
+//! SIGHUP re-reads ups.conf and the command line, as C 2.8.1+ drivers do, and hands the
+//! result to the runtime, which applies what it can.
+//!
+//! The pieces are public for other daemons (a server, a monitor) that want C's process
+//! behaviour too: [`daemon`] (logging set-up, going to the background, PID files, privilege
+//! drop, chroot) and [`syslog`] (the system log as C NUT uses it).
 //!
 //! ```no_run
-//! use nut_drivers::dummy::DummyUps;
+//! use nut_driver_api::process::run_driver;
+//! # use nut_driver_api::{DeviceState, Driver, DriverError, DriverInfo, DriverParams};
+//! # struct MyUps;
+//! # #[async_trait::async_trait]
+//! # impl Driver for MyUps {
+//! #     fn info(&self) -> DriverInfo { DriverInfo::new("my-ups", "My UPS", "1.0") }
+//! #     async fn open(&mut self, _: &DriverParams, _: &mut DeviceState) -> Result<(), DriverError> { Ok(()) }
+//! #     async fn identify(&mut self, _: &mut DeviceState) -> Result<(), DriverError> { Ok(()) }
+//! #     async fn update(&mut self, _: &mut DeviceState) -> Result<(), DriverError> { Ok(()) }
+//! # }
 //!
 //! fn main() -> std::process::ExitCode {
-//!     nut_examples::driver_main::run_driver(|| Box::new(DummyUps::new()))
+//!     run_driver(|| Box::new(MyUps))
 //! }
 //! ```
+
+pub mod daemon;
+pub mod syslog;
 
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use nut_driver_api::cli::{banner, help_text, list_options, CliAction, CliArgs, DEFAULT_USER};
-use nut_driver_api::config::{DriverConfig, Env};
-use nut_driver_api::runtime::format_dump;
-use nut_driver_api::{CancellationToken, Driver, DriverRuntime, RunOutcome};
 
-use crate::daemon::{alt_pid_path, background, chroot, init_logging, user_ids, PidFile, RunAs};
-use crate::syslog;
+use self::daemon::{alt_pid_path, background, chroot, init_logging, user_ids, PidFile, RunAs};
+use crate::cli::{banner, help_text, list_options, CliAction, CliArgs, DEFAULT_USER};
+use crate::config::{DriverConfig, Env, SetupError};
+use crate::runtime::format_dump;
+use crate::{CancellationToken, Driver, DriverRuntime, RunOutcome};
 
 /// Runs the driver `make` builds as a C driver program does (see the
 /// [module documentation](self)), with the process's arguments. Returns the exit status:
 /// failure for a bad command line, a bad configuration or a driver that cannot start.
 pub fn run_driver(make: impl FnOnce() -> Box<dyn Driver>) -> ExitCode {
+    run_driver_with_args(make, std::env::args().skip(1))
+}
+
+/// [`run_driver`] with `args` (without the program's name) instead of the process's
+/// arguments; the name the log uses is still the process's (`argv[0]`).
+pub fn run_driver_with_args<I, S>(make: impl FnOnce() -> Box<dyn Driver>, args: I) -> ExitCode
+where
+    I: IntoIterator<Item = S>,
+    S: Into<String>,
+{
     let driver = make();
     let (info, options) = (driver.info(), driver.options());
     syslog::open(&syslog::program_name(&info.name));
@@ -49,7 +78,7 @@ pub fn run_driver(make: impl FnOnce() -> Box<dyn Driver>) -> ExitCode {
         println!("Warning: This is an experimental driver.");
         println!("Some features may not function correctly.\n");
     }
-    let args = match CliArgs::parse(std::env::args().skip(1)) {
+    let args = match CliArgs::parse(args) {
         Ok(args) => args,
         Err(e) => return fail(e),
     };
@@ -118,13 +147,13 @@ fn ensure_state_dir(dir: &Path, user: Option<&str>) -> anyhow::Result<()> {
 }
 
 /// Re-reads the driver's configuration (ups.conf and the command line) on SIGHUP.
-type Reread = dyn Fn() -> Result<DriverConfig, nut_driver_api::config::SetupError> + Send;
+type Reread = dyn Fn() -> Result<DriverConfig, SetupError> + Send;
 
 fn run(
     driver: Box<dyn Driver>,
     args: &CliArgs,
     config: DriverConfig,
-    reread: impl Fn() -> Result<DriverConfig, nut_driver_api::config::SetupError> + Send + 'static,
+    reread: impl Fn() -> Result<DriverConfig, SetupError> + Send + 'static,
 ) -> anyhow::Result<()> {
     let dumping = args.dump_after.is_some();
     let (reload_tx, reload_rx) = tokio::sync::mpsc::unbounded_channel();

@@ -1,5 +1,12 @@
-//! What every daemon among the reference programs shares: logging set-up from `-D`, the PID
-//! file, signalling the running instance (`-c reload|stop`), and dropping root privileges.
+//! What C NUT's daemons share: logging set-up from `-D`, going to the background, the PID
+//! file, signalling the running instance (`-c reload|stop`), chroot and dropping root
+//! privileges.
+//!
+//! One way to go to the background: [`background`], C's `background()` (the process forks
+//! into a new session with its standard streams on `/dev/null`; the parent exits with status
+//! 0). Call it before any thread is started. A program that must start a separate process of
+//! its own instead (a privileged parent and its unprivileged child, a timer daemon started by
+//! a client) runs itself again with [`own_command`].
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -57,7 +64,7 @@ pub fn init_logging(debug: u8) {
 
 /// Sets up `tracing`: to stderr (until the process [detaches](background)) at `base` without
 /// `-D`, and one level more detailed for each `-D` (down to trace); and to syslog once
-/// [`crate::syslog`] is opened and enabled, at info or the level of `-D` when that is lower,
+/// [`super::syslog`] is opened and enabled, at info or the level of `-D` when that is lower,
 /// since C sends every `upslogx()` message to syslog. `RUST_LOG` overrides both when set.
 ///
 /// Lines on stderr look like C's: the message alone, without colours; with `-D`, after the
@@ -82,13 +89,13 @@ pub fn init_logging_at(debug: u8, base: tracing::Level) {
             .unwrap_or_else(|_| EnvFilter::new(level.as_str().to_ascii_lowercase()))
     };
     let stderr = tracing_subscriber::fmt::layer()
-        .with_writer(|| crate::syslog::StderrUntilDetached)
+        .with_writer(|| super::syslog::StderrUntilDetached)
         .event_format(CStyle {
             start: std::time::Instant::now(),
             elapsed: debug > 0,
         })
         .with_filter(filter(level));
-    let syslog = crate::syslog::SyslogLayer.with_filter(filter(level.max(Level::INFO)));
+    let syslog = super::syslog::SyslogLayer.with_filter(filter(level.max(Level::INFO)));
     // A second initialisation (tests calling into a binary's library twice) is harmless.
     let _ = tracing_subscriber::registry()
         .with(stderr)
@@ -117,7 +124,7 @@ where
             let e = self.start.elapsed();
             write!(writer, "{:4}.{:06}\t", e.as_secs(), e.subsec_micros())?;
         }
-        writeln!(writer, "{}", crate::syslog::event_text(event))
+        writeln!(writer, "{}", super::syslog::event_text(event))
     }
 }
 
@@ -126,8 +133,8 @@ where
 /// `Startup successful`. Call it before any thread is started.
 pub fn background() -> anyhow::Result<()> {
     nix::unistd::daemon(true, false).context("Unable to enter background")?;
-    crate::syslog::detach();
-    crate::syslog::message(crate::syslog::Severity::Info, "Startup successful");
+    super::syslog::detach();
+    super::syslog::message(super::syslog::Severity::Info, "Startup successful");
     Ok(())
 }
 
