@@ -1,0 +1,91 @@
+use super::*;
+use crate::sim::{ModelPort, Protocol, UpsModel};
+
+async fn started(settings: &[(&str, &str)]) -> (Upscode2, DeviceState, crate::sim::SharedModel) {
+    let model = UpsModel::shared();
+    for (k, v) in settings {
+        model
+            .lock()
+            .unwrap()
+            .settings
+            .insert(format!("upscode2.{k}"), (*v).into());
+    }
+    let mut d = Upscode2::with_opener(ModelPort::opener_for(model.clone(), Protocol::Upscode2));
+    let mut state = DeviceState::new();
+    d.open(&DriverParams::new("sim"), &mut state).await.unwrap();
+    d.identify(&mut state).await.unwrap();
+    d.update(&mut state).await.unwrap();
+    (d, state, model)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_single_phase_unit_through_a_power_failure() {
+    let (mut d, mut state, model) = started(&[]).await;
+    assert_eq!(state.value("ups.status"), Some("OL"));
+    assert_eq!(state.value("ups.delay.shutdown"), Some("010"));
+    assert_eq!(state.value("ups.delay.reboot"), Some("060"));
+    assert_eq!(state.value("input.phases"), Some("1"));
+    assert!(state.value("ups.load").is_some());
+    assert!(state.get("ups.delay.shutdown").unwrap().is_writable());
+    assert!(state.has_cmd("shutdown.return"));
+    model.lock().unwrap().apply("mains-lost").unwrap();
+    model.lock().unwrap().apply("low-battery").unwrap();
+    d.update(&mut state).await.unwrap();
+    assert_eq!(state.value("ups.status"), Some("OB LB"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_three_phase_unit_renames_its_variables() {
+    let (_d, state, _model) = started(&[("phases", "3"), ("full", "1")]).await;
+    assert_eq!(state.value("output.phases"), Some("3"));
+    assert!(state.value("output.L1-N.voltage").is_some());
+    assert!(state.value("output.voltage").is_none());
+    assert!(state.value("output.L1.power.percent").is_some());
+    assert!(state.value("battery.1.temperature").is_some());
+    assert!(state.value("ups.date").is_some());
+    assert!(state.value("ups.id").is_some());
+}
+
+#[tokio::test(start_paused = true)]
+async fn commands_and_sets() {
+    let (mut d, mut state, model) = started(&[]).await;
+    model.lock().unwrap().received.clear();
+    assert_eq!(
+        d.instcmd(&mut state, "test.battery.start", None).await,
+        TrackingStatus::Handled
+    );
+    assert_eq!(
+        d.instcmd(&mut state, "load.off", None).await,
+        TrackingStatus::Unknown
+    );
+    assert_eq!(
+        d.set_var(&mut state, "ups.delay.shutdown", "30").await,
+        TrackingStatus::Handled
+    );
+    assert_eq!(state.value("ups.delay.shutdown"), Some("030"));
+    assert_eq!(model.lock().unwrap().received, ["UPBT", "1", "UPSD", "30"]);
+    model.lock().unwrap().received.clear();
+    d.shutdown(&mut state).await.unwrap();
+    assert_eq!(
+        model.lock().unwrap().received,
+        ["UPPC", "IJHLDMGCIU", "UPPC", "IJHLDMGCIU"]
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_contact_delays_the_start() {
+    let (mut d, mut state, model) = started(&[]).await;
+    assert!(d.inited);
+    let model2 = UpsModel::shared();
+    model2
+        .lock()
+        .unwrap()
+        .settings
+        .insert("upscode2.silent".into(), "1".into());
+    let mut d2 = Upscode2::with_opener(ModelPort::opener_for(model2, Protocol::Upscode2));
+    let mut s2 = DeviceState::new();
+    d2.open(&DriverParams::new("sim"), &mut s2).await.unwrap();
+    d2.identify(&mut s2).await.unwrap();
+    assert!(d2.update(&mut s2).await.is_err());
+    let _ = (&mut d, &mut state, model);
+}
