@@ -74,18 +74,49 @@ async fn commands_and_sets() {
 
 #[tokio::test(start_paused = true)]
 async fn no_contact_delays_the_start() {
-    let (mut d, mut state, model) = started(&[]).await;
-    assert!(d.inited);
-    let model2 = UpsModel::shared();
-    model2
+    let model = UpsModel::shared();
+    model
         .lock()
         .unwrap()
         .settings
         .insert("upscode2.silent".into(), "1".into());
-    let mut d2 = Upscode2::with_opener(ModelPort::opener_for(model2, Protocol::Upscode2));
-    let mut s2 = DeviceState::new();
-    d2.open(&DriverParams::new("sim"), &mut s2).await.unwrap();
-    d2.identify(&mut s2).await.unwrap();
-    assert!(d2.update(&mut s2).await.is_err());
-    let _ = (&mut d, &mut state, model);
+    let mut d = Upscode2::with_opener(ModelPort::opener_for(model.clone(), Protocol::Upscode2));
+    let mut state = DeviceState::new();
+    d.open(&DriverParams::new("sim"), &mut state).await.unwrap();
+    d.identify(&mut state).await.unwrap();
+    assert!(!d.inited);
+    // Each poll tries the start-up again.
+    assert!(d.update(&mut state).await.is_err());
+    model.lock().unwrap().settings.remove("upscode2.silent");
+    d.update(&mut state).await.unwrap();
+    assert_eq!(state.value("ups.status"), Some("OL"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn nominal_values_wait_for_the_full_update() {
+    let (mut d, mut state, model) = started(&[("full", "1")]).await;
+    model.lock().unwrap().received.clear();
+    d.update(&mut state).await.unwrap();
+    let received = std::mem::take(&mut model.lock().unwrap().received);
+    assert_eq!(received, ["UPDS", "UPDT", "0", "UPTM", "0"]);
+    assert_eq!(state.value("ups.date"), Some("2026-12-05"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn options_are_checked_as_c_does() {
+    for (opt, value) in [
+        ("baudrate", "1000"),
+        ("input_timeout", "0"),
+        ("output_pace", "-5"),
+        ("full_update", "x"),
+    ] {
+        let mut d = Upscode2::with_opener(ModelPort::opener_for(
+            UpsModel::shared(),
+            Protocol::Upscode2,
+        ));
+        let params = DriverParams::new("sim").with_option(opt, Some(value));
+        let err = d.open(&params, &mut DeviceState::new()).await.unwrap_err();
+        assert!(matches!(err, DriverError::Config(_)), "{opt}: {err}");
+    }
+    assert_eq!(baud_rate("38400").unwrap(), 38400);
 }
