@@ -30,6 +30,8 @@ pub mod sim;
 pub mod snmp;
 #[cfg(feature = "usb")]
 pub mod tripplite_usb;
+#[cfg(feature = "serial")]
+pub mod upscode2;
 pub mod upsdrvctl;
 #[cfg(feature = "usb")]
 pub mod usb;

@@ -58,7 +58,20 @@ pub(crate) fn finish(program: &str, mut child: Child) -> String {
 /// The `-d 1` dump of `program` on `port`, without the lines that differ by design: the
 /// version lines, and the USB-only variable of Debian's USB+serial C build.
 pub(crate) fn dump(program: &str, dir: &Path, port: &Path, extra: &[&str]) -> Vec<String> {
-    let child = command(program, dir, port, &["-d", "1"], extra)
+    dump_with(program, dir, port, &[], extra)
+}
+
+/// [`dump`] with more arguments (`-D`, …) before the options.
+pub(crate) fn dump_with(
+    program: &str,
+    dir: &Path,
+    port: &Path,
+    args: &[&str],
+    extra: &[&str],
+) -> Vec<String> {
+    let mut all = vec!["-d", "1"];
+    all.extend_from_slice(args);
+    let child = command(program, dir, port, &all, extra)
         .spawn()
         .unwrap_or_else(|e| panic!("can't start {program}: {e}"));
     finish(program, child)
@@ -99,5 +112,117 @@ pub(crate) fn read_socket_until(
                     || e.kind() == std::io::ErrorKind::TimedOut => {}
             Err(e) => panic!("driver socket: {e}"),
         }
+    }
+}
+
+/// A driver running in the background (`-F`, a poll interval of 300 s so that requests
+/// are not mixed with polls) with a connection to its socket, `<program name>-sim` in
+/// `dir`. Killed when dropped.
+pub(crate) struct Running {
+    child: Child,
+    writer: std::os::unix::net::UnixStream,
+    reader: std::io::BufReader<std::os::unix::net::UnixStream>,
+    next_id: u32,
+}
+
+impl Running {
+    /// Starts `program` on `port` with the arguments `args` (`-D`, …) and the options
+    /// `extra`, and waits (up to 90 s) for its socket.
+    pub(crate) fn start(
+        program: &str,
+        dir: &Path,
+        port: &Path,
+        args: &[&str],
+        extra: &[&str],
+    ) -> Self {
+        let mut all = vec!["-F", "-i", "300"];
+        all.extend_from_slice(args);
+        let mut cmd = command(program, dir, port, &all, extra);
+        let mut child = cmd
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("can't start {program}: {e}"));
+        let name = Path::new(program)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let socket = dir.join(format!("{name}-sim"));
+        let deadline = Instant::now() + Duration::from_secs(90);
+        let stream = loop {
+            if let Ok(s) = std::os::unix::net::UnixStream::connect(&socket) {
+                break s;
+            }
+            assert!(child.try_wait().unwrap().is_none(), "{program} exited");
+            assert!(Instant::now() < deadline, "{program}: no socket");
+            std::thread::sleep(Duration::from_millis(100));
+        };
+        Self {
+            child,
+            writer: stream.try_clone().unwrap(),
+            reader: std::io::BufReader::new(stream),
+            next_id: 0,
+        }
+    }
+
+    /// Sends `line` (`INSTCMD …`, `SET …`) with a tracking id and returns the result
+    /// (`SUCCESS`, `UNKNOWN`, …) when one comes within 20 s.
+    pub(crate) fn request(&mut self, line: &str) -> Option<String> {
+        use std::io::Write;
+        self.next_id += 1;
+        let tag = format!("TRACKING r{} ", self.next_id);
+        self.writer
+            .write_all(format!("{line} {}\n", tag.trim_end()).as_bytes())
+            .unwrap();
+        self.reader
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_secs(20)))
+            .unwrap();
+        let mut text = String::new();
+        while self.reader.read_line(&mut text).ok()? > 0 {
+            if let Some(code) = text.trim_end().strip_prefix(&tag) {
+                return Some(code.to_owned());
+            }
+            text.clear();
+        }
+        None
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Running {
+    /// Each of `requests` sent to the driver once `ready` says the simulated unit (whose
+    /// received commands `model` logs) has seen its start-up: the result of each and the
+    /// commands the unit received for it (the driver's own polls, which `-i 300` keeps
+    /// out of the way, are not filtered).
+    pub(crate) fn requests_on_the_wire(
+        &mut self,
+        model: &nut_drivers::sim::SharedModel,
+        ready: impl Fn(&[String]) -> bool,
+        requests: &[&str],
+    ) -> Vec<(Option<String>, Vec<String>)> {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while !ready(&model.lock().unwrap().received) {
+            assert!(Instant::now() < deadline, "no start-up seen");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        // The end of the first poll.
+        std::thread::sleep(Duration::from_secs(1));
+        model.lock().unwrap().received.clear();
+        requests
+            .iter()
+            .map(|r| {
+                let result = self.request(r);
+                // The last bytes may still be on their way to the unit.
+                std::thread::sleep(Duration::from_millis(300));
+                (result, std::mem::take(&mut model.lock().unwrap().received))
+            })
+            .collect()
     }
 }

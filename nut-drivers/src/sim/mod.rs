@@ -34,6 +34,7 @@ pub mod q1;
 pub mod shut;
 pub mod socket;
 pub mod tripplite_usb;
+pub mod upscode2;
 pub mod voltronic;
 pub mod voltronic_qs;
 pub mod voltronic_qs_hex;
@@ -68,6 +69,8 @@ pub enum Protocol {
     Powerpanel,
     /// MGE U-Talk: text commands ending in `\r\n` (see [`mge_utalk`]).
     MgeUtalk,
+    /// UPScode II: text lines ending in `\r`, answers in `\r\n` (see [`upscode2`]).
+    Upscode2,
 }
 
 impl Protocol {
@@ -97,6 +100,9 @@ impl Protocol {
         if name.eq_ignore_ascii_case("mge-utalk") || name.eq_ignore_ascii_case("utalk") {
             return Some(Self::MgeUtalk);
         }
+        if name.eq_ignore_ascii_case("upscode2") {
+            return Some(Self::Upscode2);
+        }
         q1::Q1Dialect::from_name(name).map(Self::Q1)
     }
 
@@ -109,7 +115,8 @@ impl Protocol {
             | Self::Voltronic
             | Self::TrippLiteUsb
             | Self::Powerpanel
-            | Self::MgeUtalk => b'\r',
+            | Self::MgeUtalk
+            | Self::Upscode2 => b'\r',
             Self::Apc => b'\n',
             Self::LiebertEsp2 | Self::Powercom => 0,
             Self::Bcmxcp => crate::bcmxcp::frame::START,
@@ -138,6 +145,7 @@ impl Protocol {
             Self::LiebertEsp2 => liebert::respond(model, command),
             Self::Powerpanel => powerpanel::respond(model, command),
             Self::MgeUtalk => mge_utalk::respond(model, command),
+            Self::Upscode2 => upscode2::respond(model, command),
             Self::Powercom => {
                 let mut out = Vec::new();
                 powercom::feed_model(model, &mut command.to_vec(), &mut out);
@@ -166,7 +174,7 @@ impl Protocol {
                 }
                 return;
             }
-            Self::Q1(_) | Self::Voltronic | Self::Powerpanel | Self::MgeUtalk => {}
+            Self::Q1(_) | Self::Voltronic | Self::Powerpanel | Self::MgeUtalk | Self::Upscode2 => {}
         }
         let term = self.terminator();
         while let Some(pos) = pending.iter().position(|&b| b == term) {

@@ -58,6 +58,8 @@ mod tripplite_usb;
 mod upsc;
 #[path = "../upscmd.rs"]
 mod upscmd;
+#[path = "../upscode2.rs"]
+mod upscode2;
 #[path = "../upsd.rs"]
 mod upsd;
 #[path = "../upsdrvctl.rs"]
@@ -162,6 +164,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "upscmd",
         main: || report(upscmd::main),
+    },
+    Program {
+        name: "upscode2",
+        main: || report(upscode2::main),
     },
     Program {
         name: "upsd",
