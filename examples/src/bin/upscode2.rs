@@ -7,5 +7,5 @@ use std::process::ExitCode;
 use nut_drivers::upscode2::Upscode2;
 
 pub(crate) fn main() -> ExitCode {
-    nut_examples::driver_main::run_driver(|| Box::new(Upscode2::new()))
+    nut_driver_api::process::run_driver(|| Box::new(Upscode2::new()))
 }
