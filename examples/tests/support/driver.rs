@@ -101,3 +101,104 @@ pub(crate) fn read_socket_until(
         }
     }
 }
+
+/// A driver (C's or ours) running in the foreground against a simulated device, with a
+/// connection to its socket (`<program name>-sim` in `dir`), to send it instant commands.
+/// Killed on drop.
+pub(crate) struct Running {
+    child: Child,
+    writer: std::os::unix::net::UnixStream,
+    reader: std::io::BufReader<std::os::unix::net::UnixStream>,
+}
+
+impl Running {
+    /// Starts `program -F -s sim -u root <args> -x port=<port> [-x <extra>]…` and
+    /// connects to its socket (within `patience`: probing may take a while).
+    pub(crate) fn start(
+        program: &str,
+        dir: &Path,
+        port: &Path,
+        args: &[&str],
+        extra: &[&str],
+        patience: Duration,
+    ) -> Self {
+        let mut all = vec!["-F"];
+        all.extend_from_slice(args);
+        let mut cmd = command(program, dir, port, &all, extra);
+        cmd.stdout(Stdio::null()).stderr(Stdio::null());
+        let mut child = cmd.spawn().unwrap_or_else(|e| panic!("{program}: {e}"));
+        let name = Path::new(program)
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let socket = dir.join(format!("{name}-sim"));
+        let deadline = Instant::now() + patience;
+        let stream = loop {
+            if let Ok(s) = std::os::unix::net::UnixStream::connect(&socket) {
+                break s;
+            }
+            if child.try_wait().expect("wait").is_some() {
+                panic!("{program} exited");
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{program}: no socket {}", socket.display());
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        Self {
+            child,
+            writer: stream.try_clone().expect("clone"),
+            reader: std::io::BufReader::new(stream),
+        }
+    }
+
+    /// Sends `INSTCMD <cmd> TRACKING x` and returns the tracking result, if one comes
+    /// within `patience`.
+    pub(crate) fn instcmd(&mut self, cmd: &str, patience: Duration) -> Option<String> {
+        use std::io::Write;
+        self.writer
+            .write_all(format!("INSTCMD {cmd} TRACKING x\n").as_bytes())
+            .ok()?;
+        self.reader
+            .get_ref()
+            .set_read_timeout(Some(Duration::from_millis(200)))
+            .ok()?;
+        let deadline = Instant::now() + patience;
+        let mut line = String::new();
+        while Instant::now() < deadline {
+            match self.reader.read_line(&mut line) {
+                Ok(0) => return None,
+                Ok(_) => {
+                    if let Some(code) = line.trim_end().strip_prefix("TRACKING x ") {
+                        return Some(code.to_owned());
+                    }
+                    line.clear();
+                }
+                Err(_) => {}
+            }
+        }
+        None
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// What a simulated device received, once nothing new came for `quiet` (at most 30 s).
+pub(crate) fn settled(model: &nut_drivers::sim::SharedModel, quiet: Duration) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = model.lock().unwrap().received.clone();
+    loop {
+        std::thread::sleep(quiet);
+        let now = model.lock().unwrap().received.clone();
+        if now == last || Instant::now() > deadline {
+            return now;
+        }
+        last = now;
+    }
+}

@@ -31,6 +31,7 @@ pub mod powercom;
 pub mod powerpanel;
 pub mod pty;
 pub mod q1;
+pub mod riello;
 pub mod shut;
 pub mod socket;
 pub mod tripplite_usb;
@@ -68,6 +69,8 @@ pub enum Protocol {
     Powerpanel,
     /// MGE U-Talk: text commands ending in `\r\n` (see [`mge_utalk`]).
     MgeUtalk,
+    /// Riello GPSER: STX/ETX frames with a check (see [`riello`]).
+    Riello,
 }
 
 impl Protocol {
@@ -94,6 +97,12 @@ impl Protocol {
         if name.eq_ignore_ascii_case("powerpanel") {
             return Some(Self::Powerpanel);
         }
+        if ["riello", "riello_ser", "riello_usb", "gpser"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n))
+        {
+            return Some(Self::Riello);
+        }
         if name.eq_ignore_ascii_case("mge-utalk") || name.eq_ignore_ascii_case("utalk") {
             return Some(Self::MgeUtalk);
         }
@@ -111,7 +120,7 @@ impl Protocol {
             | Self::Powerpanel
             | Self::MgeUtalk => b'\r',
             Self::Apc => b'\n',
-            Self::LiebertEsp2 | Self::Powercom => 0,
+            Self::LiebertEsp2 | Self::Powercom | Self::Riello => 0,
             Self::Bcmxcp => crate::bcmxcp::frame::START,
         }
     }
@@ -145,6 +154,7 @@ impl Protocol {
             }
             Self::TrippLiteUsb => tripplite_usb::respond(model, command),
             Self::Bcmxcp => bcmxcp::respond(model, command),
+            Self::Riello => riello::respond(model, command),
         }
     }
 
@@ -156,6 +166,7 @@ impl Protocol {
             // Binary protocols: frames of a known length, no terminator.
             Self::LiebertEsp2 => return liebert::feed(model, pending, out),
             Self::Powercom => return powercom::feed(model, pending, out),
+            Self::Riello => return riello::feed(model, pending, out),
             Self::Bcmxcp => return bcmxcp::feed_buffer(model, pending, out),
             Self::TrippLiteUsb => {
                 // Fixed-size frames, whose checksum may be a CR.
