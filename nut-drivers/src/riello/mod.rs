@@ -35,6 +35,7 @@
 //! ```
 
 pub mod frame;
+pub mod usb;
 
 use std::io;
 use std::time::Duration;
