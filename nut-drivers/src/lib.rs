@@ -21,6 +21,8 @@ pub mod printf;
 #[cfg(feature = "serial")]
 pub mod qx;
 #[cfg(feature = "serial")]
+pub mod riello;
+#[cfg(feature = "serial")]
 pub mod serial;
 #[cfg(feature = "serial")]
 pub mod shut;

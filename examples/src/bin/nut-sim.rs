@@ -62,13 +62,15 @@ use tokio::io::AsyncBufReadExt;
 struct Args {
     /// The protocol: megatec, megatec/old, mustek, zinto, q1, voltronic, voltronic-qs,
     /// voltronic-qs-hex, bestups, mecer, ablerex, masterguard, apc, liebert-esp2,
-    /// powercom, powerpanel, mge-utalk, upscode2, bcmxcp, or mge-shut (with --device).
+    /// powercom, powerpanel, mge-utalk, upscode2, bcmxcp, riello, or mge-shut (with
+    /// --device).
     #[arg(short, long, default_value = "megatec")]
     protocol: String,
     /// A dialect-specific device setting, `KEY=VALUE` (repeatable): `bestups.model=AX1`,
     /// `mecer.p98=1`, `qshex.protocol=T`, `masterguard.series=E`, Voltronic's `flags.enabled=…`,
     /// `liebert.outphases=3`, `powercom.type=BNT`, `powerpanel.protocol=text`,
-    /// `mge.model=COMET 7`, `bcmxcp.unit=pw9130`, `upscode2.phases=3`, … (see the
+    /// `mge.model=COMET 7`, `bcmxcp.unit=pw9130`, `upscode2.phases=3`, `riello.type=4`, …
+    /// (see the
     /// simulator's dialect modules).
     #[arg(long = "set", value_name = "KEY=VALUE")]
     settings: Vec<String>,

@@ -115,9 +115,9 @@ pub(crate) fn read_socket_until(
     }
 }
 
-/// A driver running in the background (`-F`, a poll interval of 300 s so that requests
-/// are not mixed with polls) with a connection to its socket, `<program name>-sim` in
-/// `dir`. Killed when dropped.
+/// A driver (C's or ours) running in the foreground (`-F`) against a simulated device, with
+/// a connection to its socket (`<program name>-sim` in `dir`), to send it instant commands
+/// and SETs. Killed when dropped.
 pub(crate) struct Running {
     child: Child,
     writer: std::os::unix::net::UnixStream,
@@ -126,8 +126,9 @@ pub(crate) struct Running {
 }
 
 impl Running {
-    /// Starts `program` on `port` with the arguments `args` (`-D`, …) and the options
-    /// `extra`, and waits (up to 90 s) for its socket.
+    /// Starts `program -F <args> -s sim -u root -x port=<port> [-x <extra>]…` and waits (up
+    /// to 90 s: probing may take a while) for its socket. `-i 300` in `args` keeps the
+    /// driver's polls away from the requests.
     pub(crate) fn start(
         program: &str,
         dir: &Path,
@@ -135,7 +136,7 @@ impl Running {
         args: &[&str],
         extra: &[&str],
     ) -> Self {
-        let mut all = vec!["-F", "-i", "300"];
+        let mut all = vec!["-F"];
         all.extend_from_slice(args);
         let mut cmd = command(program, dir, port, &all, extra);
         let mut child = cmd
@@ -153,9 +154,14 @@ impl Running {
             if let Ok(s) = std::os::unix::net::UnixStream::connect(&socket) {
                 break s;
             }
-            assert!(child.try_wait().unwrap().is_none(), "{program} exited");
-            assert!(Instant::now() < deadline, "{program}: no socket");
-            std::thread::sleep(Duration::from_millis(100));
+            if child.try_wait().unwrap().is_some() {
+                panic!("{program} exited");
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                panic!("{program}: no socket {}", socket.display());
+            }
+            std::thread::sleep(Duration::from_millis(50));
         };
         Self {
             child,
@@ -224,5 +230,19 @@ impl Running {
                 (result, std::mem::take(&mut model.lock().unwrap().received))
             })
             .collect()
+    }
+}
+
+/// What a simulated device received, once nothing new came for `quiet` (at most 30 s).
+pub(crate) fn settled(model: &nut_drivers::sim::SharedModel, quiet: Duration) -> Vec<String> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut last = model.lock().unwrap().received.clone();
+    loop {
+        std::thread::sleep(quiet);
+        let now = model.lock().unwrap().received.clone();
+        if now == last || Instant::now() > deadline {
+            return now;
+        }
+        last = now;
     }
 }

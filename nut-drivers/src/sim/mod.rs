@@ -31,6 +31,7 @@ pub mod powercom;
 pub mod powerpanel;
 pub mod pty;
 pub mod q1;
+pub mod riello;
 pub mod shut;
 pub mod socket;
 pub mod tripplite_usb;
@@ -71,6 +72,8 @@ pub enum Protocol {
     MgeUtalk,
     /// UPScode II: text lines ending in `\r`, answers in `\r\n` (see [`upscode2`]).
     Upscode2,
+    /// Riello GPSER: STX/ETX frames with a check (see [`riello`]).
+    Riello,
 }
 
 impl Protocol {
@@ -97,6 +100,12 @@ impl Protocol {
         if name.eq_ignore_ascii_case("powerpanel") {
             return Some(Self::Powerpanel);
         }
+        if ["riello", "riello_ser", "riello_usb", "gpser"]
+            .iter()
+            .any(|n| name.eq_ignore_ascii_case(n))
+        {
+            return Some(Self::Riello);
+        }
         if name.eq_ignore_ascii_case("mge-utalk") || name.eq_ignore_ascii_case("utalk") {
             return Some(Self::MgeUtalk);
         }
@@ -118,7 +127,7 @@ impl Protocol {
             | Self::MgeUtalk
             | Self::Upscode2 => b'\r',
             Self::Apc => b'\n',
-            Self::LiebertEsp2 | Self::Powercom => 0,
+            Self::LiebertEsp2 | Self::Powercom | Self::Riello => 0,
             Self::Bcmxcp => crate::bcmxcp::frame::START,
         }
     }
@@ -153,6 +162,7 @@ impl Protocol {
             }
             Self::TrippLiteUsb => tripplite_usb::respond(model, command),
             Self::Bcmxcp => bcmxcp::respond(model, command),
+            Self::Riello => riello::respond(model, command),
         }
     }
 
@@ -164,6 +174,7 @@ impl Protocol {
             // Binary protocols: frames of a known length, no terminator.
             Self::LiebertEsp2 => return liebert::feed(model, pending, out),
             Self::Powercom => return powercom::feed(model, pending, out),
+            Self::Riello => return riello::feed(model, pending, out),
             Self::Bcmxcp => return bcmxcp::feed_buffer(model, pending, out),
             Self::TrippLiteUsb => {
                 // Fixed-size frames, whose checksum may be a CR.

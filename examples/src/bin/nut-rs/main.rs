@@ -50,6 +50,8 @@ mod nutdrv_qx;
 mod powercom;
 #[path = "../powerpanel.rs"]
 mod powerpanel;
+#[path = "../riello_ser.rs"]
+mod riello_ser;
 #[path = "../snmp-ups.rs"]
 mod snmp_ups;
 #[path = "../tripplite_usb.rs"]
@@ -148,6 +150,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "powerpanel",
         main: || report(powerpanel::main),
+    },
+    Program {
+        name: "riello_ser",
+        main: || report(riello_ser::main),
     },
     Program {
         name: "snmp-ups",
