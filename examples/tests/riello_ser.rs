@@ -169,13 +169,7 @@ fn instant_commands_send_the_same_bytes() {
     let mut results = Vec::new();
     for program in [C_DRV, OURS] {
         let (dir, model, server) = sim(&[]);
-        let mut driver = Running::start(
-            program,
-            dir.path(),
-            server.path(),
-            &["-i", "2"],
-            &[],
-        );
+        let mut driver = Running::start(program, dir.path(), server.path(), &["-i", "2"], &[]);
         let mut run = Vec::new();
         for (mains, cmds) in [(true, &on_line[..]), (false, &on_battery[..])] {
             if !mains {

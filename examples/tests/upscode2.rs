@@ -242,8 +242,14 @@ fn commands_and_sets_send_the_same_bytes() {
     let (o_dir, o_model, o_server) = sim(&[]);
     let (c, ours) = std::thread::scope(|s| {
         let c = s.spawn(|| {
-            Running::start(C_DRV, c_dir.path(), c_server.path(), &["-i", "300", "-DDD"], &[])
-                .requests_on_the_wire(&c_model, started, &requests)
+            Running::start(
+                C_DRV,
+                c_dir.path(),
+                c_server.path(),
+                &["-i", "300", "-DDD"],
+                &[],
+            )
+            .requests_on_the_wire(&c_model, started, &requests)
         });
         let ours = Running::start(OURS, o_dir.path(), o_server.path(), &["-i", "300"], &[])
             .requests_on_the_wire(&o_model, started, &requests);
