@@ -294,6 +294,8 @@ impl Driver for TrippLiteUsb {
             "Tripp Lite OMNIVS / SMARTPRO driver",
             "0.33",
         )
+        // C 2.8.0 marks it experimental: the program warns right after its banner.
+        .experimental()
     }
 
     fn options(&self) -> Vec<OptionSpec> {
@@ -330,8 +332,6 @@ impl Driver for TrippLiteUsb {
         state: &mut DeviceState,
     ) -> Result<(), DriverError> {
         if self.known.is_none() {
-            // C's banner for a driver marked experimental.
-            println!("Warning: This is an experimental driver.\nSome features may not function correctly.\n");
             self.matcher = UsbMatcher::new(
                 params
                     .options
