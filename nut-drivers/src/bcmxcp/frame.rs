@@ -543,6 +543,8 @@ mod tests {
 pub const USB_MAX_BLOCK: usize = 140;
 /// How many bytes C's USB reader asks for in each interrupt read.
 pub const USB_READ: usize = 128;
+/// The most bytes [`UsbReply`] holds before giving a reply up.
+pub const USB_MAX_BUFFER: usize = 4096;
 
 /// What [`UsbReply`] wants next.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -634,6 +636,10 @@ impl UsbReply {
             return UsbStep::Read;
         }
         let end = self.bytes_read + bytes.len();
+        if end > USB_MAX_BUFFER {
+            // C's buffer of 256 bytes would have overflowed long before.
+            return UsbStep::Failed(FrameError::TooLong);
+        }
         self.ensure(end);
         self.buf[self.bytes_read..end].copy_from_slice(bytes);
         self.bytes_read = end;

@@ -17,6 +17,11 @@
 //!
 //! The frames themselves are in [`frame`] (sans I/O); the tables in [`tables`].
 //!
+//! `bcmxcp_usb` is this driver on USB (`Bcmxcp::usb`, feature `usb`, the transport in
+//! `usb`): no line speed to find, the unit is opened by its ids, and C's USB subdriver's
+//! ways are kept (five tries of a command, a two-second pause before the reply to a command
+//! with parameters, replies assembled from interrupt reads as C assembles them).
+//!
 //! ```
 //! use nut_drivers::bcmxcp::Bcmxcp;
 //! use nut_drivers::sim::{bcmxcp, UpsModel};
