@@ -197,10 +197,8 @@ impl XcpLink for UsbLink {
             }
         }
         Err(DriverError::config(
-            "Unable to find POWERWARE UPS device on USB bus (USB)\n\n\
-             Things to try:\n\n - Connect UPS device to USB bus\n\n \
-             - Run this driver as another user (upsdrvctl -u or 'user=...' in ups.conf).\n   \
-             See upsdrvctl(8) and ups.conf(5).\n\nFatal error: unusable configuration",
+            "Unable to find POWERWARE UPS device on USB bus (USB): is it connected, and may this \
+             user open it? (upsdrvctl -u, or user= in ups.conf)",
         ))
     }
 
