@@ -1,13 +1,14 @@
 //! BCM/XCP replies: any bytes read as the reply to any command must give the reply's data
 //! or an error, never a panic; byte by byte as in one piece; data that was read comes back
-//! whole through the reply blocks a unit would send. The identification block parser and
-//! every meter format take any data, and the simulated unit answers any bytes.
+//! whole through the reply blocks a unit would send; bcmxcp_usb's reader takes the same
+//! bytes in reads of any size. The identification block parser and every meter format take
+//! any data, and the simulated unit answers any bytes.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 use nut_drivers::bcmxcp::frame::{
-    expected_block, meter_value, parse_reply, reply_frames, IdBlock, ReplyReader, Step,
-    MAX_BLOCK_DATA, MAX_REPLY,
+    expected_block, meter_value, parse_reply, reply_frames, IdBlock, ReplyReader, Step, UsbReply,
+    UsbStep, MAX_BLOCK_DATA, MAX_REPLY,
 };
 use nut_drivers::sim::{bcmxcp, UpsModel};
 
@@ -38,6 +39,21 @@ fuzz_target!(|input: &[u8]| {
         let wire = reply_frames(block, reply, MAX_BLOCK_DATA);
         assert_eq!(parse_reply(command, &wire).as_ref(), Ok(&Some(reply.clone())));
         let _ = IdBlock::parse(reply);
+    }
+    // The USB reader (bcmxcp_usb) on the same bytes, in reads of 1 to 128 bytes.
+    let mut usb = UsbReply::new();
+    for read in data.chunks(usize::from(command % 128) + 1) {
+        if !usb.wants_read() {
+            break;
+        }
+        match usb.push(read) {
+            UsbStep::Read => assert!(usb.partial().len() <= MAX_REPLY),
+            UsbStep::Done(d) => {
+                assert!(d.len() <= MAX_REPLY);
+                break;
+            }
+            UsbStep::Failed(_) => break,
+        }
     }
     let id = IdBlock::parse(data);
     assert!(id.meter_map.len() <= 255 && id.alarm_map.len() <= 255);

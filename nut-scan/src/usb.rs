@@ -2,6 +2,7 @@
 //! drivers claims (`usbhid-ups` by its subdrivers' ids, `nutdrv_qx` by its table of
 //! USB-to-serial bridges), with the options C's scanner writes for it.
 
+use nut_drivers::bcmxcp::usb::DEVICES as BCMXCP_DEVICES;
 use nut_drivers::qx::usb::{bridge_in, DEVICES};
 use nut_drivers::tripplite_usb::{PRODUCT_ID as TRIPPLITE_PRODUCT, VENDOR_ID as TRIPPLITE_VENDOR};
 use nut_drivers::usb::hid_ups::subdriver::{Claim, ClaimContext};
@@ -11,11 +12,16 @@ use nut_drivers::usb::transport::{UsbDeviceInfo, UsbError};
 use crate::{Bus, Finding};
 
 /// The driver of ours that takes `device`, if one does: `tripplite_usb` for Tripp Lite's
-/// older protocol (09ae:0001), `usbhid-ups` when a subdriver claims its ids, `nutdrv_qx`
-/// when its bridge table lists them.
+/// older protocol (09ae:0001), `bcmxcp_usb` for the ids of its table but Phoenixtec's
+/// (06da:0002, which C's scanner gives to `nutdrv_qx`), `usbhid-ups` when a subdriver
+/// claims its ids, `nutdrv_qx` when its bridge table lists them.
 pub fn driver_for(device: &UsbDeviceInfo) -> Option<&'static str> {
-    if (device.vendor_id, device.product_id) == (TRIPPLITE_VENDOR, TRIPPLITE_PRODUCT) {
+    let ids = (device.vendor_id, device.product_id);
+    if ids == (TRIPPLITE_VENDOR, TRIPPLITE_PRODUCT) {
         return Some("tripplite_usb");
+    }
+    if ids != (0x06da, 0x0002) && BCMXCP_DEVICES.iter().any(|(v, p, _)| (*v, *p) == ids) {
+        return Some("bcmxcp_usb");
     }
     let ctx = ClaimContext::default();
     if SUBDRIVERS
@@ -88,7 +94,7 @@ mod tests {
             let product_at = rest.find("ATTR{idProduct}==\"").unwrap() + 18;
             let product = u16::from_str_radix(&rest[product_at..product_at + 4], 16).unwrap();
             let c_driver = comment.rsplit(" - ").next().unwrap();
-            if !["usbhid-ups", "nutdrv_qx", "tripplite_usb"].contains(&c_driver) {
+            if !["usbhid-ups", "nutdrv_qx", "tripplite_usb", "bcmxcp_usb"].contains(&c_driver) {
                 continue;
             }
             let ours = driver_for(&UsbDeviceInfo::new(vendor, product));

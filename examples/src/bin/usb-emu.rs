@@ -7,11 +7,15 @@
 //! usb-emu run ups.dev -- /lib/nut/usbhid-ups -s ups -x port=auto -u root -d 1
 //! usb-emu run --q1 cypress -- /lib/nut/nutdrv_qx -s ups -x port=auto -u root -d 1
 //! usb-emu run --sim tripplite_usb -- /lib/nut/tripplite_usb -s ups -x port=auto -u root -d 1
+//! usb-emu run --sim bcmxcp_usb --set bcmxcp.unit=pw9130 -- /lib/nut/bcmxcp_usb -s ups -x port=auto -u root -d 1
 //! ```
 //!
 //! `run --sim tripplite_usb` serves a simulated Tripp Lite unit of the older USB protocol
 //! (`nut_drivers::sim::tripplite_usb`) the same way, with `--set`, `--script`,
-//! `--vendor-id` and `--product-id` as for `--q1`.
+//! `--vendor-id` and `--product-id` as for `--q1`. `run --sim bcmxcp_usb` serves a simulated
+//! Eaton/Powerware BCM/XCP unit (`nut_drivers::sim::bcmxcp`, nut-sim's `--protocol bcmxcp`
+//! models: `--set bcmxcp.unit=pw5125|pw9130|pw9355`) on Powerware's ids (`0592:0002`; give
+//! `--vendor-id 06da` for a Phoenixtec one, which takes its commands by vendor request).
 //!
 //! `run --q1 BRIDGE` puts a simulated Megatec/Q1 UPS (`nut_drivers::sim`, the `nut-sim`
 //! models: `--protocol`, `--set KEY=VALUE`, `--script FILE`) behind an emulated USB-to-serial
@@ -83,7 +87,8 @@ struct Q1Args {
     #[arg(long, value_name = "BRIDGE")]
     q1: Option<String>,
     /// Serve a simulated USB UPS speaking this protocol, as the first device:
-    /// tripplite_usb (Tripp Lite's older USB protocol).
+    /// tripplite_usb (Tripp Lite's older USB protocol) or bcmxcp_usb (Eaton/Powerware
+    /// BCM/XCP).
     #[arg(long, value_name = "PROTOCOL", conflicts_with = "q1")]
     sim: Option<String>,
     /// The simulated UPS's protocol, as nut-sim names them [default: megatec].
@@ -143,8 +148,11 @@ fn setup_q1(
         (None, Some(name)) if name.eq_ignore_ascii_case("tripplite_usb") => {
             (Bridge::TrippLite, "tripplite_usb")
         }
+        (None, Some(name)) if name.eq_ignore_ascii_case("bcmxcp_usb") => (Bridge::Bcmxcp, "bcmxcp"),
         (None, Some(name)) => {
-            return Err(format!("unknown simulated device `{name}` (tripplite_usb)"))
+            return Err(format!(
+                "unknown simulated device `{name}` (tripplite_usb, bcmxcp_usb)"
+            ))
         }
         (None, None) => return Ok(None),
     };

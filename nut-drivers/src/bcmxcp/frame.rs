@@ -537,3 +537,175 @@ mod tests {
         assert!(id.firmware.is_none());
     }
 }
+
+/// The biggest data length of a reply block C's USB reader accepts (120 in normal mode, 140
+/// in test mode).
+pub const USB_MAX_BLOCK: usize = 140;
+/// How many bytes C's USB reader asks for in each interrupt read.
+pub const USB_READ: usize = 128;
+/// The most bytes [`UsbReply`] holds before giving a reply up.
+pub const USB_MAX_BUFFER: usize = 4096;
+
+/// What [`UsbReply`] wants next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UsbStep {
+    /// Another interrupt read.
+    Read,
+    /// The reply's data: the last block came.
+    Done(Vec<u8>),
+    /// The reply is bad (C's `get_answer` returns -1).
+    Failed(FrameError),
+}
+
+/// A reply as C's USB subdriver (`bcmxcp_usb`'s `get_answer`) assembles it from interrupt
+/// reads, without I/O: a read is due while [`UsbReply::wants_read`]; each read's bytes go
+/// to [`UsbReply::push`]. It counts the bytes it still needs as C does, so it asks for as
+/// many reads as C (its count goes wrong when a read ends inside a block that follows
+/// another: C then waits for bytes that never come, and keeps the blocks before). Unlike
+/// the serial reader it does not check the block number, and it takes a reply whose reads
+/// stop early (a timeout) as the blocks read so far ([`UsbReply::partial`]).
+///
+/// ```
+/// use nut_drivers::bcmxcp::frame::{reply_frames, UsbReply, UsbStep};
+///
+/// let wire = reply_frames(0x01, &[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 6);
+/// let mut reply = UsbReply::new();
+/// let mut step = UsbStep::Read;
+/// for packet in wire.chunks(8) {
+///     assert!(reply.wants_read());
+///     step = reply.push(packet);
+///     if step != UsbStep::Read {
+///         break;
+///     }
+/// }
+/// assert_eq!(step, UsbStep::Done(vec![1, 2, 3, 4, 5, 6, 7, 8, 9, 10]));
+/// ```
+#[derive(Debug, Clone)]
+pub struct UsbReply {
+    /// C's buffer: bytes stay where they were read until a block is taken out.
+    buf: Vec<u8>,
+    /// Where the current block starts in `buf` (C's `my_buf`).
+    at: usize,
+    /// Bytes read into `buf`, counted from its start (C's `bytes_read`).
+    bytes_read: usize,
+    /// C's `need_data`.
+    need: isize,
+    /// The sequence number the next block must have.
+    sequence: u8,
+    data: Vec<u8>,
+}
+
+impl Default for UsbReply {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl UsbReply {
+    /// A reader for one reply.
+    pub fn new() -> Self {
+        Self {
+            buf: vec![0; 2 * MAX_REPLY],
+            at: 0,
+            bytes_read: 0,
+            need: 5,
+            sequence: 1,
+            data: Vec::new(),
+        }
+    }
+
+    /// Whether the reader needs another read.
+    pub fn wants_read(&self) -> bool {
+        self.need > 0
+    }
+
+    /// The data of the blocks taken so far (what C returns when its reads stop early).
+    pub fn partial(&self) -> &[u8] {
+        &self.data
+    }
+
+    fn ensure(&mut self, len: usize) {
+        if self.buf.len() < len {
+            self.buf.resize(len, 0);
+        }
+    }
+
+    /// Takes the bytes of one interrupt read (an empty read changes nothing).
+    pub fn push(&mut self, bytes: &[u8]) -> UsbStep {
+        if bytes.is_empty() {
+            return UsbStep::Read;
+        }
+        let end = self.bytes_read + bytes.len();
+        if end > USB_MAX_BUFFER {
+            // C's buffer of 256 bytes would have overflowed long before.
+            return UsbStep::Failed(FrameError::TooLong);
+        }
+        self.ensure(end);
+        self.buf[self.bytes_read..end].copy_from_slice(bytes);
+        self.bytes_read = end;
+        self.need -= isize::try_from(bytes.len()).unwrap_or(isize::MAX);
+        self.process()
+    }
+
+    /// C's frame checks, for as long as no read is needed.
+    fn process(&mut self) -> UsbStep {
+        while self.need <= 0 {
+            if self.buf[self.at] != START {
+                // C looks for a start byte in the next `bytes_read` bytes.
+                let end = (self.at + self.bytes_read).min(self.buf.len());
+                match self.buf[self.at..end].iter().position(|&b| b == START) {
+                    Some(i) => self.at += i,
+                    None => return UsbStep::Failed(FrameError::NoStart),
+                }
+            }
+            self.ensure(self.at + 4);
+            let length = usize::from(self.buf[self.at + 2]);
+            if self.bytes_read < length + 5 {
+                if self.need < 0 {
+                    self.need -= 1;
+                }
+                self.need += isize::try_from(length + 1).unwrap_or(isize::MAX);
+                if self.need > 0 {
+                    return UsbStep::Read;
+                }
+                if length == 0 {
+                    // C would go round here for ever without reading.
+                    return UsbStep::Failed(FrameError::EmptyBlock);
+                }
+                // C checks the same block again, counting up what it needs.
+                continue;
+            }
+            if length > USB_MAX_BLOCK {
+                return UsbStep::Failed(FrameError::TooLong);
+            }
+            let sequence = self.buf[self.at + 3];
+            if sequence & 0x7f != self.sequence {
+                return UsbStep::Failed(FrameError::Sequence(sequence));
+            }
+            self.ensure(self.at + length + 5);
+            let frame = &self.buf[self.at..self.at + length + 5];
+            if frame.iter().fold(0u8, |a, b| a.wrapping_add(*b)) != 0 {
+                return UsbStep::Failed(FrameError::Checksum);
+            }
+            let last = sequence & LAST_BLOCK != 0;
+            if !last {
+                self.sequence = self.sequence.wrapping_add(1);
+            }
+            self.data
+                .extend_from_slice(&self.buf[self.at + 4..self.at + 4 + length]);
+            if self.data.len() > MAX_REPLY {
+                return UsbStep::Failed(FrameError::TooLong);
+            }
+            let tail = self.bytes_read - (length + 5);
+            let from = self.at + length + 5;
+            self.ensure(from + tail);
+            self.buf.copy_within(from..from + tail, 0);
+            self.at = 0;
+            self.bytes_read = tail;
+            if last {
+                return UsbStep::Done(std::mem::take(&mut self.data));
+            }
+        }
+        UsbStep::Read
+    }
+}

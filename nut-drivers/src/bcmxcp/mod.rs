@@ -17,6 +17,11 @@
 //!
 //! The frames themselves are in [`frame`] (sans I/O); the tables in [`tables`].
 //!
+//! `bcmxcp_usb` is this driver on USB (`Bcmxcp::usb`, feature `usb`, the transport in
+//! `usb`): no line speed to find, the unit is opened by its ids, and C's USB subdriver's
+//! ways are kept (five tries of a command, a two-second pause before the reply to a command
+//! with parameters, replies assembled from interrupt reads as C assembles them).
+//!
 //! ```
 //! use nut_drivers::bcmxcp::Bcmxcp;
 //! use nut_drivers::sim::{bcmxcp, UpsModel};
@@ -42,6 +47,8 @@
 mod commands;
 pub mod frame;
 pub mod tables;
+#[cfg(feature = "usb")]
+pub mod usb;
 
 use std::io;
 
@@ -81,8 +88,26 @@ const MAX_TRY: usize = 3;
 /// The escape character that takes a unit out of its menu.
 const ESC: u8 = 0x1d;
 
+/// A transport other than the serial line (`bcmxcp_usb`'s): it opens the unit, sends
+/// frames and runs a command's exchange with its own retries.
+#[async_trait]
+trait XcpLink: Send {
+    /// The program name of the driver on this transport.
+    fn name(&self) -> &'static str;
+    /// Finds and opens the unit.
+    async fn open(&mut self) -> Result<(), DriverError>;
+    /// Sends one frame, without waiting for a reply.
+    async fn send(&mut self, frame: &[u8]) -> Result<(), DriverError>;
+    /// Sends `command` and reads its reply's data; `None` when no good reply came.
+    async fn exchange(&mut self, command: &[u8]) -> Result<Option<Vec<u8>>, DriverError>;
+    /// Lets the unit go.
+    fn close(&mut self);
+}
+
 /// The bcmxcp driver. See the [module documentation](self).
 pub struct Bcmxcp {
+    /// The transport when it is not the serial line.
+    link: Option<Box<dyn XcpLink>>,
     opener: BaudOpener,
     port: Option<Box<dyn SerialPort>>,
     pending: Vec<u8>,
@@ -134,6 +159,7 @@ impl Bcmxcp {
     /// A driver that opens its port with `opener` (a simulator, a test double).
     pub fn with_opener(opener: BaudOpener) -> Self {
         Self {
+            link: None,
             opener,
             port: None,
             pending: Vec::new(),
@@ -149,6 +175,27 @@ impl Bcmxcp {
         }
     }
 
+    /// `bcmxcp_usb`: the driver on the system's libusb.
+    #[cfg(feature = "usb")]
+    pub fn usb() -> Self {
+        Self::on_link(Box::new(usb::UsbLink::new()))
+    }
+
+    /// `bcmxcp_usb` on another USB implementation (the emulator's, a test double).
+    #[cfg(feature = "usb")]
+    pub fn usb_with_opener(opener: Box<dyn crate::usb::transport::HidOpener>) -> Self {
+        Self::on_link(Box::new(usb::UsbLink::with_opener(opener)))
+    }
+
+    #[cfg(feature = "usb")]
+    fn on_link(link: Box<dyn XcpLink>) -> Self {
+        let mut driver = Self::with_opener(Box::new(|_: &str, _: u32| {
+            Err(io::Error::other("not a serial driver"))
+        }));
+        driver.link = Some(link);
+        driver
+    }
+
     fn port(&mut self) -> Result<&mut Box<dyn SerialPort>, DriverError> {
         self.port
             .as_mut()
@@ -158,6 +205,9 @@ impl Bcmxcp {
     async fn send(&mut self, command: &[u8]) -> Result<(), DriverError> {
         let frame = command_frame(command);
         tracing::trace!("send_command: {frame:02x?}");
+        if let Some(link) = self.link.as_mut() {
+            return link.send(&frame).await;
+        }
         Ok(self.port()?.write_all(&frame).await?)
     }
 
@@ -207,6 +257,9 @@ impl Bcmxcp {
 
     /// Sends `command` and reads its reply, up to three times (C's `command_sequence`).
     async fn exchange(&mut self, command: &[u8]) -> Result<Option<Vec<u8>>, DriverError> {
+        if let Some(link) = self.link.as_mut() {
+            return link.exchange(command).await;
+        }
         for attempt in 1..=MAX_TRY {
             if attempt == MAX_TRY {
                 self.flush_input()?;
@@ -508,7 +561,8 @@ fn c_atof(text: &str) -> f64 {
 #[async_trait]
 impl Driver for Bcmxcp {
     fn info(&self) -> DriverInfo {
-        DriverInfo::new(DRIVER_NAME, DRIVER_DESCRIPTION, DRIVER_VERSION)
+        let name = self.link.as_ref().map_or(DRIVER_NAME, |l| l.name());
+        DriverInfo::new(name, DRIVER_DESCRIPTION, DRIVER_VERSION)
     }
 
     fn options(&self) -> Vec<OptionSpec> {
@@ -538,6 +592,9 @@ impl Driver for Bcmxcp {
             }
             None => 120,
         };
+        if let Some(link) = self.link.as_mut() {
+            return link.open().await;
+        }
         self.comm_setup().await
     }
 
@@ -758,6 +815,9 @@ impl Driver for Bcmxcp {
     }
 
     async fn close(&mut self) {
+        if let Some(link) = self.link.as_mut() {
+            link.close();
+        }
         self.port = None;
         self.pending.clear();
     }

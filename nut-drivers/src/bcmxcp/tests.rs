@@ -268,3 +268,59 @@ async fn random_replies_never_panic() {
     // Enough runs got as far as polling to mean something.
     assert!(identified >= 20, "{identified}");
 }
+
+/// C's USB reader on a two-block reply (120 and 31 data bytes): read 128 bytes at a time it
+/// gets both blocks; in 8-byte reads its count of the second block comes one byte short,
+/// it waits for more and keeps the first block only.
+#[test]
+fn usb_replies_are_assembled_as_by_c() {
+    use super::frame::{reply_frames, FrameError, UsbReply, UsbStep};
+    let data: Vec<u8> = (0..151u8).collect();
+    let wire = reply_frames(0x01, &data, 120);
+    assert_eq!(wire.len(), 161);
+    let run = |size: usize| {
+        let mut reply = UsbReply::new();
+        let mut reads = 0;
+        for packet in wire.chunks(size) {
+            assert!(reply.wants_read());
+            reads += 1;
+            match reply.push(packet) {
+                UsbStep::Read => {}
+                other => return (other, reads),
+            }
+        }
+        assert!(reply.wants_read());
+        (UsbStep::Done(reply.partial().to_vec()), reads)
+    };
+    assert_eq!(run(128), (UsbStep::Done(data.clone()), 2));
+    assert_eq!(run(64), (UsbStep::Done(data.clone()), 3));
+    // All 21 packets read, more wanted: the first block only.
+    assert_eq!(run(8), (UsbStep::Done(data[..120].to_vec()), 21));
+    // A bad checksum, a wrong sequence, a block too long.
+    let mut bad = wire.clone();
+    bad[10] ^= 1;
+    assert!(matches!(
+        UsbReply::new().push(&bad[..128]),
+        UsbStep::Failed(FrameError::Checksum)
+    ));
+    let mut bad = wire.clone();
+    bad[3] = 2;
+    assert!(matches!(
+        UsbReply::new().push(&bad[..128]),
+        UsbStep::Failed(FrameError::Sequence(2))
+    ));
+    let mut long = vec![0xAB, 0x01, 141, 0x81];
+    long.resize(146, 0);
+    assert!(matches!(
+        UsbReply::new().push(&long),
+        UsbStep::Failed(FrameError::TooLong)
+    ));
+    // Garbage before the start byte is skipped; none at all fails.
+    let mut shifted = vec![0x00, 0x11];
+    shifted.extend_from_slice(&reply_frames(0x01, &[7, 8], 120));
+    assert_eq!(UsbReply::new().push(&shifted), UsbStep::Done(vec![7, 8]));
+    assert!(matches!(
+        UsbReply::new().push(&[0; 8]),
+        UsbStep::Failed(FrameError::NoStart)
+    ));
+}

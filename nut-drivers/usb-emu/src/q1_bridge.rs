@@ -16,11 +16,16 @@
 //! | `krauler`, `snr` | GET_DESCRIPTOR of a string whose index names the command | the answer as the string (UTF-16LE); no answer: the command echoed |
 //! | `fabula`, `hunnox` | the same, with shutdown indices | the same; no answer: `UPS No Ack` |
 //! | `tripplite_usb` | SET_REPORT (`21 09 0300`), one 8-byte frame: `:`, command, checksum, `\r` | interrupt IN, the 8-byte reply of the latest command |
+//! | `bcmxcp_usb` | SET_DESCRIPTOR (`00 07 0304 0000`) or vendor request `42 0d 0000 0000`, one BCM/XCP command frame | interrupt IN, the reply blocks of the latest command as one stream, 128 bytes a read |
 //!
 //! `tripplite_usb` is no serial bridge: it is a Tripp Lite unit of the older USB protocol
 //! (C's `tripplite_usb` driver), whose frames go whole to the simulator on the socket
 //! (`nut_drivers::sim::tripplite_usb`). It is not in [`Bridge::ALL`] (the `nutdrv_qx`
-//! framings) but has a name ([`Bridge::from_name`]).
+//! framings) but has a name ([`Bridge::from_name`]). Nor is `bcmxcp_usb`: an Eaton/Powerware
+//! unit speaking BCM/XCP on USB (C's `bcmxcp_usb`), whose command frames go whole to the
+//! simulator (`nut_drivers::sim::bcmxcp`), by either request (C sends Powerware's ids the
+//! first, Phoenixtec's and HP's the second). Its reply is not padded: C's reader takes every
+//! byte it reads as part of the reply.
 //!
 //! The bytes of a SET_REPORT chunk that follow a NUL or the command's `\r` are padding (C's
 //! Ippon code sends whatever its buffer held there). A UPS that says nothing queues nothing
@@ -37,6 +42,10 @@ use std::path::Path;
 use crate::device::{Endpoint, EndpointKind};
 use crate::emu::Step;
 use crate::q1_client::Q1Client;
+
+/// How much of a BCM/XCP unit's reply one interrupt read gets (the 128 bytes `bcmxcp_usb`
+/// asks for).
+const BCMXCP_READ: usize = 128;
 
 /// The framing of a USB-to-serial bridge, named as `nutdrv_qx`'s `subdriver` option names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -68,6 +77,9 @@ pub enum Bridge {
     /// A Tripp Lite unit of the older USB protocol (8-byte frames out by SET_REPORT, the
     /// reply on interrupt IN): not a `nutdrv_qx` bridge.
     TrippLite,
+    /// An Eaton/Powerware BCM/XCP unit on USB (command frames by control transfer, reply
+    /// blocks on interrupt IN): not a `nutdrv_qx` bridge.
+    Bcmxcp,
 }
 
 /// The ids and strings a bridge has by default: `nutdrv_qx -x port=auto` picks that very
@@ -120,7 +132,7 @@ impl Bridge {
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
-            .chain([Self::TrippLite])
+            .chain([Self::TrippLite, Self::Bcmxcp])
             .find(|b| b.name().eq_ignore_ascii_case(name))
     }
 
@@ -140,6 +152,7 @@ impl Bridge {
             Self::Ablerex => "ablerex",
             Self::Armac => "armac",
             Self::TrippLite => "tripplite_usb",
+            Self::Bcmxcp => "bcmxcp_usb",
         }
     }
 
@@ -169,6 +182,7 @@ impl Bridge {
                 Some("Tripp Lite"),
                 Some("Tripp Lite SMART1000LCD "),
             ),
+            Self::Bcmxcp => id(0x0592, 0x0002, None, None),
         }
     }
 
@@ -202,6 +216,11 @@ impl Bridge {
                 "# A Tripp Lite UPS of the older USB protocol\nvendor-id {vendor:04x}\nproduct-id {product:04x}\n"
             );
         }
+        if self == Self::Bcmxcp {
+            text = format!(
+                "# An Eaton/Powerware BCM/XCP UPS on USB\nvendor-id {vendor:04x}\nproduct-id {product:04x}\ninterface-class ff 00 00\n"
+            );
+        }
         if let Some(m) = identity.manufacturer {
             text.push_str(&format!("manufacturer {}\n", crate::script::quote(m)));
         }
@@ -227,6 +246,10 @@ impl Bridge {
             Self::Ippon => set_report && value == 0x0002,
             Self::TrippLite => set_report && value == 0x0300,
             Self::Phoenixtec => request_type == 0x42 && request == 0x0d,
+            Self::Bcmxcp => {
+                (request_type == 0x42 && request == 0x0d)
+                    || (request_type == 0x00 && request == 0x07 && value == 0x0304)
+            }
             Self::Ablerex => {
                 (set_report || (request_type == 0xa1 && request == 0x01)) && value == 0x0305
             }
@@ -317,6 +340,9 @@ impl Bridge {
                 .map(|c| padded(c, 6, u8::try_from(c.len()).ok().map(|n| 0xa0 | n)))
                 .chain(std::iter::once(vec![0xa0, 0, 0, 0, 0, 0]))
                 .collect(),
+            // The unit streams its reply blocks in 8-byte packets, without a short one
+            // between blocks: a host's read of 128 bytes (C's and ours) gets the next 128.
+            Self::Bcmxcp => answer.chunks(BCMXCP_READ).map(<[u8]>::to_vec).collect(),
             Self::Phoenixtec => answer
                 .chunks(in_packet.max(1))
                 .map(<[u8]>::to_vec)
@@ -494,8 +520,8 @@ impl Q1Bridge {
                 Step::Done(Ok(n))
             }
             Bridge::Fuji => Step::Done(Err(crate::emu::code::PIPE)),
-            Bridge::TrippLite => {
-                // The unit answers each frame with one report: the latest one counts.
+            Bridge::TrippLite | Bridge::Bcmxcp => {
+                // The unit answers each frame: the latest reply counts.
                 queue.clear();
                 if let Answer::Said(answer) = self.ask(data) {
                     if !answer.is_empty() {
@@ -552,6 +578,12 @@ mod tests {
         assert_eq!(Bridge::from_name("usb"), None);
         assert_eq!(Bridge::from_name("TrippLite_USB"), Some(Bridge::TrippLite));
         assert!(!Bridge::ALL.contains(&Bridge::TrippLite));
+        assert_eq!(Bridge::from_name("BCMXCP_USB"), Some(Bridge::Bcmxcp));
+        let text = Bridge::Bcmxcp.device_text(Path::new("/s"), Some((0x06da, 2)));
+        assert!(text.contains("vendor-id 06da\nproduct-id 0002\n"), "{text}");
+        assert!(Bridge::Bcmxcp.owns((0x00, 0x07, 0x0304, 0)));
+        assert!(Bridge::Bcmxcp.owns((0x42, 0x0d, 0, 0)));
+        assert!(!Bridge::Bcmxcp.owns((0x00, 0x07, 0x0303, 0)));
         let text = Bridge::TrippLite.device_text(Path::new("/s"), None);
         assert!(text.contains("vendor-id 09ae\nproduct-id 0001\n"), "{text}");
         assert!(text.contains("q1-bridge tripplite_usb\n"), "{text}");

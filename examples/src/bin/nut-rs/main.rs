@@ -24,6 +24,8 @@ use std::process::{Command, ExitCode, Termination};
 mod apcsmart;
 #[path = "../bcmxcp.rs"]
 mod bcmxcp;
+#[path = "../bcmxcp_usb.rs"]
+mod bcmxcp_usb;
 #[path = "../blazer_ser.rs"]
 mod blazer_ser;
 #[path = "../blazer_usb.rs"]
@@ -98,6 +100,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "bcmxcp",
         main: || report(bcmxcp::main),
+    },
+    Program {
+        name: "bcmxcp_usb",
+        main: || report(bcmxcp_usb::main),
     },
     Program {
         name: "blazer_ser",
