@@ -42,7 +42,7 @@ use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::Layer;
 
-use crate::tools::strftime::{local_in, strftime, zone_file};
+use crate::tools::strftime::{at, local_zone, strftime, TimeZone};
 
 /// The environment variable naming the syslog socket to use instead of [`DEFAULT_SOCKET`].
 pub const SOCKET_ENV: &str = "NUT_RS_SYSLOG_SOCKET";
@@ -84,7 +84,7 @@ pub struct Writer {
     ident: String,
     facility: u8,
     path: PathBuf,
-    zone: Option<Vec<u8>>,
+    zone: TimeZone,
     socket: Mutex<Option<UnixDatagram>>,
 }
 
@@ -106,7 +106,7 @@ impl Writer {
             ident: ident.to_owned(),
             facility,
             path,
-            zone: zone_file(),
+            zone: local_zone(),
             socket: Mutex::new(socket),
         }
     }
@@ -159,7 +159,7 @@ impl Writer {
     /// The datagram for `message`, as glibc writes it: `<PRI>Mmm dd hh:mm:ss ident[pid]:
     /// message`, the time being `epoch` in local time.
     pub fn format(&self, severity: Severity, message: &str, epoch: i64, pid: u32) -> String {
-        let tm = local_in(self.zone.as_deref(), epoch);
+        let tm = at(epoch, &self.zone);
         let priority = u32::from(self.facility) * 8 + severity as u32;
         format!(
             "<{priority}>{} {}[{pid}]: {message}",
@@ -331,7 +331,7 @@ mod tests {
         let path = dir.path().join("log");
         let server = UnixDatagram::bind(&path).unwrap();
         let mut writer = Writer::with_path("upsd", LOG_DAEMON, &path);
-        writer.zone = None;
+        writer.zone = TimeZone::UTC;
         // 2024-03-05 07:08:09 UTC.
         let line = writer.format(
             Severity::Info,
