@@ -21,7 +21,11 @@
 //! default, and the debug levels that `-D` asks for.
 //!
 //! The writer is our own rather than libc's `syslog(3)`: the crate forbids unsafe code, and a
-//! test must be able to point it at a socket of its own. It sends each message as one
+//! test must be able to point it at a socket of its own. Nor is it the `syslog` crate's: its
+//! RFC 3164 lines carry the time in UTC with a zero-padded day (`Mar 05`, where glibc writes
+//! local time and `Mar  5`), and it neither reconnects to a restarted log daemon nor drops
+//! a message the daemon cannot take, so what is left to write here is the socket handling
+//! below; the time stamp comes from [`strftime`](crate::tools::strftime) (jiff). It sends each message as one
 //! datagram in the format glibc's `syslog(3)` uses on Linux, `<PRI>Mmm dd hh:mm:ss
 //! ident[pid]: message` (local time), to `/dev/log`, or to the socket named by
 //! `$NUT_RS_SYSLOG_SOCKET` when that is set (tests set it; nothing else needs it). As with
