@@ -72,6 +72,11 @@ fn upsc_matches_c() {
         vec!["-x"],
         vec!["-V"],
         vec!["--", &dummy, "ups.load"],
+        // getopt without long options: `--help` is `-`, `-h`, `-e`, ...
+        vec!["--help"],
+        vec!["--version"],
+        vec!["--list", &host],
+        vec!["-l", "--", &host],
     ];
     for args in &cases {
         same("upsc", UPSC, args, "");
@@ -233,6 +238,8 @@ fn upslog_matches_c() {
     let dummy = nut.ups("dummy");
     for args in [
         vec!["-h"],
+        vec!["--version"],
+        vec!["--help"],
         vec![],
         vec!["-s", &dummy],
         vec!["-l", "-"],

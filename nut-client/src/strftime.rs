@@ -1,286 +1,217 @@
-//! A small `strftime` (upslog's `%TIME fmt%`, upsstats' `@DATE fmt@`), in local time read from the system's
-//! TZif file (`$TZ` naming a zoneinfo file, else `/etc/localtime`; UTC when neither can be
-//! read), without a date crate.
+//! `strftime` as C's programs use it (upslog's `%TIME fmt%`, upsstats' `@DATE fmt@`, the
+//! syslog time stamp), in local time, over [`jiff`].
+//!
+//! The local time zone is the system's as jiff finds it (`$TZ`: a zone name, a TZif file or
+//! a POSIX rule; else `/etc/localtime`), and UTC when it cannot be found, as glibc falls
+//! back. The conversions are glibc's in the C locale (`%c` is `%a %b %e %H:%M:%S %Y`, `%x`
+//! is `%m/%d/%y`, `%X` is `%H:%M:%S`); what glibc does not know, such as `%Q` or `%:z`, is
+//! copied as written, as glibc does.
+//!
+//! ```
+//! use nut_client::strftime::{at, strftime, TimeZone};
+//!
+//! // 2024-02-29 13:05:09 UTC, a Thursday.
+//! let t = at(1_709_211_909, &TimeZone::UTC);
+//! assert_eq!(strftime("%F %T %a %Z %Q", &t), "2024-02-29 13:05:09 Thu UTC %Q");
+//! ```
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use jiff::fmt::strtime::{BrokenDownTime, Config, PosixCustom};
+use jiff::Timestamp;
 
-const DAYS: [&str; 7] = [
-    "Sunday",
-    "Monday",
-    "Tuesday",
-    "Wednesday",
-    "Thursday",
-    "Friday",
-    "Saturday",
-];
-const MONTHS: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
+pub use jiff::tz::TimeZone;
+pub use jiff::ZonedDateTime;
 
-/// A broken-down time, as `struct tm`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Tm {
-    /// Seconds since the epoch.
-    pub epoch: i64,
-    /// Year (e.g. 2024).
-    pub year: i64,
-    /// Month 1–12.
-    pub month: u32,
-    /// Day of month 1–31.
-    pub day: u32,
-    /// Hour 0–23.
-    pub hour: u32,
-    /// Minute 0–59.
-    pub minute: u32,
-    /// Second 0–60.
-    pub second: u32,
-    /// Day of week, 0 = Sunday.
-    pub weekday: u32,
-    /// Day of year, 0-based.
-    pub yday: u32,
-    /// Offset from UTC in seconds.
-    pub utc_offset: i64,
-    /// Zone abbreviation.
-    pub zone: String,
-}
-
-fn is_leap(y: i64) -> bool {
-    (y % 4 == 0 && y % 100 != 0) || y % 400 == 0
-}
-
-/// Breaks `epoch + offset` down (civil-from-days, proleptic Gregorian).
-pub fn breakdown(epoch: i64, utc_offset: i64, zone: &str) -> Tm {
-    let local = epoch + utc_offset;
-    let days = local.div_euclid(86_400);
-    let secs = local.rem_euclid(86_400);
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    let cumulative = [0, 31, 59, 90, 120, 151, 181, 212, 243, 273, 304, 334];
-    let yday = cumulative[(month - 1) as usize] + day - 1 + u32::from(month > 2 && is_leap(year));
-    Tm {
-        epoch,
-        year,
-        month,
-        day,
-        hour: (secs / 3600) as u32,
-        minute: (secs % 3600 / 60) as u32,
-        second: (secs % 60) as u32,
-        weekday: (days + 4).rem_euclid(7) as u32,
-        yday,
-        utc_offset,
-        zone: zone.to_owned(),
-    }
-}
-
-/// The offset and abbreviation in force at `epoch` according to a TZif file's contents
-/// (version 1 data, which every TZif file holds).
-pub fn tzif_offset(data: &[u8], epoch: i64) -> Option<(i64, String)> {
-    if data.len() < 44 || &data[..4] != b"TZif" {
-        return None;
-    }
-    let count = |i: usize| -> Option<usize> {
-        let b = data.get(20 + 4 * i..24 + 4 * i)?;
-        Some(u32::from_be_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    };
-    let (isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt) = (
-        count(0)?,
-        count(1)?,
-        count(2)?,
-        count(3)?,
-        count(4)?,
-        count(5)?,
-    );
-    let _ = (isutcnt, isstdcnt, leapcnt);
-    let times = 44;
-    let indices = times + 4 * timecnt;
-    let types = indices + timecnt;
-    let chars = types + 6 * typecnt;
-    if data.len() < chars + charcnt || typecnt == 0 {
-        return None;
-    }
-    let mut index = 0usize;
-    for i in 0..timecnt {
-        let b = &data[times + 4 * i..times + 4 * i + 4];
-        let at = i64::from(i32::from_be_bytes([b[0], b[1], b[2], b[3]]));
-        if at <= epoch {
-            index = usize::from(data[indices + i]);
-        }
-    }
-    let t = data.get(types + 6 * index..types + 6 * index + 6)?;
-    let offset = i64::from(i32::from_be_bytes([t[0], t[1], t[2], t[3]]));
-    let abbr_start = chars + usize::from(t[5]);
-    let abbr: String = data
-        .get(abbr_start..chars + charcnt)?
-        .iter()
-        .take_while(|&&b| b != 0)
-        .map(|&b| b as char)
-        .collect();
-    Some((offset, abbr))
+/// The local time zone: the system's (`$TZ`, else `/etc/localtime`), UTC when there is none
+/// that can be read. A program that must keep local time after a chroot takes it once
+/// beforehand, as libc does.
+pub fn local_zone() -> TimeZone {
+    TimeZone::try_system().unwrap_or(TimeZone::UTC)
 }
 
 /// The local time now.
-pub fn now_local() -> Tm {
-    let epoch = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
-    local(epoch)
+pub fn now_local() -> ZonedDateTime {
+    Timestamp::now().to_zoned_datetime(local_zone())
 }
 
-/// `epoch` in local time.
-pub fn local(epoch: i64) -> Tm {
-    local_in(zone_file().as_deref(), epoch)
+/// `epoch` (seconds since 1970) in local time.
+pub fn local(epoch: i64) -> ZonedDateTime {
+    at(epoch, &local_zone())
 }
 
-/// The contents of the local time zone's TZif file (`$TZ` naming a zoneinfo file, else
-/// `/etc/localtime`), or `None` when it cannot be read. A caller that must keep local time
-/// after a chroot reads it once beforehand, as libc does.
-pub fn zone_file() -> Option<Vec<u8>> {
-    let path = match std::env::var("TZ") {
-        Ok(tz) if !tz.is_empty() => {
-            let name = tz.trim_start_matches(':');
-            if name.starts_with('/') {
-                name.to_owned()
-            } else {
-                format!("/usr/share/zoneinfo/{name}")
-            }
-        }
-        _ => "/etc/localtime".to_owned(),
+/// `epoch` (seconds since 1970) in `zone`; out of range, the nearest time that is in range.
+pub fn at(epoch: i64, zone: &TimeZone) -> ZonedDateTime {
+    let seconds = epoch.clamp(Timestamp::MIN.as_second(), Timestamp::MAX.as_second());
+    Timestamp::from_second(seconds)
+        .unwrap_or(Timestamp::UNIX_EPOCH)
+        .to_zoned_datetime(zone.clone())
+}
+
+/// Formats `time` as glibc's `strftime` does in the C locale; a conversion glibc does not
+/// know is copied as written.
+pub fn strftime(format: &str, time: &ZonedDateTime) -> String {
+    let config = Config::new().custom(PosixCustom::new()).lenient(true);
+    let tm = BrokenDownTime::from(time);
+    let jiff = |format: &str| {
+        tm.to_string_with_config(&config, format)
+            .unwrap_or_default()
     };
-    std::fs::read(path).ok()
-}
-
-/// `epoch` in the zone of the TZif data `zone` ([`zone_file`]); UTC without one.
-pub fn local_in(zone: Option<&[u8]>, epoch: i64) -> Tm {
-    match zone.and_then(|data| tzif_offset(data, epoch)) {
-        Some((offset, zone)) => breakdown(epoch, offset, &zone),
-        None => breakdown(epoch, 0, "UTC"),
-    }
-}
-
-/// Formats `tm` as C's `strftime` does for the common conversions; an unknown conversion
-/// is copied as written.
-pub fn strftime(format: &str, tm: &Tm) -> String {
     let mut out = String::new();
-    let mut chars = format.chars();
-    while let Some(c) = chars.next() {
-        if c != '%' {
-            out.push(c);
-            continue;
-        }
-        let Some(conv) = chars.next() else {
-            out.push('%');
-            break;
-        };
-        let hour12 = match tm.hour % 12 {
-            0 => 12,
-            h => h,
-        };
-        let piece = match conv {
-            'Y' => tm.year.to_string(),
-            'y' => format!("{:02}", tm.year.rem_euclid(100)),
-            'C' => format!("{:02}", tm.year.div_euclid(100)),
-            'm' => format!("{:02}", tm.month),
-            'd' => format!("{:02}", tm.day),
-            'e' => format!("{:2}", tm.day),
-            'H' => format!("{:02}", tm.hour),
-            'I' => format!("{hour12:02}"),
-            'M' => format!("{:02}", tm.minute),
-            'S' => format!("{:02}", tm.second),
-            'j' => format!("{:03}", tm.yday + 1),
-            'a' => DAYS[tm.weekday as usize][..3].to_owned(),
-            'A' => DAYS[tm.weekday as usize].to_owned(),
-            'b' | 'h' => MONTHS[(tm.month - 1) as usize][..3].to_owned(),
-            'B' => MONTHS[(tm.month - 1) as usize].to_owned(),
-            'p' => if tm.hour < 12 { "AM" } else { "PM" }.to_owned(),
-            'u' => (if tm.weekday == 0 { 7 } else { tm.weekday }).to_string(),
-            'w' => tm.weekday.to_string(),
-            's' => tm.epoch.to_string(),
-            'Z' => tm.zone.clone(),
-            'z' => {
-                let sign = if tm.utc_offset < 0 { '-' } else { '+' };
-                let off = tm.utc_offset.abs();
-                format!("{sign}{:02}{:02}", off / 3600, off % 3600 / 60)
+    for piece in glibc_pieces(format) {
+        match piece {
+            Piece::Format(format) => out.push_str(&jiff(&format)),
+            Piece::Padded {
+                format,
+                width,
+                fill,
+            } => {
+                let text = jiff(&format);
+                let short = width.saturating_sub(text.chars().count());
+                out.extend(std::iter::repeat_n(fill, short));
+                out.push_str(&text);
             }
-            // %X and %x as the C locale spells them.
-            'T' | 'X' => format!("{:02}:{:02}:{:02}", tm.hour, tm.minute, tm.second),
-            'R' => format!("{:02}:{:02}", tm.hour, tm.minute),
-            'D' | 'x' => format!(
-                "{:02}/{:02}/{:02}",
-                tm.month,
-                tm.day,
-                tm.year.rem_euclid(100)
-            ),
-            'F' => format!("{}-{:02}-{:02}", tm.year, tm.month, tm.day),
-            'c' => format!(
-                "{} {} {:2} {:02}:{:02}:{:02} {}",
-                &DAYS[tm.weekday as usize][..3],
-                &MONTHS[(tm.month - 1) as usize][..3],
-                tm.day,
-                tm.hour,
-                tm.minute,
-                tm.second,
-                tm.year
-            ),
-            'n' => "\n".to_owned(),
-            't' => "\t".to_owned(),
-            '%' => "%".to_owned(),
-            other => format!("%{other}"),
-        };
-        out.push_str(&piece);
+        }
     }
     out
+}
+
+/// The conversions glibc's `strftime` knows.
+const GLIBC: &str = "aAbBcCdDeFgGhHIjklmMnpPrRsStTuUVwWxXyYzZ%";
+/// Those whose result is not a number: glibc pads them (to a width given) with spaces.
+const TEXT: &str = "aAbBcDFhnpPrRtTxXZ%";
+
+/// A part of a format, for jiff.
+#[derive(Debug, PartialEq, Eq)]
+enum Piece {
+    /// Formatted as it is.
+    Format(String),
+    /// One conversion that glibc pads to `width` with `fill` where jiff does not (a text
+    /// one, or a number with the `-` flag), formatted without its width first.
+    Padded {
+        /// The conversion without its width.
+        format: String,
+        /// The width given.
+        width: usize,
+        /// What is put in front.
+        fill: char,
+    },
+}
+
+/// `format` as glibc reads it, for jiff: every conversion glibc does not know (jiff knows a
+/// few more, such as `%Q`, `%f` and `%:z`) escaped, so that it is copied as written; glibc's
+/// `E` and `O` modifiers, which change nothing in the C locale, dropped; and the widths
+/// that jiff does not apply as glibc does taken out, to be applied afterwards.
+fn glibc_pieces(format: &str) -> Vec<Piece> {
+    let mut pieces = Vec::new();
+    let mut out = String::with_capacity(format.len());
+    let mut rest = format;
+    while let Some(at) = rest.find('%') {
+        out.push_str(&rest[..at]);
+        let spec = &rest[at + 1..];
+        let flags = spec
+            .find(|c: char| !"_-0^#".contains(c))
+            .unwrap_or(spec.len());
+        let width = spec[flags..]
+            .find(|c: char| !c.is_ascii_digit())
+            .map_or(spec.len(), |w| flags + w);
+        let modifier = usize::from(spec[width..].starts_with(['E', 'O']));
+        match spec[width + modifier..].chars().next() {
+            Some(c) if GLIBC.contains(c) => {
+                let (flag_text, digits) = (&spec[..flags], &spec[flags..width]);
+                let padded_later =
+                    !digits.is_empty() && (TEXT.contains(c) || flag_text.contains('-'));
+                if padded_later {
+                    pieces.push(Piece::Format(std::mem::take(&mut out)));
+                    let fill = if flag_text.contains('0') { '0' } else { ' ' };
+                    pieces.push(Piece::Padded {
+                        format: format!("%{flag_text}{c}"),
+                        width: digits.parse().unwrap_or(usize::MAX),
+                        fill,
+                    });
+                } else {
+                    out.push('%');
+                    out.push_str(&spec[..width]);
+                    out.push(c);
+                }
+                rest = &spec[width + modifier + c.len_utf8()..];
+            }
+            Some(c) => {
+                // Unknown: the whole conversion, as written.
+                let end = width + modifier + c.len_utf8();
+                out.push_str("%%");
+                out.push_str(&spec[..end]);
+                rest = &spec[end..];
+            }
+            None => {
+                out.push_str("%%");
+                out.push_str(spec);
+                rest = "";
+            }
+        }
+    }
+    out.push_str(rest);
+    pieces.push(Piece::Format(out));
+    pieces
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn known_dates() {
-        // 2024-02-29 13:05:09 UTC, a Thursday.
-        let tm = breakdown(1_709_211_909, 0, "UTC");
-        assert_eq!(
-            strftime("%Y%m%d %H%M%S %a %b %j %p %I %F %T %z %Z %% %Q", &tm),
-            "20240229 130509 Thu Feb 060 PM 01 2024-02-29 13:05:09 +0000 UTC % %Q"
-        );
-        let tm = breakdown(0, 3600, "CET");
-        assert_eq!(
-            strftime("%F %T %z %A", &tm),
-            "1970-01-01 01:00:00 +0100 Thursday"
-        );
-        let tm = breakdown(-1, 0, "UTC");
-        assert_eq!(strftime("%F %T", &tm), "1969-12-31 23:59:59");
+    fn zone(name: &str) -> Option<TimeZone> {
+        let data = std::fs::read(format!("/usr/share/zoneinfo/{name}")).ok()?;
+        TimeZone::tzif(name, &data).ok()
     }
 
     #[test]
-    fn tzif_files() {
-        assert_eq!(tzif_offset(b"nope", 0), None);
-        if let Ok(data) = std::fs::read("/usr/share/zoneinfo/Etc/UTC") {
-            assert_eq!(tzif_offset(&data, 0), Some((0, "UTC".into())));
-        }
-        if let Ok(data) = std::fs::read("/usr/share/zoneinfo/Europe/Berlin") {
+    fn known_dates() {
+        // 2024-02-29 13:05:09 UTC, a Thursday.
+        let t = at(1_709_211_909, &TimeZone::UTC);
+        assert_eq!(
+            strftime("%Y%m%d %H%M%S %a %b %j %p %I %F %T %z %Z %% %Q", &t),
+            "20240229 130509 Thu Feb 060 PM 01 2024-02-29 13:05:09 +0000 UTC % %Q"
+        );
+        assert_eq!(
+            strftime("%c|%x|%X|%D|%e|%C|%y|%s|%u|%w", &t),
+            "Thu Feb 29 13:05:09 2024|02/29/24|13:05:09|02/29/24|29|20|24|1709211909|4|4"
+        );
+        let t = at(0, &TimeZone::fixed(jiff::tz::offset(1)));
+        assert_eq!(
+            strftime("%F %T %z %A", &t),
+            "1970-01-01 01:00:00 +0100 Thursday"
+        );
+        let t = at(-1, &TimeZone::UTC);
+        assert_eq!(
+            strftime("%F %T %e|%_H|%-m", &t),
+            "1969-12-31 23:59:59 31|23|12"
+        );
+        let t = at(86_400 * 4, &TimeZone::UTC);
+        assert_eq!(strftime("%b %e %H:%M:%S", &t), "Jan  5 00:00:00");
+    }
+
+    #[test]
+    fn what_glibc_does_not_know_is_copied() {
+        let t = at(1_709_211_909, &TimeZone::UTC);
+        assert_eq!(
+            strftime("%Q %5Q %:z %f %N %q %+ %Ey %Od %", &t),
+            "%Q %5Q %:z %f %N %q %+ 24 29 %"
+        );
+        assert_eq!(
+            glibc_pieces("a%%b%-d%_5H%Ex%é"),
+            [Piece::Format("a%%b%-d%_5H%x%%é".into())]
+        );
+        assert_eq!(
+            strftime("%10A|%-5d|%4p|%-3j|%^5a|%3%|%5d", &t),
+            "  Thursday|   29|  PM| 60|  THU|  %|00029"
+        );
+    }
+
+    #[test]
+    fn zones() {
+        if let Some(berlin) = zone("Europe/Berlin") {
             // 2021-07-01 is summer time, 2021-01-01 winter time.
-            assert_eq!(tzif_offset(&data, 1_625_097_600).map(|o| o.0), Some(7200));
-            assert_eq!(tzif_offset(&data, 1_609_459_200).map(|o| o.0), Some(3600));
+            assert_eq!(strftime("%z %Z", &at(1_625_097_600, &berlin)), "+0200 CEST");
+            assert_eq!(strftime("%z %Z", &at(1_609_459_200, &berlin)), "+0100 CET");
         }
+        assert_eq!(strftime("%Y", &at(i64::MAX, &TimeZone::UTC)), "9999");
     }
 }

@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use subtle::ConstantTimeEq;
+
 /// A secret string, such as a password. Its `Debug` output is `"***"` in every build, so
 /// secrets do not leak into logs through `{:?}` of a config or request; reading it takes an
 /// explicit [`expose`](Self::expose).
@@ -13,8 +15,12 @@ use std::fmt;
 /// assert_eq!(format!("{s:?}"), "***");
 /// assert_eq!(s.expose(), "hunter2");
 /// assert!(s.ct_eq("hunter2") && !s.ct_eq("hunter3"));
+/// assert!(s == Secret::new("hunter2"));
 /// ```
-#[derive(Clone, Default, PartialEq, Eq)]
+///
+/// Equality (`==`, and so a derived `PartialEq` of a struct holding one) compares in
+/// constant time too, as [`ct_eq`](Self::ct_eq) does.
+#[derive(Clone, Default)]
 pub struct Secret(String);
 
 impl Secret {
@@ -31,18 +37,18 @@ impl Secret {
     /// Compares with `other` in time that depends only on the lengths, not on where the
     /// strings differ, so that a password check leaks nothing through timing.
     pub fn ct_eq(&self, other: &str) -> bool {
-        let (a, b) = (self.0.as_bytes(), other.as_bytes());
-        // Fold over the longer length so that the loop count does not reveal a prefix match.
-        let len = a.len().max(b.len());
-        let mut diff = u8::from(a.len() != b.len());
-        for i in 0..len {
-            let x = a.get(i).copied().unwrap_or(0);
-            let y = b.get(i).copied().unwrap_or(0);
-            diff |= x ^ y;
-        }
-        std::hint::black_box(diff) == 0
+        self.0.as_bytes().ct_eq(other.as_bytes()).into()
     }
 }
+
+impl PartialEq for Secret {
+    /// Constant-time, as [`Secret::ct_eq`].
+    fn eq(&self, other: &Self) -> bool {
+        self.ct_eq(&other.0)
+    }
+}
+
+impl Eq for Secret {}
 
 impl fmt::Debug for Secret {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -83,5 +89,7 @@ mod tests {
         assert!(!s.ct_eq("pw "));
         assert!(!s.ct_eq(""));
         assert!(Secret::new("").ct_eq(""));
+        assert_eq!(s, Secret::from("pw"));
+        assert_ne!(s, Secret::from("pw2"));
     }
 }

@@ -2,11 +2,8 @@
 //! the way C does (replies read but not checked), and following a tracked command.
 
 use std::fs::OpenOptions;
-use std::io::{BufRead, BufReader, Write};
-use std::os::fd::{AsFd, BorrowedFd};
+use std::io::BufRead;
 use std::time::{Duration, Instant};
-
-use nix::sys::termios::{self, LocalFlags, SetArg, Termios};
 
 use nut_client::proto::names::Value;
 use nut_client::proto::net::{Request, Response};
@@ -64,38 +61,45 @@ pub fn prompt_username(io: &mut Stdio<'_>, fail_on_eof: bool) -> Result<String, 
     me.ok_or_else(|| "No username available - even tried getpwuid".into())
 }
 
-/// Asks for the password as C does, with glibc's `getpass`: on the controlling terminal
-/// (`/dev/tty`) when it can be opened, else `Password: ` on stderr and a line from stdin.
-/// While the line is typed on a terminal, echo and the signal keys are off (the line feed
-/// that was not echoed is written afterwards). The answer is cut as C copies it into its
-/// `SMALLBUF` buffer.
+/// Asks for the password as C does with glibc's `getpass`: on the controlling terminal
+/// (`/dev/tty`) when there is one, with echo off (through rpassword), else `Password: ` on
+/// stderr and a line from stdin. Nothing read (end of file, an error) is an empty answer.
+/// The answer is cut as C copies it into its `SMALLBUF` buffer.
 pub fn prompt_password(io: &mut Stdio<'_>) -> String {
-    let line = match OpenOptions::new().read(true).write(true).open("/dev/tty") {
-        Ok(tty) => getpass(&tty, &mut BufReader::new(&tty), &mut &tty, "Password: "),
-        Err(_) => getpass(std::io::stdin(), io.input, io.err, "Password: "),
+    let line = match OpenOptions::new().read(true).write(true).open(TTY) {
+        Ok(_) => tty_password(TTY, "Password: ").into_bytes(),
+        Err(_) => {
+            let _ = io.err.write_all(b"Password: ");
+            let _ = io.err.flush();
+            read_answer(io.input)
+        }
     };
     c_buffer(line)
 }
 
-/// glibc's `getpass` on `term` (the descriptor whose echo is turned off, when it is a
-/// terminal), reading `input` and prompting on `out`. The line is returned without its
-/// line feed; nothing read (end of file or an error) is an empty answer.
-fn getpass(term: impl AsFd, input: &mut dyn BufRead, out: &mut dyn Write, prompt: &str) -> Vec<u8> {
-    let quiet = EchoOff::new(term.as_fd());
-    let _ = out.write_all(prompt.as_bytes());
-    let _ = out.flush();
+/// The controlling terminal.
+const TTY: &str = "/dev/tty";
+
+/// `prompt` on the terminal `tty` and the line typed there, not echoed; a line feed is
+/// written when it is done. Nothing read is an empty answer.
+fn tty_password(tty: &str, prompt: &str) -> String {
+    let config = rpassword::ConfigBuilder::new()
+        .input_file_path(tty)
+        .output_file_path(tty)
+        .build();
+    rpassword::prompt_password_with_config(prompt, config).unwrap_or_default()
+}
+
+/// A line of `input` without its line feed, as `getpass` reads one when there is no
+/// terminal (the rest of the input stays for later reads); nothing read is empty.
+fn read_answer(input: &mut dyn BufRead) -> Vec<u8> {
     let mut line = Vec::new();
     if input.read_until(b'\n', &mut line).is_err() {
         line.clear();
     }
     if line.last() == Some(&b'\n') {
         line.pop();
-        if quiet.is_some() {
-            let _ = out.write_all(b"\n");
-            let _ = out.flush();
-        }
     }
-    drop(quiet);
     line
 }
 
@@ -107,31 +111,6 @@ fn c_buffer(mut line: Vec<u8>) -> String {
     }
     line.truncate(SMALLBUF - 1);
     String::from_utf8_lossy(&line).into_owned()
-}
-
-/// A terminal with echo and signal keys (`ECHO`, `ISIG`) off; the saved settings are put
-/// back when dropped. Both changes use `TCSAFLUSH`, as glibc does: input typed before is
-/// discarded.
-struct EchoOff<'fd> {
-    fd: BorrowedFd<'fd>,
-    saved: Termios,
-}
-
-impl<'fd> EchoOff<'fd> {
-    /// `None` when `fd` is not a terminal (or its settings cannot be changed).
-    fn new(fd: BorrowedFd<'fd>) -> Option<Self> {
-        let saved = termios::tcgetattr(fd).ok()?;
-        let mut quiet = saved.clone();
-        quiet.local_flags &= !(LocalFlags::ECHO | LocalFlags::ISIG);
-        termios::tcsetattr(fd, SetArg::TCSAFLUSH, &quiet).ok()?;
-        Some(Self { fd, saved })
-    }
-}
-
-impl Drop for EchoOff<'_> {
-    fn drop(&mut self) {
-        let _ = termios::tcsetattr(self.fd, SetArg::TCSAFLUSH, &self.saved);
-    }
 }
 
 /// Sends USERNAME and PASSWORD as C's tools do: the replies are read but not looked at
@@ -248,47 +227,43 @@ mod tests {
     }
 
     #[test]
-    fn getpass_without_a_terminal_reads_the_whole_line() {
-        let r = std::fs::File::open("/dev/null").unwrap();
+    fn without_a_terminal_a_whole_line_is_read() {
         let mut input: &[u8] = b"pass word\nnext\n";
-        let mut out = Vec::new();
-        assert_eq!(
-            getpass(&r, &mut input, &mut out, "Password: "),
-            b"pass word"
-        );
-        // Not a terminal: no line feed of its own, the rest left for later reads.
-        assert_eq!(out, b"Password: ");
+        assert_eq!(read_answer(&mut input), b"pass word");
+        // The rest is left for later reads.
         assert_eq!(input, b"next\n");
+        let mut partial: &[u8] = b"abc";
+        assert_eq!(read_answer(&mut partial), b"abc");
         let mut empty: &[u8] = b"";
-        assert_eq!(getpass(&r, &mut empty, &mut out, ""), b"");
+        assert_eq!(read_answer(&mut empty), b"");
     }
 
     #[test]
-    fn getpass_on_a_terminal_turns_echo_off() {
-        use std::io::Read;
+    fn on_a_terminal_echo_is_off() {
+        use nix::sys::termios::{self, LocalFlags};
+        use std::io::{Read, Write};
         let pty = nix::pty::openpty(None, None).unwrap();
         let tty = std::fs::File::from(pty.slave);
+        let path = nix::unistd::ttyname(&tty).unwrap();
         let mut master = std::fs::File::from(pty.master);
         let before = termios::tcgetattr(&tty).unwrap();
-        assert!(before
-            .local_flags
-            .contains(LocalFlags::ECHO | LocalFlags::ISIG));
-        let reader = tty.try_clone().unwrap();
-        let typing = std::thread::spawn(move || {
-            getpass(
-                &reader,
-                &mut BufReader::new(&reader),
-                &mut &reader,
-                "Password: ",
-            )
-        });
-        // Typed only once the prompt is out, as input typed before it is discarded.
+        assert!(before.local_flags.contains(LocalFlags::ECHO));
+        let path = path.to_string_lossy().into_owned();
+        let typing = std::thread::spawn(move || tty_password(&path, "Password: "));
         let mut prompt = [0u8; 10];
         master.read_exact(&mut prompt).unwrap();
         assert_eq!(&prompt, b"Password: ");
+        // Typed once echo is off (rpassword turns it off after the prompt).
+        while termios::tcgetattr(&tty)
+            .unwrap()
+            .local_flags
+            .contains(LocalFlags::ECHO)
+        {
+            std::thread::sleep(Duration::from_millis(5));
+        }
         master.write_all(b"s3cret\n").unwrap();
-        assert_eq!(typing.join().unwrap(), b"s3cret");
-        // No echo of the password: the next output is the line feed getpass writes.
+        assert_eq!(typing.join().unwrap(), "s3cret");
+        // No echo of the password: the next output is the line feed written after it.
         let mut newline = [0u8; 2];
         master.read_exact(&mut newline).unwrap();
         assert_eq!(&newline, b"\r\n");

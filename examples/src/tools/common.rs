@@ -1,5 +1,5 @@
 //! What the client tools share with each other, all matching C NUT 2.8.0 byte for byte: a
-//! POSIX `getopt` with glibc's messages, `upscli_splitname` / `upscli_splitaddr`, the
+//! POSIX `getopt` (over lexopt) with glibc's messages, `upscli_splitname` / `upscli_splitaddr`, the
 //! `upscli_strerror` texts, and the standard streams the tools write to.
 
 use std::io::{self, BufRead, Write};
@@ -70,44 +70,45 @@ pub fn prog_name(argv0: Option<&String>, default: &str) -> String {
 pub enum Opt {
     /// A known option, with its argument if it takes one.
     Flag(char, Option<String>),
-    /// `--help`.
-    Help,
-    /// `--version`.
-    Version,
     /// An unknown option or a missing argument; the message was already printed, as glibc's
     /// getopt does (C's tools then fall into their `default:` case).
     Bad,
 }
 
-/// glibc `getopt` with a `+` spec (stop at the first operand), plus `--help` and
-/// `--version`.
+/// glibc `getopt` with a `+` spec (stop at the first operand) and no long options, over
+/// [`lexopt`] (which reads options as getopt does: `-lc` is `-l -c`, an
+/// option's argument is the rest of its word or the next word, whatever it looks like, and
+/// `--` ends the options); the messages for a bad option are glibc's.
 #[derive(Debug)]
 pub struct Getopt<'a> {
-    args: &'a [String],
+    parser: lexopt::Parser,
     spec: &'a str,
     prog: String,
-    /// Index of the next argument.
-    pub index: usize,
-    /// Position inside a cluster of short options (`-lc`).
-    pos: usize,
+    /// The operands, once the options are over.
+    operands: Option<Vec<String>>,
+    /// The rest of a word of short options that lexopt did not read (a `--name`).
+    pending: Option<String>,
 }
 
 impl<'a> Getopt<'a> {
     /// A parser over `args` (without the program name) for the short options in `spec`
     /// (`"hlu:"`: a colon marks an option with an argument).
-    pub fn new(args: &'a [String], spec: &'a str, prog: &str) -> Self {
+    pub fn new(args: &[String], spec: &'a str, prog: &str) -> Self {
+        let mut parser = lexopt::Parser::from_args(args.iter().cloned());
+        // getopt keeps the `=` of `-u=name` in the argument.
+        parser.set_short_equals(false);
         Self {
-            args,
+            parser,
             spec,
             prog: prog.to_owned(),
-            index: 0,
-            pos: 0,
+            operands: None,
+            pending: None,
         }
     }
 
-    /// The arguments after the options.
-    pub fn operands(&self) -> &'a [String] {
-        self.args.get(self.index..).unwrap_or_default()
+    /// The arguments after the options (once [`next`](Self::next) has returned `None`).
+    pub fn operands(&self) -> &[String] {
+        self.operands.as_deref().unwrap_or_default()
     }
 
     fn takes_arg(&self, c: char) -> Option<bool> {
@@ -127,72 +128,76 @@ impl<'a> Getopt<'a> {
     /// The next option, printing glibc's message to `err` for a bad one; `None` at the
     /// first operand or after `--`.
     pub fn next(&mut self, err: &mut dyn Write) -> Option<Opt> {
-        if self.pos == 0 {
-            let arg = self.args.get(self.index)?;
-            if arg == "--" {
-                self.index += 1;
-                return None;
-            }
-            if arg == "--help" {
-                self.index += 1;
-                return Some(Opt::Help);
-            }
-            if arg == "--version" {
-                self.index += 1;
-                return Some(Opt::Version);
-            }
-            if arg.starts_with("--") {
-                let _ = writeln!(err, "{}: unrecognized option '{arg}'", self.prog);
-                self.index += 1;
-                return Some(Opt::Bad);
-            }
-            if !arg.starts_with('-') || arg.len() == 1 {
-                return None;
-            }
-            self.pos = 1;
+        use lexopt::Arg;
+        if self.operands.is_some() {
+            return None;
         }
-        let arg = &self.args[self.index];
-        let c = arg[self.pos..].chars().next()?;
-        self.pos += c.len_utf8();
-        let at_end = self.pos >= arg.len();
-        let advance = |me: &mut Self| {
-            me.index += 1;
-            me.pos = 0;
+        if let Some(rest) = self.pending.take() {
+            return self.short_in_word(&rest, err);
+        }
+        let text = |s: std::ffi::OsString| s.to_string_lossy().into_owned();
+        let arg = match self.parser.next() {
+            Ok(Some(arg)) => arg,
+            // The end (a word that is not Unicode cannot come from `&[String]`).
+            Ok(None) | Err(_) => {
+                self.operands = Some(Vec::new());
+                return None;
+            }
         };
-        match self.takes_arg(c) {
+        match arg {
+            Arg::Value(first) => {
+                // The first operand ends the options (`+`): the rest are operands as they are.
+                let mut operands = vec![text(first)];
+                if let Ok(rest) = self.parser.raw_args() {
+                    operands.extend(rest.map(text));
+                }
+                self.operands = Some(operands);
+                None
+            }
+            Arg::Long(name) => {
+                // C's tools know no long options: getopt reads `--name` as the short options
+                // `-`, `n`, `a`, ... (the first of them unknown).
+                let mut word = format!("-{name}");
+                if let Some(value) = self.parser.optional_value() {
+                    word.push('=');
+                    word.push_str(&text(value));
+                }
+                self.short_in_word(&word, err)
+            }
+            Arg::Short(c) => Some(self.short(c, String::new(), err)),
+        }
+    }
+
+    /// Option `c` of a word of short options that lexopt did not read (a `--name`), with
+    /// `rest` the characters after it.
+    fn short_in_word(&mut self, word: &str, err: &mut dyn Write) -> Option<Opt> {
+        let c = word.chars().next()?;
+        Some(self.short(c, word[c.len_utf8()..].to_owned(), err))
+    }
+
+    /// Option `c`, with `rest` what follows it in its word when lexopt did not read that
+    /// word (else empty: lexopt knows the rest).
+    fn short(&mut self, c: char, rest: String, err: &mut dyn Write) -> Opt {
+        let text = |s: std::ffi::OsString| s.to_string_lossy().into_owned();
+        let opt = match self.takes_arg(c) {
             None => {
                 let _ = writeln!(err, "{}: invalid option -- '{c}'", self.prog);
-                if at_end {
-                    advance(self);
-                }
-                Some(Opt::Bad)
+                Opt::Bad
             }
-            Some(false) => {
-                if at_end {
-                    advance(self);
+            Some(false) => Opt::Flag(c, None),
+            Some(true) if !rest.is_empty() => return Opt::Flag(c, Some(rest)),
+            Some(true) => match self.parser.value() {
+                Ok(value) => return Opt::Flag(c, Some(text(value))),
+                Err(_) => {
+                    let _ = writeln!(err, "{}: option requires an argument -- '{c}'", self.prog);
+                    return Opt::Bad;
                 }
-                Some(Opt::Flag(c, None))
-            }
-            Some(true) => {
-                if !at_end {
-                    let value = arg[self.pos..].to_owned();
-                    advance(self);
-                    return Some(Opt::Flag(c, Some(value)));
-                }
-                advance(self);
-                match self.args.get(self.index) {
-                    Some(value) => {
-                        self.index += 1;
-                        Some(Opt::Flag(c, Some(value.clone())))
-                    }
-                    None => {
-                        let _ =
-                            writeln!(err, "{}: option requires an argument -- '{c}'", self.prog);
-                        Some(Opt::Bad)
-                    }
-                }
-            }
+            },
+        };
+        if !rest.is_empty() {
+            self.pending = Some(rest);
         }
+        opt
     }
 }
 
@@ -410,6 +415,44 @@ mod tests {
         assert_eq!(
             String::from_utf8(err).unwrap(),
             "upscmd: option requires an argument -- 'u'\n"
+        );
+
+        // getopt keeps `=`, takes the next word whatever it is, and stops at `--`.
+        let a = args(&["-u=x", "-lu", "--", "-p", "-", "--", "-l"]);
+        let mut err = Vec::new();
+        let mut g = Getopt::new(&a, "lu:p:", "upsrw");
+        let seen: Vec<Opt> = std::iter::from_fn(|| g.next(&mut err)).collect();
+        assert_eq!(
+            seen,
+            [
+                Opt::Flag('u', Some("=x".into())),
+                Opt::Flag('l', None),
+                Opt::Flag('u', Some("--".into())),
+                Opt::Flag('p', Some("-".into())),
+            ]
+        );
+        assert_eq!(g.operands(), ["-l"]);
+        assert!(err.is_empty());
+
+        // No long options: `--name` is the short options `-`, `n`, `a`, ... as in C.
+        let a = args(&["--lu=x", "--ul", "--", "-"]);
+        let mut err = Vec::new();
+        let mut g = Getopt::new(&a, "lu:", "upsc");
+        let seen: Vec<Opt> = std::iter::from_fn(|| g.next(&mut err)).collect();
+        assert_eq!(
+            seen,
+            [
+                Opt::Bad,
+                Opt::Flag('l', None),
+                Opt::Flag('u', Some("=x".into())),
+                Opt::Bad,
+                Opt::Flag('u', Some("l".into())),
+            ]
+        );
+        assert_eq!(g.operands(), ["-"]);
+        assert_eq!(
+            String::from_utf8(err).unwrap(),
+            "upsc: invalid option -- '-'\nupsc: invalid option -- '-'\n"
         );
     }
 

@@ -11,7 +11,7 @@ pub mod upscmd;
 pub mod upslog;
 pub mod upsrw;
 
-/// A small `strftime` in local time (moved to nut-client, where the CGI programs use it too).
+/// glibc's `strftime` in local time (in nut-client, where the CGI programs use it too; jiff underneath).
 pub use nut_client::strftime;
 
 /// Runs an async tool on a single-threaded runtime with the process's standard streams

@@ -53,7 +53,7 @@ pub async fn run(args: &[String], io: &mut Stdio<'_>) -> i32 {
             Opt::Flag('l', _) => varlist = true,
             Opt::Flag('c', _) => clientlist = true,
             // C's upsc names the wrong program here; kept for byte-identical output.
-            Opt::Flag('V', _) | Opt::Version => {
+            Opt::Flag('V', _) => {
                 io.eprintln(&format!("Network UPS Tools upscmd {NUT_VERSION}"));
                 return 0;
             }

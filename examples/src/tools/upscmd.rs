@@ -58,7 +58,7 @@ pub async fn run(args: &[String], io: &mut Stdio<'_>) -> i32 {
                 }
             },
             Opt::Flag('w', _) => tracking = true,
-            Opt::Flag('V', _) | Opt::Version => {
+            Opt::Flag('V', _) => {
                 io.eprintln(&format!("Network UPS Tools upscmd {NUT_VERSION}"));
                 return 0;
             }

@@ -178,7 +178,7 @@ pub fn prepare(args: &[String], io: &mut Stdio<'_>) -> Prepared {
     let mut foreground = None;
     while let Some(opt) = getopt.next(io.err) {
         match opt {
-            Opt::Flag('h', _) | Opt::Help => {
+            Opt::Flag('h', _) => {
                 io.print(&help(&prog));
                 return Prepared::Exit(0);
             }
@@ -187,7 +187,7 @@ pub fn prepare(args: &[String], io: &mut Stdio<'_>) -> Prepared {
             Opt::Flag('i', v) => interval = i64::from(c_atoi(v.as_deref().unwrap_or_default())),
             Opt::Flag('f', v) => format = v.unwrap_or_default(),
             Opt::Flag('u', v) => user = v.unwrap_or_default(),
-            Opt::Flag('V', _) | Opt::Version => return Prepared::Exit(0),
+            Opt::Flag('V', _) => return Prepared::Exit(0),
             Opt::Flag('p', v) => pidbase = v.unwrap_or_default(),
             Opt::Flag('F', _) => foreground = Some(true),
             Opt::Flag('B', _) => foreground = Some(false),

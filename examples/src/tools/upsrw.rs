@@ -64,7 +64,7 @@ pub async fn run(args: &[String], io: &mut Stdio<'_>) -> i32 {
                 }
             },
             Opt::Flag('w', _) => tracking = true,
-            Opt::Flag('V', _) | Opt::Version => {
+            Opt::Flag('V', _) => {
                 io.print(&format!("Network UPS Tools {prog} {NUT_VERSION}\n"));
                 return 0;
             }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use nut_proto::config::UpsmonConf;
 
 use super::decision::Notification;
-use crate::strftime::{self, Tm};
+use crate::strftime::{self, ZonedDateTime};
 
 /// An event log file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,7 +43,7 @@ impl EventLog {
     }
 
     /// The line for notification `n` with its `message`, at time `tm` (with its newline).
-    pub fn line(tm: &Tm, n: &Notification, message: &str) -> String {
+    pub fn line(tm: &ZonedDateTime, n: &Notification, message: &str) -> String {
         let one_line = |s: &str| s.replace(['\n', '\t'], " ");
         format!(
             "{}\t{}\t{}\t{}\n",
@@ -103,7 +103,8 @@ mod tests {
         );
         assert_eq!(lines[0][0].len(), "2026-12-05 03:12:09 +0000".len());
 
-        let tm = strftime::breakdown(0, 3600, "CET");
+        let cet = strftime::TimeZone::fixed(jiff::tz::offset(1));
+        let tm = strftime::at(0, &cet);
         assert_eq!(
             EventLog::line(&tm, &onbatt, "m"),
             "1970-01-01 01:00:00 +0100\tONBATT\ta@h\tm\n"

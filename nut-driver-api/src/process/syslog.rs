@@ -21,7 +21,11 @@
 //! default, and the debug levels that `-D` asks for.
 //!
 //! The writer is our own rather than libc's `syslog(3)`: the crate forbids unsafe code, and a
-//! test must be able to point it at a socket of its own. It sends each message as one
+//! test must be able to point it at a socket of its own. Nor is it the `syslog` crate's: its
+//! RFC 3164 lines carry the time in UTC with a zero-padded day (`Mar 05`, where glibc writes
+//! local time and `Mar  5`), and it neither reconnects to a restarted log daemon nor drops
+//! a message the daemon cannot take, so what is left to write here is the socket handling
+//! below; the time stamp comes from [`strftime`](crate::tools::strftime) (jiff). It sends each message as one
 //! datagram in the format glibc's `syslog(3)` uses on Linux, `<PRI>Mmm dd hh:mm:ss
 //! ident[pid]: message` (local time), to `/dev/log`, or to the socket named by
 //! `$NUT_RS_SYSLOG_SOCKET` when that is set (tests set it; nothing else needs it). As with
@@ -38,10 +42,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, OnceLock, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use chrono::{DateTime, Local, TimeZone, Utc};
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::Context;
 use tracing_subscriber::Layer;
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
 
 /// The environment variable naming the syslog socket to use instead of [`DEFAULT_SOCKET`].
 pub const SOCKET_ENV: &str = "NUT_RS_SYSLOG_SOCKET";
@@ -83,8 +89,8 @@ pub struct Writer {
     ident: String,
     facility: u8,
     path: PathBuf,
-    /// Times in UTC rather than local time (tests).
-    utc: bool,
+    /// The local time zone, read when the writer is made (before any chroot, as glibc).
+    zone: TimeZone,
     socket: Mutex<Option<UnixDatagram>>,
 }
 
@@ -106,7 +112,7 @@ impl Writer {
             ident: ident.to_owned(),
             facility,
             path,
-            utc: false,
+            zone: TimeZone::try_system().unwrap_or(TimeZone::UTC),
             socket: Mutex::new(socket),
         }
     }
@@ -159,15 +165,11 @@ impl Writer {
     /// The datagram for `message`, as glibc writes it: `<PRI>Mmm dd hh:mm:ss ident[pid]:
     /// message`, the time being `epoch` in local time.
     pub fn format(&self, severity: Severity, message: &str, epoch: i64, pid: u32) -> String {
-        const FORMAT: &str = "%b %e %H:%M:%S";
-        let utc = DateTime::<Utc>::from_timestamp(epoch, 0).unwrap_or_default();
-        let time = match self.utc {
-            true => utc.format(FORMAT).to_string(),
-            false => Local
-                .from_utc_datetime(&utc.naive_utc())
-                .format(FORMAT)
-                .to_string(),
-        };
+        let time = Timestamp::from_second(epoch)
+            .unwrap_or(Timestamp::UNIX_EPOCH)
+            .to_zoned_datetime(self.zone.clone())
+            .strftime("%b %e %H:%M:%S")
+            .to_string();
         let priority = u32::from(self.facility) * 8 + severity as u32;
         format!("<{priority}>{time} {}[{pid}]: {message}", self.ident)
     }
@@ -335,7 +337,7 @@ mod tests {
         let path = dir.path().join("log");
         let server = UnixDatagram::bind(&path).unwrap();
         let mut writer = Writer::with_path("upsd", LOG_DAEMON, &path);
-        writer.utc = true;
+        writer.zone = TimeZone::UTC;
         // 2024-03-05 07:08:09 UTC.
         let line = writer.format(
             Severity::Info,
