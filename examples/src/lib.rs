@@ -12,9 +12,6 @@ pub mod usb_import;
 /// The protocol crate, re-exported for the binaries.
 pub use nut_proto as proto;
 
-/// The driver `main` (`run_driver`), from nut-driver-api; new drivers call
-/// `nut_driver_api::process::run_driver` directly.
-pub use nut_driver_api::process as driver_main;
 /// The daemons' shared process set-up (logging, background, PID files, privilege drop),
 /// from nut-driver-api.
 pub use nut_driver_api::process::daemon;

@@ -8,5 +8,5 @@ use std::process::ExitCode;
 use nut_drivers::bcmxcp::Bcmxcp;
 
 pub(crate) fn main() -> ExitCode {
-    nut_examples::driver_main::run_driver(|| Box::new(Bcmxcp::usb()))
+    nut_driver_api::process::run_driver(|| Box::new(Bcmxcp::usb()))
 }

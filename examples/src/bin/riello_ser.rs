@@ -7,5 +7,5 @@ use std::process::ExitCode;
 use nut_drivers::riello::Riello;
 
 pub(crate) fn main() -> ExitCode {
-    nut_examples::driver_main::run_driver(|| Box::new(Riello::serial()))
+    nut_driver_api::process::run_driver(|| Box::new(Riello::serial()))
 }
