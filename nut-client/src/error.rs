@@ -125,7 +125,7 @@ impl Error {
     }
 
     /// Whether the connection is lost because of this error (anything but a server `ERR`,
-    /// a bad argument, a configuration problem or a tracking wait that ran out).
+    /// a bad argument or address, a configuration problem or a tracking wait that ran out).
     pub fn is_transport(&self) -> bool {
         !matches!(
             self,
