@@ -412,8 +412,9 @@ async fn library_against_c_upsd() {
         admin.login("dummy").await.unwrap_err().code(),
         Some(&ErrorCode::AlreadyLoggedIn)
     );
-    assert!(
-        !admin.primary("dummy").await.unwrap(),
+    assert_eq!(
+        admin.primary("dummy").await.unwrap(),
+        nut_client::Grant::Primary,
         "PRIMARY, not MASTER"
     );
     assert_eq!(client.get_num_logins("dummy").await.unwrap(), 1);

@@ -7,6 +7,8 @@
 //!
 //! let client = Client::connect(ClientConfig::new("localhost", 3493))?;
 //! println!("{}", client.get_var("myups", "battery.charge")?);
+//! let (client, ups) = Client::connect_ups("myups@localhost:3493")?;
+//! println!("{}", client.status(&ups)?);
 //! # Ok::<(), nut_client::Error>(())
 //! ```
 //!
@@ -16,14 +18,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use nut_proto::names::{CmdName, TrackingId, Value};
-use nut_proto::net::{ClientEntry, RangeEntry, Request, Response, UpsEntry, VarEntry, VarType};
+use nut_proto::names::{CmdName, TrackingId, UpsName, Value, VarName};
+use nut_proto::net::{ClientEntry, RangeEntry, Request, Response, UpsEntry, VarType};
 use nut_proto::status::Status;
 
 use crate::client::Client as AsyncClient;
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
-use crate::types::{TrackingStatus, VarValue, Variable};
+use crate::names::IntoName;
+use crate::types::{Grant, TrackingStatus, VarEntry, VarValue, Variable};
 
 /// A blocking handle; clones share the connection and the runtime.
 #[derive(Debug, Clone)]
@@ -58,6 +61,14 @@ impl Client {
         })
     }
 
+    /// Connects to the server of a `ups[@host[:port]]` address and returns the client and
+    /// the checked UPS name (see [`AsyncClient::connect_ups`]).
+    pub fn connect_ups(address: &str) -> Result<(Self, UpsName)> {
+        let address: nut_proto::config::UpsAddress = address.parse()?;
+        let client = Self::connect(ClientConfig::for_address(&address).build())?;
+        Ok((client, address.ups().clone()))
+    }
+
     /// The async client underneath (use it only through this runtime).
     pub fn as_async(&self) -> &AsyncClient {
         &self.inner
@@ -71,43 +82,43 @@ impl Client {
         /// `NETVER`.
         fn protocol_version() -> String;
         /// `GET VAR`.
-        fn get_var(ups: &str, var: &str) -> VarValue;
+        fn get_var(ups: impl IntoName<UpsName>, var: impl IntoName<VarName>) -> VarValue;
         /// `ups.status`, parsed.
-        fn status(ups: &str) -> Status;
+        fn status(ups: impl IntoName<UpsName>) -> Status;
         /// `GET TYPE`.
-        fn get_type(ups: &str, var: &str) -> VarType;
+        fn get_type(ups: impl IntoName<UpsName>, var: impl IntoName<VarName>) -> VarType;
         /// `GET DESC`.
-        fn get_desc(ups: &str, var: &str) -> String;
+        fn get_desc(ups: impl IntoName<UpsName>, var: impl IntoName<VarName>) -> String;
         /// `GET CMDDESC`.
-        fn get_cmd_desc(ups: &str, cmd: &str) -> String;
+        fn get_cmd_desc(ups: impl IntoName<UpsName>, cmd: impl IntoName<CmdName>) -> String;
         /// `GET UPSDESC`.
-        fn get_ups_desc(ups: &str) -> String;
+        fn get_ups_desc(ups: impl IntoName<UpsName>) -> String;
         /// `GET NUMLOGINS`.
-        fn get_num_logins(ups: &str) -> u32;
+        fn get_num_logins(ups: impl IntoName<UpsName>) -> u32;
         /// `LIST UPS`.
         fn list_ups() -> Vec<UpsEntry>;
         /// `LIST VAR`.
-        fn list_vars(ups: &str) -> Vec<VarEntry>;
+        fn list_vars(ups: impl IntoName<UpsName>) -> Vec<VarEntry>;
         /// `LIST RW`.
-        fn list_rw(ups: &str) -> Vec<VarEntry>;
+        fn list_rw(ups: impl IntoName<UpsName>) -> Vec<VarEntry>;
         /// `LIST CMD`.
-        fn list_cmds(ups: &str) -> Vec<CmdName>;
+        fn list_cmds(ups: impl IntoName<UpsName>) -> Vec<CmdName>;
         /// `LIST ENUM`.
-        fn list_enum(ups: &str, var: &str) -> Vec<Value>;
+        fn list_enum(ups: impl IntoName<UpsName>, var: impl IntoName<VarName>) -> Vec<Value>;
         /// `LIST RANGE`.
-        fn list_range(ups: &str, var: &str) -> Vec<RangeEntry>;
+        fn list_range(ups: impl IntoName<UpsName>, var: impl IntoName<VarName>) -> Vec<RangeEntry>;
         /// `LIST CLIENT`.
-        fn list_clients(ups: &str) -> Vec<ClientEntry>;
+        fn list_clients(ups: impl IntoName<UpsName>) -> Vec<ClientEntry>;
         /// Value, type, description, enumeration and ranges of a variable.
-        fn variable(ups: &str, var: &str) -> Variable;
+        fn variable(ups: impl IntoName<UpsName>, var: impl IntoName<VarName>) -> Variable;
         /// USERNAME then PASSWORD.
         fn authenticate(username: &str, password: &str) -> ();
         /// `LOGIN`.
-        fn login(ups: &str) -> ();
-        /// `PRIMARY` (or `MASTER` on old servers); whether MASTER was used.
-        fn primary(ups: &str) -> bool;
+        fn login(ups: impl IntoName<UpsName>) -> ();
+        /// `PRIMARY` (or `MASTER` on old servers); which one was granted.
+        fn primary(ups: impl IntoName<UpsName>) -> Grant;
         /// `FSD`.
-        fn fsd(ups: &str) -> ();
+        fn fsd(ups: impl IntoName<UpsName>) -> ();
         /// `LOGOUT`.
         fn logout() -> ();
         /// `SET TRACKING ON|OFF`.
@@ -115,12 +126,12 @@ impl Client {
         /// `GET TRACKING <id>`.
         fn tracking_status(id: &TrackingId) -> TrackingStatus;
         /// `SET VAR`.
-        fn set_var(ups: &str, var: &str, value: &str) -> Option<TrackingId>;
+        fn set_var(ups: impl IntoName<UpsName>, var: impl IntoName<VarName>, value: &str) -> Option<TrackingId>;
         /// `INSTCMD`.
-        fn instcmd(ups: &str, cmd: &str, param: Option<&str>) -> Option<TrackingId>;
+        fn instcmd(ups: impl IntoName<UpsName>, cmd: impl IntoName<CmdName>, param: Option<&str>) -> Option<TrackingId>;
         /// SET VAR and wait for the driver's result.
-        fn set_var_wait(ups: &str, var: &str, value: &str, limit: Duration) -> TrackingStatus;
+        fn set_var_wait(ups: impl IntoName<UpsName>, var: impl IntoName<VarName>, value: &str, limit: Duration) -> TrackingStatus;
         /// INSTCMD and wait for the driver's result.
-        fn instcmd_wait(ups: &str, cmd: &str, param: Option<&str>, limit: Duration) -> TrackingStatus;
+        fn instcmd_wait(ups: impl IntoName<UpsName>, cmd: impl IntoName<CmdName>, param: Option<&str>, limit: Duration) -> TrackingStatus;
     }
 }

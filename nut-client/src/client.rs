@@ -3,41 +3,35 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use nut_proto::config::UpsAddress;
 use nut_proto::names::{CmdName, TrackingId, UpsName, Value, VarName};
 use nut_proto::net::{
-    ClientEntry, ErrorCode, ListQuery, ListReply, RangeEntry, Request, Response, UpsEntry,
-    VarEntry, VarType,
+    ClientEntry, ErrorCode, ListQuery, ListReply, RangeEntry, Request, Response, UpsEntry, VarType,
 };
 use nut_proto::secret::Secret;
 use nut_proto::status::Status;
 
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
+use crate::names::IntoName;
 use crate::session::Shared;
-use crate::types::{TrackingStatus, VarValue, Variable};
+use crate::types::{Grant, TrackingStatus, VarEntry, VarValue, Variable};
 
 /// A connection to upsd.
 ///
 /// Clones share the connection: requests from any clone, issued concurrently, are written
 /// at once (pipelined) and their replies handed back in order. Names are given as `&str`
-/// and checked before anything is sent ([`Error::InvalidArgument`]); an `ERR` reply is
-/// [`Error::Server`].
+/// (checked before anything is sent: [`Error::InvalidArgument`]) or as the typed
+/// [`UpsName`], [`VarName`] and [`CmdName`] of [`nut_proto::names`], used as they are (see
+/// [`IntoName`]); an `ERR` reply is [`Error::Server`].
 #[derive(Debug, Clone)]
 pub struct Client {
     shared: Arc<Shared>,
 }
 
-fn ups_name(ups: &str) -> Result<UpsName> {
-    Ok(UpsName::new(ups)?)
-}
-
-fn var_name(var: &str) -> Result<VarName> {
-    Ok(VarName::new(var)?)
-}
-
-fn cmd_name(cmd: &str) -> Result<CmdName> {
-    Ok(CmdName::new(cmd)?)
-}
+type Ups = UpsName;
+type Var = VarName;
+type Cmd = CmdName;
 
 impl Client {
     /// Connects as `config` says: TCP, STARTTLS if asked, then USERNAME and PASSWORD if
@@ -53,6 +47,24 @@ impl Client {
         Self::connect(ClientConfig::new(host, port)).await
     }
 
+    /// Connects to the server of a `ups[@host[:port]]` address, as upsc takes it (host
+    /// `localhost` and port 3493 when left out), with the default settings; returns the
+    /// client and the UPS name, checked, to pass to its methods. The address is read by
+    /// [`UpsAddress`] (`ups@[::1]:3494` for IPv6); for TLS, credentials or timeouts start
+    /// from [`ClientConfig::for_address`] instead.
+    ///
+    /// ```no_run
+    /// # async fn demo() -> nut_client::Result<()> {
+    /// let (client, ups) = nut_client::Client::connect_ups("myups@localhost:3493").await?;
+    /// println!("{}", client.get_var(&ups, "battery.charge").await?);
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect_ups(address: &str) -> Result<(Self, UpsName)> {
+        let address: UpsAddress = address.parse()?;
+        let client = Self::connect(ClientConfig::for_address(&address).build()).await?;
+        Ok((client, address.ups().clone()))
+    }
+
     /// The configuration this client was made with.
     pub fn config(&self) -> &ClientConfig {
         &self.shared.config
@@ -63,7 +75,7 @@ impl Client {
         self.shared.is_tls()
     }
 
-    /// Sends any request and returns the reply as it came, `ERR` included.
+    /// Sends any [`Request`] and returns the [`Response`] as it came, `ERR` included.
     pub async fn request(&self, request: Request) -> Result<Response> {
         self.shared.request(request).await
     }
@@ -107,10 +119,14 @@ impl Client {
     // ----- GET -----
 
     /// `GET VAR`: one variable's value.
-    pub async fn get_var(&self, ups: &str, var: &str) -> Result<VarValue> {
+    pub async fn get_var(
+        &self,
+        ups: impl IntoName<Ups>,
+        var: impl IntoName<Var>,
+    ) -> Result<VarValue> {
         let request = Request::GetVar {
-            ups: ups_name(ups)?,
-            var: var_name(var)?,
+            ups: ups.into_name()?,
+            var: var.into_name()?,
         };
         match self.ask(request).await? {
             Response::Var { value, .. } => Ok(value.into()),
@@ -118,16 +134,21 @@ impl Client {
         }
     }
 
-    /// `ups.status`, parsed into its words.
-    pub async fn status(&self, ups: &str) -> Result<Status> {
-        Ok(self.get_var(ups, "ups.status").await?.as_status())
+    /// `ups.status`, parsed into its words ([`Status`]).
+    pub async fn status(&self, ups: impl IntoName<Ups>) -> Result<Status> {
+        let ups: Ups = ups.into_name()?;
+        Ok(self.get_var(&ups, "ups.status").await?.as_status())
     }
 
-    /// `GET TYPE`: a variable's flags and kind.
-    pub async fn get_type(&self, ups: &str, var: &str) -> Result<VarType> {
+    /// `GET TYPE`: a variable's flags and kind ([`VarType`]).
+    pub async fn get_type(
+        &self,
+        ups: impl IntoName<Ups>,
+        var: impl IntoName<Var>,
+    ) -> Result<VarType> {
         let request = Request::GetType {
-            ups: ups_name(ups)?,
-            var: var_name(var)?,
+            ups: ups.into_name()?,
+            var: var.into_name()?,
         };
         match self.ask(request).await? {
             Response::Type { var_type, .. } => Ok(var_type),
@@ -136,10 +157,14 @@ impl Client {
     }
 
     /// `GET DESC`: a variable's description.
-    pub async fn get_desc(&self, ups: &str, var: &str) -> Result<String> {
+    pub async fn get_desc(
+        &self,
+        ups: impl IntoName<Ups>,
+        var: impl IntoName<Var>,
+    ) -> Result<String> {
         let request = Request::GetDesc {
-            ups: ups_name(ups)?,
-            var: var_name(var)?,
+            ups: ups.into_name()?,
+            var: var.into_name()?,
         };
         match self.ask(request).await? {
             Response::Desc { desc, .. } => Ok(desc.as_str().to_owned()),
@@ -148,10 +173,14 @@ impl Client {
     }
 
     /// `GET CMDDESC`: an instant command's description.
-    pub async fn get_cmd_desc(&self, ups: &str, cmd: &str) -> Result<String> {
+    pub async fn get_cmd_desc(
+        &self,
+        ups: impl IntoName<Ups>,
+        cmd: impl IntoName<Cmd>,
+    ) -> Result<String> {
         let request = Request::GetCmdDesc {
-            ups: ups_name(ups)?,
-            cmd: cmd_name(cmd)?,
+            ups: ups.into_name()?,
+            cmd: cmd.into_name()?,
         };
         match self.ask(request).await? {
             Response::CmdDesc { desc, .. } => Ok(desc.as_str().to_owned()),
@@ -160,9 +189,9 @@ impl Client {
     }
 
     /// `GET UPSDESC`: the UPS's description from ups.conf (`Unavailable` if none).
-    pub async fn get_ups_desc(&self, ups: &str) -> Result<String> {
+    pub async fn get_ups_desc(&self, ups: impl IntoName<Ups>) -> Result<String> {
         let request = Request::GetUpsDesc {
-            ups: ups_name(ups)?,
+            ups: ups.into_name()?,
         };
         match self.ask(request).await? {
             Response::UpsDesc { desc, .. } => Ok(desc.as_str().to_owned()),
@@ -171,9 +200,9 @@ impl Client {
     }
 
     /// `GET NUMLOGINS`: how many sessions did LOGIN on the UPS.
-    pub async fn get_num_logins(&self, ups: &str) -> Result<u32> {
+    pub async fn get_num_logins(&self, ups: impl IntoName<Ups>) -> Result<u32> {
         let request = Request::GetNumLogins {
-            ups: ups_name(ups)?,
+            ups: ups.into_name()?,
         };
         match self.ask(request).await? {
             Response::NumLogins { count, .. } => Ok(count),
@@ -189,7 +218,7 @@ impl Client {
         }
     }
 
-    /// `GET TRACKING <id>`: the outcome of a tracked SET VAR or INSTCMD.
+    /// `GET TRACKING <id>`: the outcome of a tracked SET VAR or INSTCMD ([`TrackingId`]).
     pub async fn tracking_status(&self, id: &TrackingId) -> Result<TrackingStatus> {
         let request = Request::GetTracking {
             id: Some(id.clone()),
@@ -232,7 +261,7 @@ impl Client {
         }
     }
 
-    /// `LIST UPS`: every UPS the server has, with its description.
+    /// `LIST UPS`: every UPS the server has, with its description ([`UpsEntry`]).
     pub async fn list_ups(&self) -> Result<Vec<UpsEntry>> {
         match self.list(ListQuery::Ups).await? {
             ListReply::Ups(items) => Ok(items),
@@ -240,37 +269,38 @@ impl Client {
         }
     }
 
-    /// `LIST VAR`: every variable of the UPS with its value, sorted by name.
-    pub async fn list_vars(&self, ups: &str) -> Result<Vec<VarEntry>> {
+    /// `LIST VAR`: every variable of the UPS with its value ([`VarEntry`]: the same
+    /// [`VarValue`] as [`get_var`](Self::get_var)), sorted by name.
+    pub async fn list_vars(&self, ups: impl IntoName<Ups>) -> Result<Vec<VarEntry>> {
         match self
             .list(ListQuery::Var {
-                ups: ups_name(ups)?,
+                ups: ups.into_name()?,
             })
             .await?
         {
-            ListReply::Var { vars, .. } => Ok(vars),
+            ListReply::Var { vars, .. } => Ok(vars.into_iter().map(VarEntry::from).collect()),
             other => Err(Error::unexpected("LIST", &Response::List(other))),
         }
     }
 
-    /// `LIST RW`: the writable variables with their values.
-    pub async fn list_rw(&self, ups: &str) -> Result<Vec<VarEntry>> {
+    /// `LIST RW`: the writable variables with their values ([`VarEntry`]).
+    pub async fn list_rw(&self, ups: impl IntoName<Ups>) -> Result<Vec<VarEntry>> {
         match self
             .list(ListQuery::Rw {
-                ups: ups_name(ups)?,
+                ups: ups.into_name()?,
             })
             .await?
         {
-            ListReply::Rw { vars, .. } => Ok(vars),
+            ListReply::Rw { vars, .. } => Ok(vars.into_iter().map(VarEntry::from).collect()),
             other => Err(Error::unexpected("LIST", &Response::List(other))),
         }
     }
 
-    /// `LIST CMD`: the instant commands of the UPS.
-    pub async fn list_cmds(&self, ups: &str) -> Result<Vec<CmdName>> {
+    /// `LIST CMD`: the instant commands of the UPS ([`CmdName`]s).
+    pub async fn list_cmds(&self, ups: impl IntoName<Ups>) -> Result<Vec<CmdName>> {
         match self
             .list(ListQuery::Cmd {
-                ups: ups_name(ups)?,
+                ups: ups.into_name()?,
             })
             .await?
         {
@@ -279,11 +309,15 @@ impl Client {
         }
     }
 
-    /// `LIST ENUM`: the values an enumerated variable accepts.
-    pub async fn list_enum(&self, ups: &str, var: &str) -> Result<Vec<Value>> {
+    /// `LIST ENUM`: the values an enumerated variable accepts ([`Value`]s).
+    pub async fn list_enum(
+        &self,
+        ups: impl IntoName<Ups>,
+        var: impl IntoName<Var>,
+    ) -> Result<Vec<Value>> {
         let query = ListQuery::Enum {
-            ups: ups_name(ups)?,
-            var: var_name(var)?,
+            ups: ups.into_name()?,
+            var: var.into_name()?,
         };
         match self.list(query).await? {
             ListReply::Enum { values, .. } => Ok(values),
@@ -291,11 +325,15 @@ impl Client {
         }
     }
 
-    /// `LIST RANGE`: the ranges a numeric variable accepts.
-    pub async fn list_range(&self, ups: &str, var: &str) -> Result<Vec<RangeEntry>> {
+    /// `LIST RANGE`: the ranges a numeric variable accepts ([`RangeEntry`]).
+    pub async fn list_range(
+        &self,
+        ups: impl IntoName<Ups>,
+        var: impl IntoName<Var>,
+    ) -> Result<Vec<RangeEntry>> {
         let query = ListQuery::Range {
-            ups: ups_name(ups)?,
-            var: var_name(var)?,
+            ups: ups.into_name()?,
+            var: var.into_name()?,
         };
         match self.list(query).await? {
             ListReply::Range { ranges, .. } => Ok(ranges),
@@ -303,11 +341,12 @@ impl Client {
         }
     }
 
-    /// `LIST CLIENT`: the addresses of the sessions that did LOGIN on the UPS.
-    pub async fn list_clients(&self, ups: &str) -> Result<Vec<ClientEntry>> {
+    /// `LIST CLIENT`: the addresses of the sessions that did LOGIN on the UPS
+    /// ([`ClientEntry`]).
+    pub async fn list_clients(&self, ups: impl IntoName<Ups>) -> Result<Vec<ClientEntry>> {
         match self
             .list(ListQuery::Client {
-                ups: ups_name(ups)?,
+                ups: ups.into_name()?,
             })
             .await?
         {
@@ -318,28 +357,33 @@ impl Client {
 
     /// Everything about one variable: value, type, description and, as its type says,
     /// its enumeration or ranges. The requests are pipelined.
-    pub async fn variable(&self, ups: &str, var: &str) -> Result<Variable> {
+    pub async fn variable(
+        &self,
+        ups: impl IntoName<Ups>,
+        var: impl IntoName<Var>,
+    ) -> Result<Variable> {
+        let (ups, var): (Ups, Var) = (ups.into_name()?, var.into_name()?);
         let (value, var_type, description) = tokio::try_join!(
-            self.get_var(ups, var),
-            self.get_type(ups, var),
-            self.get_desc(ups, var)
+            self.get_var(&ups, &var),
+            self.get_type(&ups, &var),
+            self.get_desc(&ups, &var)
         )?;
         let (enum_values, ranges) = tokio::try_join!(
             async {
                 match var_type.enumerated {
-                    true => self.list_enum(ups, var).await,
+                    true => self.list_enum(&ups, &var).await,
                     false => Ok(Vec::new()),
                 }
             },
             async {
                 match var_type.range {
-                    true => self.list_range(ups, var).await,
+                    true => self.list_range(&ups, &var).await,
                     false => Ok(Vec::new()),
                 }
             }
         )?;
         Ok(Variable {
-            name: var_name(var)?,
+            name: var,
             value,
             var_type,
             description,
@@ -352,11 +396,10 @@ impl Client {
     }
 
     /// [`variable`](Self::variable) for every writable variable of the UPS.
-    pub async fn rw_variables(&self, ups: &str) -> Result<Vec<Variable>> {
-        let names = self.list_rw(ups).await?;
-        let all = names
-            .iter()
-            .map(|entry| self.variable(ups, entry.name.as_str()));
+    pub async fn rw_variables(&self, ups: impl IntoName<Ups>) -> Result<Vec<Variable>> {
+        let ups: Ups = ups.into_name()?;
+        let names = self.list_rw(&ups).await?;
+        let all = names.iter().map(|entry| self.variable(&ups, &entry.name));
         futures_util::future::try_join_all(all).await
     }
 
@@ -391,17 +434,17 @@ impl Client {
     }
 
     /// `LOGIN`: records that this system draws power from the UPS (upsmon does this).
-    pub async fn login(&self, ups: &str) -> Result<()> {
-        let ups = ups_name(ups)?;
+    pub async fn login(&self, ups: impl IntoName<Ups>) -> Result<()> {
+        let ups = ups.into_name()?;
         self.expect_ok(Request::Login { ups: ups.clone() }).await?;
         self.shared.record(|s| s.logins.push(ups));
         Ok(())
     }
 
     /// `PRIMARY`, falling back to `MASTER` for servers older than NUT 2.8 (which answer
-    /// PRIMARY with `ERR UNKNOWN-COMMAND`). Returns whether MASTER was used.
-    pub async fn primary(&self, ups: &str) -> Result<bool> {
-        let ups = ups_name(ups)?;
+    /// PRIMARY with `ERR UNKNOWN-COMMAND`). Returns which of the two was granted.
+    pub async fn primary(&self, ups: impl IntoName<Ups>) -> Result<Grant> {
+        let ups = ups.into_name()?;
         let master = match self.request(Request::Primary { ups: ups.clone() }).await? {
             Response::OkPrimaryGranted | Response::Ok => false,
             Response::Err {
@@ -415,14 +458,18 @@ impl Client {
             other => return Err(Error::unexpected("PRIMARY", &other)),
         };
         self.shared.record(|s| s.primaries.push((ups, master)));
-        Ok(master)
+        Ok(if master {
+            Grant::Master
+        } else {
+            Grant::Primary
+        })
     }
 
     /// `FSD`: sets the forced-shutdown flag of the UPS (primary only).
-    pub async fn fsd(&self, ups: &str) -> Result<()> {
+    pub async fn fsd(&self, ups: impl IntoName<Ups>) -> Result<()> {
         match self
             .ask(Request::Fsd {
-                ups: ups_name(ups)?,
+                ups: ups.into_name()?,
             })
             .await?
         {
@@ -459,10 +506,15 @@ impl Client {
 
     /// `SET VAR`: hands a new value to the driver. With tracking on, returns the id to
     /// follow with [`tracking_status`](Self::tracking_status).
-    pub async fn set_var(&self, ups: &str, var: &str, value: &str) -> Result<Option<TrackingId>> {
+    pub async fn set_var(
+        &self,
+        ups: impl IntoName<Ups>,
+        var: impl IntoName<Var>,
+        value: &str,
+    ) -> Result<Option<TrackingId>> {
         let request = Request::SetVar {
-            ups: ups_name(ups)?,
-            var: var_name(var)?,
+            ups: ups.into_name()?,
+            var: var.into_name()?,
             value: Value::new(value)?,
         };
         Self::handed_over("SET", self.ask(request).await?)
@@ -471,13 +523,13 @@ impl Client {
     /// `INSTCMD` with an optional parameter. With tracking on, returns the id to follow.
     pub async fn instcmd(
         &self,
-        ups: &str,
-        cmd: &str,
+        ups: impl IntoName<Ups>,
+        cmd: impl IntoName<Cmd>,
         param: Option<&str>,
     ) -> Result<Option<TrackingId>> {
         let request = Request::InstCmd {
-            ups: ups_name(ups)?,
-            cmd: cmd_name(cmd)?,
+            ups: ups.into_name()?,
+            cmd: cmd.into_name()?,
             param: param.map(Value::new).transpose()?,
         };
         Self::handed_over("INSTCMD", self.ask(request).await?)
@@ -486,11 +538,12 @@ impl Client {
     /// SET VAR and wait for the driver's result (turns tracking on if needed).
     pub async fn set_var_wait(
         &self,
-        ups: &str,
-        var: &str,
+        ups: impl IntoName<Ups>,
+        var: impl IntoName<Var>,
         value: &str,
         limit: Duration,
     ) -> Result<TrackingStatus> {
+        let (ups, var): (Ups, Var) = (ups.into_name()?, var.into_name()?);
         self.set_tracking(true).await?;
         match self.set_var(ups, var, value).await? {
             Some(id) => self.wait_tracking(&id, limit, Duration::from_secs(1)).await,
@@ -504,11 +557,12 @@ impl Client {
     /// INSTCMD and wait for the driver's result (turns tracking on if needed).
     pub async fn instcmd_wait(
         &self,
-        ups: &str,
-        cmd: &str,
+        ups: impl IntoName<Ups>,
+        cmd: impl IntoName<Cmd>,
         param: Option<&str>,
         limit: Duration,
     ) -> Result<TrackingStatus> {
+        let (ups, cmd): (Ups, Cmd) = (ups.into_name()?, cmd.into_name()?);
         self.set_tracking(true).await?;
         match self.instcmd(ups, cmd, param).await? {
             Some(id) => self.wait_tracking(&id, limit, Duration::from_secs(1)).await,
@@ -520,7 +574,7 @@ impl Client {
     }
 
     /// Watches the UPS's variables: see [`Watch`](crate::Watch).
-    pub fn watch(&self, ups: &str, interval: Duration) -> Result<crate::Watch> {
-        crate::watch::Watch::new(self.clone(), ups_name(ups)?, interval)
+    pub fn watch(&self, ups: impl IntoName<Ups>, interval: Duration) -> Result<crate::Watch> {
+        crate::watch::Watch::new(self.clone(), ups.into_name()?, interval)
     }
 }

@@ -242,6 +242,20 @@ impl ClientConfig {
     pub fn new(host: impl Into<String>, port: u16) -> Self {
         Self::builder(host).port(port).build()
     }
+
+    /// A builder for the server of a `ups[@host[:port]]` address: its host (or `localhost`)
+    /// and its port (or 3493), as C's clients read such an address.
+    ///
+    /// ```
+    /// use nut_client::ClientConfig;
+    ///
+    /// let address = "myups@[::1]:3494".parse().unwrap();
+    /// let config = ClientConfig::for_address(&address).build();
+    /// assert_eq!((config.host.as_str(), config.port), ("::1", 3494));
+    /// ```
+    pub fn for_address(address: &nut_proto::config::UpsAddress) -> ClientConfigBuilder {
+        Self::builder(address.host_or_default()).port(address.port_or_default())
+    }
 }
 
 /// Builder of [`ClientConfig`].

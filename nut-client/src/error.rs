@@ -3,6 +3,10 @@
 
 use std::io;
 
+use std::error::Error as _;
+use std::fmt;
+
+use nut_proto::config::AddressError;
 use nut_proto::names::NameError;
 use nut_proto::net::codec::ClientCodecError;
 use nut_proto::net::{ErrorCode, Response, ResponseError};
@@ -16,7 +20,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 /// used again. Every other variant is a local or transport problem; after
 /// [`is_transport`](Self::is_transport) errors the connection is gone (a client with
 /// [reconnect](crate::ReconnectPolicy) opens a new one on the next request).
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the same readable message as `Display` (with the underlying causes), so
+/// that an error returned from `main` reads `Error: can't connect to localhost:3493: …`.
+#[derive(thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// upsd answered `ERR <code>`.
@@ -83,9 +90,29 @@ pub enum Error {
     /// An argument is not a valid name or value on the wire.
     #[error("invalid argument: {0}")]
     InvalidArgument(#[from] NameError),
+    /// A `ups@host[:port]` string could not be read (see [`UpsAddress`](nut_proto::config::UpsAddress)).
+    #[error("invalid UPS address: {0}")]
+    Address(#[from] AddressError),
     /// A tracked command was still pending when the wait ended.
     #[error("the tracked command did not complete in time")]
     TrackingTimeout,
+}
+
+impl fmt::Debug for Error {
+    /// The `Display` message, then each cause not already in it.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let message = self.to_string();
+        f.write_str(&message)?;
+        let mut cause = self.source();
+        while let Some(c) = cause {
+            let text = c.to_string();
+            if !message.contains(&text) {
+                write!(f, "\n  caused by: {text}")?;
+            }
+            cause = c.source();
+        }
+        Ok(())
+    }
 }
 
 impl Error {
@@ -98,12 +125,13 @@ impl Error {
     }
 
     /// Whether the connection is lost because of this error (anything but a server `ERR`,
-    /// a bad argument, a configuration problem or a tracking wait that ran out).
+    /// a bad argument or address, a configuration problem or a tracking wait that ran out).
     pub fn is_transport(&self) -> bool {
         !matches!(
             self,
             Self::Server { .. }
                 | Self::InvalidArgument(_)
+                | Self::Address(_)
                 | Self::Config(_)
                 | Self::TrackingTimeout
                 | Self::UnexpectedReply { .. }
@@ -199,6 +227,16 @@ mod tests {
         assert_eq!(
             server.to_string(),
             "server error ACCESS-DENIED: the credentials or the host do not allow this command"
+        );
+        assert_eq!(format!("{server:?}"), server.to_string());
+        let connect = Error::Connect {
+            host: "localhost".into(),
+            port: 3493,
+            source: io::ErrorKind::ConnectionRefused.into(),
+        };
+        assert_eq!(
+            format!("{connect:?}"),
+            "can't connect to localhost:3493: connection refused"
         );
     }
 }

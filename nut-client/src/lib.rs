@@ -13,6 +13,7 @@ mod error;
 #[cfg(feature = "monitor")]
 #[cfg_attr(docsrs, doc(cfg(feature = "monitor")))]
 pub mod monitor;
+mod names;
 mod session;
 pub mod strftime;
 mod tls;
@@ -27,8 +28,9 @@ pub mod blocking;
 pub use client::Client;
 pub use config::{ClientConfig, ClientConfigBuilder, ReconnectPolicy, TlsConfig, TlsMode};
 pub use error::{Error, Result};
+pub use names::IntoName;
 pub use transport::{Connector, Transport};
-pub use types::{TrackingStatus, VarValue, Variable};
+pub use types::{Grant, TrackingStatus, VarEntry, VarValue, Variable};
 pub use watch::{diff, Snapshot, VarChange, Watch};
 
 /// The protocol crate this crate builds on, re-exported so that users need one dependency.

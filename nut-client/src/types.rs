@@ -1,5 +1,5 @@
-//! Typed results: variable values (raw text with parsed numbers), whole variable
-//! descriptions, tracking outcomes.
+//! Typed results: variable values (raw text with parsed numbers), listed variables, whole
+//! variable descriptions, tracking outcomes, the grant of PRIMARY.
 
 use std::fmt;
 
@@ -98,6 +98,37 @@ impl PartialEq<&str> for VarValue {
     fn eq(&self, other: &&str) -> bool {
         self.0 == *other
     }
+}
+
+/// One variable of a `LIST VAR` or `LIST RW` reply: its name and value, the value as the same
+/// [`VarValue`] that [`Client::get_var`](crate::Client::get_var) returns.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct VarEntry {
+    /// The variable's name.
+    pub name: VarName,
+    /// Its value.
+    pub value: VarValue,
+}
+
+impl From<nut_proto::net::VarEntry> for VarEntry {
+    fn from(entry: nut_proto::net::VarEntry) -> Self {
+        Self {
+            name: entry.name,
+            value: entry.value.into(),
+        }
+    }
+}
+
+/// What the server granted to [`Client::primary`](crate::Client::primary).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Grant {
+    /// `PRIMARY` was accepted (NUT 2.8 and later; `OK PRIMARY-GRANTED`).
+    Primary,
+    /// The server did not know `PRIMARY` and accepted the older `MASTER` (before NUT 2.8;
+    /// `OK MASTER-GRANTED`). The session has the same rights.
+    Master,
 }
 
 /// Everything upsd knows about one variable: value, type, description, and the values it

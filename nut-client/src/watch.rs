@@ -131,11 +131,11 @@ impl Watch {
         let inner = stream::unfold(state, |mut state| async move {
             loop {
                 state.ticker.tick().await;
-                match state.client.list_vars(state.ups.as_str()).await {
+                match state.client.list_vars(&state.ups).await {
                     Ok(vars) => {
                         let now: Snapshot = vars
                             .into_iter()
-                            .map(|entry| (entry.name, entry.value.into()))
+                            .map(|entry| (entry.name, entry.value))
                             .collect();
                         let first = state.last.is_none();
                         let changes = diff(state.last.as_ref().unwrap_or(&Snapshot::new()), &now);

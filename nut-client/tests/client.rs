@@ -10,8 +10,9 @@ use futures_util::StreamExt;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
+use nut_client::proto::names::VarName;
 use nut_client::proto::net::ErrorCode;
-use nut_client::{Client, ClientConfig, Error, ReconnectPolicy, TlsConfig, VarChange};
+use nut_client::{Client, ClientConfig, Error, Grant, ReconnectPolicy, TlsConfig, VarChange};
 
 /// Answers one request line the way a tiny upsd would; `None` closes the connection.
 type Script = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -155,6 +156,55 @@ async fn server_errors_and_bad_replies() {
     assert_eq!(client.get_var("ups", "ups.status").await.unwrap(), "OL");
     let err = client.list_vars("ups").await.unwrap_err();
     assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn addresses_typed_names_values_and_grants() {
+    // A pre-2.8 server: PRIMARY unknown, MASTER granted.
+    let (port, _) = fake_server(Arc::new(|line: &str| {
+        Some(
+            match line {
+                "GET VAR ups battery.charge" => "VAR ups battery.charge \"87.5\"\n",
+                "LIST VAR ups" => {
+                    "BEGIN LIST VAR ups\nVAR ups battery.charge \"87.5\"\nVAR ups ups.status \"OB LB\"\nEND LIST VAR ups\n"
+                }
+                "PRIMARY ups" => "ERR UNKNOWN-COMMAND\n",
+                "MASTER ups" => "OK MASTER-GRANTED\n",
+                _ => "ERR UNKNOWN-UPS\n",
+            }
+            .to_owned(),
+        )
+    }))
+    .await;
+    let (client, ups) = Client::connect_ups(&format!("ups@127.0.0.1:{port}"))
+        .await
+        .unwrap();
+    assert_eq!(ups.as_str(), "ups");
+    // A typed name, its reference, and plain text all work.
+    let by_name = client.get_var(&ups, "battery.charge").await.unwrap();
+    let by_text = client.get_var("ups", "battery.charge").await.unwrap();
+    let var = VarName::new("battery.charge").unwrap();
+    assert_eq!(client.get_var(ups.clone(), var).await.unwrap(), by_name);
+    assert_eq!(by_name, by_text);
+    // GET and LIST give the same value type.
+    let vars = client.list_vars(&ups).await.unwrap();
+    assert_eq!(vars[0].value, by_name);
+    assert_eq!(vars[0].value.as_f64(), Some(87.5));
+    assert!(vars[1].value.as_status().is_low_battery());
+    assert_eq!(client.primary(&ups).await.unwrap(), Grant::Master);
+    // Bad names are refused before anything is sent.
+    assert!(matches!(
+        client.get_var("no such", "x").await,
+        Err(Error::InvalidArgument(_))
+    ));
+
+    // Bad addresses are refused with a readable message.
+    let err = Client::connect_ups("ups@host:99999").await.unwrap_err();
+    assert!(matches!(err, Error::Address(_)));
+    assert_eq!(
+        format!("{err:?}"),
+        "invalid UPS address: no port specified after ':' separator"
+    );
 }
 
 #[tokio::test]

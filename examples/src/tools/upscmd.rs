@@ -150,11 +150,8 @@ async fn list_cmds(client: &Client, ups: &str, io: &mut Stdio<'_>) -> Result<(),
     };
     io.print(&format!("Instant commands supported on UPS [{ups}]:\n\n"));
     // Ask for every description at once: the requests are pipelined on the connection.
-    let descs = futures_util::future::join_all(
-        cmds.iter()
-            .map(|cmd| client.get_cmd_desc(ups, cmd.as_str())),
-    )
-    .await;
+    let descs =
+        futures_util::future::join_all(cmds.iter().map(|cmd| client.get_cmd_desc(ups, cmd))).await;
     for (cmd, desc) in cmds.iter().zip(descs) {
         match desc {
             Ok(desc) => io.print(&format!("{cmd} - {desc}\n")),

@@ -259,7 +259,7 @@ impl Page<'_> {
         self.p("<TR BGCOLOR=\"#60B0B0\" ALIGN=\"CENTER\">\n<TD>Instant commands</TD>\n");
         self.p("<TD>\n<SELECT NAME=\"upscommand\">\n<OPTION VALUE=\"\" SELECTED></OPTION>\n");
         for cmd in cmds {
-            if let Ok(desc) = client.get_cmd_desc(&ups, cmd.as_str()).await {
+            if let Ok(desc) = client.get_cmd_desc(&ups, &cmd).await {
                 self.p(&format!("<OPTION VALUE=\"{cmd}\">{desc}</OPTION>\n"));
             }
         }

@@ -31,6 +31,7 @@ use std::time::Duration;
 
 use crate::{Client, ClientConfig, Connector, Error, TlsConfig, TlsMode};
 use nut_proto::config::{Monitor, UpsmonConf};
+use nut_proto::names::UpsName;
 use nut_proto::net::ErrorCode;
 
 /// C upsmon's `NET_TIMEOUT`: the longest wait for any network step.
@@ -198,8 +199,8 @@ impl UpsSession {
         self.monitor.system.to_string()
     }
 
-    fn ups(&self) -> &str {
-        self.monitor.system.ups().as_str()
+    fn ups(&self) -> &UpsName {
+        self.monitor.system.ups()
     }
 
     fn config(&self, host: &str, tls: TlsConfig) -> ClientConfig {
@@ -286,7 +287,7 @@ impl UpsSession {
     async fn authenticate(&mut self) -> Result<(), String> {
         let sys = self.sys();
         let client = self.client().map_err(|e| e.to_string())?;
-        let ups = self.ups().to_owned();
+        let ups = self.ups().clone();
         let r = client.username(&self.monitor.username).await;
         r.map_err(|e| format!("Set username on [{sys}] failed: {}", self.fail(e)))?;
         let r = client.password(self.monitor.password.expose()).await;

@@ -207,7 +207,7 @@ impl Repeater {
     /// Lists the remote UPS's variables (with their types) and commands.
     pub async fn poll(&mut self) -> Result<Snapshot, DriverError> {
         let client = self.client()?;
-        let ups = self.ups().as_str().to_owned();
+        let ups = self.ups().clone();
         match fetch(&client, &ups).await {
             Ok(snapshot) => Ok(snapshot),
             Err(e) => Err(self.failed(e)),
@@ -262,7 +262,7 @@ impl Repeater {
         let Some(client) = self.forwarding_client().await else {
             return TrackingStatus::Failed;
         };
-        let result = client.set_var(self.ups().as_str(), var, value).await;
+        let result = client.set_var(self.ups(), var, value).await;
         self.outcome(result.map(drop))
     }
 
@@ -271,7 +271,7 @@ impl Repeater {
         let Some(client) = self.forwarding_client().await else {
             return TrackingStatus::Failed;
         };
-        let result = client.instcmd(self.ups().as_str(), cmd, param).await;
+        let result = client.instcmd(self.ups(), cmd, param).await;
         self.outcome(result.map(drop))
     }
 
@@ -320,7 +320,7 @@ fn is_driver_own(name: &str) -> bool {
 }
 
 /// Everything about the remote UPS, requests pipelined.
-async fn fetch(client: &Client, ups: &str) -> nut_client::Result<Snapshot> {
+async fn fetch(client: &Client, ups: &UpsName) -> nut_client::Result<Snapshot> {
     let (vars, cmds) = tokio::try_join!(client.list_vars(ups), client.list_cmds(ups))?;
     let vars = try_join_all(vars.into_iter().map(|entry| async move {
         let name = entry.name.as_str();

@@ -57,15 +57,15 @@ impl ClientSource {
                 c
             }
         };
-        let ups = addr.ups().as_str();
-        let mut data = DeviceData::new(ups);
-        if !server.descs.contains_key(ups) {
+        let ups = addr.ups();
+        let mut data = DeviceData::new(ups.as_str());
+        if !server.descs.contains_key(ups.as_str()) {
             let desc = client.get_ups_desc(ups).await?;
-            server.descs.insert(ups.to_owned(), desc);
+            server.descs.insert(ups.as_str().to_owned(), desc);
         }
         data.desc = server
             .descs
-            .get(ups)
+            .get(ups.as_str())
             .filter(|d| *d != "Unavailable" && *d != "Description unavailable")
             .cloned();
         let (vars, rw, cmds) = tokio::try_join!(
@@ -78,9 +78,9 @@ impl ClientSource {
             let mut var = VarData::new(name, entry.value.as_str());
             if rw.iter().any(|r| r.name == entry.name) {
                 var.writable = true;
-                let key = (ups.to_owned(), name.to_owned());
+                let key = (ups.as_str().to_owned(), name.to_owned());
                 if !server.types.contains_key(&key) {
-                    let v = client.variable(ups, name).await?;
+                    let v = client.variable(ups, &entry.name).await?;
                     let ranges = v.ranges.iter().map(|r| (r.min, r.max)).collect();
                     server
                         .types
