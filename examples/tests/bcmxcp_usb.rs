@@ -13,327 +13,335 @@
 //!
 //! Without the C driver the tests print a note and pass, unless `NUT_RS_INTEROP=1`.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-
-use nut_drivers::sim::socket::SocketServer;
-use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
-
 mod support;
 
-use support::qx_session::{cmd, drive, set, Request};
+// These tests spend their time waiting on C's driver and the simulated unit, not
+// computing: CI runs every `waiting` module beside the other tests (see .ci/run).
+mod waiting {
+    use std::path::{Path, PathBuf};
+    use std::process::{Command, Stdio};
 
-const C_XCP: &str = "/lib/nut/bcmxcp_usb";
-const OURS_XCP: &str = env!("CARGO_BIN_EXE_bcmxcp_usb");
-const USB_EMU: &str = env!("CARGO_BIN_EXE_usb-emu");
+    use nut_drivers::sim::socket::SocketServer;
+    use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
 
-/// A simulated unit, served on a socket in its own folder.
-struct Unit {
-    dir: tempfile::TempDir,
-    model: SharedModel,
-    server: SocketServer,
-}
+    use crate::support::qx_session::{cmd, drive, set, Request};
 
-impl Unit {
-    fn new(unit: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let model = UpsModel::shared();
-        model
-            .lock()
-            .unwrap()
-            .settings
-            .insert("bcmxcp.unit".into(), unit.into());
-        let server = SocketServer::spawn(
-            model.clone(),
-            Protocol::Bcmxcp,
-            &dir.path().join("ups.sock"),
-        )
-        .unwrap();
-        Self { dir, model, server }
+    const C_XCP: &str = "/lib/nut/bcmxcp_usb";
+    const OURS_XCP: &str = env!("CARGO_BIN_EXE_bcmxcp_usb");
+    const USB_EMU: &str = env!("CARGO_BIN_EXE_usb-emu");
+
+    /// A simulated unit, served on a socket in its own folder.
+    struct Unit {
+        dir: tempfile::TempDir,
+        model: SharedModel,
+        server: SocketServer,
     }
 
-    fn folder(&self, name: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::create_dir_all(&path).unwrap();
-        path
-    }
-
-    /// usb-emu's options: this unit's socket, a transfer log, more.
-    fn emu(&self, log: Option<&Path>, more: &[&str]) -> Vec<std::ffi::OsString> {
-        let mut out: Vec<std::ffi::OsString> = vec![
-            "--q1-socket".into(),
-            self.server.path().as_os_str().to_owned(),
-        ];
-        if let Some(log) = log {
-            out.push("--log".into());
-            out.push(log.as_os_str().to_owned());
+    impl Unit {
+        fn new(unit: &str) -> Self {
+            let dir = tempfile::tempdir().unwrap();
+            let model = UpsModel::shared();
+            model
+                .lock()
+                .unwrap()
+                .settings
+                .insert("bcmxcp.unit".into(), unit.into());
+            let server = SocketServer::spawn(
+                model.clone(),
+                Protocol::Bcmxcp,
+                &dir.path().join("ups.sock"),
+            )
+            .unwrap();
+            Self { dir, model, server }
         }
-        out.extend(more.iter().map(Into::into));
-        out
-    }
-}
 
-/// `usb-emu run --sim bcmxcp_usb <emu> -- program -s ups -u root -x port=auto <args>`,
-/// with its state in `state`.
-fn driver(program: &str, state: &Path, emu: &[std::ffi::OsString], args: &[&str]) -> Command {
-    let mut c = Command::new(USB_EMU);
-    // A group of its own: `Kill` then takes the driver down with the emulator.
-    std::os::unix::process::CommandExt::process_group(&mut c, 0);
-    c.args(["run", "--sim", "bcmxcp_usb"])
-        .args(emu)
-        .args(["--", program, "-s", "ups", "-u", "root", "-x", "port=auto"])
-        .args(args)
-        .env("NUT_STATEPATH", state)
-        .env("NUT_CONFPATH", state)
-        .env("NUT_ALTPIDPATH", state)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c
-}
-
-/// The `-d 1` dump of `program` (the `name: value` lines but the version).
-fn dump(program: &str, state: &Path, emu: &[std::ffi::OsString]) -> Vec<String> {
-    let child = driver(program, state, emu, &["-d", "1"])
-        .spawn()
-        .unwrap_or_else(|e| panic!("can't start {program}: {e}"));
-    support::driver::finish(program, child)
-        .lines()
-        .filter(|l| l.contains(": ") && !l.starts_with("driver.version: "))
-        .map(str::to_owned)
-        .collect()
-}
-
-/// The power failure: a name, the model events, the status both must show.
-const STEPS: [(&str, &[&str], &str); 7] = [
-    ("on line", &[], "OL"),
-    ("mains lost", &["mains-lost", "wait=30"], "ALARM OB"),
-    ("low battery", &["load=40", "low-battery"], "ALARM OB LB"),
-    (
-        "brown-out",
-        &["mains-restored", "line=190", "charge=50"],
-        "ALARM OL BOOST",
-    ),
-    (
-        "surge, bad battery",
-        &["line=262", "charge=80", "fail"],
-        "ALARM OL TRIM RB",
-    ),
-    ("overload", &["line=229.5", "load=120"], "ALARM OL OVER RB"),
-    ("output off", &["load=10"], "ALARM OFF RB"),
-];
-
-/// C and ours, side by side, through the first `count` steps on a unit of kind `unit`,
-/// with usb-emu options `more` (other USB ids).
-fn power_failure(unit: &str, count: usize, more: &[&str]) {
-    if !support::have(&[C_XCP]) {
-        return;
-    }
-    let u = Unit::new(unit);
-    let emu = u.emu(None, more);
-    for (i, (name, events, status)) in STEPS.iter().take(count).enumerate() {
-        {
-            let mut m = u.model.lock().unwrap();
-            for e in *events {
-                m.apply(e).unwrap();
-            }
-            if *name == "output off" {
-                m.output_on = false;
-            }
+        fn folder(&self, name: &str) -> PathBuf {
+            let path = self.dir.path().join(name);
+            std::fs::create_dir_all(&path).unwrap();
+            path
         }
-        let (c_state, ours_state) = (u.folder(&format!("c{i}")), u.folder(&format!("ours{i}")));
-        let (c, ours) = std::thread::scope(|s| {
-            let c = s.spawn(|| dump(C_XCP, &c_state, &emu));
-            let ours = dump(OURS_XCP, &ours_state, &emu);
-            (c.join().expect("C run"), ours)
+
+        /// usb-emu's options: this unit's socket, a transfer log, more.
+        fn emu(&self, log: Option<&Path>, more: &[&str]) -> Vec<std::ffi::OsString> {
+            let mut out: Vec<std::ffi::OsString> = vec![
+                "--q1-socket".into(),
+                self.server.path().as_os_str().to_owned(),
+            ];
+            if let Some(log) = log {
+                out.push("--log".into());
+                out.push(log.as_os_str().to_owned());
+            }
+            out.extend(more.iter().map(Into::into));
+            out
+        }
+    }
+
+    /// `usb-emu run --sim bcmxcp_usb <emu> -- program -s ups -u root -x port=auto <args>`,
+    /// with its state in `state`.
+    fn driver(program: &str, state: &Path, emu: &[std::ffi::OsString], args: &[&str]) -> Command {
+        let mut c = Command::new(USB_EMU);
+        // A group of its own: `Kill` then takes the driver down with the emulator.
+        std::os::unix::process::CommandExt::process_group(&mut c, 0);
+        c.args(["run", "--sim", "bcmxcp_usb"])
+            .args(emu)
+            .args(["--", program, "-s", "ups", "-u", "root", "-x", "port=auto"])
+            .args(args)
+            .env("NUT_STATEPATH", state)
+            .env("NUT_CONFPATH", state)
+            .env("NUT_ALTPIDPATH", state)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        c
+    }
+
+    /// The `-d 1` dump of `program` (the `name: value` lines but the version).
+    fn dump(program: &str, state: &Path, emu: &[std::ffi::OsString]) -> Vec<String> {
+        let child = driver(program, state, emu, &["-d", "1"])
+            .spawn()
+            .unwrap_or_else(|e| panic!("can't start {program}: {e}"));
+        crate::support::driver::finish(program, child)
+            .lines()
+            .filter(|l| l.contains(": ") && !l.starts_with("driver.version: "))
+            .map(str::to_owned)
+            .collect()
+    }
+
+    /// The power failure: a name, the model events, the status both must show.
+    const STEPS: [(&str, &[&str], &str); 7] = [
+        ("on line", &[], "OL"),
+        ("mains lost", &["mains-lost", "wait=30"], "ALARM OB"),
+        ("low battery", &["load=40", "low-battery"], "ALARM OB LB"),
+        (
+            "brown-out",
+            &["mains-restored", "line=190", "charge=50"],
+            "ALARM OL BOOST",
+        ),
+        (
+            "surge, bad battery",
+            &["line=262", "charge=80", "fail"],
+            "ALARM OL TRIM RB",
+        ),
+        ("overload", &["line=229.5", "load=120"], "ALARM OL OVER RB"),
+        ("output off", &["load=10"], "ALARM OFF RB"),
+    ];
+
+    /// C and ours, side by side, through the first `count` steps on a unit of kind `unit`,
+    /// with usb-emu options `more` (other USB ids).
+    fn power_failure(unit: &str, count: usize, more: &[&str]) {
+        if !crate::support::have(&[C_XCP]) {
+            return;
+        }
+        let u = Unit::new(unit);
+        let emu = u.emu(None, more);
+        for (i, (name, events, status)) in STEPS.iter().take(count).enumerate() {
+            {
+                let mut m = u.model.lock().unwrap();
+                for e in *events {
+                    m.apply(e).unwrap();
+                }
+                if *name == "output off" {
+                    m.output_on = false;
+                }
+            }
+            let (c_state, ours_state) = (u.folder(&format!("c{i}")), u.folder(&format!("ours{i}")));
+            let (c, ours) = std::thread::scope(|s| {
+                let c = s.spawn(|| dump(C_XCP, &c_state, &emu));
+                let ours = dump(OURS_XCP, &ours_state, &emu);
+                (c.join().expect("C run"), ours)
+            });
+            assert_eq!(
+                c, ours,
+                "{unit}, step {name:?}: C (left) and ours (right) differ"
+            );
+            let want = format!("ups.status: {status}");
+            assert!(ours.contains(&want), "{unit}, step {name:?}: {ours:#?}");
+        }
+    }
+
+    #[test]
+    fn power_failure_matches_c() {
+        power_failure("pw5125", STEPS.len(), &[]);
+    }
+
+    /// The online unit's system tests and the three-phase unit's meters; the 9355 on
+    /// Phoenixtec's ids (commands by vendor request).
+    #[test]
+    fn power_failure_matches_c_on_online_and_three_phase_units() {
+        std::thread::scope(|s| {
+            let a = s.spawn(|| power_failure("pw9130", 4, &[]));
+            power_failure("pw9355", 3, &["--vendor-id", "06da"]);
+            a.join().expect("pw9130");
         });
-        assert_eq!(
-            c, ours,
-            "{unit}, step {name:?}: C (left) and ours (right) differ"
+    }
+
+    /// The transfer log lines written since `seen` bytes, without their time.
+    fn new_transfers(log: &Path, seen: &mut usize) -> Vec<String> {
+        let text = std::fs::read_to_string(log).unwrap_or_default();
+        let fresh = text.get(*seen..).unwrap_or_default().to_owned();
+        *seen = text.len();
+        fresh
+            .lines()
+            .filter_map(|l| l.split_once(' ').map(|(_, rest)| rest.to_owned()))
+            .collect()
+    }
+
+    /// A command session of `program` on a fresh unit of kind `unit`.
+    fn session(
+        program: &str,
+        unit: &str,
+        requests: &[Request],
+    ) -> crate::support::qx_session::Session {
+        let u = Unit::new(unit);
+        let state = u.folder("run");
+        let log = u.dir.path().join("transfers.log");
+        let emu = u.emu(Some(&log), &[]);
+        let mut run = driver(
+            program,
+            &state,
+            &emu,
+            &["-F", "-i", "3600", "-x", "shutdown_delay=30"],
         );
-        let want = format!("ups.status: {status}");
-        assert!(ours.contains(&want), "{unit}, step {name:?}: {ours:#?}");
+        run.stdout(Stdio::null()).stderr(Stdio::null());
+        let mut seen = 0;
+        drive(
+            program,
+            run,
+            &state.join("bcmxcp_usb-ups"),
+            &u.model,
+            requests,
+            false,
+            &mut || new_transfers(&log, &mut seen),
+        )
     }
-}
 
-#[test]
-fn power_failure_matches_c() {
-    power_failure("pw5125", STEPS.len(), &[]);
-}
-
-/// The online unit's system tests and the three-phase unit's meters; the 9355 on
-/// Phoenixtec's ids (commands by vendor request).
-#[test]
-fn power_failure_matches_c_on_online_and_three_phase_units() {
-    std::thread::scope(|s| {
-        let a = s.spawn(|| power_failure("pw9130", 4, &[]));
-        power_failure("pw9355", 3, &["--vendor-id", "06da"]);
-        a.join().expect("pw9130");
-    });
-}
-
-/// The transfer log lines written since `seen` bytes, without their time.
-fn new_transfers(log: &Path, seen: &mut usize) -> Vec<String> {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let fresh = text.get(*seen..).unwrap_or_default().to_owned();
-    *seen = text.len();
-    fresh
-        .lines()
-        .filter_map(|l| l.split_once(' ').map(|(_, rest)| rest.to_owned()))
-        .collect()
-}
-
-/// A command session of `program` on a fresh unit of kind `unit`.
-fn session(program: &str, unit: &str, requests: &[Request]) -> support::qx_session::Session {
-    let u = Unit::new(unit);
-    let state = u.folder("run");
-    let log = u.dir.path().join("transfers.log");
-    let emu = u.emu(Some(&log), &[]);
-    let mut run = driver(
-        program,
-        &state,
-        &emu,
-        &["-F", "-i", "3600", "-x", "shutdown_delay=30"],
-    );
-    run.stdout(Stdio::null()).stderr(Stdio::null());
-    let mut seen = 0;
-    drive(
-        program,
-        run,
-        &state.join("bcmxcp_usb-ups"),
-        &u.model,
-        requests,
-        false,
-        &mut || new_transfers(&log, &mut seen),
-    )
-}
-
-/// C's session and ours on units of kind `unit`, side by side; at least `carried_out`
-/// requests succeed, each after the authorization.
-fn sessions(unit: &str, requests: &[Request], carried_out: usize) {
-    if !support::have(&[C_XCP]) {
-        return;
-    }
-    let (c, ours) = std::thread::scope(|s| {
-        let c = s.spawn(|| session(C_XCP, unit, requests));
-        let ours = session(OURS_XCP, unit, requests);
-        (c.join().expect("C session"), ours)
-    });
-    assert_eq!(c.commands, ours.commands, "{unit}: published commands");
-    assert_eq!(c.writable, ours.writable, "{unit}: writable variables");
-    for (a, b) in c.outcomes.iter().zip(&ours.outcomes) {
-        assert_eq!(a, b, "{unit}: C (left) and ours (right) differ");
-    }
-    assert_eq!(c.outcomes.len(), ours.outcomes.len());
-    assert!(
-        ours.outcomes.iter().filter(|o| o.1 == "0").count() >= carried_out,
-        "{:#?}",
-        ours.outcomes
-    );
-    for o in &ours.outcomes {
-        assert_eq!(
-            o.2.first().map(String::as_str),
-            Some("ab 04 cf 69 e8 d5 5c"),
-            "{o:?}"
-        );
+    /// C's session and ours on units of kind `unit`, side by side; at least `carried_out`
+    /// requests succeed, each after the authorization.
+    fn sessions(unit: &str, requests: &[Request], carried_out: usize) {
+        if !crate::support::have(&[C_XCP]) {
+            return;
+        }
+        let (c, ours) = std::thread::scope(|s| {
+            let c = s.spawn(|| session(C_XCP, unit, requests));
+            let ours = session(OURS_XCP, unit, requests);
+            (c.join().expect("C session"), ours)
+        });
+        assert_eq!(c.commands, ours.commands, "{unit}: published commands");
+        assert_eq!(c.writable, ours.writable, "{unit}: writable variables");
+        for (a, b) in c.outcomes.iter().zip(&ours.outcomes) {
+            assert_eq!(a, b, "{unit}: C (left) and ours (right) differ");
+        }
+        assert_eq!(c.outcomes.len(), ours.outcomes.len());
         assert!(
-            o.3.iter()
-                .any(|l| l.contains("control out type=00 req=07 value=0304")),
-            "{o:?}"
+            ours.outcomes.iter().filter(|o| o.1 == "0").count() >= carried_out,
+            "{:#?}",
+            ours.outcomes
+        );
+        for o in &ours.outcomes {
+            assert_eq!(
+                o.2.first().map(String::as_str),
+                Some("ab 04 cf 69 e8 d5 5c"),
+                "{o:?}"
+            );
+            assert!(
+                o.3.iter()
+                    .any(|l| l.contains("control out type=00 req=07 value=0304")),
+                "{o:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn commands_and_settings_match_c() {
+        sessions(
+            "pw5125",
+            &[
+                cmd("beeper.disable", None),
+                cmd("beeper.mute", None),
+                cmd("test.battery.start", None),
+                cmd("outlet.2.load.off", None),
+                set("outlet.1.delay.shutdown", "30"),
+                cmd("outlet.1.shutdown.return", None),
+                set("battery.packs", "2"),
+                set("battery.packs", "9"),
+                set("output.voltage.nominal", "220"),
+                cmd("shutdown.stayoff", None),
+                cmd("load.on", None),
+                cmd("shutdown.return", None),
+            ],
+            10,
         );
     }
-}
 
-#[test]
-fn commands_and_settings_match_c() {
-    sessions(
-        "pw5125",
-        &[
-            cmd("beeper.disable", None),
-            cmd("beeper.mute", None),
-            cmd("test.battery.start", None),
-            cmd("outlet.2.load.off", None),
-            set("outlet.1.delay.shutdown", "30"),
-            cmd("outlet.1.shutdown.return", None),
-            set("battery.packs", "2"),
-            set("battery.packs", "9"),
-            set("output.voltage.nominal", "220"),
-            cmd("shutdown.stayoff", None),
-            cmd("load.on", None),
-            cmd("shutdown.return", None),
-        ],
-        10,
-    );
-}
-
-#[test]
-fn commands_and_settings_match_c_on_an_online_unit() {
-    sessions(
-        "pw9130",
-        &[
-            cmd("test.system.start", None),
-            cmd("test.panel.start", None),
-            cmd("bypass.start", None),
-            set("input.transfer.boost.high", "200"),
-            set("input.transfer.trim.low", "250"),
-            set("battery.runtime.low", "5"),
-            set("input.transfer.delay", "10"),
-            set("battery.charge.restart", "50"),
-            set("ambient.temperature.high", "45"),
-            cmd("beeper.enable", None),
-        ],
-        8,
-    );
-}
-
-/// `program -k` on a fresh unit: whether it succeeded, the frames the unit received, the
-/// transfers.
-fn killpower(program: &str) -> (bool, Vec<String>, Vec<String>) {
-    let u = Unit::new("pw5125");
-    let state = u.folder("kill");
-    let log = u.dir.path().join("transfers.log");
-    let emu = u.emu(Some(&log), &[]);
-    let out = driver(program, &state, &emu, &["-k"])
-        .output()
-        .unwrap_or_else(|e| panic!("can't run {program}: {e}"));
-    let received = u.model.lock().unwrap().received.clone();
-    let mut seen = 0;
-    (
-        out.status.success(),
-        received,
-        new_transfers(&log, &mut seen),
-    )
-}
-
-#[test]
-fn killpower_matches_c() {
-    if !support::have(&[C_XCP]) {
-        return;
+    #[test]
+    fn commands_and_settings_match_c_on_an_online_unit() {
+        sessions(
+            "pw9130",
+            &[
+                cmd("test.system.start", None),
+                cmd("test.panel.start", None),
+                cmd("bypass.start", None),
+                set("input.transfer.boost.high", "200"),
+                set("input.transfer.trim.low", "250"),
+                set("battery.runtime.low", "5"),
+                set("input.transfer.delay", "10"),
+                set("battery.charge.restart", "50"),
+                set("ambient.temperature.high", "45"),
+                cmd("beeper.enable", None),
+            ],
+            8,
+        );
     }
-    let (c, ours) = std::thread::scope(|s| {
-        let c = s.spawn(|| killpower(C_XCP));
-        (c.join().expect("C"), killpower(OURS_XCP))
-    });
-    assert!(c.0 && ours.0, "C {c:?}, ours {ours:?}");
-    // C reads shutdown_delay (default 120 s) only when it sets the unit up, which `-k`
-    // skips: it asks for a shutdown after 0 s. Ours uses the delay (README).
-    let mend = |s: &String| {
-        s.replace("ab 03 8a 00 00 c8", "ab 03 8a 78 00 50")
-            .replace("data=ab038a0000c8", "data=ab038a780050")
-            .replace("data=ab090481318a00000c", "data=ab090481318a780094")
-    };
-    assert!(c.1.contains(&"ab 03 8a 00 00 c8".to_owned()), "{:?}", c.1);
-    let c_mended: (Vec<String>, Vec<String>) = (
-        c.1.iter().map(mend).collect(),
-        c.2.iter().map(mend).collect(),
-    );
-    assert_eq!(
-        c_mended,
-        (ours.1.clone(), ours.2.clone()),
-        "C (left, delay mended) and ours (right)"
-    );
-    assert_eq!(
-        ours.1.first().map(String::as_str),
-        Some("ab 04 cf 69 e8 d5 5c")
-    );
+
+    /// `program -k` on a fresh unit: whether it succeeded, the frames the unit received, the
+    /// transfers.
+    fn killpower(program: &str) -> (bool, Vec<String>, Vec<String>) {
+        let u = Unit::new("pw5125");
+        let state = u.folder("kill");
+        let log = u.dir.path().join("transfers.log");
+        let emu = u.emu(Some(&log), &[]);
+        let out = driver(program, &state, &emu, &["-k"])
+            .output()
+            .unwrap_or_else(|e| panic!("can't run {program}: {e}"));
+        let received = u.model.lock().unwrap().received.clone();
+        let mut seen = 0;
+        (
+            out.status.success(),
+            received,
+            new_transfers(&log, &mut seen),
+        )
+    }
+
+    #[test]
+    fn killpower_matches_c() {
+        if !crate::support::have(&[C_XCP]) {
+            return;
+        }
+        let (c, ours) = std::thread::scope(|s| {
+            let c = s.spawn(|| killpower(C_XCP));
+            (c.join().expect("C"), killpower(OURS_XCP))
+        });
+        assert!(c.0 && ours.0, "C {c:?}, ours {ours:?}");
+        // C reads shutdown_delay (default 120 s) only when it sets the unit up, which `-k`
+        // skips: it asks for a shutdown after 0 s. Ours uses the delay (README).
+        let mend = |s: &String| {
+            s.replace("ab 03 8a 00 00 c8", "ab 03 8a 78 00 50")
+                .replace("data=ab038a0000c8", "data=ab038a780050")
+                .replace("data=ab090481318a00000c", "data=ab090481318a780094")
+        };
+        assert!(c.1.contains(&"ab 03 8a 00 00 c8".to_owned()), "{:?}", c.1);
+        let c_mended: (Vec<String>, Vec<String>) = (
+            c.1.iter().map(mend).collect(),
+            c.2.iter().map(mend).collect(),
+        );
+        assert_eq!(
+            c_mended,
+            (ours.1.clone(), ours.2.clone()),
+            "C (left, delay mended) and ours (right)"
+        );
+        assert_eq!(
+            ours.1.first().map(String::as_str),
+            Some("ab 04 cf 69 e8 d5 5c")
+        );
+    }
 }
