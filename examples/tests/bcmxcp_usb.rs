@@ -18,49 +18,18 @@ mod support;
 // These tests spend their time waiting on C's driver and the simulated unit, not
 // computing: CI runs every `waiting` module beside the other tests (see .ci/run).
 mod waiting {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
     use std::process::{Command, Stdio};
 
-    use nut_drivers::sim::socket::SocketServer;
-    use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
+    use nut_drivers::sim::Protocol;
 
     use crate::support::qx_session::{cmd, drive, set, Request};
+    use crate::support::usb_sim::Unit;
 
     const C_XCP: &str = "/lib/nut/bcmxcp_usb";
     const OURS_XCP: &str = env!("CARGO_BIN_EXE_bcmxcp_usb");
-    const USB_EMU: &str = env!("CARGO_BIN_EXE_usb-emu");
-
-    /// A simulated unit, served on a socket in its own folder.
-    struct Unit {
-        dir: tempfile::TempDir,
-        model: SharedModel,
-        server: SocketServer,
-    }
 
     impl Unit {
-        fn new(unit: &str) -> Self {
-            let dir = tempfile::tempdir().unwrap();
-            let model = UpsModel::shared();
-            model
-                .lock()
-                .unwrap()
-                .settings
-                .insert("bcmxcp.unit".into(), unit.into());
-            let server = SocketServer::spawn(
-                model.clone(),
-                Protocol::Bcmxcp,
-                &dir.path().join("ups.sock"),
-            )
-            .unwrap();
-            Self { dir, model, server }
-        }
-
-        fn folder(&self, name: &str) -> PathBuf {
-            let path = self.dir.path().join(name);
-            std::fs::create_dir_all(&path).unwrap();
-            path
-        }
-
         /// usb-emu's options: this unit's socket, a transfer log, more.
         fn emu(&self, log: Option<&Path>, more: &[&str]) -> Vec<std::ffi::OsString> {
             let mut out: Vec<std::ffi::OsString> = vec![
@@ -76,35 +45,14 @@ mod waiting {
         }
     }
 
-    /// `usb-emu run --sim bcmxcp_usb <emu> -- program -s ups -u root -x port=auto <args>`,
-    /// with its state in `state`.
+    /// `usb-emu run --sim bcmxcp_usb <emu> -- program … <args>`, with its state in `state`.
     fn driver(program: &str, state: &Path, emu: &[std::ffi::OsString], args: &[&str]) -> Command {
-        let mut c = Command::new(USB_EMU);
-        // A group of its own: `Kill` then takes the driver down with the emulator.
-        std::os::unix::process::CommandExt::process_group(&mut c, 0);
-        c.args(["run", "--sim", "bcmxcp_usb"])
-            .args(emu)
-            .args(["--", program, "-s", "ups", "-u", "root", "-x", "port=auto"])
-            .args(args)
-            .env("NUT_STATEPATH", state)
-            .env("NUT_CONFPATH", state)
-            .env("NUT_ALTPIDPATH", state)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        c
+        crate::support::usb_sim::driver("bcmxcp_usb", program, state, emu, args)
     }
 
     /// The `-d 1` dump of `program` (the `name: value` lines but the version).
     fn dump(program: &str, state: &Path, emu: &[std::ffi::OsString]) -> Vec<String> {
-        let child = driver(program, state, emu, &["-d", "1"])
-            .spawn()
-            .unwrap_or_else(|e| panic!("can't start {program}: {e}"));
-        crate::support::driver::finish(program, child)
-            .lines()
-            .filter(|l| l.contains(": ") && !l.starts_with("driver.version: "))
-            .map(str::to_owned)
-            .collect()
+        crate::support::usb_sim::dump("bcmxcp_usb", program, state, emu)
     }
 
     /// The power failure: a name, the model events, the status both must show.
@@ -132,7 +80,7 @@ mod waiting {
         if !crate::support::have(&[C_XCP]) {
             return;
         }
-        let u = Unit::new(unit);
+        let u = Unit::new(Protocol::Bcmxcp, "bcmxcp.unit", unit);
         let emu = u.emu(None, more);
         for (i, (name, events, status)) in STEPS.iter().take(count).enumerate() {
             {
@@ -192,7 +140,7 @@ mod waiting {
         unit: &str,
         requests: &[Request],
     ) -> crate::support::qx_session::Session {
-        let u = Unit::new(unit);
+        let u = Unit::new(Protocol::Bcmxcp, "bcmxcp.unit", unit);
         let state = u.folder("run");
         let log = u.dir.path().join("transfers.log");
         let emu = u.emu(Some(&log), &[]);
@@ -296,7 +244,7 @@ mod waiting {
     /// `program -k` on a fresh unit: whether it succeeded, the frames the unit received, the
     /// transfers.
     fn killpower(program: &str) -> (bool, Vec<String>, Vec<String>) {
-        let u = Unit::new("pw5125");
+        let u = Unit::new(Protocol::Bcmxcp, "bcmxcp.unit", "pw5125");
         let state = u.folder("kill");
         let log = u.dir.path().join("transfers.log");
         let emu = u.emu(Some(&log), &[]);

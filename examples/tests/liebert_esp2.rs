@@ -26,17 +26,7 @@ fn have() -> bool {
 }
 
 fn sim(settings: &[(&str, &str)]) -> (tempfile::TempDir, SharedModel, PtyServer) {
-    let dir = tempfile::tempdir().unwrap();
-    let model = UpsModel::shared();
-    {
-        let mut m = model.lock().unwrap();
-        for (k, v) in settings {
-            m.settings.insert((*k).into(), (*v).into());
-        }
-    }
-    let link = dir.path().join("ttyESP");
-    let server = PtyServer::spawn(model.clone(), Protocol::LiebertEsp2, Some(&link)).unwrap();
-    (dir, model, server)
+    support::driver::sim(Protocol::LiebertEsp2, "", settings)
 }
 
 fn status(lines: &[String]) -> String {

@@ -13,36 +13,23 @@ mod support;
 // These tests spend their time waiting on C's driver and the simulated unit, not
 // computing: CI runs every `waiting` module beside the other tests (see .ci/run).
 mod waiting {
-    use std::io::{BufRead, BufReader, Write};
-    use std::os::unix::net::UnixStream;
     use std::path::Path;
-    use std::process::{Child, Command, Stdio};
     use std::time::{Duration, Instant};
 
     use nut_drivers::sim::pty::PtyServer;
-    use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
+    use nut_drivers::sim::{Protocol, SharedModel};
 
     const C_DRV: &str = "/lib/nut/mge-utalk";
     const OURS: &str = env!("CARGO_BIN_EXE_mge-utalk");
 
-    use crate::support::driver::{command, dump, finish};
+    use crate::support::driver::{command, dump, finish, Running};
 
     fn have() -> bool {
         crate::support::have(&[C_DRV])
     }
 
     fn sim(settings: &[(&str, &str)]) -> (tempfile::TempDir, SharedModel, PtyServer) {
-        let dir = tempfile::tempdir().unwrap();
-        let model = UpsModel::shared();
-        {
-            let mut m = model.lock().unwrap();
-            for (k, v) in settings {
-                m.settings.insert(format!("mge.{k}"), (*v).into());
-            }
-        }
-        let link = dir.path().join("ttyMGE");
-        let server = PtyServer::spawn(model.clone(), Protocol::MgeUtalk, Some(&link)).unwrap();
-        (dir, model, server)
+        crate::support::driver::sim(Protocol::MgeUtalk, "mge.", settings)
     }
 
     fn status(lines: &[String]) -> String {
@@ -189,70 +176,6 @@ mod waiting {
         out
     }
 
-    /// A driver running in the background with a connection to its socket.
-    struct Running {
-        child: Child,
-        writer: UnixStream,
-        reader: BufReader<UnixStream>,
-    }
-
-    impl Running {
-        fn start(program: &str, dir: &Path, port: &Path) -> Self {
-            let mut child = Command::new(program)
-                .env("NUT_STATEPATH", dir)
-                .env("NUT_CONFPATH", dir)
-                .env("NUT_ALTPIDPATH", dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .args(["-F", "-u", "root", "-i", "300", "-s", "sim", "-x"])
-                .arg(format!("port={}", port.display()))
-                .spawn()
-                .unwrap();
-            let socket = dir.join("mge-utalk-sim");
-            let deadline = Instant::now() + Duration::from_secs(90);
-            let stream = loop {
-                if let Ok(s) = UnixStream::connect(&socket) {
-                    break s;
-                }
-                assert!(child.try_wait().unwrap().is_none(), "{program} exited");
-                assert!(Instant::now() < deadline, "{program}: no socket");
-                std::thread::sleep(Duration::from_millis(100));
-            };
-            Self {
-                child,
-                writer: stream.try_clone().unwrap(),
-                reader: BufReader::new(stream),
-            }
-        }
-
-        /// Sends a request with tracking and returns the result when one comes within 20 s.
-        fn request(&mut self, line: &str) -> Option<String> {
-            self.writer
-                .write_all(format!("{line} TRACKING x\n").as_bytes())
-                .unwrap();
-            self.reader
-                .get_ref()
-                .set_read_timeout(Some(Duration::from_secs(20)))
-                .unwrap();
-            let mut text = String::new();
-            while self.reader.read_line(&mut text).ok()? > 0 {
-                if let Some(code) = text.trim_end().strip_prefix("TRACKING x ") {
-                    return Some(code.to_owned());
-                }
-                text.clear();
-            }
-            None
-        }
-    }
-
-    impl Drop for Running {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
     /// Instant commands and SETs through the socket: the same commands on the wire and the
     /// same results.
     #[test]
@@ -274,7 +197,8 @@ mod waiting {
         let mut results = Vec::new();
         for program in [C_DRV, OURS] {
             let (dir, model, server) = sim(&[]);
-            let mut driver = Running::start(program, dir.path(), server.path());
+            let mut driver =
+                Running::start(program, dir.path(), server.path(), &["-i", "300"], &[]);
             // Until the first poll is over.
             let deadline = Instant::now() + Duration::from_secs(90);
             while model

@@ -8,21 +8,17 @@
 //!
 //! Without the C driver the tests print a note and pass, unless `NUT_RS_INTEROP=1`.
 
-use std::io::{BufRead, BufReader, Write};
-use std::os::unix::net::UnixStream;
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nut_drivers::sim::pty::PtyServer;
-use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
+use nut_drivers::sim::{Protocol, SharedModel};
 
 const C_DRV: &str = "/lib/nut/powercom";
 const OURS: &str = env!("CARGO_BIN_EXE_powercom");
 
 mod support;
 
-use support::driver::{command, dump, finish};
+use support::driver::{command, dump, finish, settled, Running};
 use support::power_failure::{apply_step, POWER_FAILURE};
 
 fn have() -> bool {
@@ -30,17 +26,7 @@ fn have() -> bool {
 }
 
 fn sim(settings: &[(&str, &str)]) -> (tempfile::TempDir, SharedModel, PtyServer) {
-    let dir = tempfile::tempdir().unwrap();
-    let model = UpsModel::shared();
-    {
-        let mut m = model.lock().unwrap();
-        for (k, v) in settings {
-            m.settings.insert((*k).into(), (*v).into());
-        }
-    }
-    let link = dir.path().join("ttyPCM");
-    let server = PtyServer::spawn(model.clone(), Protocol::Powercom, Some(&link)).unwrap();
-    (dir, model, server)
+    support::driver::sim(Protocol::Powercom, "", settings)
 }
 
 fn status(lines: &[String]) -> String {
@@ -207,89 +193,6 @@ fn bad_options_are_refused_like_c() {
     }
 }
 
-/// A driver running in the background with a connection to its socket.
-struct Running {
-    child: Child,
-    writer: UnixStream,
-    reader: BufReader<UnixStream>,
-}
-
-impl Running {
-    fn start(program: &str, dir: &Path, port: &Path, extra: &[&str]) -> Self {
-        let mut cmd = Command::new(program);
-        cmd.env("NUT_STATEPATH", dir)
-            .env("NUT_CONFPATH", dir)
-            .env("NUT_ALTPIDPATH", dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .args(["-F", "-u", "root", "-i", "300", "-s", "sim", "-x"])
-            .arg(format!("port={}", port.display()));
-        for x in extra {
-            cmd.args(["-x", x]);
-        }
-        let mut child = cmd.spawn().unwrap();
-        let socket = dir.join("powercom-sim");
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let stream = loop {
-            if let Ok(s) = UnixStream::connect(&socket) {
-                break s;
-            }
-            assert!(child.try_wait().unwrap().is_none(), "{program} exited");
-            assert!(Instant::now() < deadline, "{program}: no socket");
-            std::thread::sleep(Duration::from_millis(50));
-        };
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .unwrap();
-        Self {
-            child,
-            writer: stream.try_clone().unwrap(),
-            reader: BufReader::new(stream),
-        }
-    }
-
-    /// Sends an instant command and waits for the device to have received `bytes` more
-    /// commands; returns the tracking result when one comes within a second.
-    fn instcmd(&mut self, cmd: &str) -> Option<String> {
-        self.writer
-            .write_all(format!("INSTCMD {cmd} TRACKING x\n").as_bytes())
-            .unwrap();
-        self.reader
-            .get_ref()
-            .set_read_timeout(Some(Duration::from_secs(1)))
-            .unwrap();
-        let mut line = String::new();
-        while self.reader.read_line(&mut line).ok()? > 0 {
-            if let Some(code) = line.trim_end().strip_prefix("TRACKING x ") {
-                return Some(code.to_owned());
-            }
-            line.clear();
-        }
-        None
-    }
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The commands the device received once nothing came for half a second.
-fn settled(model: &SharedModel) -> Vec<String> {
-    let mut last = model.lock().unwrap().received.clone();
-    loop {
-        std::thread::sleep(Duration::from_millis(500));
-        let now = model.lock().unwrap().received.clone();
-        if now == last {
-            return now;
-        }
-        last = now;
-    }
-}
-
 #[test]
 fn instant_commands_send_the_same_bytes() {
     if !have() {
@@ -299,11 +202,17 @@ fn instant_commands_send_the_same_bytes() {
         let mut bytes = Vec::new();
         for program in [C_DRV, OURS] {
             let (dir, model, server) = sim(&[("powercom.type", "KIN")]);
-            let mut driver = Running::start(program, dir.path(), server.path(), &["type=KIN"]);
-            settled(&model);
+            let mut driver = Running::start(
+                program,
+                dir.path(),
+                server.path(),
+                &["-i", "300"],
+                &["type=KIN"],
+            );
+            settled(&model, Duration::from_millis(500));
             model.lock().unwrap().received.clear();
-            let result = driver.instcmd(cmd);
-            bytes.push(settled(&model));
+            let result = driver.request_within(&format!("INSTCMD {cmd}"), Duration::from_secs(1));
+            bytes.push(settled(&model, Duration::from_millis(500)));
             if program == OURS {
                 assert_eq!(result.as_deref(), Some("0"), "{cmd}");
             }

@@ -12,19 +12,15 @@ mod support;
 // These tests spend their time waiting on C's driver and the simulated unit, not
 // computing: CI runs every `waiting` module beside the other tests (see .ci/run).
 mod waiting {
-    use std::io::{BufRead, BufReader, Write};
-    use std::os::unix::net::UnixStream;
-    use std::path::Path;
-    use std::process::{Child, Command, Stdio};
-    use std::time::{Duration, Instant};
+    use std::time::Duration;
 
     use nut_drivers::sim::pty::PtyServer;
-    use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
+    use nut_drivers::sim::{Protocol, SharedModel};
 
     const C_DRV: &str = "/lib/nut/powerpanel";
     const OURS: &str = env!("CARGO_BIN_EXE_powerpanel");
 
-    use crate::support::driver::{command, dump, finish};
+    use crate::support::driver::{command, dump, finish, Running};
     use crate::support::power_failure::{apply_step, POWER_FAILURE};
 
     /// Unit settings, events or requests, and driver options of one case.
@@ -35,17 +31,7 @@ mod waiting {
     }
 
     fn sim(settings: &[(&str, &str)]) -> (tempfile::TempDir, SharedModel, PtyServer) {
-        let dir = tempfile::tempdir().unwrap();
-        let model = UpsModel::shared();
-        {
-            let mut m = model.lock().unwrap();
-            for (k, v) in settings {
-                m.settings.insert(format!("powerpanel.{k}"), (*v).into());
-            }
-        }
-        let link = dir.path().join("ttyCPS");
-        let server = PtyServer::spawn(model.clone(), Protocol::Powerpanel, Some(&link)).unwrap();
-        (dir, model, server)
+        crate::support::driver::sim(Protocol::Powerpanel, "powerpanel.", settings)
     }
 
     fn status(lines: &[String]) -> String {
@@ -214,72 +200,6 @@ mod waiting {
         }
     }
 
-    /// A driver running in the background with a connection to its socket.
-    struct Running {
-        child: Child,
-        writer: UnixStream,
-        reader: BufReader<UnixStream>,
-    }
-
-    impl Running {
-        fn start(program: &str, dir: &Path, port: &Path, extra: &[&str]) -> Self {
-            let mut cmd = Command::new(program);
-            cmd.env("NUT_STATEPATH", dir)
-                .env("NUT_CONFPATH", dir)
-                .env("NUT_ALTPIDPATH", dir)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .args(["-F", "-u", "root", "-i", "300", "-s", "sim", "-x"])
-                .arg(format!("port={}", port.display()));
-            for x in extra {
-                cmd.args(["-x", x]);
-            }
-            let mut child = cmd.spawn().unwrap();
-            let socket = dir.join("powerpanel-sim");
-            let deadline = Instant::now() + Duration::from_secs(60);
-            let stream = loop {
-                if let Ok(s) = UnixStream::connect(&socket) {
-                    break s;
-                }
-                assert!(child.try_wait().unwrap().is_none(), "{program} exited");
-                assert!(Instant::now() < deadline, "{program}: no socket");
-                std::thread::sleep(Duration::from_millis(50));
-            };
-            Self {
-                child,
-                writer: stream.try_clone().unwrap(),
-                reader: BufReader::new(stream),
-            }
-        }
-
-        /// Sends a request with tracking and returns the result when one comes within 5 s.
-        fn request(&mut self, line: &str) -> Option<String> {
-            self.writer
-                .write_all(format!("{line} TRACKING x\n").as_bytes())
-                .unwrap();
-            self.reader
-                .get_ref()
-                .set_read_timeout(Some(Duration::from_secs(5)))
-                .unwrap();
-            let mut text = String::new();
-            while self.reader.read_line(&mut text).ok()? > 0 {
-                if let Some(code) = text.trim_end().strip_prefix("TRACKING x ") {
-                    return Some(code.to_owned());
-                }
-                text.clear();
-            }
-            None
-        }
-    }
-
-    impl Drop for Running {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
-
     /// The commands the unit received once nothing but polls came for a second.
     fn settled(model: &SharedModel) -> Vec<String> {
         let mut last = commands(model.lock().unwrap().received.clone());
@@ -330,12 +250,13 @@ mod waiting {
             let mut results = Vec::new();
             for program in [C_DRV, OURS] {
                 let (dir, model, server) = sim(settings);
-                let mut driver = Running::start(program, dir.path(), server.path(), extra);
+                let mut driver =
+                    Running::start(program, dir.path(), server.path(), &["-i", "300"], extra);
                 settled(&model);
                 model.lock().unwrap().received.clear();
                 let mut got = Vec::new();
                 for r in requests {
-                    got.push(driver.request(r));
+                    got.push(driver.request_within(r, Duration::from_secs(5)));
                     settled(&model);
                 }
                 results.push(got);

@@ -18,7 +18,7 @@ mod waiting {
     use std::time::Duration;
 
     use nut_drivers::sim::pty::PtyServer;
-    use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
+    use nut_drivers::sim::{Protocol, SharedModel};
 
     const C_DRV: &str = "/lib/nut/riello_ser";
     const OURS: &str = env!("CARGO_BIN_EXE_riello_ser");
@@ -31,17 +31,7 @@ mod waiting {
     }
 
     fn sim(settings: &[(&str, &str)]) -> (tempfile::TempDir, SharedModel, PtyServer) {
-        let dir = tempfile::tempdir().unwrap();
-        let model = UpsModel::shared();
-        {
-            let mut m = model.lock().unwrap();
-            for (k, v) in settings {
-                m.settings.insert((*k).into(), (*v).into());
-            }
-        }
-        let link = dir.path().join("ttyRIELLO");
-        let server = PtyServer::spawn(model.clone(), Protocol::Riello, Some(&link)).unwrap();
-        (dir, model, server)
+        crate::support::driver::sim(Protocol::Riello, "", settings)
     }
 
     fn status(lines: &[String]) -> String {

@@ -17,78 +17,24 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use nut_drivers::sim::socket::SocketServer;
-use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
+use nut_drivers::sim::{Protocol, SharedModel};
 
 mod support;
 
 use support::qx_session::{cmd, drive, set, Outcome, Request};
+use support::usb_sim::Unit;
 
 const C_TL: &str = "/lib/nut/tripplite_usb";
 const OURS_TL: &str = env!("CARGO_BIN_EXE_tripplite_usb");
-const USB_EMU: &str = env!("CARGO_BIN_EXE_usb-emu");
 
-/// A simulated unit of one protocol generation, served on a socket in its own folder.
-struct Unit {
-    dir: tempfile::TempDir,
-    model: SharedModel,
-    server: SocketServer,
-}
-
-impl Unit {
-    fn new(protocol: &str) -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let model = UpsModel::shared();
-        model
-            .lock()
-            .unwrap()
-            .settings
-            .insert("tripplite.protocol".into(), protocol.into());
-        let server = SocketServer::spawn(
-            model.clone(),
-            Protocol::TrippLiteUsb,
-            &dir.path().join("ups.sock"),
-        )
-        .unwrap();
-        Self { dir, model, server }
-    }
-
-    fn folder(&self, name: &str) -> PathBuf {
-        let path = self.dir.path().join(name);
-        std::fs::create_dir_all(&path).unwrap();
-        path
-    }
-}
-
-/// `usb-emu run --sim tripplite_usb <emu> -- program -s ups -u root -x port=auto <args>`,
-/// with its state in `state`.
+/// `usb-emu run --sim tripplite_usb <emu> -- program … <args>`, with its state in `state`.
 fn driver(program: &str, state: &Path, emu: &[&std::ffi::OsStr], args: &[&str]) -> Command {
-    let mut c = Command::new(USB_EMU);
-    // A group of its own: `Kill` then takes the driver down with the emulator.
-    std::os::unix::process::CommandExt::process_group(&mut c, 0);
-    c.args(["run", "--sim", "tripplite_usb"])
-        .args(emu)
-        .args(["--", program, "-s", "ups", "-u", "root", "-x", "port=auto"])
-        .args(args)
-        .env("NUT_STATEPATH", state)
-        .env("NUT_CONFPATH", state)
-        .env("NUT_ALTPIDPATH", state)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    c
+    support::usb_sim::driver("tripplite_usb", program, state, emu, args)
 }
 
 /// The `-d 1` dump of `program` (the `name: value` lines but the version).
 fn dump(program: &str, state: &Path, emu: &[&std::ffi::OsStr]) -> Vec<String> {
-    let child = driver(program, state, emu, &["-d", "1"])
-        .spawn()
-        .unwrap_or_else(|e| panic!("can't start {program}: {e}"));
-    support::driver::finish(program, child)
-        .lines()
-        .filter(|l| l.contains(": ") && !l.starts_with("driver.version: "))
-        .map(str::to_owned)
-        .collect()
+    support::usb_sim::dump("tripplite_usb", program, state, emu)
 }
 
 /// C's dump and ours of the unit as it is now, the two drivers side by side.
@@ -134,7 +80,7 @@ fn apply_step(model: &SharedModel, i: usize) {
 
 /// C and ours through the power failure on a unit of `protocol` (the steps `steps`).
 fn power_failure(protocol: &str, steps: &[usize]) {
-    let unit = Unit::new(protocol);
+    let unit = Unit::new(Protocol::TrippLiteUsb, "tripplite.protocol", protocol);
     for (i, (name, _, status)) in STEPS.iter().enumerate() {
         apply_step(&unit.model, i);
         if !steps.contains(&i) {
@@ -285,7 +231,7 @@ fn is_poll(command: &str) -> bool {
 
 /// A command session of `program` on a fresh unit of `protocol`.
 fn session(program: &str, protocol: &str, requests: &[Request]) -> support::qx_session::Session {
-    let unit = Unit::new(protocol);
+    let unit = Unit::new(Protocol::TrippLiteUsb, "tripplite.protocol", protocol);
     let state = unit.folder("run");
     let log = unit.dir.path().join("transfers.log");
     let socket = unit.server.path().as_os_str().to_owned();
@@ -415,7 +361,7 @@ fn omnivs_commands_and_sets_match_c() {
 fn killpower_sends_what_c_sends() {
     for_each(&["3005", "1001"], |p| {
         let run = |program: &str| {
-            let unit = Unit::new(p);
+            let unit = Unit::new(Protocol::TrippLiteUsb, "tripplite.protocol", p);
             let state = unit.folder("kill");
             let log = unit.dir.path().join("transfers.log");
             let socket = unit.server.path().as_os_str().to_owned();
@@ -447,7 +393,7 @@ fn killpower_sends_what_c_sends() {
 
 /// Unplugged, the unit goes stale; plugged back, both drivers find it again by themselves.
 fn replug(program: &str) {
-    let unit = Unit::new("3005");
+    let unit = Unit::new(Protocol::TrippLiteUsb, "tripplite.protocol", "3005");
     let state = unit.folder("run");
     let control = unit.dir.path().join("control");
     std::fs::write(&control, "").unwrap();

@@ -15,7 +15,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use nut_drivers::sim::pty::PtyServer;
-use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
+use nut_drivers::sim::{Protocol, SharedModel};
 use nut_drivers::upscode2::reply::{Kind, Scale, NOMINAL, SIMPLE};
 
 const C_DRV: &str = "/lib/nut/upscode2";
@@ -31,17 +31,7 @@ fn have() -> bool {
 }
 
 fn sim(settings: &[(&str, &str)]) -> (tempfile::TempDir, SharedModel, PtyServer) {
-    let dir = tempfile::tempdir().unwrap();
-    let model = UpsModel::shared();
-    {
-        let mut m = model.lock().unwrap();
-        for (k, v) in settings {
-            m.settings.insert(format!("upscode2.{k}"), (*v).into());
-        }
-    }
-    let link = dir.path().join("ttyUPSC");
-    let server = PtyServer::spawn(model.clone(), Protocol::Upscode2, Some(&link)).unwrap();
-    (dir, model, server)
+    support::driver::sim(Protocol::Upscode2, "upscode2.", settings)
 }
 
 fn status(lines: &[String]) -> String {

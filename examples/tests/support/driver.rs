@@ -174,6 +174,11 @@ impl Running {
     /// Sends `line` (`INSTCMD …`, `SET …`) with a tracking id and returns the result
     /// (`SUCCESS`, `UNKNOWN`, …) when one comes within 20 s.
     pub(crate) fn request(&mut self, line: &str) -> Option<String> {
+        self.request_within(line, Duration::from_secs(20))
+    }
+
+    /// [`Running::request`] waiting at most `patience` for the result.
+    pub(crate) fn request_within(&mut self, line: &str, patience: Duration) -> Option<String> {
         use std::io::Write;
         self.next_id += 1;
         let tag = format!("TRACKING r{} ", self.next_id);
@@ -182,7 +187,7 @@ impl Running {
             .unwrap();
         self.reader
             .get_ref()
-            .set_read_timeout(Some(Duration::from_secs(20)))
+            .set_read_timeout(Some(patience))
             .unwrap();
         let mut text = String::new();
         while self.reader.read_line(&mut text).ok()? > 0 {
@@ -245,4 +250,30 @@ pub(crate) fn settled(model: &nut_drivers::sim::SharedModel, quiet: Duration) ->
         }
         last = now;
     }
+}
+
+/// A simulated unit speaking `protocol` on a pseudo-terminal linked as `ttySIM` in a new
+/// test directory, its model given `settings` (each name behind `prefix`, as in
+/// `powerpanel.` or nothing): the directory, the model and the server.
+pub(crate) fn sim(
+    protocol: nut_drivers::sim::Protocol,
+    prefix: &str,
+    settings: &[(&str, &str)],
+) -> (
+    tempfile::TempDir,
+    nut_drivers::sim::SharedModel,
+    nut_drivers::sim::pty::PtyServer,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let model = nut_drivers::sim::UpsModel::shared();
+    {
+        let mut m = model.lock().unwrap();
+        for (k, v) in settings {
+            m.settings.insert(format!("{prefix}{k}"), (*v).into());
+        }
+    }
+    let link = dir.path().join("ttySIM");
+    let server =
+        nut_drivers::sim::pty::PtyServer::spawn(model.clone(), protocol, Some(&link)).unwrap();
+    (dir, model, server)
 }
