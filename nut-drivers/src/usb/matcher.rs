@@ -2,7 +2,7 @@
 //! `vendorid`, `productid`, `vendor`, `product`, `serial`, `bus`, `device` and `busport`
 //! options, and the exact matcher that makes a reconnect find the same unit again.
 
-use regex::{Regex, RegexBuilder};
+use regex_lite::{Regex, RegexBuilder};
 
 use super::transport::UsbDeviceInfo;
 
@@ -155,6 +155,20 @@ mod tests {
         let m = UsbMatcher::new([("serial", "AB0427"), ("bus", "001")]).unwrap();
         assert!(m.matches(&apc()));
         let m = UsbMatcher::new([("serial", "XYZ")]).unwrap();
+        assert!(!m.matches(&apc()));
+    }
+
+    #[test]
+    fn posix_extended_forms_users_write() {
+        // Bracket classes, alternation and intervals, as in C's POSIX extended expressions.
+        let m = UsbMatcher::new([
+            ("product", "back-ups [[:digit:]]{3} fw:.*"),
+            ("vendor", "(american power conversion|apc)"),
+            ("serial", "[a-z]{2}[0-9]+"),
+        ])
+        .unwrap();
+        assert!(m.matches(&apc()));
+        let m = UsbMatcher::new([("product", "back-ups [[:alpha:]]+.*")]).unwrap();
         assert!(!m.matches(&apc()));
     }
 

@@ -135,7 +135,7 @@ impl UsbHidUps {
     fn pick_subdriver(
         info: &UsbDeviceInfo,
         ctx: &ClaimContext,
-        only: Option<&regex::Regex>,
+        only: Option<&regex_lite::Regex>,
         shut: bool,
     ) -> Option<(&'static Subdriver, Claim)> {
         SUBDRIVERS.iter().copied().find_map(|s| {
@@ -251,7 +251,7 @@ impl Driver for UsbHidUps {
         let only = match params.get("subdriver") {
             None => None,
             Some(s) => Some(
-                regex::RegexBuilder::new(s)
+                regex_lite::RegexBuilder::new(s)
                     .case_insensitive(true)
                     .build()
                     .map_err(|e| {
