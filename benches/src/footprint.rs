@@ -229,16 +229,24 @@ pub fn size_rows(ours_dir: &Path) -> String {
     let mut out = String::new();
     let (mut c_total, mut o_total) = (0, 0);
     for (ours, c) in PROGRAMS {
-        let o = file_size(&ours_dir.join(ours));
+        let path = ours_dir.join(ours);
+        // Installed as links to the multi-call binary (`nut-rs --link`), a program takes no
+        // room of its own: the link is shown as such and counted as nothing.
+        let link = fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink());
+        let o = if link { Some(0) } else { file_size(&path) };
         let c = file_size(Path::new(c));
         c_total += c.unwrap_or(0);
         o_total += o.unwrap_or(0);
         out += &format!(
             "| {ours} on disk, MB | {} | {} | {} |\n",
             c.map_or("absent".to_owned(), mb),
-            o.map_or("absent".to_owned(), mb),
+            if link {
+                "link to nut-rs".to_owned()
+            } else {
+                o.map_or("absent".to_owned(), mb)
+            },
             match (c, o) {
-                (Some(c), Some(o)) if c > 0 => format!("{:.1}", o as f64 / c as f64),
+                (Some(c), Some(o)) if c > 0 && !link => format!("{:.1}", o as f64 / c as f64),
                 _ => "–".to_owned(),
             }
         );
@@ -295,5 +303,23 @@ mod tests {
         assert!(rows.contains("| upsd on disk, MB |"), "{rows}");
         assert!(rows.contains("| 2.00 |"), "{rows}");
         assert!(rows.contains("| upsmon on disk, MB |") && rows.contains("absent"));
+    }
+
+    #[test]
+    fn links_to_the_multi_call_binary_take_no_room() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("nut-rs"), vec![0u8; 3_000_000]).unwrap();
+        for name in ["upsd", "upsc"] {
+            std::os::unix::fs::symlink("nut-rs", dir.path().join(name)).unwrap();
+        }
+        let rows = size_rows(dir.path());
+        assert!(rows.contains("| upsd on disk, MB |"), "{rows}");
+        assert!(rows.contains("| link to nut-rs | – |"), "{rows}");
+        assert!(
+            rows.contains("| nut-rs (every program, one binary), MB |")
+                && rows.contains("| 3.00 |"),
+            "{rows}"
+        );
+        assert!(!rows.contains("| 6.00 |"), "links counted: {rows}");
     }
 }
