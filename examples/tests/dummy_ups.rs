@@ -407,6 +407,40 @@ fn dump_mode_prints_what_c_prints() {
     assert_eq!(dump(env!("CARGO_BIN_EXE_dummy-ups")), c);
 }
 
+/// A driver that cannot start says why once, in C's words, and exits with C's status.
+#[test]
+fn a_driver_that_cannot_start_says_why_once_as_c() {
+    if !have(&[C_DUMMY]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dev = tmp.path().join("missing.dev");
+    for mode in [&["-F"][..], &["-d", "1"]] {
+        let run = |program: &str| {
+            std::process::Command::new(program)
+                .args(["-s", "t", "-u", "root"])
+                .args(mode)
+                .arg("-x")
+                .arg(format!("port={}", dev.display()))
+                .env("NUT_STATEPATH", tmp.path())
+                .env("NUT_CONFPATH", tmp.path())
+                .env("NUT_ALTPIDPATH", tmp.path())
+                .output()
+                .unwrap()
+        };
+        let (c, ours) = (run(C_DUMMY), run(env!("CARGO_BIN_EXE_dummy-ups")));
+        let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
+        let path = dev.display();
+        assert_eq!(
+            stderr(&c),
+            format!("Can't open dummy-ups definition file {path}: Can't open {path}: No such file or directory\n"),
+            "{mode:?}"
+        );
+        assert_eq!(stderr(&ours), stderr(&c), "{mode:?}");
+        assert_eq!(ours.status.code(), c.status.code(), "{mode:?}");
+    }
+}
+
 /// The driver's variables as `DUMPALL` on its socket gives them (`SETINFO` lines).
 fn dumpall(socket: &Path) -> Option<BTreeMap<String, String>> {
     use std::io::{BufRead, BufReader, Write};
