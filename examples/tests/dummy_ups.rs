@@ -407,6 +407,40 @@ fn dump_mode_prints_what_c_prints() {
     assert_eq!(dump(env!("CARGO_BIN_EXE_dummy-ups")), c);
 }
 
+/// A command line a driver refuses gets C's words on stderr (glibc's getopt line first for
+/// a bad option, under the program's path) and C's exit status.
+#[test]
+fn bad_command_lines_are_refused_in_cs_words() {
+    if !have(&[C_DUMMY]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: [&[&str]; 8] = [
+        &["-Z"],
+        &["-a"],
+        &["-s", "u", "-x"],
+        &["--debug"],
+        &["-hZ", "-s"],
+        &["-s", "u", "extra"],
+        &["-s", "u", "--", "-a"],
+        &["-i", "0"],
+    ];
+    for args in cases {
+        let run = |program: &str| {
+            let out = std::process::Command::new(program)
+                .args(args)
+                .env("NUT_STATEPATH", tmp.path())
+                .env("NUT_CONFPATH", tmp.path())
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr).replace(program, "PROG");
+            (stderr, out.status.code())
+        };
+        let c = run(C_DUMMY);
+        assert_eq!(run(env!("CARGO_BIN_EXE_dummy-ups")), c, "{args:?}");
+    }
+}
+
 /// A driver that cannot start says why once, in C's words, and exits with C's status.
 #[test]
 fn a_driver_that_cannot_start_says_why_once_as_c() {

@@ -87,15 +87,17 @@ pub struct CliArgs {
     pub group: Option<String>,
 }
 
-/// A command line that cannot be used. The message is C's.
+/// A command line that cannot be used. The message is C's: for a bad option, what C's
+/// drivers say after glibc's getopt has returned `?` (the letter is in
+/// [`getopt_message`](Self::getopt_message), the line getopt prints first).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CliError {
     /// An option letter this program does not know.
-    #[error("Error: unknown option -{0}. Try -h for help.")]
+    #[error("Error: unknown option -?. Try -h for help.")]
     UnknownOption(char),
     /// An option that needs an argument came last.
-    #[error("Error: option -{0} requires an argument. Try -h for help.")]
+    #[error("Error: unknown option -?. Try -h for help.")]
     MissingArgument(char),
     /// Words after the options.
     #[error("Error: too many non-option arguments. Try -h for help.")]
@@ -106,6 +108,21 @@ pub enum CliError {
     /// `-d` with something that is not a number.
     #[error("Error: command-line: invalid dump count: {0}")]
     BadDumpCount(String),
+}
+
+impl CliError {
+    /// The line glibc's getopt prints on stderr for a bad option, before the driver's own
+    /// message: `<prog>: invalid option -- 'Z'` or `<prog>: option requires an argument --
+    /// 'a'`, with `prog` the program's `argv[0]` as it was given. `None` for other errors.
+    pub fn getopt_message(&self, prog: &str) -> Option<String> {
+        match self {
+            Self::UnknownOption(c) => Some(format!("{prog}: invalid option -- '{c}'")),
+            Self::MissingArgument(c) => {
+                Some(format!("{prog}: option requires an argument -- '{c}'"))
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Default for CliArgs {
@@ -509,6 +526,34 @@ mod tests {
                 "{args:?}"
             );
         }
+    }
+
+    #[test]
+    fn bad_options_are_worded_as_glibc_and_c_word_them() {
+        let unknown = CliArgs::parse(["-Z"]).unwrap_err();
+        assert_eq!(
+            unknown.getopt_message("/lib/nut/x").as_deref(),
+            Some("/lib/nut/x: invalid option -- 'Z'")
+        );
+        assert_eq!(
+            unknown.to_string(),
+            "Error: unknown option -?. Try -h for help."
+        );
+        let missing = CliArgs::parse(["-a"]).unwrap_err();
+        assert_eq!(
+            missing.getopt_message("x").as_deref(),
+            Some("x: option requires an argument -- 'a'")
+        );
+        assert_eq!(
+            missing.to_string(),
+            "Error: unknown option -?. Try -h for help."
+        );
+        let extra = CliArgs::parse(["extra"]).unwrap_err();
+        assert_eq!(extra.getopt_message("x"), None);
+        assert_eq!(
+            extra.to_string(),
+            "Error: too many non-option arguments. Try -h for help."
+        );
     }
 
     #[test]

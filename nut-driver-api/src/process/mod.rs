@@ -81,7 +81,14 @@ where
     }
     let args = match CliArgs::parse(args) {
         Ok(args) => args,
-        Err(e) => return fail(e),
+        Err(e) => {
+            // glibc's getopt names the bad option first, under argv[0] as it was given.
+            let argv0 = std::env::args_os().next().unwrap_or_default();
+            if let Some(line) = e.getopt_message(&argv0.to_string_lossy()) {
+                eprintln!("{line}");
+            }
+            return fail(e);
+        }
     };
     match args.action {
         CliAction::Help => print!("{}", help_text(&info, &options)),
