@@ -280,9 +280,27 @@ mod tests {
         }
         assert!(!path.exists());
         fs::write(&path, "garbage\n").unwrap();
-        assert!(read_pid(&path).is_err());
+        assert_eq!(
+            read_pid(&path).unwrap_err().to_string(),
+            format!("PID file {} does not hold a process id", path.display())
+        );
         fs::write(&path, "0\n").unwrap();
-        assert!(read_pid(&path).is_err());
+        assert_eq!(
+            read_pid(&path).unwrap_err().to_string(),
+            format!("PID file {} holds an invalid process id 0", path.display())
+        );
+        let missing = dir.join("none.pid");
+        assert_eq!(
+            read_pid(&missing).unwrap_err().to_string(),
+            format!(
+                "can't open PID file {}: No such file or directory (os error 2)",
+                missing.display()
+            )
+        );
+        assert_eq!(
+            user_ids("no-such-user-here").unwrap_err().to_string(),
+            "user no-such-user-here not found"
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 
