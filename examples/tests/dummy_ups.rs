@@ -407,6 +407,74 @@ fn dump_mode_prints_what_c_prints() {
     assert_eq!(dump(env!("CARGO_BIN_EXE_dummy-ups")), c);
 }
 
+/// A command line a driver refuses gets C's words on stderr (glibc's getopt line first for
+/// a bad option, under the program's path) and C's exit status.
+#[test]
+fn bad_command_lines_are_refused_in_cs_words() {
+    if !have(&[C_DUMMY]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let cases: [&[&str]; 8] = [
+        &["-Z"],
+        &["-a"],
+        &["-s", "u", "-x"],
+        &["--debug"],
+        &["-hZ", "-s"],
+        &["-s", "u", "extra"],
+        &["-s", "u", "--", "-a"],
+        &["-i", "0"],
+    ];
+    for args in cases {
+        let run = |program: &str| {
+            let out = std::process::Command::new(program)
+                .args(args)
+                .env("NUT_STATEPATH", tmp.path())
+                .env("NUT_CONFPATH", tmp.path())
+                .output()
+                .unwrap();
+            let stderr = String::from_utf8_lossy(&out.stderr).replace(program, "PROG");
+            (stderr, out.status.code())
+        };
+        let c = run(C_DUMMY);
+        assert_eq!(run(env!("CARGO_BIN_EXE_dummy-ups")), c, "{args:?}");
+    }
+}
+
+/// A driver that cannot start says why once, in C's words, and exits with C's status.
+#[test]
+fn a_driver_that_cannot_start_says_why_once_as_c() {
+    if !have(&[C_DUMMY]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let dev = tmp.path().join("missing.dev");
+    for mode in [&["-F"][..], &["-d", "1"]] {
+        let run = |program: &str| {
+            std::process::Command::new(program)
+                .args(["-s", "t", "-u", "root"])
+                .args(mode)
+                .arg("-x")
+                .arg(format!("port={}", dev.display()))
+                .env("NUT_STATEPATH", tmp.path())
+                .env("NUT_CONFPATH", tmp.path())
+                .env("NUT_ALTPIDPATH", tmp.path())
+                .output()
+                .unwrap()
+        };
+        let (c, ours) = (run(C_DUMMY), run(env!("CARGO_BIN_EXE_dummy-ups")));
+        let stderr = |out: &std::process::Output| String::from_utf8_lossy(&out.stderr).into_owned();
+        let path = dev.display();
+        assert_eq!(
+            stderr(&c),
+            format!("Can't open dummy-ups definition file {path}: Can't open {path}: No such file or directory\n"),
+            "{mode:?}"
+        );
+        assert_eq!(stderr(&ours), stderr(&c), "{mode:?}");
+        assert_eq!(ours.status.code(), c.status.code(), "{mode:?}");
+    }
+}
+
 /// The driver's variables as `DUMPALL` on its socket gives them (`SETINFO` lines).
 fn dumpall(socket: &Path) -> Option<BTreeMap<String, String>> {
     use std::io::{BufRead, BufReader, Write};

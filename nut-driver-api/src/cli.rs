@@ -1,7 +1,7 @@
 //! The command line every driver shares (C's `drivers/main.c`), parsed the way C's
-//! `getopt("+a:s:kFBDd:hx:Lqr:u:g:Vi:")` does: options may be bundled (`-DDD`), an option's
-//! argument may be attached (`-xport=x.dev`) or the next word, parsing stops at the first
-//! word that is not an option, and `--` ends the options.
+//! `getopt("+a:s:kFBDd:hx:Lqr:u:g:Vi:")` does (over [`lexopt`]): options may be bundled
+//! (`-DDD`), an option's argument may be attached (`-xport=x.dev`, `-aname`) or the next
+//! word, parsing stops at the first word that is not an option, and `--` ends the options.
 //!
 //! The order of `-a`, `-x` and `-i` matters as in C: `-a` reads the ups.conf section at the
 //! point where it appears, so a `-x` after it overrides the file and a `-x` before it is
@@ -87,15 +87,17 @@ pub struct CliArgs {
     pub group: Option<String>,
 }
 
-/// A command line that cannot be used. The message is C's.
+/// A command line that cannot be used. The message is C's: for a bad option, what C's
+/// drivers say after glibc's getopt has returned `?` (the letter is in
+/// [`getopt_message`](Self::getopt_message), the line getopt prints first).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum CliError {
     /// An option letter this program does not know.
-    #[error("Error: unknown option -{0}. Try -h for help.")]
+    #[error("Error: unknown option -?. Try -h for help.")]
     UnknownOption(char),
     /// An option that needs an argument came last.
-    #[error("Error: option -{0} requires an argument. Try -h for help.")]
+    #[error("Error: unknown option -?. Try -h for help.")]
     MissingArgument(char),
     /// Words after the options.
     #[error("Error: too many non-option arguments. Try -h for help.")]
@@ -106,6 +108,21 @@ pub enum CliError {
     /// `-d` with something that is not a number.
     #[error("Error: command-line: invalid dump count: {0}")]
     BadDumpCount(String),
+}
+
+impl CliError {
+    /// The line glibc's getopt prints on stderr for a bad option, before the driver's own
+    /// message: `<prog>: invalid option -- 'Z'` or `<prog>: option requires an argument --
+    /// 'a'`, with `prog` the program's `argv[0]` as it was given. `None` for other errors.
+    pub fn getopt_message(&self, prog: &str) -> Option<String> {
+        match self {
+            Self::UnknownOption(c) => Some(format!("{prog}: invalid option -- '{c}'")),
+            Self::MissingArgument(c) => {
+                Some(format!("{prog}: option requires an argument -- '{c}'"))
+            }
+            _ => None,
+        }
+    }
 }
 
 impl Default for CliArgs {
@@ -137,58 +154,57 @@ impl CliArgs {
         I: IntoIterator<Item = S>,
         S: Into<String>,
     {
-        let args: Vec<String> = args.into_iter().map(Into::into).collect();
+        use lexopt::Arg;
+        let text = |s: std::ffi::OsString| s.to_string_lossy().into_owned();
+        let mut parser = lexopt::Parser::from_args(args.into_iter().map(Into::<String>::into));
+        // getopt keeps the `=` of `-x=value` in the argument.
+        parser.set_short_equals(false);
         let mut out = Self::default();
-        let mut i = 0;
-        while i < args.len() {
-            let word = &args[i];
-            i += 1;
-            if word == "--" {
-                break;
-            }
-            // The long forms every program of the project accepts (COMPAT.md): C's drivers
-            // would call them unknown options.
-            match word.as_str() {
-                "--help" => out.flag('h'),
-                "--version" => out.flag('V'),
-                _ => {}
-            }
-            if out.action != CliAction::Run {
-                return Ok(out);
-            }
-            let Some(letters) = word.strip_prefix('-').filter(|l| !l.is_empty()) else {
-                // C's "+" getopt: the first non-option ends the options.
-                i -= 1;
-                break;
+        // lexopt reads a word of options as getopt does: `-DDF` is `-D -D -F`, an option's
+        // argument is the rest of its word or else the next word (whatever it looks like,
+        // `--` included), and `--` ends the options.
+        loop {
+            let arg = match parser.next() {
+                Ok(Some(arg)) => arg,
+                Ok(None) => return Ok(out),
+                // Only a `--name=value` whose value was not taken: every long option is
+                // answered below with its value, so none is left over.
+                Err(_) => return Err(CliError::UnknownOption('-')),
             };
-            for (pos, letter) in letters.char_indices() {
-                if WITHOUT_ARG.contains(letter) {
+            match arg {
+                Arg::Short(letter) if WITHOUT_ARG.contains(letter) => {
                     out.flag(letter);
                     if out.action != CliAction::Run {
                         return Ok(out);
                     }
-                    continue;
                 }
-                if !WITH_ARG.contains(letter) {
-                    return Err(CliError::UnknownOption(letter));
+                Arg::Short(letter) if WITH_ARG.contains(letter) => {
+                    let value = parser
+                        .value()
+                        .map_err(|_| CliError::MissingArgument(letter))?;
+                    out.with_arg(letter, text(value))?;
                 }
-                let rest = &letters[pos + letter.len_utf8()..];
-                let value = if !rest.is_empty() {
-                    rest.to_owned()
-                } else if i < args.len() {
-                    i += 1;
-                    args[i - 1].clone()
-                } else {
-                    return Err(CliError::MissingArgument(letter));
-                };
-                out.with_arg(letter, value)?;
-                break;
+                Arg::Short(letter) => return Err(CliError::UnknownOption(letter)),
+                Arg::Long(name) => {
+                    // The long forms every program of the project accepts (COMPAT.md); C's
+                    // drivers, and these for any other `--name` or `--name=value`, read
+                    // `--name` as the short options `-`, `n`, ... of which `-` is unknown.
+                    let letter = match name {
+                        "help" => 'h',
+                        "version" => 'V',
+                        _ => '-',
+                    };
+                    if letter == '-' || parser.optional_value().is_some() {
+                        return Err(CliError::UnknownOption('-'));
+                    }
+                    out.flag(letter);
+                    return Ok(out);
+                }
+                // C's "+" getopt: the first word that is not an option ends the options, and
+                // a driver takes no such words (nor any after `--`).
+                Arg::Value(_) => return Err(CliError::TooManyArguments),
             }
         }
-        if i < args.len() {
-            return Err(CliError::TooManyArguments);
-        }
-        Ok(out)
     }
 
     fn flag(&mut self, letter: char) {
@@ -378,6 +394,190 @@ mod tests {
             CliArgs::parse(["-u", "nut", "-g", "grp", "-r", "/x", "--", "-a"]).unwrap_err(),
             CliError::TooManyArguments
         );
+    }
+
+    fn ops(args: &[&str]) -> Vec<CliOp> {
+        CliArgs::parse(args.iter().copied()).unwrap().ops
+    }
+
+    fn set(name: &str, value: Option<&str>) -> CliOp {
+        CliOp::Set(name.into(), value.map(Into::into))
+    }
+
+    #[test]
+    fn bundled_flags_count_and_mix() {
+        let a = CliArgs::parse(["-DDD"]).unwrap();
+        assert_eq!((a.debug, a.quiet), (3, 0));
+        let a = CliArgs::parse(["-qDq", "-D"]).unwrap();
+        assert_eq!((a.debug, a.quiet), (2, 2));
+        let a = CliArgs::parse(["-kFs", "u"]).unwrap();
+        assert!(a.killpower);
+        assert_eq!(a.foreground, Some(true));
+        assert_eq!(a.ops, [CliOp::Standalone("u".into())]);
+        // The last of -F and -B counts.
+        assert_eq!(CliArgs::parse(["-FB"]).unwrap().foreground, Some(false));
+    }
+
+    #[test]
+    fn an_argument_is_the_rest_of_the_word_or_the_next_word() {
+        assert_eq!(ops(&["-a", "name"]), [CliOp::ReadSection("name".into())]);
+        assert_eq!(ops(&["-aname"]), [CliOp::ReadSection("name".into())]);
+        assert_eq!(ops(&["-Daname"]), [CliOp::ReadSection("name".into())]);
+        assert_eq!(ops(&["-s", "u"]), [CliOp::Standalone("u".into())]);
+        assert_eq!(ops(&["-x", "key=value"]), [set("key", Some("value"))]);
+        assert_eq!(ops(&["-xkey=value"]), [set("key", Some("value"))]);
+        assert_eq!(ops(&["-x", "key=a=b"]), [set("key", Some("a=b"))]);
+        assert_eq!(ops(&["-x", "key="]), [set("key", Some(""))]);
+        assert_eq!(ops(&["-x", "flag"]), [set("flag", None)]);
+        // getopt keeps an `=` right after the letter in the argument.
+        assert_eq!(ops(&["-x=v"]), [set("", Some("v"))]);
+        // The next word is the argument whatever it looks like, `--` included.
+        assert_eq!(ops(&["-x", "-s"]), [set("-s", None)]);
+        assert_eq!(ops(&["-a", "--"]), [CliOp::ReadSection("--".into())]);
+        assert_eq!(ops(&["-a", "-"]), [CliOp::ReadSection("-".into())]);
+        assert_eq!(
+            ops(&["-i5", "-i", " 7"]),
+            [CliOp::PollInterval(5), CliOp::PollInterval(7)]
+        );
+        // The order of -a, -s, -x and -i is kept.
+        assert_eq!(
+            ops(&["-x", "a=1", "-a", "u", "-xb", "-i", "2"]),
+            [
+                set("a", Some("1")),
+                CliOp::ReadSection("u".into()),
+                set("b", None),
+                CliOp::PollInterval(2),
+            ]
+        );
+        let a = CliArgs::parse(["-r/x", "-u", "nut", "-ggrp", "-d0"]).unwrap();
+        assert_eq!(a.chroot.as_deref(), Some("/x"));
+        assert_eq!(a.user.as_deref(), Some("nut"));
+        assert_eq!(a.group.as_deref(), Some("grp"));
+        // `-d 0` is no dump at all, as in C.
+        assert_eq!(a.dump_after, None);
+        assert_eq!(CliArgs::parse(["-d", "3"]).unwrap().dump_after, Some(3));
+    }
+
+    #[test]
+    fn missing_and_bad_arguments() {
+        for (args, letter) in [
+            (&["-a"][..], 'a'),
+            (&["-Da"][..], 'a'),
+            (&["-s", "u", "-x"][..], 'x'),
+            (&["-i"][..], 'i'),
+            (&["-d"][..], 'd'),
+            (&["-r"][..], 'r'),
+            (&["-u"][..], 'u'),
+            (&["-g"][..], 'g'),
+        ] {
+            assert_eq!(
+                CliArgs::parse(args.iter().copied()),
+                Err(CliError::MissingArgument(letter)),
+                "{args:?}"
+            );
+        }
+        for bad in ["0", "abc", "-1", ""] {
+            assert_eq!(
+                CliArgs::parse(["-i", bad]),
+                Err(CliError::BadPollInterval(bad.into()))
+            );
+        }
+        assert_eq!(
+            CliArgs::parse(["-d", "x"]),
+            Err(CliError::BadDumpCount("x".into()))
+        );
+    }
+
+    #[test]
+    fn unknown_options() {
+        for (args, letter) in [
+            (&["-Z"][..], 'Z'),
+            (&["-DZ"][..], 'Z'),
+            (&["-a", "u", "-Zh"][..], 'Z'),
+            (&["-D="][..], '='),
+            (&["-é"][..], 'é'),
+            (&["--debug"][..], '-'),
+            (&["--help=x"][..], '-'),
+            (&["--version=1"][..], '-'),
+            (&["--=x"][..], '-'),
+        ] {
+            assert_eq!(
+                CliArgs::parse(args.iter().copied()),
+                Err(CliError::UnknownOption(letter)),
+                "{args:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn help_version_and_list_end_the_parse() {
+        for (args, action) in [
+            (&["-hZ"][..], CliAction::Help),
+            (&["-DDDh"][..], CliAction::Help),
+            (&["-s", "u", "-h", "-Z"][..], CliAction::Help),
+            (&["-V", "extra"][..], CliAction::Version),
+            (&["-sname", "-Lq", "-Z"][..], CliAction::ListOptions),
+            (&["--help", "-Z"][..], CliAction::Help),
+            (&["--version", "extra"][..], CliAction::Version),
+        ] {
+            assert_eq!(
+                CliArgs::parse(args.iter().copied()).map(|a| a.action),
+                Ok(action),
+                "{args:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_options_are_worded_as_glibc_and_c_word_them() {
+        let unknown = CliArgs::parse(["-Z"]).unwrap_err();
+        assert_eq!(
+            unknown.getopt_message("/lib/nut/x").as_deref(),
+            Some("/lib/nut/x: invalid option -- 'Z'")
+        );
+        assert_eq!(
+            unknown.to_string(),
+            "Error: unknown option -?. Try -h for help."
+        );
+        let missing = CliArgs::parse(["-a"]).unwrap_err();
+        assert_eq!(
+            missing.getopt_message("x").as_deref(),
+            Some("x: option requires an argument -- 'a'")
+        );
+        assert_eq!(
+            missing.to_string(),
+            "Error: unknown option -?. Try -h for help."
+        );
+        let extra = CliArgs::parse(["extra"]).unwrap_err();
+        assert_eq!(extra.getopt_message("x"), None);
+        assert_eq!(
+            extra.to_string(),
+            "Error: too many non-option arguments. Try -h for help."
+        );
+    }
+
+    #[test]
+    fn words_after_the_options() {
+        let none: [&str; 0] = [];
+        assert_eq!(CliArgs::parse(none).unwrap(), CliArgs::default());
+        assert_eq!(CliArgs::parse(["--"]).unwrap(), CliArgs::default());
+        assert_eq!(ops(&["-s", "u", "--"]), [CliOp::Standalone("u".into())]);
+        for args in [
+            &["extra"][..],
+            &["-"][..],
+            &[""][..],
+            &["--", "-a"][..],
+            &["--", "--"][..],
+            &["-s", "u", "--", "extra"][..],
+            // The first word that is not an option ends the options: `-Z` is not read.
+            &["-s", "u", "extra", "-Z"][..],
+        ] {
+            assert_eq!(
+                CliArgs::parse(args.iter().copied()),
+                Err(CliError::TooManyArguments),
+                "{args:?}"
+            );
+        }
     }
 
     #[test]

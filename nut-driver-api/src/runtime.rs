@@ -68,8 +68,9 @@ pub enum RunOutcome {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum RuntimeError {
-    /// The driver refused its configuration at start.
-    #[error("{0}")]
+    /// The driver refused its configuration at start. Its message alone: the driver's error
+    /// is this error's source too, so a printer of error chains must not print it twice.
+    #[error(transparent)]
     Driver(#[from] DriverError),
     /// The driver socket could not be created.
     #[error("can't create the driver socket {path}: {source}")]

@@ -87,7 +87,7 @@ fn run(args: Args) -> anyhow::Result<()> {
         };
         return match args.pid {
             Some(pid) => kill(Pid::from_raw(pid), sig).context("signalling upsd"),
-            None => signal_pid_file(&pid_path, sig),
+            None => Ok(signal_pid_file(&pid_path, sig)?),
         };
     }
     // As C upsd: everything it logs goes to syslog too, in the foreground as well.

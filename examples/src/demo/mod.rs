@@ -1,27 +1,27 @@
 //! The demo stack behind `nut-demo`: upsd and a simulated UPS in one process, with no
 //! hardware, no configuration files and no root.
 //!
-//! The UPS ([`DemoUps`]) runs under the real driver runtime and reaches the real server
-//! through the in-process link, so everything a client sees — `upsc`, `upsmon`, `upslog`,
+//! The UPS (nut-drivers' simulated UPS model, [`ModelDriver`], through a power failure on a
+//! fixed cycle) runs under the real driver runtime and reaches the real server through the
+//! in-process link, so everything a client sees — `upsc`, `upsmon`, `upslog`,
 //! PyNUTClient — is what it would see from a real installation.
-
-mod ups;
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use anyhow::Context;
 use nut_driver_api::config::DriverConfig;
-use nut_driver_api::driver::DriverParams;
+use nut_driver_api::driver::{DriverInfo, DriverParams};
 use nut_driver_api::link::{in_process, DriverEndpoint, InProcessListener};
 use nut_driver_api::proto::config::UpsdUsers;
 use nut_driver_api::proto::names::UpsName;
 use nut_driver_api::runtime::{DriverRuntime, RunOutcome};
+use nut_drivers::sim::driver::ModelDriver;
+use nut_drivers::sim::model::PowerCycle;
+use nut_drivers::sim::UpsModel;
 use nut_server::CancellationToken;
 use nut_server::{DeviceConfig, Server};
 use tokio::net::TcpListener;
-
-pub use ups::{DemoUps, Phase};
 
 /// What the demo serves and where.
 #[derive(Debug, Clone)]
@@ -127,6 +127,27 @@ pub async fn run(options: DemoOptions, shutdown: CancellationToken) -> anyhow::R
     }
 }
 
+/// The demo's UPS, fully charged, at the start of its power-failure cycle of `cycle`.
+pub fn demo_ups(cycle: Duration) -> ModelDriver {
+    let model = UpsModel {
+        ident: (
+            "nut-rs".into(),
+            "Demo UPS 1500".into(),
+            env!("CARGO_PKG_VERSION").into(),
+        ),
+        serial: "DEMO0001".into(),
+        realpower_nominal: 900,
+        ..UpsModel::default()
+    };
+    ModelDriver::new(std::sync::Arc::new(std::sync::Mutex::new(model)))
+        .with_info(DriverInfo::new(
+            "nut-demo",
+            "Simulated UPS for the demo",
+            env!("CARGO_PKG_VERSION"),
+        ))
+        .with_power_cycle(PowerCycle::new(cycle))
+}
+
 /// How long the demo waits before it restarts a simulated UPS that exited.
 const RESTART_DELAY: Duration = Duration::from_secs(1);
 
@@ -140,7 +161,7 @@ async fn supervise(
     token: CancellationToken,
 ) -> anyhow::Result<()> {
     loop {
-        let runtime = DriverRuntime::new(Box::new(DemoUps::new(cycle)), config.clone())
+        let runtime = DriverRuntime::new(Box::new(demo_ups(cycle)), config.clone())
             .with_socket(false)
             .with_in_process(drivers.clone());
         let outcome = runtime
@@ -278,6 +299,22 @@ mod tests {
             "\n  target/debug/upsrw -s battery.charge.low=30 -u admin -p pw demo@localhost\n"
         ));
         assert!(text.contains("Install and run as a service"));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_demo_ups_names_itself_and_cycles() {
+        use nut_driver_api::{DeviceState, Driver};
+        let mut ups = demo_ups(Duration::from_secs(8));
+        assert_eq!(ups.info().name, "nut-demo");
+        let mut state = DeviceState::new();
+        ups.identify(&mut state).await.unwrap();
+        assert_eq!(state.value("ups.model"), Some("Demo UPS 1500"));
+        assert_eq!(state.value("device.serial"), Some("DEMO0001"));
+        assert_eq!(state.value("ups.realpower.nominal"), Some("900"));
+        assert_eq!(state.value("ups.status"), Some("OL"));
+        tokio::time::advance(Duration::from_secs(3)).await;
+        ups.update(&mut state).await.unwrap();
+        assert_eq!(state.value("ups.status"), Some("OB DISCHRG"));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use anyhow::{anyhow, bail, Context};
+use super::ProcessError;
 use nix::sys::signal::{kill, Signal};
 use nix::unistd::{Pid, User};
 
@@ -32,9 +32,10 @@ pub fn alt_pid_path() -> PathBuf {
 
 /// A command that runs this program again: its own executable, under the name it was run
 /// under (`argv[0]`), so that the multi-call `nut-rs` starts the same program through it.
-pub fn own_command() -> anyhow::Result<std::process::Command> {
+pub fn own_command() -> Result<std::process::Command, ProcessError> {
     use std::os::unix::process::CommandExt;
-    let exe = std::env::current_exe().context("can't find my own program")?;
+    let exe =
+        std::env::current_exe().map_err(|e| ProcessError::io("can't find my own program", e))?;
     let mut command = std::process::Command::new(exe);
     if let Some(name) = std::env::args_os().next() {
         command.arg0(name);
@@ -131,8 +132,9 @@ where
 /// C's `background()`: detaches from the terminal (a child process in a new session, the
 /// standard streams on `/dev/null`), sends the log to syslog instead of stderr, and logs
 /// `Startup successful`. Call it before any thread is started.
-pub fn background() -> anyhow::Result<()> {
-    nix::unistd::daemon(true, false).context("Unable to enter background")?;
+pub fn background() -> Result<(), ProcessError> {
+    nix::unistd::daemon(true, false)
+        .map_err(|e| ProcessError::sys("Unable to enter background", e))?;
     super::syslog::detach();
     super::syslog::message(super::syslog::Severity::Info, "Startup successful");
     Ok(())
@@ -146,10 +148,10 @@ pub struct PidFile {
 
 impl PidFile {
     /// Writes this process's id (and a line feed) to `path`, replacing what was there.
-    pub fn create(path: impl Into<PathBuf>) -> anyhow::Result<Self> {
+    pub fn create(path: impl Into<PathBuf>) -> Result<Self, ProcessError> {
         let path = path.into();
         fs::write(&path, format!("{}\n", std::process::id()))
-            .with_context(|| format!("can't write PID file {}", path.display()))?;
+            .map_err(|e| ProcessError::io(format!("can't write PID file {}", path.display()), e))?;
         Ok(Self { path })
     }
 
@@ -166,18 +168,18 @@ impl Drop for PidFile {
 }
 
 /// Reads the process id in the PID file at `path`.
-pub fn read_pid(path: &Path) -> anyhow::Result<i32> {
+pub fn read_pid(path: &Path) -> Result<i32, ProcessError> {
     let text = fs::read_to_string(path)
-        .with_context(|| format!("can't open PID file {}", path.display()))?;
+        .map_err(|e| ProcessError::io(format!("can't open PID file {}", path.display()), e))?;
     let pid: i32 = text
         .trim()
         .parse()
-        .map_err(|_| anyhow!("PID file {} does not hold a process id", path.display()))?;
+        .map_err(|_| ProcessError::NotAPid(path.to_owned()))?;
     if pid <= 0 {
-        bail!(
-            "PID file {} holds an invalid process id {pid}",
-            path.display()
-        );
+        return Err(ProcessError::BadPid {
+            path: path.to_owned(),
+            pid,
+        });
     }
     Ok(pid)
 }
@@ -193,13 +195,14 @@ pub fn command_signal(command: &str) -> Option<Signal> {
 }
 
 /// Sends `signal` to the process whose id is in the PID file at `path` (what `-c` does).
-pub fn signal_pid_file(path: &Path, signal: Signal) -> anyhow::Result<()> {
+pub fn signal_pid_file(path: &Path, signal: Signal) -> Result<(), ProcessError> {
     let pid = read_pid(path)?;
-    kill(Pid::from_raw(pid), signal).with_context(|| {
-        format!(
+    kill(Pid::from_raw(pid), signal).map_err(|e| {
+        let what = format!(
             "can't send {signal} to process {pid} from {}",
             path.display()
-        )
+        );
+        ProcessError::sys(what, e)
     })
 }
 
@@ -214,33 +217,32 @@ pub struct RunAs {
 
 impl RunAs {
     /// Looks `user` up.
-    pub fn lookup(user: &str) -> anyhow::Result<Self> {
-        let found = User::from_name(user)
-            .with_context(|| format!("can't look up user {user}"))?
-            .ok_or_else(|| anyhow!("user {user} not found"))?;
+    pub fn lookup(user: &str) -> Result<Self, ProcessError> {
+        let (uid, gid) = user_ids(user)?;
         Ok(Self {
-            name: std::ffi::CString::new(user).context("user name contains a NUL byte")?,
-            uid: found.uid,
-            gid: found.gid,
+            name: std::ffi::CString::new(user).map_err(ProcessError::NulInUserName)?,
+            uid,
+            gid,
         })
     }
 
     /// C's `become_user()`: the user's groups, then its group and user id. Nothing when the
     /// process is not root.
-    pub fn become_user(&self) -> anyhow::Result<()> {
+    pub fn become_user(&self) -> Result<(), ProcessError> {
         if !nix::unistd::geteuid().is_root() {
             return Ok(());
         }
-        nix::unistd::initgroups(&self.name, self.gid).context("initgroups")?;
-        nix::unistd::setgid(self.gid).context("setgid")?;
-        nix::unistd::setuid(self.uid).context("setuid")?;
+        nix::unistd::initgroups(&self.name, self.gid)
+            .map_err(|e| ProcessError::sys("initgroups", e))?;
+        nix::unistd::setgid(self.gid).map_err(|e| ProcessError::sys("setgid", e))?;
+        nix::unistd::setuid(self.uid).map_err(|e| ProcessError::sys("setuid", e))?;
         Ok(())
     }
 }
 
 /// Drops root privileges to `user` (its groups, group and user id); nothing when the process
 /// is not root.
-pub fn drop_privileges(user: &str) -> anyhow::Result<()> {
+pub fn drop_privileges(user: &str) -> Result<(), ProcessError> {
     if !nix::unistd::geteuid().is_root() {
         return Ok(());
     }
@@ -248,17 +250,18 @@ pub fn drop_privileges(user: &str) -> anyhow::Result<()> {
 }
 
 /// C's `chroot_start()`: `chroot(dir)`, then `chdir("/")` inside it.
-pub fn chroot(dir: &str) -> anyhow::Result<()> {
-    nix::unistd::chroot(dir).with_context(|| format!("can't chroot to {dir}"))?;
-    std::env::set_current_dir("/").context("can't chdir to / in the chroot")
+pub fn chroot(dir: &str) -> Result<(), ProcessError> {
+    nix::unistd::chroot(dir).map_err(|e| ProcessError::sys(format!("can't chroot to {dir}"), e))?;
+    std::env::set_current_dir("/")
+        .map_err(|e| ProcessError::io("can't chdir to / in the chroot", e))
 }
 
 /// Looks up `user` and returns its uid and gid (to chown a socket or state file before
 /// dropping privileges).
-pub fn user_ids(user: &str) -> anyhow::Result<(nix::unistd::Uid, nix::unistd::Gid)> {
+pub fn user_ids(user: &str) -> Result<(nix::unistd::Uid, nix::unistd::Gid), ProcessError> {
     let found = User::from_name(user)
-        .with_context(|| format!("can't look up user {user}"))?
-        .ok_or_else(|| anyhow!("user {user} not found"))?;
+        .map_err(|e| ProcessError::sys(format!("can't look up user {user}"), e))?
+        .ok_or_else(|| ProcessError::NoSuchUser(user.to_owned()))?;
     Ok((found.uid, found.gid))
 }
 
@@ -277,9 +280,27 @@ mod tests {
         }
         assert!(!path.exists());
         fs::write(&path, "garbage\n").unwrap();
-        assert!(read_pid(&path).is_err());
+        assert_eq!(
+            read_pid(&path).unwrap_err().to_string(),
+            format!("PID file {} does not hold a process id", path.display())
+        );
         fs::write(&path, "0\n").unwrap();
-        assert!(read_pid(&path).is_err());
+        assert_eq!(
+            read_pid(&path).unwrap_err().to_string(),
+            format!("PID file {} holds an invalid process id 0", path.display())
+        );
+        let missing = dir.join("none.pid");
+        assert_eq!(
+            read_pid(&missing).unwrap_err().to_string(),
+            format!(
+                "can't open PID file {}: No such file or directory (os error 2)",
+                missing.display()
+            )
+        );
+        assert_eq!(
+            user_ids("no-such-user-here").unwrap_err().to_string(),
+            "user no-such-user-here not found"
+        );
         fs::remove_dir_all(&dir).unwrap();
     }
 

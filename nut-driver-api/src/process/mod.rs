@@ -42,13 +42,14 @@
 //! ```
 
 pub mod daemon;
+mod error;
 pub mod syslog;
 
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::Context;
+pub use self::error::ProcessError;
 
 use self::daemon::{alt_pid_path, background, chroot, init_logging, user_ids, PidFile, RunAs};
 use crate::cli::{banner, help_text, list_options, CliAction, CliArgs, DEFAULT_USER};
@@ -80,7 +81,14 @@ where
     }
     let args = match CliArgs::parse(args) {
         Ok(args) => args,
-        Err(e) => return fail(e),
+        Err(e) => {
+            // glibc's getopt names the bad option first, under argv[0] as it was given.
+            let argv0 = std::env::args_os().next().unwrap_or_default();
+            if let Some(line) = e.getopt_message(&argv0.to_string_lossy()) {
+                eprintln!("{line}");
+            }
+            return fail(e);
+        }
     };
     match args.action {
         CliAction::Help => print!("{}", help_text(&info, &options)),
@@ -98,7 +106,7 @@ where
                 move || DriverConfig::from_cli(&args, &info, &options, &Env::from_process())
             };
             if let Err(e) = run(driver, &args, config, reread) {
-                return fail(format!("{e:#}"));
+                return fail(e);
             }
         }
     }
@@ -126,7 +134,7 @@ fn target_user(config: &DriverConfig) -> Option<String> {
 
 /// Creates the state directory when missing (mode 0770, owned by `user`), as the packages
 /// of C NUT do, so that the driver can make its socket there after dropping privileges.
-fn ensure_state_dir(dir: &Path, user: Option<&str>) -> anyhow::Result<()> {
+fn ensure_state_dir(dir: &Path, user: Option<&str>) -> Result<(), ProcessError> {
     if dir.is_dir() {
         return Ok(());
     }
@@ -134,14 +142,17 @@ fn ensure_state_dir(dir: &Path, user: Option<&str>) -> anyhow::Result<()> {
         .recursive(true)
         .mode(0o770)
         .create(dir)
-        .with_context(|| format!("can't create the state directory {}", dir.display()))?;
+        .map_err(|e| {
+            let what = format!("can't create the state directory {}", dir.display());
+            ProcessError::io(what, e)
+        })?;
     // The mode without the umask's say.
     std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o770))
-        .with_context(|| format!("can't set the mode of {}", dir.display()))?;
+        .map_err(|e| ProcessError::io(format!("can't set the mode of {}", dir.display()), e))?;
     if let Some(user) = user {
         let (uid, gid) = user_ids(user)?;
         nix::unistd::chown(dir, Some(uid), Some(gid))
-            .with_context(|| format!("can't hand {} to {user}", dir.display()))?;
+            .map_err(|e| ProcessError::sys(format!("can't hand {} to {user}", dir.display()), e))?;
     }
     Ok(())
 }
@@ -154,7 +165,7 @@ fn run(
     args: &CliArgs,
     config: DriverConfig,
     reread: impl Fn() -> Result<DriverConfig, SetupError> + Send + 'static,
-) -> anyhow::Result<()> {
+) -> Result<(), ProcessError> {
     let dumping = args.dump_after.is_some();
     let (reload_tx, reload_rx) = tokio::sync::mpsc::unbounded_channel();
     let mut runtime = DriverRuntime::new(driver, config.clone())
@@ -163,7 +174,7 @@ fn run(
         .with_reloads(reload_rx);
     if let Some(group) = &config.group {
         let found = nix::unistd::Group::from_name(group)
-            .with_context(|| format!("can't look up group {group}"))?;
+            .map_err(|e| ProcessError::sys(format!("can't look up group {group}"), e))?;
         runtime = runtime.with_socket_group(found.map(|g| g.gid.as_raw()));
     }
     let user = target_user(&config);
@@ -176,7 +187,7 @@ fn run(
         Ok(run_as) => run_as,
         Err(e) if config.user.is_some() => return Err(e),
         Err(e) => {
-            tracing::warn!("staying as the current user: {e:#}");
+            tracing::warn!("staying as the current user: {e}");
             None
         }
     };
@@ -187,14 +198,14 @@ fn run(
         match (&config.user, run_as.become_user()) {
             (_, Ok(())) => {}
             (Some(_), Err(e)) => return Err(e),
-            (None, Err(e)) => tracing::warn!("staying as the current user: {e:#}"),
+            (None, Err(e)) => tracing::warn!("staying as the current user: {e}"),
         }
     }
     let tokio = || {
         tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .context("can't start the async runtime")
+            .map_err(|e| ProcessError::io("can't start the async runtime", e))
     };
     // As C's drivers: the log goes to syslog too unless debugging or dumping.
     if args.debug == 0 && !dumping {

@@ -54,6 +54,14 @@ use nut_driver_api::proto::sock::TrackingStatus;
 use nut_driver_api::{DeviceState, StatusBuilder};
 
 use file::{parse_steps, Step};
+
+/// C's words for a definition file that cannot be read: its own, then those of its
+/// configuration parser (`pconf_file_begin`).
+fn cant_open(path: &std::path::Path, e: &std::io::Error) -> String {
+    let path = path.display();
+    let why = nut_driver_api::proto::errno::strerror(e);
+    format!("Can't open dummy-ups definition file {path}: Can't open {path}: {why}")
+}
 #[cfg(feature = "repeater")]
 use repeater::{Repeater, RepeaterTls};
 
@@ -113,12 +121,9 @@ impl DummyUps {
 
     /// Reads the file and starts a pass from its first line.
     async fn start_pass(&mut self) -> Result<(), DriverError> {
-        let text = tokio::fs::read(&self.path).await.map_err(|e| {
-            DriverError::device(format!(
-                "Can't open dummy-ups definition file {}: {e}",
-                self.path.display()
-            ))
-        })?;
+        let text = tokio::fs::read(&self.path)
+            .await
+            .map_err(|e| DriverError::device(cant_open(&self.path, &e)))?;
         self.loaded = self.modified().await;
         self.steps = parse_steps(&text);
         self.pos = 0;
@@ -303,10 +308,7 @@ impl Driver for DummyUps {
         }
         self.path = params.resolve_path(&params.port);
         if let Err(e) = tokio::fs::metadata(&self.path).await {
-            return Err(DriverError::config(format!(
-                "Can't open dummy-ups definition file {}: {e}",
-                self.path.display()
-            )));
+            return Err(DriverError::config(cant_open(&self.path, &e)));
         }
         Ok(())
     }

@@ -135,9 +135,14 @@ async fn modes_and_errors() {
         .await
         .unwrap_err();
     assert!(matches!(err, DriverError::Config(_)), "{err}");
-    assert!(err
-        .to_string()
-        .contains("Can't open dummy-ups definition file"));
+    let path = dir.path().join("nope.dev");
+    let path = path.display();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "Can't open dummy-ups definition file {path}: Can't open {path}: No such file or directory"
+        )
+    );
     let bad = DriverParams::new("x.dev").with_option("mode", Some("meta"));
     let err = DummyUps::new().open(&bad, &mut state).await.unwrap_err();
     assert_eq!(err.to_string(), "Unsupported mode was specified: meta");

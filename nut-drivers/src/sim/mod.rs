@@ -3,7 +3,9 @@
 //! [`apc_recorded`]), an in-process port ([`ModelPort`]) for
 //! driver tests, a pseudo-terminal server ([`pty`]) so that any serial driver (ours
 //! or C NUT's) can talk to it as to a real device, and a Unix-socket server ([`socket`]) for
-//! the serial side of emulated USB bridges.
+//! the serial side of emulated USB bridges; and a driver whose device is the model itself
+//! ([`driver::ModelDriver`]), optionally through a power failure on a fixed cycle
+//! ([`model::PowerCycle`]).
 //!
 //! ```
 //! use nut_drivers::sim::{q1::Q1Dialect, Protocol, UpsModel};
@@ -22,6 +24,7 @@ pub mod apc;
 pub mod apc_recorded;
 pub mod bcmxcp;
 pub mod bestups;
+pub mod driver;
 pub mod liebert;
 pub mod masterguard;
 pub mod mecer;

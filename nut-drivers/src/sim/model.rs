@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 /// A model shared between the protocol front-ends and whoever scripts the events.
 pub type SharedModel = Arc<Mutex<UpsModel>>;
@@ -64,6 +65,10 @@ pub struct UpsModel {
     pub output_on: bool,
     /// Manufacturer, model, firmware.
     pub ident: (String, String, String),
+    /// The serial number.
+    pub serial: String,
+    /// The nominal real power, W.
+    pub realpower_nominal: u32,
     /// Every command received, in order (without the terminator).
     pub received: Vec<String>,
     /// Device-side settings a protocol keeps, by name; a protocol has its own defaults for
@@ -97,6 +102,8 @@ impl Default for UpsModel {
             restart_after: None,
             output_on: true,
             ident: ("NUT-RS".into(), "SIM-1000".into(), "VER1.0".into()),
+            serial: "SIM0001".into(),
+            realpower_nominal: 600,
             received: Vec::new(),
             settings: BTreeMap::new(),
         }
@@ -118,6 +125,15 @@ impl UpsModel {
     pub fn input_voltage(&self) -> f64 {
         if self.mains {
             self.line_voltage
+        } else {
+            0.0
+        }
+    }
+
+    /// The input frequency (0 without mains).
+    pub fn input_frequency(&self) -> f64 {
+        if self.mains {
+            self.frequency
         } else {
             0.0
         }
@@ -243,9 +259,82 @@ impl UpsModel {
     }
 }
 
+/// A power failure on a fixed cycle, as the model lives it: mains for the first quarter of
+/// each period, none for the middle half (the battery drains from full to 5 %, past the
+/// low-battery threshold), mains again for the last quarter (the battery recharges). The load
+/// and the mains voltage wander a little, so that watchers see values move.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PowerCycle {
+    period: Duration,
+}
+
+impl PowerCycle {
+    /// A cycle of `period` (at least 4 s).
+    pub fn new(period: Duration) -> Self {
+        Self {
+            period: period.max(Duration::from_secs(4)),
+        }
+    }
+
+    /// The length of one cycle.
+    pub fn period(&self) -> Duration {
+        self.period
+    }
+
+    /// Whether mains power is present at `elapsed` since the cycle started.
+    pub fn mains_at(&self, elapsed: Duration) -> bool {
+        let period = self.period.as_secs_f64();
+        let t = elapsed.as_secs_f64() % period;
+        !(period * 0.25..period * 0.75).contains(&t)
+    }
+
+    /// Sets `model` to what the cycle says at `elapsed` since it started: mains present or
+    /// not, the drain and charge rates that fit the period, the load and the mains voltage.
+    /// [`UpsModel::tick`] then moves the battery.
+    pub fn drive(&self, model: &mut UpsModel, elapsed: Duration) {
+        // Half a period takes the battery from 100 % to 5 %; a quarter brings it back.
+        let drain = 95.0 / (self.period.as_secs_f64() * 0.5);
+        model.drain_per_sec = drain;
+        model.charge_per_sec = 2.0 * drain;
+        let wobble = (elapsed.as_secs() % 7) as u32;
+        model.load = 32 + wobble;
+        model.set_line_voltage(229.5 + f64::from(wobble) * 0.3);
+        match (self.mains_at(elapsed), model.mains) {
+            (true, false) => model.mains_restored(),
+            (false, true) => model.mains_lost(),
+            _ => {}
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_power_cycle_drains_half_and_recharges_a_quarter() {
+        let cycle = PowerCycle::new(Duration::from_secs(80));
+        let mut m = UpsModel::new();
+        let at = |s: u64| Duration::from_secs(s);
+        assert!(cycle.mains_at(at(0)) && cycle.mains_at(at(19)));
+        assert!(!cycle.mains_at(at(20)) && !cycle.mains_at(at(59)));
+        assert!(cycle.mains_at(at(60)) && cycle.mains_at(at(80)));
+        assert!(!cycle.mains_at(at(100)));
+        for s in 1..=60 {
+            cycle.drive(&mut m, at(s));
+            m.tick(1.0);
+        }
+        assert!(m.mains);
+        assert!((m.charge - 9.75).abs() < 1e-9, "{}", m.charge);
+        assert_eq!(m.input_frequency(), 50.0);
+        cycle.drive(&mut m, at(40));
+        assert_eq!((m.input_voltage(), m.input_frequency()), (0.0, 0.0));
+        assert_eq!((m.load, m.line_voltage), (37, 229.5 + 5.0 * 0.3));
+        assert_eq!(
+            PowerCycle::new(Duration::ZERO).period(),
+            Duration::from_secs(4)
+        );
+    }
 
     #[test]
     fn power_events_change_the_state() {
