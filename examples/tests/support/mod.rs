@@ -11,6 +11,7 @@ pub(crate) mod power_failure;
 pub(crate) mod q1_usb;
 pub(crate) mod qx_session;
 pub(crate) mod snmpsim;
+pub(crate) mod usb_sim;
 
 use std::path::Path;
 use std::process::{Child, Command};

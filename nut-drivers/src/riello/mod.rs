@@ -1,6 +1,6 @@
 //! `riello_ser`: Riello UPSes speaking GPSER (or the older SENTR) on a serial line, a
 //! drop-in for C NUT 2.8.0's `riello_ser` (0.07), and `riello_usb` (0.07), the same units
-//! behind a USB bridge (feature `usb`: [`Riello::usb`], the link in [`usb`]). The protocol
+//! behind a USB bridge (feature `usb`: `Riello::usb`, the link in `riello::usb`). The protocol
 //! itself, without I/O, is in [`frame`]; the driver logic ([`Riello`]) runs over any
 //! [`Link`], so that both drivers share it.
 //!
@@ -99,6 +99,10 @@ pub trait Link: Send {
     async fn connect(&mut self) -> io::Result<()> {
         Ok(())
     }
+
+    /// Readies the unit for the identification (C's `start_ups_comm`: USB sends the
+    /// bridge's feature report; `-k` skips it, as the identification).
+    async fn start_comm(&mut self) {}
 
     /// The variables the link publishes at start-up (USB ids), as (name, value).
     fn usb_vars(&self) -> Vec<(&'static str, String)> {
@@ -601,6 +605,9 @@ impl Driver for Riello {
     }
 
     async fn identify(&mut self, state: &mut DeviceState) -> Result<(), DriverError> {
+        if let Some(link) = self.link.as_mut() {
+            link.start_comm().await;
+        }
         // The probe's reply stays in the buffer: C reads it again when this one is late.
         let outcome = match self.proto {
             Proto::Gpser => {

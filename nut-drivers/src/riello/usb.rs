@@ -280,13 +280,18 @@ impl Link for UsbConnection {
         };
         // As a HID device, its report descriptor read (C's USB layer skips a unit without).
         let opened = self.opener.open(&accept).await?;
-        let Some(mut opened) = opened else {
+        let Some(opened) = opened else {
             return Err(io::Error::new(io::ErrorKind::NotFound, NOT_FOUND));
         };
-        Self::set_features(opened.transport.as_mut()).await;
         self.info = Some(opened.info);
         self.transport = Some(opened.transport);
         Ok(())
+    }
+
+    async fn start_comm(&mut self) {
+        if let Some(t) = self.transport.as_mut() {
+            Self::set_features(t.as_mut()).await;
+        }
     }
 
     fn usb_vars(&self) -> Vec<(&'static str, String)> {
