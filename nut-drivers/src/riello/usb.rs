@@ -407,4 +407,244 @@ mod tests {
         assert_eq!(e.kind(), io::ErrorKind::TimedOut);
         assert!(rx.waiting);
     }
+
+    /// What the fake unit does to the next interrupt read.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    enum Fault {
+        None,
+        /// Says nothing (every read times out).
+        Silent,
+        /// Stalls once; clearing the halt works when the flag says so.
+        Stall(bool),
+        /// Is gone.
+        Gone,
+    }
+
+    /// The unit's USB side as the driver sees it: the bridge's packets on interrupt
+    /// endpoints, answered by the simulated unit.
+    struct Unit {
+        bridge: FakeBridge,
+        fault: std::sync::Arc<std::sync::Mutex<Fault>>,
+        log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    }
+
+    #[async_trait]
+    impl HidTransport for Unit {
+        async fn get_report(&mut self, _id: u8, _len: usize) -> Result<Vec<u8>, UsbError> {
+            Err(UsbError::Pipe)
+        }
+        async fn set_report(&mut self, _id: u8, _data: &[u8]) -> Result<usize, UsbError> {
+            Err(UsbError::Pipe)
+        }
+        async fn get_string(&mut self, _index: u8) -> Result<String, UsbError> {
+            Err(UsbError::Pipe)
+        }
+        async fn interrupt_read(&mut self, _l: usize, _t: Duration) -> Result<Vec<u8>, UsbError> {
+            Err(UsbError::Pipe)
+        }
+        async fn control_out(
+            &mut self,
+            setup: ControlSetup,
+            data: &[u8],
+            _t: Duration,
+        ) -> Result<usize, UsbError> {
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("control {setup:?} {data:02x?}"));
+            Ok(data.len())
+        }
+        async fn write_interrupt(
+            &mut self,
+            ep: u8,
+            data: &[u8],
+            t: Duration,
+        ) -> Result<usize, UsbError> {
+            if *self.fault.lock().unwrap() == Fault::Gone {
+                return Err(UsbError::NoDevice);
+            }
+            self.bridge.write_packet(ep, data, t).await.unwrap();
+            Ok(data.len())
+        }
+        async fn read_interrupt_from(
+            &mut self,
+            ep: u8,
+            len: usize,
+            t: Duration,
+        ) -> Result<Vec<u8>, UsbError> {
+            let fault = *self.fault.lock().unwrap();
+            match fault {
+                Fault::None => {}
+                Fault::Silent => {
+                    self.bridge.out.clear();
+                    return Err(UsbError::Timeout);
+                }
+                Fault::Stall(_) => {
+                    // The stalled reply is lost.
+                    self.bridge.out.clear();
+                    return Err(UsbError::Pipe);
+                }
+                Fault::Gone => return Err(UsbError::NoDevice),
+            }
+            self.bridge
+                .read_packet(ep, len, t)
+                .await
+                .map_err(|_| UsbError::Timeout)
+        }
+        async fn clear_halt(&mut self, endpoint: u8) -> Result<(), UsbError> {
+            self.log
+                .lock()
+                .unwrap()
+                .push(format!("clear_halt {endpoint:02x}"));
+            let mut fault = self.fault.lock().unwrap();
+            let Fault::Stall(clears) = *fault else {
+                return Ok(());
+            };
+            *fault = Fault::None;
+            if clears {
+                Ok(())
+            } else {
+                Err(UsbError::Pipe)
+            }
+        }
+        async fn reset(&mut self) -> Result<(), UsbError> {
+            self.log.lock().unwrap().push("reset".into());
+            Ok(())
+        }
+    }
+
+    struct Opener {
+        model: SharedModel,
+        fault: std::sync::Arc<std::sync::Mutex<Fault>>,
+        log: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+        ids: (u16, u16),
+    }
+
+    #[async_trait]
+    impl HidOpener for Opener {
+        async fn open(
+            &mut self,
+            accept: &crate::usb::transport::Accept,
+        ) -> Result<Option<crate::usb::transport::OpenedDevice>, UsbError> {
+            let info = UsbDeviceInfo::new(self.ids.0, self.ids.1);
+            if accept(&info).is_none() {
+                return Ok(None);
+            }
+            self.log.lock().unwrap().push("open".into());
+            Ok(Some(crate::usb::transport::OpenedDevice {
+                transport: Box::new(Unit {
+                    bridge: FakeBridge {
+                        model: self.model.clone(),
+                        pending: Vec::new(),
+                        out: Vec::new(),
+                    },
+                    fault: self.fault.clone(),
+                    log: self.log.clone(),
+                }),
+                info,
+                report_descriptor: vec![0x06, 0xa0, 0xff],
+            }))
+        }
+    }
+
+    type Shared<T> = std::sync::Arc<std::sync::Mutex<T>>;
+
+    fn driver(
+        ids: (u16, u16),
+    ) -> (
+        crate::riello::Riello,
+        SharedModel,
+        Shared<Fault>,
+        Shared<Vec<String>>,
+    ) {
+        let model = UpsModel::shared();
+        let fault = Shared::new(std::sync::Mutex::new(Fault::None));
+        let log = Shared::default();
+        let (m, f, l) = (model.clone(), fault.clone(), log.clone());
+        let d = crate::riello::Riello::usb_with_opener(move || {
+            Box::new(Opener {
+                model: m.clone(),
+                fault: f.clone(),
+                log: l.clone(),
+                ids,
+            })
+        });
+        (d, model, fault, log)
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn the_driver_over_the_bridge() {
+        use nut_driver_api::{DeviceState, Driver, DriverParams};
+        use nut_proto::sock::TrackingStatus;
+
+        let (mut d, model, fault, log) = driver((VENDOR_ID, PRODUCT_ID));
+        let mut state = DeviceState::new();
+        let params = DriverParams::new("auto");
+        d.open(&params, &mut state).await.unwrap();
+        assert_eq!(state.value("ups.vendorid"), Some("04b4"));
+        assert_eq!(state.value("ups.productid"), Some("5500"));
+        // The feature report comes with the identification, not before.
+        assert_eq!(*log.lock().unwrap(), ["open"]);
+        d.identify(&mut state).await.unwrap();
+        assert!(
+            log.lock().unwrap()[1].contains("[b0, 04, 00, 00, 03]"),
+            "{log:?}"
+        );
+        assert!(log.lock().unwrap()[1].contains("request_type: 33, request: 9, value: 768"));
+        d.update(&mut state).await.unwrap();
+        assert_eq!(state.value("ups.status"), Some("OL"));
+        assert_eq!(state.value("ups.power.nominal"), Some("1000"));
+        assert!(state.has_cmd("test.panel.start"));
+        assert_eq!(
+            d.instcmd(&mut state, "shutdown.stop", None).await,
+            TrackingStatus::Handled
+        );
+
+        // A silent unit: the command fails (a silent serial unit's would be handled), the
+        // poll is lost without an error, until the tenth.
+        *fault.lock().unwrap() = Fault::Silent;
+        assert_eq!(
+            d.instcmd(&mut state, "load.off", None).await,
+            TrackingStatus::Failed
+        );
+        d.update(&mut state).await.unwrap();
+
+        // A stall whose halt clears: the request fails, the unit stays.
+        *fault.lock().unwrap() = Fault::Stall(true);
+        assert_eq!(
+            d.instcmd(&mut state, "test.battery.start", None).await,
+            TrackingStatus::Failed
+        );
+        assert_eq!(log.lock().unwrap().last().unwrap(), "clear_halt 81");
+        *fault.lock().unwrap() = Fault::None;
+        model.lock().unwrap().mains_lost();
+        d.update(&mut state).await.unwrap();
+        assert_eq!(state.value("ups.status"), Some("OB"));
+
+        // One that does not: the unit is reset, and the driver must open it again.
+        *fault.lock().unwrap() = Fault::Stall(false);
+        let e = d.update(&mut state).await.unwrap_err();
+        assert!(e.needs_reconnect(), "{e}");
+        assert_eq!(log.lock().unwrap().last().unwrap(), "reset");
+        d.close().await;
+        d.open(&params, &mut state).await.unwrap();
+        d.identify(&mut state).await.unwrap();
+        d.update(&mut state).await.unwrap();
+
+        // A unit gone: opened again too.
+        *fault.lock().unwrap() = Fault::Gone;
+        assert!(d.update(&mut state).await.unwrap_err().needs_reconnect());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn other_ids_are_not_taken() {
+        use nut_driver_api::{DeviceState, Driver, DriverParams};
+        let (mut d, _model, _fault, _log) = driver((0x0665, 0x5161));
+        let e = d
+            .open(&DriverParams::new("auto"), &mut DeviceState::new())
+            .await
+            .unwrap_err();
+        assert!(e.to_string().contains("No supported devices found"), "{e}");
+        assert!(!e.needs_reconnect());
+    }
 }
