@@ -216,7 +216,8 @@ fn usb_error_of(e: &io::Error) -> Option<UsbError> {
 }
 
 /// `riello_usb`'s link: the unit found and opened through a [`HidOpener`], the bridge's
-/// feature report sent, then requests through [`UsbLink`]'s framing over bulk transfers.
+/// feature report sent before the identification, then requests through [`UsbLink`]'s
+/// framing over interrupt transfers.
 pub struct UsbConnection {
     opener: Box<dyn HidOpener>,
     transport: Option<Box<dyn HidTransport>>,
@@ -269,15 +270,9 @@ impl UsbConnection {
 impl Link for UsbConnection {
     async fn connect(&mut self) -> io::Result<()> {
         self.transport = None;
-        // A unit opened before must be the same one (C's exact matcher on reconnection).
-        let known = self.info.clone();
-        let accept = move |info: &UsbDeviceInfo| {
-            (supported(info)
-                && known.as_ref().is_none_or(|k| {
-                    k.vendor == info.vendor && k.product == info.product && k.serial == info.serial
-                }))
-            .then_some(HidInterface::DEFAULT)
-        };
+        // C's table has one id, and no matching option narrows the choice (C takes none):
+        // the first unit of that id, on reconnection too.
+        let accept = |info: &UsbDeviceInfo| supported(info).then_some(HidInterface::DEFAULT);
         // As a HID device, its report descriptor read (C's USB layer skips a unit without).
         let opened = self.opener.open(&accept).await?;
         let Some(opened) = opened else {
