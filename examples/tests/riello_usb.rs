@@ -5,8 +5,8 @@
 //! (`--q1-socket`), so that it is the same for both.
 //!
 //! - Through the power-failure script both dump (`-d 1`) the same variables with the same
-//!   values, on a single-phase unit with CRC-checked frames and a three-phase one with byte
-//!   sums; the unit receives the same frames (the polls aside, whose number depends on
+//!   values, on a single-phase unit with CRC-checked frames, a three-phase one with byte
+//!   sums and the mixed layouts; the unit receives the same frames (the polls aside, whose number depends on
 //!   timing), and the start-up puts the same transfers on the wire.
 //! - Instant commands sent through the driver socket give the same tracking results, make
 //!   the unit receive the same frames in the same packets.
@@ -175,6 +175,18 @@ mod waiting {
             &[0, 1, 3],
         );
         assert_eq!(seen, ["OL", "OB", "OB LB"]);
+    }
+
+    /// One phase in and three out, and three in and one out, on units that refuse `RE`.
+    #[test]
+    fn mixed_phase_units_match_c() {
+        if !have() {
+            return;
+        }
+        for kind in ["2", "3"] {
+            let seen = power_failure(&[("riello.type", kind), ("riello.extended", "no")], &[1]);
+            assert_eq!(seen, ["OB"]);
+        }
     }
 
     /// A command session of `program` on a fresh unit with `settings` (on battery from the
