@@ -29,22 +29,6 @@ mod waiting {
     const C_XCP: &str = "/lib/nut/bcmxcp_usb";
     const OURS_XCP: &str = env!("CARGO_BIN_EXE_bcmxcp_usb");
 
-    impl Unit {
-        /// usb-emu's options: this unit's socket, a transfer log, more.
-        fn emu(&self, log: Option<&Path>, more: &[&str]) -> Vec<std::ffi::OsString> {
-            let mut out: Vec<std::ffi::OsString> = vec![
-                "--q1-socket".into(),
-                self.server.path().as_os_str().to_owned(),
-            ];
-            if let Some(log) = log {
-                out.push("--log".into());
-                out.push(log.as_os_str().to_owned());
-            }
-            out.extend(more.iter().map(Into::into));
-            out
-        }
-    }
-
     /// `usb-emu run --sim bcmxcp_usb <emu> -- program … <args>`, with its state in `state`.
     fn driver(program: &str, state: &Path, emu: &[std::ffi::OsString], args: &[&str]) -> Command {
         crate::support::usb_sim::driver("bcmxcp_usb", program, state, emu, args)
@@ -80,7 +64,7 @@ mod waiting {
         if !crate::support::have(&[C_XCP]) {
             return;
         }
-        let u = Unit::new(Protocol::Bcmxcp, "bcmxcp.unit", unit);
+        let u = Unit::new(Protocol::Bcmxcp, &[("bcmxcp.unit", unit)]);
         let emu = u.emu(None, more);
         for (i, (name, events, status)) in STEPS.iter().take(count).enumerate() {
             {
@@ -140,7 +124,7 @@ mod waiting {
         unit: &str,
         requests: &[Request],
     ) -> crate::support::qx_session::Session {
-        let u = Unit::new(Protocol::Bcmxcp, "bcmxcp.unit", unit);
+        let u = Unit::new(Protocol::Bcmxcp, &[("bcmxcp.unit", unit)]);
         let state = u.folder("run");
         let log = u.dir.path().join("transfers.log");
         let emu = u.emu(Some(&log), &[]);
@@ -244,7 +228,7 @@ mod waiting {
     /// `program -k` on a fresh unit: whether it succeeded, the frames the unit received, the
     /// transfers.
     fn killpower(program: &str) -> (bool, Vec<String>, Vec<String>) {
-        let u = Unit::new(Protocol::Bcmxcp, "bcmxcp.unit", "pw5125");
+        let u = Unit::new(Protocol::Bcmxcp, &[("bcmxcp.unit", "pw5125")]);
         let state = u.folder("kill");
         let log = u.dir.path().join("transfers.log");
         let emu = u.emu(Some(&log), &[]);

@@ -758,6 +758,11 @@ fn usb_devices_are_found_as_c_finds_them() {
             "cps.dev",
             "vendor-id 0764\nproduct-id 9999\nproduct \"Unknown\"\n",
         ),
+        // A Riello unit behind its bridge (riello_usb).
+        device(
+            "riello.dev",
+            "vendor-id 04b4\nproduct-id 5500\nbus 4\naddress 2\n",
+        ),
     ];
     let mut outputs = Vec::new();
     for display in [&[][..], &["-N"], &["-P"]] {
@@ -780,7 +785,8 @@ fn usb_devices_are_found_as_c_finds_them() {
          product=\"Back-UPS CS 500\",serial=\"BB0123456789\",vendor=\"American Power Conversion\",bus=\"003\"\n\
          USB:driver=\"nutdrv_qx\",port=\"auto\",vendorid=\"0665\",productid=\"5161\",bus=\"001\"\n\
          USB:driver=\"usbhid-ups\",port=\"auto\",vendorid=\"0463\",productid=\"FFFF\",product=\"5E\",\
-         vendor=\"EATON\",bus=\"002\"\n"
+         vendor=\"EATON\",bus=\"002\"\n\
+         USB:driver=\"riello_usb\",port=\"auto\",vendorid=\"04B4\",productid=\"5500\",bus=\"004\"\n"
     );
     // An empty bus: nothing on stdout from either (C ends in an error, ours finds nothing).
     let c = usb_scan(C_SCANNER, &[], &["-q"]).unwrap();

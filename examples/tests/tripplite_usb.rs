@@ -80,7 +80,7 @@ fn apply_step(model: &SharedModel, i: usize) {
 
 /// C and ours through the power failure on a unit of `protocol` (the steps `steps`).
 fn power_failure(protocol: &str, steps: &[usize]) {
-    let unit = Unit::new(Protocol::TrippLiteUsb, "tripplite.protocol", protocol);
+    let unit = Unit::new(Protocol::TrippLiteUsb, &[("tripplite.protocol", protocol)]);
     for (i, (name, _, status)) in STEPS.iter().enumerate() {
         apply_step(&unit.model, i);
         if !steps.contains(&i) {
@@ -231,7 +231,7 @@ fn is_poll(command: &str) -> bool {
 
 /// A command session of `program` on a fresh unit of `protocol`.
 fn session(program: &str, protocol: &str, requests: &[Request]) -> support::qx_session::Session {
-    let unit = Unit::new(Protocol::TrippLiteUsb, "tripplite.protocol", protocol);
+    let unit = Unit::new(Protocol::TrippLiteUsb, &[("tripplite.protocol", protocol)]);
     let state = unit.folder("run");
     let log = unit.dir.path().join("transfers.log");
     let socket = unit.server.path().as_os_str().to_owned();
@@ -361,7 +361,7 @@ fn omnivs_commands_and_sets_match_c() {
 fn killpower_sends_what_c_sends() {
     for_each(&["3005", "1001"], |p| {
         let run = |program: &str| {
-            let unit = Unit::new(Protocol::TrippLiteUsb, "tripplite.protocol", p);
+            let unit = Unit::new(Protocol::TrippLiteUsb, &[("tripplite.protocol", p)]);
             let state = unit.folder("kill");
             let log = unit.dir.path().join("transfers.log");
             let socket = unit.server.path().as_os_str().to_owned();
@@ -393,7 +393,7 @@ fn killpower_sends_what_c_sends() {
 
 /// Unplugged, the unit goes stale; plugged back, both drivers find it again by themselves.
 fn replug(program: &str) {
-    let unit = Unit::new(Protocol::TrippLiteUsb, "tripplite.protocol", "3005");
+    let unit = Unit::new(Protocol::TrippLiteUsb, &[("tripplite.protocol", "3005")]);
     let state = unit.folder("run");
     let control = unit.dir.path().join("control");
     std::fs::write(&control, "").unwrap();

@@ -4,6 +4,7 @@
 
 use nut_drivers::bcmxcp::usb::DEVICES as BCMXCP_DEVICES;
 use nut_drivers::qx::usb::{bridge_in, DEVICES};
+use nut_drivers::riello::usb::supported as riello_supported;
 use nut_drivers::tripplite_usb::{PRODUCT_ID as TRIPPLITE_PRODUCT, VENDOR_ID as TRIPPLITE_VENDOR};
 use nut_drivers::usb::hid_ups::subdriver::{Claim, ClaimContext};
 use nut_drivers::usb::hid_ups::SUBDRIVERS;
@@ -13,7 +14,8 @@ use crate::{Bus, Finding};
 
 /// The driver of ours that takes `device`, if one does: `tripplite_usb` for Tripp Lite's
 /// older protocol (09ae:0001), `bcmxcp_usb` for the ids of its table but Phoenixtec's
-/// (06da:0002, which C's scanner gives to `nutdrv_qx`), `usbhid-ups` when a subdriver
+/// (06da:0002, which C's scanner gives to `nutdrv_qx`), `riello_usb` for Riello's bridge
+/// (04b4:5500), `usbhid-ups` when a subdriver
 /// claims its ids, `nutdrv_qx` when its bridge table lists them.
 pub fn driver_for(device: &UsbDeviceInfo) -> Option<&'static str> {
     let ids = (device.vendor_id, device.product_id);
@@ -22,6 +24,9 @@ pub fn driver_for(device: &UsbDeviceInfo) -> Option<&'static str> {
     }
     if ids != (0x06da, 0x0002) && BCMXCP_DEVICES.iter().any(|(v, p, _)| (*v, *p) == ids) {
         return Some("bcmxcp_usb");
+    }
+    if riello_supported(device) {
+        return Some("riello_usb");
     }
     let ctx = ClaimContext::default();
     if SUBDRIVERS
@@ -94,7 +99,15 @@ mod tests {
             let product_at = rest.find("ATTR{idProduct}==\"").unwrap() + 18;
             let product = u16::from_str_radix(&rest[product_at..product_at + 4], 16).unwrap();
             let c_driver = comment.rsplit(" - ").next().unwrap();
-            if !["usbhid-ups", "nutdrv_qx", "tripplite_usb", "bcmxcp_usb"].contains(&c_driver) {
+            if ![
+                "usbhid-ups",
+                "nutdrv_qx",
+                "tripplite_usb",
+                "bcmxcp_usb",
+                "riello_usb",
+            ]
+            .contains(&c_driver)
+            {
                 continue;
             }
             let ours = driver_for(&UsbDeviceInfo::new(vendor, product));

@@ -8,6 +8,7 @@
 //! usb-emu run --q1 cypress -- /lib/nut/nutdrv_qx -s ups -x port=auto -u root -d 1
 //! usb-emu run --sim tripplite_usb -- /lib/nut/tripplite_usb -s ups -x port=auto -u root -d 1
 //! usb-emu run --sim bcmxcp_usb --set bcmxcp.unit=pw9130 -- /lib/nut/bcmxcp_usb -s ups -x port=auto -u root -d 1
+//! usb-emu run --sim riello_usb --set riello.type=4 -- /lib/nut/riello_usb -s ups -x port=auto -u root -d 1
 //! ```
 //!
 //! `run --sim tripplite_usb` serves a simulated Tripp Lite unit of the older USB protocol
@@ -16,6 +17,9 @@
 //! Eaton/Powerware BCM/XCP unit (`nut_drivers::sim::bcmxcp`, nut-sim's `--protocol bcmxcp`
 //! models: `--set bcmxcp.unit=pw5125|pw9130|pw9355`) on Powerware's ids (`0592:0002`; give
 //! `--vendor-id 06da` for a Phoenixtec one, which takes its commands by vendor request).
+//! `run --sim riello_usb` serves a simulated Riello GPSER unit (`nut_drivers::sim::riello`,
+//! nut-sim's `--protocol riello` model and its `riello.*` settings) behind the bulk-endpoint
+//! bridge of Riello's USB units (`04b4:5500`).
 //!
 //! `run --q1 BRIDGE` puts a simulated Megatec/Q1 UPS (`nut_drivers::sim`, the `nut-sim`
 //! models: `--protocol`, `--set KEY=VALUE`, `--script FILE`) behind an emulated USB-to-serial
@@ -87,8 +91,8 @@ struct Q1Args {
     #[arg(long, value_name = "BRIDGE")]
     q1: Option<String>,
     /// Serve a simulated USB UPS speaking this protocol, as the first device:
-    /// tripplite_usb (Tripp Lite's older USB protocol) or bcmxcp_usb (Eaton/Powerware
-    /// BCM/XCP).
+    /// tripplite_usb (Tripp Lite's older USB protocol), bcmxcp_usb (Eaton/Powerware
+    /// BCM/XCP) or riello_usb (Riello GPSER).
     #[arg(long, value_name = "PROTOCOL", conflicts_with = "q1")]
     sim: Option<String>,
     /// The simulated UPS's protocol, as nut-sim names them [default: megatec].
@@ -149,9 +153,10 @@ fn setup_q1(
             (Bridge::TrippLite, "tripplite_usb")
         }
         (None, Some(name)) if name.eq_ignore_ascii_case("bcmxcp_usb") => (Bridge::Bcmxcp, "bcmxcp"),
+        (None, Some(name)) if name.eq_ignore_ascii_case("riello_usb") => (Bridge::Riello, "riello"),
         (None, Some(name)) => {
             return Err(format!(
-                "unknown simulated device `{name}` (tripplite_usb, bcmxcp_usb)"
+                "unknown simulated device `{name}` (tripplite_usb, bcmxcp_usb, riello_usb)"
             ))
         }
         (None, None) => return Ok(None),

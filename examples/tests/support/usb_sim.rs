@@ -1,9 +1,10 @@
 //! Units of the simulator on emulated USB for the differential tests of the USB drivers
-//! that `usb-emu run --sim NAME` serves (`bcmxcp_usb`, `tripplite_usb`): a simulated unit
-//! served on a Unix socket in its own folder, and the driver (C's or ours) run under the
-//! emulator against it.
+//! that `usb-emu run --sim NAME` serves (`bcmxcp_usb`, `tripplite_usb`, `riello_usb`): a
+//! simulated unit served on a Unix socket in its own folder (handed to the emulator with
+//! `--q1-socket`, so that it stays the same between C's run and ours, and the test steps
+//! it), and the driver (C's or ours) run under the emulator against it.
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -21,15 +22,16 @@ pub(crate) struct Unit {
 }
 
 impl Unit {
-    /// A unit speaking `protocol`, its model given the setting `name` = `value`.
-    pub(crate) fn new(protocol: Protocol, name: &str, value: &str) -> Self {
+    /// A unit speaking `protocol`, its model given the device settings `settings`.
+    pub(crate) fn new(protocol: Protocol, settings: &[(&str, &str)]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let model = UpsModel::shared();
-        model
-            .lock()
-            .unwrap()
-            .settings
-            .insert(name.into(), value.into());
+        {
+            let mut m = model.lock().unwrap();
+            for (k, v) in settings {
+                m.settings.insert((*k).into(), (*v).into());
+            }
+        }
         let server =
             SocketServer::spawn(model.clone(), protocol, &dir.path().join("ups.sock")).unwrap();
         Self { dir, model, server }
@@ -40,6 +42,17 @@ impl Unit {
         let path = self.dir.path().join(name);
         std::fs::create_dir_all(&path).unwrap();
         path
+    }
+
+    /// usb-emu's options: this unit's socket, a transfer log if given, `more`.
+    pub(crate) fn emu(&self, log: Option<&Path>, more: &[&str]) -> Vec<OsString> {
+        let mut out: Vec<OsString> = vec!["--q1-socket".into(), self.server.path().into()];
+        if let Some(log) = log {
+            out.push("--log".into());
+            out.push(log.into());
+        }
+        out.extend(more.iter().map(Into::into));
+        out
     }
 }
 
@@ -83,5 +96,17 @@ pub(crate) fn dump(
         .lines()
         .filter(|l| l.contains(": ") && !l.starts_with("driver.version: "))
         .map(str::to_owned)
+        .collect()
+}
+
+/// The transfer log lines written since `seen` bytes (which it moves on), without their
+/// time.
+pub(crate) fn new_transfers(log: &Path, seen: &mut usize) -> Vec<String> {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let fresh = text.get(*seen..).unwrap_or_default().to_owned();
+    *seen = text.len();
+    fresh
+        .lines()
+        .filter_map(|l| l.split_once(' ').map(|(_, rest)| rest.to_owned()))
         .collect()
 }

@@ -1,7 +1,13 @@
 //! `riello_ser`: Riello UPSes speaking GPSER (or the older SENTR) on a serial line, a
-//! drop-in for C NUT 2.8.0's `riello_ser` (0.07). The protocol itself, without I/O, is in
-//! [`frame`]; the driver logic ([`Riello`]) runs over any [`Link`], so that the USB driver
-//! shares it.
+//! drop-in for C NUT 2.8.0's `riello_ser` (0.07), and `riello_usb` (0.07), the same units
+//! behind a USB bridge (feature `usb`: `Riello::usb`, the link in `riello::usb`). The protocol
+//! itself, without I/O, is in [`frame`]; the driver logic ([`Riello`]) runs over any
+//! [`Link`], so that both drivers share it.
+//!
+//! `riello_usb` differs as C's does: no probing (GPSER at once, after the bridge's feature
+//! report), `ups.vendorid` and `ups.productid`, and a request whose transfers fail fails
+//! (an instant command is refused, where a serial unit's silence counts as handled); a
+//! lost unit is opened again and identified again.
 //!
 //! Start-up probes, at 9600 then 1200 bit/s, for a SENTR unit (one byte, 192, answered
 //! by a 103-byte block) and then a GPSER one (`GI`). Identification reads `GI` (serial,
@@ -35,6 +41,7 @@
 //! ```
 
 pub mod frame;
+#[cfg(feature = "usb")]
 pub mod usb;
 
 use std::io;
@@ -57,6 +64,10 @@ use frame::{Kind, Receiver, RielloData};
 pub const DRIVER_NAME: &str = "riello_ser";
 /// The serial driver's description (C's).
 pub const DRIVER_DESCRIPTION: &str = "Riello serial driver";
+/// The USB driver's program name.
+pub const USB_DRIVER_NAME: &str = "riello_usb";
+/// The USB driver's description (C's).
+pub const USB_DRIVER_DESCRIPTION: &str = "Riello USB driver";
 /// `driver.version.internal`: the C driver version whose behaviour this follows.
 pub const DRIVER_VERSION: &str = "0.07";
 
@@ -73,7 +84,8 @@ const DEFAULT_DELAY: u32 = 5;
 #[async_trait]
 pub trait Link: Send {
     /// Sends `request`, then feeds what comes back to `rx` (read as `kind`, GPSER checks
-    /// with a CRC when `crc`) until a frame is whole or the link gives up waiting.
+    /// with a CRC when `crc`) until a frame is whole or the link gives up waiting. An error
+    /// of kind `TimedOut` fails this request only (C's USB driver); others end the link.
     async fn exchange(
         &mut self,
         request: &[u8],
@@ -81,6 +93,21 @@ pub trait Link: Send {
         kind: Kind,
         crc: bool,
     ) -> io::Result<()>;
+
+    /// Opens the unit behind the link, once before the first request and again after the
+    /// link failed (USB; a serial line is open already).
+    async fn connect(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// Readies the unit for the identification (C's `start_ups_comm`: USB sends the
+    /// bridge's feature report; `-k` skips it, as the identification).
+    async fn start_comm(&mut self) {}
+
+    /// The variables the link publishes at start-up (USB ids), as (name, value).
+    fn usb_vars(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
 
     /// Changes the line speed (serial links; others ignore it).
     async fn set_speed(&mut self, baud: u32) -> io::Result<()> {
@@ -180,6 +207,8 @@ enum Outcome {
     Nak,
     /// Nothing whole came back in time.
     Timeout,
+    /// The transfer failed (USB: C's `recv < 0`): the request fails.
+    Failed,
 }
 
 /// The Riello driver (serial or USB). See the [module documentation](self).
@@ -195,6 +224,8 @@ pub struct Riello {
     output_mono: bool,
     data: RielloData,
     countlost: u32,
+    /// `riello_usb`: no probing, GPSER only, a failed request fails.
+    usb: bool,
 }
 
 impl std::fmt::Debug for Riello {
@@ -256,7 +287,30 @@ impl Riello {
             output_mono: true,
             data: RielloData::default(),
             countlost: 0,
+            usb: false,
         }
+    }
+
+    /// `riello_usb` on the system's libusb.
+    #[cfg(feature = "usb")]
+    pub fn usb() -> Self {
+        Self::usb_with_opener(|| Box::new(crate::usb::RusbOpener::new()))
+    }
+
+    /// `riello_usb` on another USB implementation (a test double): `opener` makes the
+    /// opener of each connection.
+    #[cfg(feature = "usb")]
+    pub fn usb_with_opener(
+        opener: impl Fn() -> Box<dyn crate::usb::transport::HidOpener> + Send + 'static,
+    ) -> Self {
+        let mut driver = Self::with_link_opener(
+            (USB_DRIVER_NAME, USB_DRIVER_DESCRIPTION, DRIVER_VERSION),
+            Box::new(move |_port: &str| {
+                Ok(Box::new(usb::UsbConnection::new(opener())) as Box<dyn Link>)
+            }),
+        );
+        driver.usb = true;
+        driver
     }
 
     /// Sends `request` and waits for the reply, read as `kind`.
@@ -265,7 +319,11 @@ impl Riello {
             return Err(DriverError::device("not opened"));
         };
         self.rx.start();
-        link.exchange(request, &mut self.rx, kind, self.crc).await?;
+        match link.exchange(request, &mut self.rx, kind, self.crc).await {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::TimedOut => return Ok(Outcome::Failed),
+            Err(e) => return Err(e.into()),
+        }
         Ok(if self.rx.waiting {
             Outcome::Timeout
         } else if self.rx.bad_crc {
@@ -348,6 +406,10 @@ impl Riello {
             }
             Ok(Outcome::Nak) => {
                 tracing::debug!("Command {name} Ko: command not supported");
+                TrackingStatus::Failed
+            }
+            Ok(Outcome::Failed) => {
+                tracing::debug!("Command {name} err: transfer failed");
                 TrackingStatus::Failed
             }
             Ok(_) => {
@@ -509,12 +571,27 @@ impl Driver for Riello {
     async fn open(
         &mut self,
         params: &DriverParams,
-        _state: &mut DeviceState,
+        state: &mut DeviceState,
     ) -> Result<(), DriverError> {
-        self.link = Some((self.opener)(&params.port)?);
+        let mut link = (self.opener)(&params.port)?;
+        if let Err(e) = link.connect().await {
+            return Err(match e.kind() {
+                io::ErrorKind::NotFound => DriverError::config(e),
+                _ => e.into(),
+            });
+        }
+        for (var, value) in link.usb_vars() {
+            let _ = state.set(var, &value);
+        }
+        self.link = Some(link);
         self.crc = false;
         self.data = RielloData::default();
         self.countlost = 0;
+        if self.usb {
+            // C's USB driver speaks GPSER at once.
+            self.proto = Proto::Gpser;
+            return Ok(());
+        }
         if let Err(e) = self.probe().await {
             self.link = None;
             return Err(match e {
@@ -528,6 +605,9 @@ impl Driver for Riello {
     }
 
     async fn identify(&mut self, state: &mut DeviceState) -> Result<(), DriverError> {
+        if let Some(link) = self.link.as_mut() {
+            link.start_comm().await;
+        }
         // The probe's reply stays in the buffer: C reads it again when this one is late.
         let outcome = match self.proto {
             Proto::Gpser => {
@@ -536,6 +616,10 @@ impl Driver for Riello {
             }
             Proto::Sentr => self.exchange(&[frame::SENTR_ONLY192], Kind::Sentr).await?,
         };
+        // C's USB driver gives up when the transfers fail.
+        if outcome == Outcome::Failed {
+            return Err(DriverError::config("No communication with UPS"));
+        }
         if matches!(outcome, Outcome::BadCrc | Outcome::Nak) {
             return Err(DriverError::config("Bad checksum or NACK"));
         }

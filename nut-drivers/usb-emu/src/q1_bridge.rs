@@ -17,6 +17,7 @@
 //! | `fabula`, `hunnox` | the same, with shutdown indices | the same; no answer: `UPS No Ack` |
 //! | `tripplite_usb` | SET_REPORT (`21 09 0300`), one 8-byte frame: `:`, command, checksum, `\r` | interrupt IN, the 8-byte reply of the latest command |
 //! | `bcmxcp_usb` | SET_DESCRIPTOR (`00 07 0304 0000`) or vendor request `42 0d 0000 0000`, one BCM/XCP command frame | interrupt IN, the reply blocks of the latest command as one stream, 128 bytes a read |
+//! | `riello_usb` | interrupt OUT to `02`, 8-byte packets: `37` and 7 bytes, or `30 + n`, `n` bytes and `'0'`s | interrupt IN, 8-byte packets: count (≤ 7), bytes, zeros |
 //!
 //! `tripplite_usb` is no serial bridge: it is a Tripp Lite unit of the older USB protocol
 //! (C's `tripplite_usb` driver), whose frames go whole to the simulator on the socket
@@ -25,7 +26,12 @@
 //! unit speaking BCM/XCP on USB (C's `bcmxcp_usb`), whose command frames go whole to the
 //! simulator (`nut_drivers::sim::bcmxcp`), by either request (C sends Powerware's ids the
 //! first, Phoenixtec's and HP's the second). Its reply is not padded: C's reader takes every
-//! byte it reads as part of the reply.
+//! byte it reads as part of the reply. Nor is `riello_usb`: a Riello unit speaking GPSER
+//! behind its Cypress HID bridge (C's `riello_usb`, whose "bulk" transfers are interrupt
+//! transfers with libusb-1.0); each frame (`02` to `03`) it receives goes whole to the
+//! simulator (`nut_drivers::sim::riello`), and bytes outside a frame are dropped. A frame
+//! the unit does not answer queues nothing (C's read times out). C opens it as a HID device
+//! (it skips a device without a report descriptor), so it has one.
 //!
 //! The bytes of a SET_REPORT chunk that follow a NUL or the command's `\r` are padding (C's
 //! Ippon code sends whatever its buffer held there). A UPS that says nothing queues nothing
@@ -46,6 +52,11 @@ use crate::q1_client::Q1Client;
 /// How much of a BCM/XCP unit's reply one interrupt read gets (the 128 bytes `bcmxcp_usb`
 /// asks for).
 const BCMXCP_READ: usize = 128;
+
+/// The report descriptor of the emulated Riello bridge (vendor page `ffa0`: 8-byte input
+/// and output reports, a 5-byte feature report), made up for the emulator.
+const RIELLO_REPORT_DESCRIPTOR: &str =
+    "06 a0 ff 09 01 a1 01 09 02 15 00 26 ff 00 75 08 95 08 81 02 09 03 91 02 09 04 95 05 b1 02 c0";
 
 /// The framing of a USB-to-serial bridge, named as `nutdrv_qx`'s `subdriver` option names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -80,6 +91,9 @@ pub enum Bridge {
     /// An Eaton/Powerware BCM/XCP unit on USB (command frames by control transfer, reply
     /// blocks on interrupt IN): not a `nutdrv_qx` bridge.
     Bcmxcp,
+    /// A Riello GPSER unit behind its Cypress HID bridge (counted 8-byte packets both ways
+    /// on interrupt endpoints): not a `nutdrv_qx` bridge.
+    Riello,
 }
 
 /// The ids and strings a bridge has by default: `nutdrv_qx -x port=auto` picks that very
@@ -128,11 +142,12 @@ impl Bridge {
         Self::Armac,
     ];
 
-    /// The bridge of a name (case-insensitive), `tripplite_usb` included.
+    /// The bridge of a name (case-insensitive), `tripplite_usb`, `bcmxcp_usb` and
+    /// `riello_usb` included.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
-            .chain([Self::TrippLite, Self::Bcmxcp])
+            .chain([Self::TrippLite, Self::Bcmxcp, Self::Riello])
             .find(|b| b.name().eq_ignore_ascii_case(name))
     }
 
@@ -153,6 +168,7 @@ impl Bridge {
             Self::Armac => "armac",
             Self::TrippLite => "tripplite_usb",
             Self::Bcmxcp => "bcmxcp_usb",
+            Self::Riello => "riello_usb",
         }
     }
 
@@ -183,11 +199,12 @@ impl Bridge {
                 Some("Tripp Lite SMART1000LCD "),
             ),
             Self::Bcmxcp => id(0x0592, 0x0002, None, None),
+            Self::Riello => id(0x04b4, 0x5500, None, None),
         }
     }
 
     /// The endpoints of a device without `endpoint` lines: interrupt IN `81` (64 bytes for
-    /// Ippon's single packet), and Fuji's interrupt OUT `02`.
+    /// Ippon's single packet), and Fuji's and Riello's interrupt OUT `02`.
     pub fn default_endpoints(self) -> Vec<Endpoint> {
         let ep = |address, max_packet| Endpoint {
             address,
@@ -197,7 +214,7 @@ impl Bridge {
         };
         match self {
             Self::Ippon => vec![ep(0x81, 64)],
-            Self::Fuji => vec![ep(0x81, 8), ep(0x02, 8)],
+            Self::Fuji | Self::Riello => vec![ep(0x81, 8), ep(0x02, 8)],
             _ => vec![ep(0x81, 8)],
         }
     }
@@ -219,6 +236,14 @@ impl Bridge {
         if self == Self::Bcmxcp {
             text = format!(
                 "# An Eaton/Powerware BCM/XCP UPS on USB\nvendor-id {vendor:04x}\nproduct-id {product:04x}\ninterface-class ff 00 00\n"
+            );
+        }
+        if self == Self::Riello {
+            // C's riello_usb opens the unit as a HID device: without a report descriptor it
+            // skips it. Any will do (C does not read it): this one is ours, vendor-defined.
+            text = format!(
+                "# A Riello GPSER UPS behind its USB bridge\nvendor-id {vendor:04x}\nproduct-id {product:04x}\nreport-descriptor {}\n",
+                RIELLO_REPORT_DESCRIPTOR
             );
         }
         if let Some(m) = identity.manufacturer {
@@ -260,7 +285,7 @@ impl Bridge {
                     && kind == crate::descriptors::DT_STRING
                     && self.string_command(index).is_some()
             }
-            Self::Fuji => false,
+            Self::Fuji | Self::Riello => false,
         }
     }
 
@@ -343,6 +368,10 @@ impl Bridge {
             // The unit streams its reply blocks in 8-byte packets, without a short one
             // between blocks: a host's read of 128 bytes (C's and ours) gets the next 128.
             Self::Bcmxcp => answer.chunks(BCMXCP_READ).map(<[u8]>::to_vec).collect(),
+            Self::Riello => answer
+                .chunks(7)
+                .map(|c| padded(c, 8, u8::try_from(c.len()).ok()))
+                .collect(),
             Self::Phoenixtec => answer
                 .chunks(in_packet.max(1))
                 .map(<[u8]>::to_vec)
@@ -519,7 +548,7 @@ impl Q1Bridge {
                 data[..n].copy_from_slice(&descriptor[..n]);
                 Step::Done(Ok(n))
             }
-            Bridge::Fuji => Step::Done(Err(crate::emu::code::PIPE)),
+            Bridge::Fuji | Bridge::Riello => Step::Done(Err(crate::emu::code::PIPE)),
             Bridge::TrippLite | Bridge::Bcmxcp => {
                 // The unit answers each frame: the latest reply counts.
                 queue.clear();
@@ -533,8 +562,8 @@ impl Q1Bridge {
         }
     }
 
-    /// Takes an interrupt OUT transfer that belongs to the bridge's framing (Fuji's commands
-    /// to endpoint `02`), `None` for the others.
+    /// Takes an interrupt OUT transfer that belongs to the bridge's framing (Fuji's and
+    /// Riello's commands to endpoint `02`), `None` for the others.
     pub fn interrupt_out(
         &mut self,
         queue: &mut VecDeque<Vec<u8>>,
@@ -542,6 +571,10 @@ impl Q1Bridge {
         endpoint: u8,
         data: &[u8],
     ) -> Option<Step> {
+        if self.bridge == Bridge::Riello && endpoint == 0x02 {
+            self.riello_out(queue, data);
+            return Some(Step::Done(Ok(data.len())));
+        }
         if self.bridge != Bridge::Fuji || endpoint != 0x02 {
             return None;
         }
@@ -553,6 +586,43 @@ impl Q1Bridge {
             self.feed(&command, queue, in_packet);
         }
         Some(Step::Done(Ok(data.len())))
+    }
+}
+
+impl Q1Bridge {
+    /// One of Riello's packets (count in the low three bits of the first byte, then the
+    /// bytes): each whole frame is answered, the answer's packets queued on `queue`.
+    fn riello_out(&mut self, queue: &mut VecDeque<Vec<u8>>, data: &[u8]) {
+        let n = usize::from(data.first().copied().unwrap_or(0) & 0x07);
+        let rest = data.get(1..).unwrap_or_default();
+        self.partial.extend_from_slice(&rest[..n.min(rest.len())]);
+        loop {
+            // Bytes outside a frame: dropped.
+            match self.partial.iter().position(|&b| b == 0x02) {
+                Some(start) => {
+                    self.partial.drain(..start);
+                }
+                None => {
+                    self.partial.clear();
+                    return;
+                }
+            }
+            let Some(end) = self.partial.iter().position(|&b| b == 0x03) else {
+                if self.partial.len() > 4096 {
+                    self.partial.clear();
+                }
+                return;
+            };
+            let frame: Vec<u8> = self.partial.drain(..=end).collect();
+            if let Answer::Said(answer) = self.ask(&frame) {
+                let said = (!answer.is_empty()).then_some(answer.as_slice());
+                for packet in self.bridge.packets(said, 8) {
+                    if queue.len() < 4096 {
+                        queue.push_back(packet);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -591,6 +661,60 @@ mod tests {
         let text = Bridge::Fuji.device_text(Path::new("/tmp/a b.sock"), Some((0x1234, 5)));
         assert!(text.contains("vendor-id 1234\nproduct-id 0005\n"), "{text}");
         assert!(text.contains("q1-socket \"/tmp/a b.sock\""), "{text}");
+    }
+
+    /// A Riello unit's frames are cut out of its packets and answered (here by a server
+    /// that echoes them), the answers packed 7 bytes a packet; bytes outside frames dropped.
+    #[test]
+    fn riello_packets_both_ways() {
+        use std::io::{Read, Write};
+        let text = Bridge::Riello.device_text(Path::new("/s"), None);
+        assert!(text.contains("vendor-id 04b4\nproduct-id 5500\n"), "{text}");
+        assert!(text.contains("report-descriptor 06 a0 ff"), "{text}");
+        assert_eq!(Bridge::from_name("RIELLO_USB"), Some(Bridge::Riello));
+        assert!(!Bridge::ALL.contains(&Bridge::Riello));
+        assert!(!Bridge::Riello.owns((0x21, 0x09, 0x0300, 0)));
+        let dir = std::env::temp_dir().join(format!("q1-riello-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("s.sock");
+        let _ = std::fs::remove_file(&path);
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut seen = Vec::new();
+            let mut head = [0u8; 4];
+            while stream.read_exact(&mut head).is_ok() {
+                let mut body = vec![0u8; u32::from_be_bytes(head) as usize];
+                stream.read_exact(&mut body).unwrap();
+                seen.push(body.clone());
+                let mut out = (body.len() as u32).to_be_bytes().to_vec();
+                out.extend(body);
+                stream.write_all(&out).unwrap();
+            }
+            seen
+        });
+        let mut bridge = Q1Bridge::new(Bridge::Riello, &path);
+        let mut queue = VecDeque::new();
+        let frame = b"\x02\x20\x22GI000132\x03";
+        // A stray byte first (a SENTR probe), then the frame in C's packets.
+        assert!(bridge
+            .interrupt_out(&mut queue, 8, 0x02, b"\x31\xc0000000")
+            .is_some());
+        assert!(queue.is_empty());
+        for packet in [&b"\x37\x02\x20\x22GI00"[..], b"\x350132\x0300"] {
+            assert_eq!(
+                bridge.interrupt_out(&mut queue, 8, 0x02, packet),
+                Some(Step::Done(Ok(8)))
+            );
+        }
+        assert_eq!(bridge.interrupt_out(&mut queue, 8, 0x01, b"x"), None);
+        let packets: Vec<Vec<u8>> = queue.into_iter().collect();
+        assert_eq!(packets.len(), 2);
+        assert_eq!(packets[0], b"\x07\x02\x20\x22GI00");
+        assert_eq!(packets[1], b"\x050132\x03\x00\x00");
+        drop(bridge);
+        assert_eq!(server.join().unwrap(), [frame.to_vec()]);
+        let _ = std::fs::remove_dir_all(&dir);
     }
 
     #[test]

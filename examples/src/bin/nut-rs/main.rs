@@ -54,6 +54,8 @@ mod powercom;
 mod powerpanel;
 #[path = "../riello_ser.rs"]
 mod riello_ser;
+#[path = "../riello_usb.rs"]
+mod riello_usb;
 #[path = "../snmp-ups.rs"]
 mod snmp_ups;
 #[path = "../tripplite_usb.rs"]
@@ -160,6 +162,10 @@ const PROGRAMS: &[Program] = &[
     Program {
         name: "riello_ser",
         main: || report(riello_ser::main),
+    },
+    Program {
+        name: "riello_usb",
+        main: || report(riello_usb::main),
     },
     Program {
         name: "snmp-ups",
