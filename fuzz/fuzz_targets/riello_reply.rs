@@ -1,10 +1,13 @@
 //! Riello replies: any byte stream fed to the receiver (as GPSER with either check, and as
 //! SENTR) and whatever frame it cuts read as every GPSER reply and as a SENTR block must
 //! never panic; a frame the receiver accepts holds its check. The simulated unit must take
-//! any byte stream, and every answer it gives must be a frame the driver accepts.
+//! any byte stream, and every answer it gives must be a frame the driver accepts. Over USB
+//! (riello_usb's bridge), any packet received unpacks to at most its count of bytes, and a
+//! request cut into packets unpacks to itself.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
+use nut_drivers::riello::usb::{packets, unpack};
 use nut_drivers::riello::frame::{
     check, parse_gi, parse_gn, parse_re, parse_rs, parse_sentr, Kind, Receiver, RielloData,
 };
@@ -32,6 +35,12 @@ fuzz_target!(|data: &[u8]| {
             }
         }
     }
+    for packet in data.chunks(8) {
+        let bytes = unpack(packet);
+        assert!(bytes.len() <= 7 && bytes.len() < packet.len().max(1));
+    }
+    let sent: Vec<u8> = packets(data).iter().flat_map(|p| unpack(p).to_vec()).collect();
+    assert_eq!(sent, data);
     let model = UpsModel::shared();
     if let Some(&first) = data.first() {
         let mut m = model.lock().unwrap();
