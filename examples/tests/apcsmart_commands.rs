@@ -15,10 +15,11 @@ mod support;
 // computing: CI runs every `waiting` module beside the other tests (see .ci/run).
 mod waiting {
     use std::io::{BufRead, BufReader, Write};
-    use std::os::unix::net::UnixStream;
     use std::path::Path;
-    use std::process::{Child, Command, Stdio};
+    use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
+
+    use crate::support::driver::Running;
 
     use nut_drivers::sim::pty::PtyServer;
     use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
@@ -82,152 +83,16 @@ mod waiting {
         }
     }
 
-    /// A driver running in the background on a [`Sim`], with a connection to its socket.
-    struct Running {
-        program: &'static str,
-        child: Child,
-        writer: UnixStream,
-        reader: BufReader<UnixStream>,
-        next_id: u32,
-    }
-
-    impl Running {
-        /// Starts `program` on `sim` with a long poll interval, so that what the device
-        /// receives comes from the requests (and alerts) alone, and connects to its socket.
-        fn start(program: &'static str, sim: &Sim, options: &[&str]) -> Self {
-            Self::start_in(program, sim.dir.path(), &sim.port(), options)
-        }
-
-        /// [`Running::start`] with state, socket and log in `dir`, on the port of `port`
-        /// (`port=…`).
-        fn start_in(program: &'static str, dir: &Path, port: &str, options: &[&str]) -> Self {
-            let log_path = dir.join("driver.log");
-            let log = std::fs::File::create(&log_path).unwrap();
-            let mut cmd = Command::new(program);
-            cmd.env("NUT_STATEPATH", dir)
-                .env("NUT_CONFPATH", dir)
-                .env("NUT_ALTPIDPATH", dir)
-                .stdin(Stdio::null())
-                .args(["-F", "-u", "root", "-i", "300", "-s", "sim", "-x", port]);
-            for o in options {
-                cmd.args(["-x", o]);
-            }
-            let mut child = cmd
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .expect("start driver");
-            let socket = dir.join("apcsmart-sim");
-            let deadline = Instant::now() + Duration::from_secs(120);
-            let stream = loop {
-                if let Ok(s) = UnixStream::connect(&socket) {
-                    break s;
-                }
-                if let Some(status) = child.try_wait().unwrap() {
-                    panic!(
-                        "{program} exited ({status}): {}",
-                        std::fs::read_to_string(&log_path).unwrap_or_default()
-                    );
-                }
-                assert!(Instant::now() < deadline, "{program}: no socket");
-                std::thread::sleep(Duration::from_millis(50));
-            };
-            // Generous: only against hangs.
-            stream
-                .set_read_timeout(Some(Duration::from_secs(120)))
-                .unwrap();
-            Self {
-                program,
-                child,
-                writer: stream.try_clone().unwrap(),
-                reader: BufReader::new(stream),
-                next_id: 0,
-            }
-        }
-
-        fn send(&mut self, line: &str) {
-            self.writer
-                .write_all(format!("{line}\n").as_bytes())
-                .unwrap();
-        }
-
-        fn line(&mut self) -> String {
-            let mut l = String::new();
-            match self.reader.read_line(&mut l) {
-                Ok(n) if n > 0 => l.trim_end().to_owned(),
-                r => panic!("{}: socket read: {r:?}", self.program),
-            }
-        }
-
-        /// The driver's whole state, as `DUMPALL` gives it, without the lines that differ for
-        /// reasons of no concern here: the program's version, the port (each simulator has
-        /// its own), and the `driver.*` commands of the runtime (C 2.8.0 has none).
-        fn dump(&mut self) -> Vec<String> {
-            self.send("DUMPALL");
-            let mut out = Vec::new();
-            loop {
-                let l = self.line();
-                if l == "DUMPDONE" {
-                    break;
-                }
-                // Broadcasts that were on their way before the dump.
-                if !out.is_empty() || l.starts_with("SETINFO ") {
-                    out.push(l);
-                }
-            }
-            out.retain(|l| {
-                !l.starts_with("SETINFO driver.version ")
-                    && !l.starts_with("SETINFO driver.version.internal ")
-                    && !l.starts_with("SETINFO driver.parameter.port ")
-                    && !l.starts_with("ADDCMD driver.")
-            });
-            out
-        }
-
-        /// Sends a request with a tracking id and returns the driver's result code.
-        fn tracked(&mut self, request: &str) -> String {
-            self.next_id += 1;
-            let id = format!("t{}", self.next_id);
-            self.send(&format!("{request} TRACKING {id}"));
-            let want = format!("TRACKING {id} ");
-            loop {
-                let l = self.line();
-                if let Some(code) = l.strip_prefix(&want) {
-                    return code.to_owned();
-                }
-            }
-        }
-
-        /// Waits for a broadcast line; false when it did not come within `limit`.
-        fn wait_for(&mut self, line: &str, limit: Duration) -> bool {
-            let stream = self.reader.get_ref();
-            stream.set_read_timeout(Some(limit)).unwrap();
-            let deadline = Instant::now() + limit;
-            let mut found = false;
-            while Instant::now() < deadline {
-                let mut l = String::new();
-                match self.reader.read_line(&mut l) {
-                    Ok(n) if n > 0 && l.trim_end() == line => {
-                        found = true;
-                        break;
-                    }
-                    Ok(n) if n > 0 => {}
-                    _ => break,
-                }
-            }
-            self.reader
-                .get_ref()
-                .set_read_timeout(Some(Duration::from_secs(120)))
-                .unwrap();
-            found
-        }
-    }
-
-    impl Drop for Running {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+    /// Starts `program` on `sim` with a long poll interval, so that what the device
+    /// receives comes from the requests (and alerts) alone, and connects to its socket.
+    fn start(program: &str, sim: &Sim, options: &[&str]) -> Running {
+        Running::start(
+            program,
+            sim.dir.path(),
+            sim.server.path(),
+            &["-i", "300"],
+            options,
+        )
     }
 
     /// What one request did: the request, the driver's result code, the bytes the device got.
@@ -305,11 +170,11 @@ mod waiting {
             "INSTCMD no.such.command",
         ];
         let (c, ours) = both(|program, sim| {
-            let mut d = Running::start(program, sim, &[]);
-            let first = d.dump();
+            let mut d = start(program, sim, &[]);
+            let first = d.dump_all();
             let start = sim.settled();
             let steps: Vec<Step> = requests.iter().map(|r| step(&mut d, sim, r)).collect();
-            let last = d.dump();
+            let last = d.dump_all();
             (first, steps, last, sim.received(), start)
         });
         startup_bytes(&c.4, &ours.4);
@@ -338,8 +203,8 @@ mod waiting {
             return;
         }
         let (c, ours) = both(|program, sim| {
-            let mut d = Running::start(program, sim, &[]);
-            let first = d.dump();
+            let mut d = start(program, sim, &[]);
+            let first = d.dump_all();
             let start = sim.settled();
             // Every enumerated setting: two values on, the value it has, one it cannot have.
             let mut enums: Vec<(String, Vec<String>)> = Vec::new();
@@ -373,7 +238,7 @@ mod waiting {
                 .map(str::to_owned),
             );
             let steps: Vec<Step> = requests.iter().map(|r| step(&mut d, sim, r)).collect();
-            let last = d.dump();
+            let last = d.dump_all();
             (enums, steps, last, sim.received(), start)
         });
         assert!(ours.0.len() >= 9, "enumerated settings: {:?}", ours.0);
@@ -433,8 +298,8 @@ mod waiting {
         }
         let (c, ours) = both(|program, sim| {
             // C notices an alert between polls only with the terminal in raw mode.
-            let mut d = Running::start(program, sim, &["ttymode=raw"]);
-            d.dump();
+            let mut d = start(program, sim, &["ttymode=raw"]);
+            d.dump_all();
             [
                 "INSTCMD shutdown.return",
                 "INSTCMD shutdown.return at:5",
@@ -456,8 +321,8 @@ mod waiting {
             return;
         }
         let (c, ours) = both(|program, sim| {
-            let mut d = Running::start(program, sim, &["ttymode=raw"]);
-            d.dump();
+            let mut d = start(program, sim, &["ttymode=raw"]);
+            d.dump_all();
             let start = sim.received().len();
             sim.apply("mains-lost");
             assert!(
@@ -572,8 +437,8 @@ mod waiting {
             return;
         }
         let (c, ours) = both(|program, sim| {
-            let mut d = Running::start(program, sim, &["ttymode=raw"]);
-            d.dump();
+            let mut d = start(program, sim, &["ttymode=raw"]);
+            d.dump_all();
             sim.settled();
             let mut woken = Vec::new();
             for (events, status) in [
@@ -612,8 +477,8 @@ mod waiting {
             return;
         }
         let (c, ours) = both(|program, sim| {
-            let mut d = Running::start(program, sim, &[]);
-            d.dump();
+            let mut d = start(program, sim, &[]);
+            d.dump_all();
             sim.settled();
             sim.apply("mains-lost");
             d.wait_for("SETINFO ups.status \"OB\"", Duration::from_secs(15))
@@ -643,9 +508,8 @@ mod waiting {
             .unwrap();
         assert_eq!(Path::new(first.trim()), link);
         let mut events = sim.stdin.take().unwrap();
-        let port = format!("port={}", link.display());
-        let mut d = Running::start_in(OURS_APC, dir.path(), &port, &[]);
-        d.dump();
+        let mut d = Running::start(OURS_APC, dir.path(), &link, &["-i", "300"], &[]);
+        d.dump_all();
         for (event, status) in [
             ("mains-lost", "OB"),
             ("low-battery", "OB LB"),

@@ -19,12 +19,11 @@ mod support;
 // These tests spend their time waiting on C's driver and the simulated unit, not
 // computing: CI runs every `waiting` module beside the other tests (see .ci/run).
 mod waiting {
-    use std::io::{BufRead, BufReader, Write};
-    use std::os::unix::net::UnixStream;
     use std::path::Path;
-    use std::process::{Child, Command, Stdio};
+    use std::process::{Command, Stdio};
     use std::time::{Duration, Instant};
 
+    use crate::support::driver::Running;
     use nut_drivers::sim::pty::PtyServer;
     use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
 
@@ -152,124 +151,18 @@ mod waiting {
         }
     }
 
-    /// A driver running in the background on a [`Sim`], with a connection to its socket.
-    struct Running {
-        program: &'static str,
-        child: Child,
-        writer: UnixStream,
-        reader: BufReader<UnixStream>,
-        next_id: u32,
-    }
-
-    impl Running {
-        /// Starts `program` with a long poll interval, so that what the unit receives after
-        /// start-up comes from the requests alone, and connects to its socket.
-        fn start(program: &'static str, sim: &Sim, options: &[&str]) -> Self {
-            let dir = sim.dir.path();
-            let log_path = dir.join("driver.log");
-            let log = std::fs::File::create(&log_path).unwrap();
-            let mut cmd = Command::new(program);
-            cmd.env("NUT_STATEPATH", dir)
-                .env("NUT_CONFPATH", dir)
-                .env("NUT_ALTPIDPATH", dir)
-                .stdin(Stdio::null())
-                .args(["-F", "-u", "root", "-i", "300", "-s", "sim", "-x"])
-                .arg(format!("port={}", sim.server.path().display()))
-                .args(["-x", BAUD]);
-            for o in options {
-                cmd.args(["-x", o]);
-            }
-            let mut child = cmd
-                .stdout(log.try_clone().unwrap())
-                .stderr(log)
-                .spawn()
-                .expect("start driver");
-            let socket = dir.join("bcmxcp-sim");
-            let deadline = Instant::now() + Duration::from_secs(100);
-            let stream = loop {
-                if let Ok(s) = UnixStream::connect(&socket) {
-                    break s;
-                }
-                if let Some(status) = child.try_wait().unwrap() {
-                    panic!(
-                        "{program} exited ({status}): {}",
-                        std::fs::read_to_string(&log_path).unwrap_or_default()
-                    );
-                }
-                assert!(Instant::now() < deadline, "{program}: no socket");
-                std::thread::sleep(Duration::from_millis(50));
-            };
-            // Generous: only against hangs.
-            stream
-                .set_read_timeout(Some(Duration::from_secs(100)))
-                .unwrap();
-            Self {
-                program,
-                child,
-                writer: stream.try_clone().unwrap(),
-                reader: BufReader::new(stream),
-                next_id: 0,
-            }
-        }
-
-        fn send(&mut self, line: &str) {
-            self.writer
-                .write_all(format!("{line}\n").as_bytes())
-                .unwrap();
-        }
-
-        fn line(&mut self) -> String {
-            let mut l = String::new();
-            match self.reader.read_line(&mut l) {
-                Ok(n) if n > 0 => l.trim_end().to_owned(),
-                r => panic!("{}: socket read: {r:?}", self.program),
-            }
-        }
-
-        /// The driver's state as `DUMPALL` gives it, without the program's version, the port
-        /// (each simulator has its own) and the `driver.*` commands of our runtime (C 2.8.0
-        /// has none).
-        fn dump(&mut self) -> Vec<String> {
-            self.send("DUMPALL");
-            let mut out = Vec::new();
-            loop {
-                let l = self.line();
-                if l == "DUMPDONE" {
-                    break;
-                }
-                if !out.is_empty() || l.starts_with("SETINFO ") {
-                    out.push(l);
-                }
-            }
-            out.retain(|l| {
-                !l.starts_with("SETINFO driver.version ")
-                    && !l.starts_with("SETINFO driver.version.internal ")
-                    && !l.starts_with("SETINFO driver.parameter.port ")
-                    && !l.starts_with("ADDCMD driver.")
-            });
-            out
-        }
-
-        /// Sends a request with a tracking id and returns the driver's result code.
-        fn tracked(&mut self, request: &str) -> String {
-            self.next_id += 1;
-            let id = format!("t{}", self.next_id);
-            self.send(&format!("{request} TRACKING {id}"));
-            let want = format!("TRACKING {id} ");
-            loop {
-                let l = self.line();
-                if let Some(code) = l.strip_prefix(&want) {
-                    return code.to_owned();
-                }
-            }
-        }
-    }
-
-    impl Drop for Running {
-        fn drop(&mut self) {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
+    /// Starts `program` with a long poll interval, so that what the unit receives after
+    /// start-up comes from the requests alone, and connects to its socket.
+    fn start(program: &str, sim: &Sim, options: &[&str]) -> Running {
+        let mut extra = vec![BAUD];
+        extra.extend_from_slice(options);
+        Running::start(
+            program,
+            sim.dir.path(),
+            sim.server.path(),
+            &["-i", "300"],
+            &extra,
+        )
     }
 
     /// What one request did: the request, the driver's result code, the frames the unit got.
@@ -332,8 +225,8 @@ mod waiting {
         }
         let run = |program: &'static str| {
             let sim = Sim::new(unit);
-            let mut d = Running::start(program, &sim, &["shutdown_delay=30"]);
-            let first = d.dump();
+            let mut d = start(program, &sim, &["shutdown_delay=30"]);
+            let first = d.dump_all();
             sim.settled();
             let steps: Vec<Step> = requests
                 .iter()

@@ -126,9 +126,9 @@ pub(crate) struct Running {
 }
 
 impl Running {
-    /// Starts `program -F <args> -s sim -u root -x port=<port> [-x <extra>]…` and waits (up
-    /// to 90 s: probing may take a while) for its socket. `-i 300` in `args` keeps the
-    /// driver's polls away from the requests.
+    /// Starts `program -F <args> -s sim -u root -x port=<port> [-x <extra>]…`, its output in
+    /// `driver.log` in `dir`, and waits (up to 120 s: probing may take a while) for its
+    /// socket. `-i 300` in `args` keeps the driver's polls away from the requests.
     pub(crate) fn start(
         program: &str,
         dir: &Path,
@@ -138,10 +138,12 @@ impl Running {
     ) -> Self {
         let mut all = vec!["-F"];
         all.extend_from_slice(args);
+        let log_path = dir.join("driver.log");
+        let log = std::fs::File::create(&log_path).unwrap();
         let mut cmd = command(program, dir, port, &all, extra);
         let mut child = cmd
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stdout(log.try_clone().unwrap())
+            .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("can't start {program}: {e}"));
         let name = Path::new(program)
@@ -149,13 +151,16 @@ impl Running {
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
         let socket = dir.join(format!("{name}-sim"));
-        let deadline = Instant::now() + Duration::from_secs(90);
+        let deadline = Instant::now() + Duration::from_secs(120);
         let stream = loop {
             if let Ok(s) = std::os::unix::net::UnixStream::connect(&socket) {
                 break s;
             }
-            if child.try_wait().unwrap().is_some() {
-                panic!("{program} exited");
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!(
+                    "{program} exited ({status}): {}",
+                    std::fs::read_to_string(&log_path).unwrap_or_default()
+                );
             }
             if Instant::now() > deadline {
                 let _ = child.kill();
@@ -171,6 +176,74 @@ impl Running {
         }
     }
 
+    /// Sends `line` as it is.
+    fn send(&mut self, line: &str) {
+        use std::io::Write;
+        self.writer
+            .write_all(format!("{line}\n").as_bytes())
+            .unwrap();
+    }
+
+    /// The next line from the driver, waiting at most `patience`; `None` when none came.
+    fn line_within(&mut self, patience: Duration) -> Option<String> {
+        self.reader
+            .get_ref()
+            .set_read_timeout(Some(patience))
+            .unwrap();
+        let mut l = String::new();
+        match self.reader.read_line(&mut l) {
+            Ok(n) if n > 0 => Some(l.trim_end().to_owned()),
+            _ => None,
+        }
+    }
+
+    /// The driver's state as `DUMPALL` gives it, without the lines that differ for reasons
+    /// of no concern to the tests: the program's version, the port (each simulator has its
+    /// own) and the `driver.*` commands of our runtime (C 2.8.0 has none).
+    pub(crate) fn dump_all(&mut self) -> Vec<String> {
+        self.send("DUMPALL");
+        let mut out = Vec::new();
+        loop {
+            // Generous: only against hangs.
+            let l = self
+                .line_within(Duration::from_secs(120))
+                .expect("DUMPALL: no DUMPDONE");
+            if l == "DUMPDONE" {
+                break;
+            }
+            // Broadcasts that were on their way before the dump.
+            if !out.is_empty() || l.starts_with("SETINFO ") {
+                out.push(l);
+            }
+        }
+        out.retain(|l| {
+            !l.starts_with("SETINFO driver.version ")
+                && !l.starts_with("SETINFO driver.version.internal ")
+                && !l.starts_with("SETINFO driver.parameter.port ")
+                && !l.starts_with("ADDCMD driver.")
+        });
+        out
+    }
+
+    /// [`Running::request`] that must be answered (within 120 s: only against hangs).
+    pub(crate) fn tracked(&mut self, line: &str) -> String {
+        self.request_within(line, Duration::from_secs(120))
+            .unwrap_or_else(|| panic!("no result for {line}"))
+    }
+
+    /// Waits for the broadcast `line`; false when it did not come within `limit`.
+    pub(crate) fn wait_for(&mut self, line: &str, limit: Duration) -> bool {
+        let deadline = Instant::now() + limit;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match self.line_within(left.max(Duration::from_millis(1))) {
+                Some(l) if l == line => return true,
+                Some(_) => {}
+                None => return false,
+            }
+        }
+        false
+    }
+
     /// Sends `line` (`INSTCMD …`, `SET …`) with a tracking id and returns the result
     /// (`SUCCESS`, `UNKNOWN`, …) when one comes within 20 s.
     pub(crate) fn request(&mut self, line: &str) -> Option<String> {
@@ -179,12 +252,9 @@ impl Running {
 
     /// [`Running::request`] waiting at most `patience` for the result.
     pub(crate) fn request_within(&mut self, line: &str, patience: Duration) -> Option<String> {
-        use std::io::Write;
         self.next_id += 1;
         let tag = format!("TRACKING r{} ", self.next_id);
-        self.writer
-            .write_all(format!("{line} {}\n", tag.trim_end()).as_bytes())
-            .unwrap();
+        self.send(&format!("{line} {}", tag.trim_end()));
         self.reader
             .get_ref()
             .set_read_timeout(Some(patience))
