@@ -25,8 +25,8 @@
 //! RFC 3164 lines carry the time in UTC with a zero-padded day (`Mar 05`, where glibc writes
 //! local time and `Mar  5`), and it neither reconnects to a restarted log daemon nor drops
 //! a message the daemon cannot take, so what is left to write here is the socket handling
-//! below; the time stamp comes from [`strftime`](crate::tools::strftime) (jiff). It sends each message as one
-//! datagram in the format glibc's `syslog(3)` uses on Linux, `<PRI>Mmm dd hh:mm:ss
+//! below; the time stamp is jiff's `strftime` in the local time zone. It sends each message
+//! as one datagram in the format glibc's `syslog(3)` uses on Linux, `<PRI>Mmm dd hh:mm:ss
 //! ident[pid]: message` (local time), to `/dev/log`, or to the socket named by
 //! `$NUT_RS_SYSLOG_SOCKET` when that is set (tests set it; nothing else needs it). As with
 //! `LOG_NDELAY` the socket is connected when the log is opened, so that a driver that
