@@ -10,6 +10,7 @@ use nut_proto::sock::{DriverMessage, ServerMessage};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::alarm::Alarm;
 use crate::device::Device;
 use crate::shared::Shared;
 
@@ -101,14 +102,12 @@ async fn serve(
     let mut was_stale = false;
     // No fixed tick: the task wakes for the driver, for a command, or when a PING or a
     // change of staleness can be due (an idle upsd then wakes about as often as C's).
-    let check = tokio::time::sleep(Duration::ZERO);
-    tokio::pin!(check);
+    // The deadline is an `Alarm`, which wakes an idle upsd once per check where a tokio
+    // sleep seconds away wakes it three times.
+    let mut check = Alarm::new(Instant::now());
     loop {
         let maxage = shared.snapshot().0.config.maxage;
-        let at = tokio::time::Instant::from_std(device.next_check(maxage));
-        if check.deadline() != at {
-            check.as_mut().reset(at);
-        }
+        check.reset(device.next_check(maxage));
         tokio::select! {
             () = cancel.cancelled() => return,
             msg = conn.recv() => match msg {
@@ -133,7 +132,7 @@ async fn serve(
                     return;
                 }
             }
-            () = &mut check => {
+            () = check.due() => {
                 was_stale = log_staleness(device, maxage, was_stale);
                 if device.ping_due(maxage) {
                     if let Err(error) = conn.send(ServerMessage::Ping).await {
