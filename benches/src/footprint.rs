@@ -1,12 +1,14 @@
 //! The footprint of idle daemons and of the installed programs, C NUT's beside ours: resident
-//! memory and wake-ups of an idle upsd and an idle dummy-ups, and the programs' size on disk
-//! (`nut-footprint`).
+//! memory and wake-ups of an idle upsd, an idle dummy-ups and an idle upsmon, and the
+//! programs' size on disk (`nut-footprint`).
 //!
 //! An idle daemon should cost nothing: no memory beyond what it needs and no wake-ups (each
 //! one takes a small machine's CPU out of a power-saving state). Both are read from `/proc`:
 //! `VmRSS`, and the context switches of all its threads (`voluntary_ctxt_switches` and
 //! `nonvoluntary_ctxt_switches` of `/proc/<pid>/task/<tid>/status`), counted over a window
-//! in which nothing talks to it. A thread that wakes up and sleeps again switches once.
+//! in which nothing talks to it. A thread that wakes up and sleeps again switches once. A
+//! daemon that splits into processes (upsmon's privileged parent and unprivileged child) is
+//! measured as the sum of the process started and its children.
 
 use std::fs;
 use std::io;
@@ -15,7 +17,7 @@ use std::thread;
 use std::time::Duration;
 
 use crate::load::rss_bytes;
-use crate::servers::{Sandbox, SandboxConfig, UpsdSpec};
+use crate::servers::{family, Sandbox, SandboxConfig, UpsdSpec};
 use crate::web_load::spread;
 
 /// The daemons measured.
@@ -25,6 +27,9 @@ pub enum Daemon {
     Upsd,
     /// dummy-ups serving a `.dev` file, no server connected.
     DummyUps,
+    /// upsmon monitoring one UPS (primary) on a C upsd over a C dummy-ups, nothing
+    /// happening; its processes summed.
+    Upsmon,
 }
 
 impl Daemon {
@@ -33,6 +38,7 @@ impl Daemon {
         match self {
             Self::Upsd => "upsd",
             Self::DummyUps => "dummy-ups",
+            Self::Upsmon => "upsmon",
         }
     }
 }
@@ -72,14 +78,24 @@ fn switches_in_status(text: &str) -> u64 {
         .sum()
 }
 
-/// Measures process `pid` left alone: waits `settle`, then counts its switches over `window`.
+/// Measures process `pid` and its children left alone: waits `settle`, then counts their
+/// switches over `window`; their resident memory is summed.
 pub fn measure_idle(pid: u32, settle: Duration, window: Duration) -> io::Result<Idle> {
     thread::sleep(settle);
-    let before = context_switches(pid)?;
+    let pids = family(pid)?;
+    let switches = |pids: &[u32]| -> io::Result<u64> {
+        pids.iter()
+            .map(|&p| context_switches(p))
+            .sum::<io::Result<u64>>()
+    };
+    let before = switches(&pids)?;
     thread::sleep(window);
-    let after = context_switches(pid)?;
+    let after = switches(&pids)?;
     Ok(Idle {
-        rss: rss_bytes(pid)?,
+        rss: pids
+            .iter()
+            .map(|&p| rss_bytes(p))
+            .sum::<io::Result<u64>>()?,
         wakeups_per_sec: after.saturating_sub(before) as f64 / window.as_secs_f64(),
     })
 }
@@ -95,6 +111,10 @@ pub struct IdleConfig {
     pub ours_upsd: PathBuf,
     /// Our dummy-ups.
     pub ours_driver: PathBuf,
+    /// C NUT's upsmon.
+    pub c_upsmon: PathBuf,
+    /// Our upsmon.
+    pub ours_upsmon: PathBuf,
     /// Runs of each program, alternately C, ours, C, …
     pub runs: usize,
     /// Seconds left alone before counting.
@@ -148,6 +168,21 @@ pub fn compare_idle(daemon: Daemon, cfg: &IdleConfig) -> io::Result<IdleComparis
                         ..SandboxConfig::default()
                     })?;
                     measure_idle(sandbox.driver_pid(), cfg.settle, cfg.window)?
+                }
+                Daemon::Upsmon => {
+                    // Both upsmons watch the same kind of server: C's upsd over C's driver.
+                    let sandbox = Sandbox::new(&SandboxConfig {
+                        driver: cfg.c_driver.clone(),
+                        ..SandboxConfig::default()
+                    })?;
+                    let upsd = sandbox.start_upsd(&UpsdSpec::c(&cfg.c_upsd), 1024)?;
+                    let program = if ours {
+                        &cfg.ours_upsmon
+                    } else {
+                        &cfg.c_upsmon
+                    };
+                    let upsmon = sandbox.start_upsmon(program, &upsd)?;
+                    measure_idle(upsmon.pid(), cfg.settle, cfg.window)?
                 }
             };
             if ours {

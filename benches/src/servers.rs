@@ -293,6 +293,164 @@ impl Sandbox {
     }
 }
 
+impl Sandbox {
+    /// Starts an upsmon in a new directory of its own, monitoring this sandbox's UPS on
+    /// `upsd` as a primary (the user `bench` of every upsd started here), in the foreground
+    /// (`-F`), with a harmless `SHUTDOWNCMD`; returns once it has logged in (upsd lists it
+    /// in `LIST CLIENT`) or fails after the start timeout. As root it runs its unprivileged
+    /// part as the sandbox's user, as installed.
+    pub fn start_upsmon(&self, program: &Path, upsd: &UpsdProcess) -> io::Result<UpsmonProcess> {
+        let n = self.started.fetch_add(1, Ordering::Relaxed) + 1;
+        let dir = self.root.join(format!("upsmon-{n}"));
+        let etc = dir.join("etc");
+        let state = dir.join("state");
+        let owner = self.owner.as_ref();
+        make_dir(&dir, owner)?;
+        make_dir(&etc, owner)?;
+        make_dir(&state, owner)?;
+        let mut conf = format!(
+            "MONITOR {}@{}:{} 1 bench bench primary
+MINSUPPLIES 1
+             SHUTDOWNCMD \"/bin/true\"
+POWERDOWNFLAG {}
+",
+            self.ups,
+            upsd.addr.ip(),
+            upsd.addr.port(),
+            state.join("killpower").display()
+        );
+        if let Some(user) = owner {
+            writeln!(conf, "RUN_AS_USER {}", user.name).expect("write to String");
+        }
+        // upsmon refuses a configuration others can read (it holds a password).
+        write_file(&etc.join("upsmon.conf"), &conf, owner)?;
+        set_owner(&etc.join("upsmon.conf"), None, 0o600)?;
+        let mut command = Command::new(program);
+        command.arg("-F");
+        let log = dir.join("upsmon.log");
+        let child = spawn_logged(command, &etc, &state, &log)?;
+        let mut process = UpsmonProcess { child, log };
+        let deadline = Instant::now() + START_TIMEOUT;
+        loop {
+            if let Some(status) = process.child.try_wait()? {
+                return Err(io::Error::other(format!(
+                    "upsmon {} exited ({status}): {}",
+                    program.display(),
+                    tail(&process.log)
+                )));
+            }
+            if logged_in(upsd.addr, &self.ups)? {
+                return Ok(process);
+            }
+            if Instant::now() > deadline {
+                return Err(io::Error::other(format!(
+                    "upsmon {} did not log in to {} after {START_TIMEOUT:?}: {}",
+                    program.display(),
+                    upsd.addr,
+                    tail(&process.log)
+                )));
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// Whether a client is logged in to `ups` on the upsd at `addr` (`LIST CLIENT` names one).
+fn logged_in(addr: SocketAddr, ups: &str) -> io::Result<bool> {
+    let Ok(stream) = TcpStream::connect_timeout(&addr, Duration::from_secs(2)) else {
+        return Ok(false);
+    };
+    stream.set_read_timeout(Some(Duration::from_secs(2)))?;
+    let mut writer = stream.try_clone()?;
+    writeln!(writer, "LIST CLIENT {ups}")?;
+    let mut reader = BufReader::new(stream);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line)? == 0 {
+            return Ok(false);
+        }
+        if line.starts_with("CLIENT ") {
+            return Ok(true);
+        }
+        if line.starts_with("END LIST") || line.starts_with("ERR") {
+            return Ok(false);
+        }
+    }
+}
+
+/// A running upsmon (and the processes it forked); stopped (SIGTERM, then SIGKILL) when
+/// dropped.
+#[derive(Debug)]
+pub struct UpsmonProcess {
+    child: Child,
+    log: PathBuf,
+}
+
+impl UpsmonProcess {
+    /// The process id of the program started (its privileged part, when it splits).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// The end of its log (stdout and stderr).
+    pub fn log_tail(&self) -> String {
+        tail(&self.log)
+    }
+}
+
+impl Drop for UpsmonProcess {
+    fn drop(&mut self) {
+        // C's unprivileged child outlives a parent stopped alone: stop the children too.
+        let children = family(self.child.id()).unwrap_or_default();
+        stop(&mut self.child);
+        for pid in children.into_iter().skip(1) {
+            stop_pid(pid);
+        }
+    }
+}
+
+/// Process `pid` and its children (the processes whose parent it is).
+pub fn family(pid: u32) -> io::Result<Vec<u32>> {
+    let mut pids = vec![pid];
+    for entry in fs::read_dir("/proc")? {
+        let Some(child) = entry?
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        // `pid (comm) state ppid …`: the command may hold spaces and parentheses.
+        let Ok(stat) = fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        if ppid == Some(pid) {
+            pids.push(child);
+        }
+    }
+    Ok(pids)
+}
+
+/// SIGTERM to a process that is not our child, up to 3 s to end, then SIGKILL.
+fn stop_pid(pid: u32) {
+    let Ok(raw) = i32::try_from(pid) else { return };
+    let pid = Pid::from_raw(raw);
+    let gone = || kill(pid, None).is_err();
+    let _ = kill(pid, Signal::SIGTERM);
+    let deadline = Instant::now() + Duration::from_secs(3);
+    while !gone() && Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(50));
+    }
+    if !gone() {
+        let _ = kill(pid, Signal::SIGKILL);
+    }
+}
+
 impl Drop for Sandbox {
     fn drop(&mut self) {
         stop(&mut self.driver);

@@ -5,12 +5,12 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use nut_client::alarm::Alarm;
 use nut_driver_api::link::{DriverEndpoint, LinkError};
 use nut_proto::sock::{DriverMessage, ServerMessage};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use crate::alarm::Alarm;
 use crate::device::Device;
 use crate::shared::Shared;
 

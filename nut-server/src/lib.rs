@@ -1,8 +1,6 @@
 #![doc = include_str!("../README.md")]
-// Unsafe code only where a safe API is missing, each use allowed where it is, with its proof.
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 
-mod alarm;
 mod config;
 mod connection;
 mod device;

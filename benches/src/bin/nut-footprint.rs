@@ -1,5 +1,5 @@
 //! `nut-footprint`: what idle daemons and the installed programs cost, C NUT's beside ours:
-//! idle resident memory and wake-ups of upsd and dummy-ups (alternate runs, median and
+//! idle resident memory and wake-ups of upsd, dummy-ups and upsmon (alternate runs, median and
 //! spread), and each program's size on disk; prints a markdown table.
 
 use std::path::PathBuf;
@@ -24,6 +24,9 @@ struct Args {
     /// C NUT's dummy-ups (also the driver under both upsds).
     #[arg(long, default_value = "/lib/nut/dummy-ups")]
     c_driver: PathBuf,
+    /// C NUT's upsmon (it monitors C's upsd, as ours does).
+    #[arg(long, default_value = "/lib/nut/upsmon")]
+    c_upsmon: PathBuf,
     /// Runs of each daemon, alternately C and ours.
     #[arg(long, default_value_t = 5)]
     runs: usize,
@@ -33,9 +36,20 @@ struct Args {
     /// Seconds its wake-ups are counted.
     #[arg(long, default_value_t = 10.0)]
     window: f64,
+    /// The daemons measured, comma-separated: upsd, dummy-ups, upsmon.
+    #[arg(long, default_value = "upsd,dummy-ups,upsmon", value_delimiter = ',', value_parser = daemon)]
+    daemons: Vec<Daemon>,
     /// Only the sizes (no daemon is started).
     #[arg(long)]
     sizes_only: bool,
+}
+
+/// A daemon by its name in the report.
+fn daemon(name: &str) -> Result<Daemon, String> {
+    [Daemon::Upsd, Daemon::DummyUps, Daemon::Upsmon]
+        .into_iter()
+        .find(|d| d.name() == name)
+        .ok_or_else(|| format!("{name:?}: not one of upsd, dummy-ups, upsmon"))
 }
 
 fn main() -> anyhow::Result<()> {
@@ -54,12 +68,14 @@ fn main() -> anyhow::Result<()> {
             c_driver: args.c_driver,
             ours_upsd: ours_dir.join("upsd"),
             ours_driver: ours_dir.join("dummy-ups"),
+            c_upsmon: args.c_upsmon,
+            ours_upsmon: ours_dir.join("upsmon"),
             runs: args.runs,
             settle: Duration::from_secs_f64(args.settle),
             window: Duration::from_secs_f64(args.window),
         };
         let mut comparisons = Vec::new();
-        for daemon in [Daemon::Upsd, Daemon::DummyUps] {
+        for daemon in args.daemons {
             eprintln!("{}: {} runs each", daemon.name(), cfg.runs);
             comparisons.push(
                 footprint::compare_idle(daemon, &cfg)

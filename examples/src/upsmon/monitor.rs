@@ -10,6 +10,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
+use nut_client::alarm::Alarm;
 use nut_client::monitor::{powerdown_flag as flag, Action, Family, Monitor as Core, Phase};
 use nut_proto::config::{ShutdownExit, UpsmonConf};
 use tokio::signal::unix::{signal, Signal, SignalKind};
@@ -51,6 +52,7 @@ struct Signals {
     quit: Signal,
     hup: Signal,
     usr1: Signal,
+    alarm: Alarm,
 }
 
 enum Wake {
@@ -68,12 +70,15 @@ impl Signals {
             quit: signal(SignalKind::quit())?,
             hup: signal(SignalKind::hangup())?,
             usr1: signal(SignalKind::user_defined1())?,
+            alarm: Alarm::new(std::time::Instant::now()),
         })
     }
 
     async fn sleep(&mut self, d: Duration) -> Wake {
+        // An `Alarm`: an idle upsmon wakes once per poll, not three times.
+        self.alarm.reset(std::time::Instant::now() + d);
         tokio::select! {
-            _ = tokio::time::sleep(d) => Wake::Timeout,
+            () = self.alarm.due() => Wake::Timeout,
             _ = self.term.recv() => Wake::Stop("SIGTERM"),
             _ = self.int.recv() => Wake::Stop("SIGINT"),
             _ = self.quit.recv() => Wake::Stop("SIGQUIT"),

@@ -1,5 +1,5 @@
-//! A one-shot alarm for long, rarely moved deadlines (a driver's next PING or staleness
-//! check, seconds away), which wakes the process once when it is due.
+//! A one-shot alarm for long, rarely moved deadlines (upsmon's next poll, upsd's next PING
+//! to a driver: seconds away), which wakes the process once when it is due.
 //!
 //! tokio's timer wheel is built for many short timers: a deadline some seconds away sits in
 //! a coarse level of the wheel and is cascaded to finer ones on its way down, and each
@@ -7,31 +7,46 @@
 //! each deadline about 5 s away: the 4,096 ms slot, the 64 ms slot, the deadline). An idle
 //! daemon on a router or a NAS should wake only when it has something to do, so on Linux
 //! the alarm is a `timerfd` in the runtime's epoll set: the kernel wakes the process once,
-//! at the deadline. Elsewhere it is tokio's sleep.
+//! at the deadline. Elsewhere it is tokio's sleep. (The `tokio-timerfd` crate does the same
+//! through an `AsyncFd` constructor tokio has since deprecated, and would bring a second
+//! copy of rustix; nix, already here, has the timerfd.)
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() {
+//! use std::time::{Duration, Instant};
+//! use nut_client::alarm::Alarm;
+//!
+//! let mut alarm = Alarm::new(Instant::now() + Duration::from_millis(10));
+//! alarm.due().await;
+//! alarm.reset(Instant::now() + Duration::from_millis(10));
+//! alarm.due().await;
+//! # }
+//! ```
 
 use std::time::Instant;
 
 /// A deadline that can be moved and awaited, waking once when it is due.
 #[derive(Debug)]
-pub(crate) struct Alarm {
+pub struct Alarm {
     inner: imp::Inner,
 }
 
 impl Alarm {
     /// An alarm due at `at` (at once if `at` has passed).
-    pub(crate) fn new(at: Instant) -> Self {
+    pub fn new(at: Instant) -> Self {
         Self {
             inner: imp::Inner::new(at),
         }
     }
 
     /// When the alarm is due.
-    pub(crate) fn deadline(&self) -> Instant {
+    pub fn deadline(&self) -> Instant {
         self.inner.deadline
     }
 
     /// Moves the alarm to `at` (at once if `at` has passed).
-    pub(crate) fn reset(&mut self, at: Instant) {
+    pub fn reset(&mut self, at: Instant) {
         if at != self.inner.deadline {
             self.inner.reset(at);
         }
@@ -39,7 +54,7 @@ impl Alarm {
 
     /// Waits until the alarm is due. It stays due (a second wait returns at once) until
     /// [`Alarm::reset`] moves it. Cancel-safe: dropping the future loses nothing.
-    pub(crate) async fn due(&mut self) {
+    pub async fn due(&mut self) {
         self.inner.due().await;
     }
 }
@@ -181,7 +196,6 @@ mod fallback {
     /// A pinned tokio sleep.
     #[derive(Debug)]
     pub(super) struct Inner {
-        #[allow(dead_code)] // read through `Alarm::deadline` where this is the alarm
         pub(super) deadline: Instant,
         sleep: Pin<Box<tokio::time::Sleep>>,
     }
