@@ -1,5 +1,6 @@
-//! The client against small scripted servers: pipelining, timeouts, reconnect with session
-//! replay, the watch stream, TLS with certificate checks, and bad replies.
+//! The client against small scripted servers, in memory (over `Connector` pipes) unless the
+//! test is about TCP itself: pipelining, timeouts, reconnect with session replay, the watch
+//! stream, TLS with certificate checks, and bad replies.
 
 use std::process::Command;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -12,7 +13,10 @@ use tokio::net::TcpListener;
 
 use nut_client::proto::names::VarName;
 use nut_client::proto::net::ErrorCode;
-use nut_client::{Client, ClientConfig, Error, Grant, ReconnectPolicy, TlsConfig, VarChange};
+use nut_client::{
+    Client, ClientConfig, ClientConfigBuilder, Connector, Error, Grant, ReconnectPolicy, TlsConfig,
+    VarChange,
+};
 
 /// Answers one request line the way a tiny upsd would; `None` closes the connection.
 type Script = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
@@ -32,20 +36,63 @@ async fn serve_lines<S: AsyncRead + AsyncWrite + Unpin>(stream: S, script: Scrip
     }
 }
 
-/// A server on 127.0.0.1:0 that answers every connection with `script`; returns its port
-/// and the number of connections accepted so far.
-async fn fake_server(script: Script) -> (u16, Arc<AtomicUsize>) {
+/// An in-memory server: each connection the client opens (the first and every reconnection)
+/// is a fresh pipe whose far end `script` answers; no TCP port is used.
+struct FakeServer {
+    connector: Connector,
+    /// Connections opened so far.
+    accepted: Arc<AtomicUsize>,
+}
+
+impl FakeServer {
+    fn new(script: Script) -> Self {
+        Self::serving(move |far| tokio::spawn(serve_lines(far, script.clone())))
+    }
+
+    /// A server whose far ends `serve` takes.
+    fn serving<F>(serve: F) -> Self
+    where
+        F: Fn(tokio::io::DuplexStream) -> tokio::task::JoinHandle<()> + Send + Sync + 'static,
+    {
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let count = accepted.clone();
+        let serve = Arc::new(serve);
+        let connector = Connector::new(move |_host, _port| {
+            count.fetch_add(1, Ordering::SeqCst);
+            let serve = serve.clone();
+            async move {
+                let (near, far) = tokio::io::duplex(64 * 1024);
+                serve(far);
+                Ok(near)
+            }
+        });
+        Self {
+            connector,
+            accepted,
+        }
+    }
+
+    /// A configuration that connects to this server.
+    fn builder(&self) -> ClientConfigBuilder {
+        ClientConfig::builder("in-memory").connector(self.connector.clone())
+    }
+
+    fn config(&self) -> ClientConfig {
+        self.builder().read_timeout(Duration::from_secs(30)).build()
+    }
+}
+
+/// A server on 127.0.0.1:0 that answers every connection with `script`, for what only TCP
+/// shows (a `ups@host:port` address); returns its port.
+async fn tcp_server(script: Script) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
-    let accepted = Arc::new(AtomicUsize::new(0));
-    let count = accepted.clone();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            count.fetch_add(1, Ordering::SeqCst);
             tokio::spawn(serve_lines(stream, script.clone()));
         }
     });
-    (port, accepted)
+    port
 }
 
 fn config(port: u16) -> ClientConfig {
@@ -59,25 +106,24 @@ fn config(port: u16) -> ClientConfig {
 async fn pipelined_requests_get_their_own_replies() {
     // The server answers only once it has seen a whole batch: it proves that the client
     // writes requests without waiting for earlier replies.
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.unwrap();
-        let (read, mut write) = stream.into_split();
-        let mut lines = BufReader::new(read).lines();
-        let mut batch = Vec::new();
-        while let Ok(Some(line)) = lines.next_line().await {
-            batch.push(line);
-            if batch.len() == 20 {
-                for line in batch.drain(..) {
-                    let var = line.rsplit(' ').next().unwrap().to_owned();
-                    let reply = format!("VAR ups {var} \"{}\"\n", var.trim_start_matches("v."));
-                    write.write_all(reply.as_bytes()).await.unwrap();
+    let server = FakeServer::serving(|far| {
+        tokio::spawn(async move {
+            let (read, mut write) = tokio::io::split(far);
+            let mut lines = BufReader::new(read).lines();
+            let mut batch = Vec::new();
+            while let Ok(Some(line)) = lines.next_line().await {
+                batch.push(line);
+                if batch.len() == 20 {
+                    for line in batch.drain(..) {
+                        let var = line.rsplit(' ').next().unwrap().to_owned();
+                        let reply = format!("VAR ups {var} \"{}\"\n", var.trim_start_matches("v."));
+                        write.write_all(reply.as_bytes()).await.unwrap();
+                    }
                 }
             }
-        }
+        })
     });
-    let client = Client::connect(config(port)).await.unwrap();
+    let client = Client::connect(server.config()).await.unwrap();
     let calls = (0..20).map(|i| {
         let client = client.clone();
         async move { (i, client.get_var("ups", &format!("v.{i}")).await) }
@@ -89,9 +135,9 @@ async fn pipelined_requests_get_their_own_replies() {
 
 #[tokio::test]
 async fn a_silent_server_times_out() {
-    let (port, _) = fake_server(Arc::new(|_: &str| Some(String::new()))).await;
-    let config = ClientConfig::builder("127.0.0.1")
-        .port(port)
+    let server = FakeServer::new(Arc::new(|_: &str| Some(String::new())));
+    let config = server
+        .builder()
         .read_timeout(Duration::from_millis(300))
         .build();
     let client = Client::connect(config).await.unwrap();
@@ -143,8 +189,8 @@ async fn server_errors_and_bad_replies() {
             _ => "ERR UNKNOWN-COMMAND\n".into(),
         })
     });
-    let (port, _) = fake_server(script).await;
-    let client = Client::connect(config(port)).await.unwrap();
+    let server = FakeServer::new(script);
+    let client = Client::connect(server.config()).await.unwrap();
     let err = client.get_var("ups", "ups.nope").await.unwrap_err();
     assert_eq!(err.code(), Some(&ErrorCode::VarNotSupported));
     assert!(!err.is_transport());
@@ -161,7 +207,7 @@ async fn server_errors_and_bad_replies() {
 #[tokio::test]
 async fn addresses_typed_names_values_and_grants() {
     // A pre-2.8 server: PRIMARY unknown, MASTER granted.
-    let (port, _) = fake_server(Arc::new(|line: &str| {
+    let port = tcp_server(Arc::new(|line: &str| {
         Some(
             match line {
                 "GET VAR ups battery.charge" => "VAR ups battery.charge \"87.5\"\n",
@@ -227,14 +273,15 @@ async fn reconnect_replays_the_session() {
             _ => "ERR UNKNOWN-COMMAND\n".into(),
         })
     });
-    let (port, accepted) = fake_server(script).await;
+    let server = FakeServer::new(script);
+    let accepted = server.accepted.clone();
     let policy = ReconnectPolicy::new(
         Duration::from_millis(10),
         Duration::from_millis(100),
         Some(20),
     );
-    let config = ClientConfig::builder("127.0.0.1")
-        .port(port)
+    let config = server
+        .builder()
         .credentials("admin", "secret")
         .reconnect(policy)
         .build();
@@ -261,23 +308,19 @@ async fn reconnect_replays_the_session() {
 
 #[tokio::test]
 async fn reconnect_gives_up_after_max_attempts() {
-    let (port, _) = fake_server(Arc::new(|line: &str| {
+    let server = FakeServer::new(Arc::new(|line: &str| {
         if line.starts_with("GET") {
             None
         } else {
             Some("OK\n".into())
         }
-    }))
-    .await;
+    }));
     let policy = ReconnectPolicy::new(
         Duration::from_millis(10),
         Duration::from_millis(20),
         Some(2),
     );
-    let config = ClientConfig::builder("127.0.0.1")
-        .port(port)
-        .reconnect(policy)
-        .build();
+    let config = server.builder().reconnect(policy).build();
     let client = Client::connect(config).await.unwrap();
     // Every GET kills the connection: the retry fails too, and the error is reported.
     let err = client.get_var("ups", "ups.status").await.unwrap_err();
@@ -302,8 +345,8 @@ async fn watch_yields_changes() {
         reply.push_str("END LIST VAR ups\n");
         Some(reply)
     });
-    let (port, _) = fake_server(script).await;
-    let client = Client::connect(config(port)).await.unwrap();
+    let server = FakeServer::new(script);
+    let client = Client::connect(server.config()).await.unwrap();
     let mut watch = client.watch("ups", Duration::from_millis(20)).unwrap();
     let first = watch.next().await.unwrap().unwrap();
     assert_eq!(first.len(), 2);
@@ -472,11 +515,10 @@ async fn starttls_verifies_the_certificate() {
 #[cfg(feature = "blocking")]
 #[test]
 fn blocking_client_works() {
-    let runtime = tokio::runtime::Runtime::new().unwrap();
-    let (port, _) = runtime.block_on(fake_server(Arc::new(|_: &str| {
+    let server = FakeServer::new(Arc::new(|_: &str| {
         Some("VAR ups ups.status \"OB LB\"\n".into())
-    })));
-    let client = nut_client::blocking::Client::connect(config(port)).unwrap();
+    }));
+    let client = nut_client::blocking::Client::connect(server.config()).unwrap();
     let status = client.status("ups").unwrap();
     assert!(status.is_on_battery() && status.is_low_battery());
 }
