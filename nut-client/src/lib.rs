@@ -19,6 +19,9 @@ mod names;
 mod session;
 pub mod strftime;
 mod tls;
+#[cfg(feature = "tools")]
+#[cfg_attr(docsrs, doc(cfg(feature = "tools")))]
+pub mod tools;
 mod transport;
 mod types;
 mod watch;

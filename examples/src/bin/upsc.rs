@@ -1,5 +1,5 @@
-//! `upsc`: drop-in for C NUT's upsc (the logic is in `nut_examples::tools::upsc`).
+//! `upsc`: drop-in for C NUT's upsc (the logic is in `nut_client::tools::upsc`).
 
 pub(crate) fn main() {
-    nut_examples::tools::main_with(|args, io| Box::pin(nut_examples::tools::upsc::run(args, io)));
+    nut_client::tools::main_with(|args, io| Box::pin(nut_client::tools::upsc::run(args, io)));
 }

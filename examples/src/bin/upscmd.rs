@@ -1,5 +1,5 @@
-//! `upscmd`: drop-in for C NUT's upscmd (the logic is in `nut_examples::tools::upscmd`).
+//! `upscmd`: drop-in for C NUT's upscmd (the logic is in `nut_client::tools::upscmd`).
 
 pub(crate) fn main() {
-    nut_examples::tools::main_with(|args, io| Box::pin(nut_examples::tools::upscmd::run(args, io)));
+    nut_client::tools::main_with(|args, io| Box::pin(nut_client::tools::upscmd::run(args, io)));
 }

@@ -1,5 +1,5 @@
-//! `upsrw`: drop-in for C NUT's upsrw (the logic is in `nut_examples::tools::upsrw`).
+//! `upsrw`: drop-in for C NUT's upsrw (the logic is in `nut_client::tools::upsrw`).
 
 pub(crate) fn main() {
-    nut_examples::tools::main_with(|args, io| Box::pin(nut_examples::tools::upsrw::run(args, io)));
+    nut_client::tools::main_with(|args, io| Box::pin(nut_client::tools::upsrw::run(args, io)));
 }

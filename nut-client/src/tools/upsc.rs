@@ -1,8 +1,8 @@
 //! `upsc`: shows a UPS's variables, the UPSes of a server, or the clients of a UPS — with
 //! the output, messages and exit codes of C NUT 2.8.0's `upsc`.
 
-use nut_client::proto::net::ErrorCode;
-use nut_client::{Client, Error};
+use crate::proto::net::ErrorCode;
+use crate::{Client, Error};
 
 use super::common::{
     c_strerror, connect, connected_before, prog_name, server_code, split_addr, split_name, Getopt,

@@ -1,9 +1,9 @@
 //! `upsrw`: lists writable variables with their types and accepted values, or sets one —
 //! with the output, messages and exit codes of C NUT 2.8.0's `upsrw`.
 
-use nut_client::proto::names::{UpsName, Value, VarName};
-use nut_client::proto::net::{ErrorCode, Request, Response, VarKind};
-use nut_client::Client;
+use crate::proto::names::{UpsName, Value, VarName};
+use crate::proto::net::{ErrorCode, Request, Response, VarKind};
+use crate::Client;
 
 use super::auth::{
     enable_tracking, finish, prompt_password, prompt_username, send_credentials, str_to_uint,

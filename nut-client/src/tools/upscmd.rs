@@ -1,9 +1,9 @@
 //! `upscmd`: lists and starts instant commands — with the output, messages and exit codes
 //! of C NUT 2.8.0's `upscmd`.
 
-use nut_client::proto::names::{CmdName, UpsName, Value};
-use nut_client::proto::net::{ErrorCode, Request, Response};
-use nut_client::Client;
+use crate::proto::names::{CmdName, UpsName, Value};
+use crate::proto::net::{ErrorCode, Request, Response};
+use crate::Client;
 
 use super::auth::{
     enable_tracking, finish, prompt_password, prompt_username, send_credentials, str_to_uint,

@@ -6,14 +6,15 @@ use std::fs::{File, OpenOptions};
 use std::io::Write;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use nut_client::Client;
+use crate::Client;
 
 use super::common::{
     c_atoi, c_strerror, connect, connected_before, prog_name, split_name, strerror, Getopt, Opt,
     Stdio, UpsTarget, NSS_INIT_NOTICE, NUT_VERSION,
 };
-use super::strftime::{now_local, strftime};
-use crate::syslog::Severity;
+use crate::strftime::{now_local, strftime};
+use nut_driver_api::process::daemon;
+use nut_driver_api::process::syslog::{self, Severity};
 
 /// C's default log format.
 pub const DEFAULT_FORMAT: &str = "%TIME @Y@m@d @H@M@S% %VAR battery.charge% \
@@ -254,7 +255,7 @@ pub fn prepare(args: &[String], io: &mut Stdio<'_>) -> Prepared {
     let to_stdout = monitors.iter().any(|m| m.logfn == "-");
     let pid_file = match pidbase.starts_with('/') {
         true => pidbase,
-        false => format!("{}/{pidbase}.pid", crate::daemon::root_pid_path().display()),
+        false => format!("{}/{pidbase}.pid", daemon::root_pid_path().display()),
     };
     Prepared::Run(Upslog {
         monitors,
@@ -264,6 +265,27 @@ pub fn prepare(args: &[String], io: &mut Stdio<'_>) -> Prepared {
         pid_file,
         foreground: foreground.unwrap_or(to_stdout),
     })
+}
+
+/// The whole `upslog` program with the command line `args` (program name first) and the
+/// process's standard streams: [`prepare`], then syslog under the program's name, the
+/// background unless in the foreground (before any thread exists, as C's `background()`),
+/// and [`run`] on a single-threaded runtime. Returns the exit code.
+pub fn main_with_args(args: &[String]) -> i32 {
+    let prepared = super::with_process_stdio(|io| prepare(args, io));
+    let config = match prepared {
+        Prepared::Exit(code) => return code,
+        Prepared::Run(config) => config,
+    };
+    syslog::open(&syslog::program_name("upslog"));
+    if !config.foreground {
+        if let Err(e) = daemon::background() {
+            eprintln!("{e:#}");
+            return 1;
+        }
+    }
+    let runtime = daemon::current_thread_runtime();
+    super::with_process_stdio(|io| runtime.block_on(run(config, io)))
 }
 
 /// Where one monitor's lines go.
@@ -342,7 +364,7 @@ async fn render(format: &[Item], running: &mut Running) -> String {
 /// background.
 fn upslogx(io: &mut Stdio<'_>, severity: Severity, text: &str) {
     io.eprintln(text);
-    crate::syslog::message(severity, text);
+    syslog::message(severity, text);
 }
 
 /// Runs the logger until SIGINT, SIGQUIT or SIGTERM; returns the exit code. `io` is where
@@ -406,7 +428,7 @@ pub async fn run(config: Upslog, io: &mut Stdio<'_>) -> i32 {
         );
     }
     if nix::unistd::geteuid().is_root() {
-        if let Err(e) = crate::daemon::drop_privileges(&config.user) {
+        if let Err(e) = daemon::drop_privileges(&config.user) {
             upslogx(io, Severity::Err, &format!("{e:#}"));
             return 1;
         }

@@ -5,10 +5,10 @@ use std::fs::OpenOptions;
 use std::io::BufRead;
 use std::time::{Duration, Instant};
 
-use nut_client::proto::names::Value;
-use nut_client::proto::net::{Request, Response};
-use nut_client::proto::secret::Secret;
-use nut_client::Client;
+use crate::proto::names::Value;
+use crate::proto::net::{Request, Response};
+use crate::proto::secret::Secret;
+use crate::Client;
 
 use super::common::{c_strerror, current_user, read_line, Stdio};
 
@@ -159,7 +159,7 @@ pub async fn enable_tracking(client: &Client, what: &str) -> Result<(), String> 
 /// failed", "Set variable failed").
 pub async fn finish(
     client: &Client,
-    reply: Result<Response, nut_client::Error>,
+    reply: Result<Response, crate::Error>,
     failed: &str,
     tracking: bool,
     timeout: u32,

@@ -4,16 +4,16 @@
 
 use std::io::{self, BufRead, Write};
 
-use nut_client::proto::net::ErrorCode;
+use crate::proto::net::ErrorCode;
 use std::time::Duration;
 
-use nut_client::{Client, ClientConfig, Error, TlsConfig, TlsMode};
+use crate::{Client, ClientConfig, Error, TlsConfig, TlsMode};
 
 /// The NUT release whose tools these reproduce (printed in banners and `-V`).
 pub const NUT_VERSION: &str = "2.8.0";
 
 /// The default port (`PORT` in C).
-pub const DEFAULT_PORT: u16 = nut_proto::paths::PORT;
+pub const DEFAULT_PORT: u16 = crate::proto::paths::PORT;
 
 /// The standard streams of a tool run, so tests can capture them.
 pub struct Stdio<'a> {
@@ -201,7 +201,7 @@ impl<'a> Getopt<'a> {
     }
 }
 
-pub use nut_client::c_text::{c_atoi, c_strtol, strerror};
+pub use crate::c_text::{c_atoi, c_strtol, strerror};
 
 /// The ERR code C upsd would send for a name that is not valid on the wire.
 pub fn server_code(e: &Error) -> Option<ErrorCode> {
