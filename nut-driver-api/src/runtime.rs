@@ -98,6 +98,7 @@ pub struct DriverRuntime {
     dump_after: Option<u32>,
     backoff: (Duration, Duration),
     reloads: Option<mpsc::UnboundedReceiver<DriverConfig>>,
+    started: Option<Box<dyn FnOnce() + Send>>,
 }
 
 impl std::fmt::Debug for DriverRuntime {
@@ -134,7 +135,17 @@ impl DriverRuntime {
             dump_after: None,
             backoff: (Duration::from_secs(1), Duration::from_secs(60)),
             reloads: None,
+            started: None,
         }
+    }
+
+    /// Calls `started` once, when start-up is over: the device opened (or first tried), its
+    /// state published and the socket listening, just before serving. Not called with
+    /// [`DriverRuntime::with_dump_after`]. The driver program gives back its start-up pages
+    /// there ([`process::memory`](crate::process::memory), feature `process`).
+    pub fn with_started(mut self, started: impl FnOnce() + Send + 'static) -> Self {
+        self.started = Some(Box::new(started));
+        self
     }
 
     /// Takes new configurations while running (the driver program sends one when it
@@ -196,6 +207,7 @@ impl DriverRuntime {
             dump_after,
             backoff,
             mut reloads,
+            started,
         } = self;
         let mut run = Running {
             driver,
@@ -262,6 +274,9 @@ impl DriverRuntime {
         let mut interval = Duration::from_secs(u64::from(run.config.poll_interval.max(1)));
         let mut next_tick = Instant::now() + run.wait_time(interval);
         let mut outcome = RunOutcome::Stopped;
+        if let Some(started) = started {
+            started();
+        }
 
         loop {
             let accept_socket = async {

@@ -165,6 +165,8 @@ async fn serve(
     if let Some(run_as) = &run_as {
         run_as.become_user()?;
     }
+    // Start-up is over: the program's pages it alone needed leave the resident set.
+    nut_driver_api::process::memory::release_startup_pages();
     // C's rule: a PID file in the background or with -FF; -F (or -D) alone keeps none.
     let _pid_file = if args.background || (args.foreground == 0 && args.debug == 0) {
         Some(PidFile::create(&pid_path)?)

@@ -244,6 +244,8 @@ fn run_parent(conf: &UpsmonConf) -> anyhow::Result<u8> {
         .spawn()
         .context("can't start the monitoring process")?;
     let rt = runtime()?;
+    // All the parent does from now on is wait: its start-up pages can go.
+    nut_driver_api::process::memory::release_startup_pages();
     let code = rt.block_on(async {
         // Signals that C's parent ignores (they are meant for the child).
         use tokio::signal::unix::{signal, SignalKind};

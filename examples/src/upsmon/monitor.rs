@@ -153,6 +153,7 @@ impl Monitor {
     pub async fn run(mut self) -> anyhow::Result<u8> {
         let mut signals = Signals::new()?;
         let mut wake = Wake::Timeout;
+        let mut started = false;
         loop {
             match wake {
                 Wake::Stop(name) => {
@@ -185,6 +186,11 @@ impl Monitor {
                 return self.shutdown(&mut signals).await;
             }
             self.check_parent();
+            if !started {
+                // Start-up is over with the first round: its pages can go.
+                started = true;
+                nut_driver_api::process::memory::release_startup_pages();
+            }
             let interval = self.core.decider().poll_interval();
             wake = signals.sleep(interval).await;
         }

@@ -43,6 +43,7 @@
 
 pub mod daemon;
 mod error;
+pub mod memory;
 pub mod syslog;
 
 use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
@@ -171,7 +172,10 @@ fn run(
     let mut runtime = DriverRuntime::new(driver, config.clone())
         .with_dump_after(args.dump_after)
         .with_socket(!dumping)
-        .with_reloads(reload_rx);
+        .with_reloads(reload_rx)
+        .with_started(|| {
+            memory::release_startup_pages();
+        });
     if let Some(group) = &config.group {
         let found = nix::unistd::Group::from_name(group)
             .map_err(|e| ProcessError::sys(format!("can't look up group {group}"), e))?;
