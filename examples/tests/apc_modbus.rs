@@ -433,6 +433,32 @@ mod waiting {
     }
 
     #[test]
+    fn killpower_shuts_every_outlet_group_down() {
+        let (dir, model, server) = sim();
+        let out = crate::support::driver::command(OURS, dir.path(), server.path(), &["-k"], SERIAL)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let frames = without_crc(&crate::support::driver::settled(
+            &model,
+            Duration::from_millis(300),
+        ));
+        // The inventory (for the outlet groups), then shutdown.return on MOG and SOG0.
+        assert_eq!(
+            frames,
+            [
+                read_frame(516, 120),
+                write_frame(1538, &[0, (1 << 3) | (1 << 7) | (1 << 8) | (1 << 9)])
+            ]
+        );
+        assert_eq!(model.lock().unwrap().shutdown_in, Some(180.0));
+    }
+
+    #[test]
     fn modbus_tcp_gives_the_same_values() {
         let dir = tempfile::tempdir().unwrap();
         let port = crate::support::free_port();

@@ -20,7 +20,8 @@
 //! groups the unit has), `test.battery.start`/`stop`, `test.panel.start`,
 //! `calibrate.start`/`stop`, `bypass.start`/`stop`, `beeper.mute`. Writable:
 //! `battery.date`, `ups.id`, the outlet group names, `input.transfer.high`/`low`, and the
-//! delays (`ups.delay.*`, `outlet.group.N.delay.*`). `-k` sends `shutdown.default`.
+//! delays (`ups.delay.*`, `outlet.group.N.delay.*`). `-k` reads the inventory (as C's start-up
+//! does before it) and sends `shutdown.default` to every outlet group the unit has.
 //!
 //! Where C's current source does something plainly unintended, this does what C meant:
 //! C's SET refuses every variable that *is* available (a test inverted by mistake); here
@@ -76,6 +77,8 @@ pub struct ApcModbus {
     present: [bool; 4],
     nominals: Nominals,
     last_send: Option<Instant>,
+    /// Whether the inventory (and so the outlet groups) has been read.
+    inventoried: bool,
 }
 
 impl std::fmt::Debug for ApcModbus {
@@ -124,6 +127,7 @@ impl ApcModbus {
             present: [false; 4],
             nominals: Nominals::default(),
             last_send: None,
+            inventoried: false,
         }
     }
 
@@ -298,6 +302,7 @@ impl ApcModbus {
         }
         let _ = state.set("outlet.group.count", &count.to_string());
         self.process(state, &registers::INVENTORY, &regs, block.addr);
+        self.inventoried = true;
         true
     }
 
@@ -589,7 +594,14 @@ impl Driver for ApcModbus {
         self.run_setvar(state, var, value).await
     }
 
-    async fn shutdown(&mut self, _state: &mut DeviceState) -> Result<(), DriverError> {
+    async fn shutdown(&mut self, state: &mut DeviceState) -> Result<(), DriverError> {
+        // C reads the inventory (initinfo) before `-k`: the command targets the outlet
+        // groups the unit has.
+        if !self.inventoried && !self.read_inventory(state).await {
+            return Err(DriverError::device(
+                "Can't read inventory information from the UPS",
+            ));
+        }
         match self.run_instcmd("shutdown.default").await {
             TrackingStatus::Handled => Ok(()),
             other => Err(DriverError::device(format!(
