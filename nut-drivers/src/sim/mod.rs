@@ -1,6 +1,6 @@
 //! Simulated UPSes: a device model ([`UpsModel`]) with scriptable power events, the
 //! protocols a device speaks about it ([`q1`], [`apc`]; real APC units from their dumps in
-//! [`apc_recorded`]), an in-process port ([`ModelPort`]) for
+//! [`apc_recorded`]; APC's Modbus units in `apc_modbus`, feature `modbus`), an in-process port ([`ModelPort`]) for
 //! driver tests, a pseudo-terminal server ([`pty`]) so that any serial driver (ours
 //! or C NUT's) can talk to it as to a real device, and a Unix-socket server ([`socket`]) for
 //! the serial side of emulated USB bridges; and a driver whose device is the model itself
