@@ -4,6 +4,8 @@
 /// The protocol crate this crate builds on, re-exported so that users need one dependency.
 pub use nut_proto as proto;
 
+#[cfg(feature = "modbus")]
+pub mod apc_modbus;
 #[cfg(feature = "serial")]
 pub mod apcsmart;
 #[cfg(feature = "serial")]

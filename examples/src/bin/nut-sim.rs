@@ -32,6 +32,16 @@
 //! bcmxcp -s sim -x port=/tmp/xcp0 -x baud_rate=9600 -D
 //! ```
 //!
+//! With `--protocol apc_modbus` the device is an APC SMT750i speaking Modbus RTU (see
+//! `nut_drivers::sim::apc_modbus`), set up as the nut-ddl report of one; every frame it
+//! receives is logged; `--tcp ADDR:PORT` also serves it as Modbus TCP:
+//!
+//! ```text
+//! nut-sim --protocol apc_modbus --link /tmp/smt0 --tcp 127.0.0.1:1502
+//! apc_modbus -s sim -x port=/tmp/smt0 -x porttype=serial -D
+//! apc_modbus -s sim2 -x port=127.0.0.1:1502 -x porttype=tcp -D
+//! ```
+//!
 //! With `--protocol mge-shut` the device is an MGE HID unit speaking SHUT (HID over a
 //! serial line), described by a device file of the USB emulator (`--device`, as
 //! `usb-emu import` writes them, with its `at` script lines); `--control FILE` is a file
@@ -62,8 +72,8 @@ use tokio::io::AsyncBufReadExt;
 struct Args {
     /// The protocol: megatec, megatec/old, mustek, zinto, q1, voltronic, voltronic-qs,
     /// voltronic-qs-hex, bestups, mecer, ablerex, masterguard, apc, liebert-esp2,
-    /// powercom, powerpanel, mge-utalk, upscode2, bcmxcp, riello, or mge-shut (with
-    /// --device).
+    /// powercom, powerpanel, mge-utalk, upscode2, bcmxcp, riello, apc_modbus, or mge-shut
+    /// (with --device).
     #[arg(short, long, default_value = "megatec")]
     protocol: String,
     /// A dialect-specific device setting, `KEY=VALUE` (repeatable): `bestups.model=AX1`,
@@ -95,6 +105,9 @@ struct Args {
     /// `mge-shut`: log every request to this file (the emulator's log format).
     #[arg(long)]
     log: Option<PathBuf>,
+    /// `apc_modbus`: also serve the unit as Modbus TCP on this address (`127.0.0.1:1502`).
+    #[arg(long, value_name = "ADDR:PORT")]
+    tcp: Option<std::net::SocketAddr>,
 }
 
 /// A unit of the USB emulator answering SHUT's control requests.
@@ -214,9 +227,21 @@ pub(crate) async fn main() -> anyhow::Result<()> {
         None => Vec::new(),
     };
     let model = UpsModel::shared();
+    let modbus = protocol == Protocol::ApcModbus;
+    if modbus {
+        nut_drivers::sim::apc_modbus::smt750(&mut model.lock().unwrap_or_else(|e| e.into_inner()));
+    } else if args.tcp.is_some() {
+        bail!("--tcp is for --protocol apc_modbus");
+    }
     apply_settings(&model, &args.settings)?;
     let server = PtyServer::spawn(model.clone(), protocol, args.link.as_deref())?;
     println!("{}", server.path().display());
+    if let Some(addr) = args.tcp {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        println!("modbus tcp {}", listener.local_addr()?);
+        let unit = nut_drivers::sim::apc_modbus::ApcModbusModel::attach(model.clone());
+        tokio::spawn(nut_drivers::sim::apc_modbus::serve_tcp(listener, unit));
+    }
     let start = Instant::now();
     let last = steps.last().map_or(0.0, |s| s.0);
     let mut steps = steps.into_iter().peekable();
@@ -230,7 +255,7 @@ pub(crate) async fn main() -> anyhow::Result<()> {
             _ = clock.tick() => {
                 let now = start.elapsed().as_secs_f64();
                 let mut m = model.lock().unwrap_or_else(|e| e.into_inner());
-                if protocol.is_framed() {
+                if protocol.is_framed() || modbus {
                     for frame in m.received.get(logged..).unwrap_or_default() {
                         tracing::info!(frame, "received");
                     }

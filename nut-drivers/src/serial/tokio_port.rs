@@ -21,7 +21,8 @@ pub enum Parity {
     Odd,
 }
 
-/// Line settings: speed, 8 data bits, parity, 1 stop bit, no flow control.
+/// Line settings: speed, data bits (8 unless set), parity, stop bits (1 unless set), no
+/// flow control.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SerialSettings {
@@ -29,6 +30,10 @@ pub struct SerialSettings {
     pub baud: u32,
     /// Parity.
     pub parity: Parity,
+    /// Data bits: 5 to 8.
+    pub data_bits: u8,
+    /// Stop bits: 1 or 2.
+    pub stop_bits: u8,
 }
 
 impl SerialSettings {
@@ -37,6 +42,8 @@ impl SerialSettings {
         Self {
             baud,
             parity: Parity::None,
+            data_bits: 8,
+            stop_bits: 1,
         }
     }
 }
@@ -50,20 +57,40 @@ pub struct TokioSerial {
 impl TokioSerial {
     /// Opens `path` with `settings` (raw mode, exclusive access).
     pub fn open(path: &str, settings: SerialSettings) -> io::Result<Self> {
+        Ok(Self {
+            stream: Self::open_stream(path, settings)?,
+        })
+    }
+
+    /// Opens `path` with `settings` as a bare tokio-serial stream, for protocols that run
+    /// their own codec over the bytes (Modbus RTU).
+    pub fn open_stream(
+        path: &str,
+        settings: SerialSettings,
+    ) -> io::Result<tokio_serial::SerialStream> {
+        let data_bits = match settings.data_bits {
+            5 => tokio_serial::DataBits::Five,
+            6 => tokio_serial::DataBits::Six,
+            7 => tokio_serial::DataBits::Seven,
+            _ => tokio_serial::DataBits::Eight,
+        };
+        let stop_bits = match settings.stop_bits {
+            2 => tokio_serial::StopBits::Two,
+            _ => tokio_serial::StopBits::One,
+        };
         let parity = match settings.parity {
             Parity::None => tokio_serial::Parity::None,
             Parity::Even => tokio_serial::Parity::Even,
             Parity::Odd => tokio_serial::Parity::Odd,
         };
-        let stream = tokio_serial::new(path, settings.baud)
-            .data_bits(tokio_serial::DataBits::Eight)
+        tokio_serial::new(path, settings.baud)
+            .data_bits(data_bits)
             .parity(parity)
-            .stop_bits(tokio_serial::StopBits::One)
+            .stop_bits(stop_bits)
             .flow_control(tokio_serial::FlowControl::None)
             .timeout(Duration::from_secs(1))
             .open_native_async()
-            .map_err(io::Error::from)?;
-        Ok(Self { stream })
+            .map_err(io::Error::from)
     }
 }
 

@@ -1,6 +1,6 @@
 //! Simulated UPSes: a device model ([`UpsModel`]) with scriptable power events, the
 //! protocols a device speaks about it ([`q1`], [`apc`]; real APC units from their dumps in
-//! [`apc_recorded`]), an in-process port ([`ModelPort`]) for
+//! [`apc_recorded`]; APC's Modbus units in `apc_modbus`, feature `modbus`), an in-process port ([`ModelPort`]) for
 //! driver tests, a pseudo-terminal server ([`pty`]) so that any serial driver (ours
 //! or C NUT's) can talk to it as to a real device, and a Unix-socket server ([`socket`]) for
 //! the serial side of emulated USB bridges; and a driver whose device is the model itself
@@ -21,6 +21,8 @@
 
 pub mod ablerex;
 pub mod apc;
+#[cfg(feature = "modbus")]
+pub mod apc_modbus;
 pub mod apc_recorded;
 pub mod bcmxcp;
 pub mod bestups;
@@ -77,6 +79,9 @@ pub enum Protocol {
     Upscode2,
     /// Riello GPSER: STX/ETX frames with a check (see [`riello`]).
     Riello,
+    /// APC Modbus RTU: an SMT-series Smart-UPS (see [`apc_modbus`]).
+    #[cfg(feature = "modbus")]
+    ApcModbus,
 }
 
 impl Protocol {
@@ -115,6 +120,10 @@ impl Protocol {
         if name.eq_ignore_ascii_case("upscode2") {
             return Some(Self::Upscode2);
         }
+        #[cfg(feature = "modbus")]
+        if name.eq_ignore_ascii_case("apc_modbus") || name.eq_ignore_ascii_case("apc-modbus") {
+            return Some(Self::ApcModbus);
+        }
         q1::Q1Dialect::from_name(name).map(Self::Q1)
     }
 
@@ -131,6 +140,8 @@ impl Protocol {
             | Self::Upscode2 => b'\r',
             Self::Apc => b'\n',
             Self::LiebertEsp2 | Self::Powercom | Self::Riello => 0,
+            #[cfg(feature = "modbus")]
+            Self::ApcModbus => 0,
             Self::Bcmxcp => crate::bcmxcp::frame::START,
         }
     }
@@ -166,6 +177,8 @@ impl Protocol {
             Self::TrippLiteUsb => tripplite_usb::respond(model, command),
             Self::Bcmxcp => bcmxcp::respond(model, command),
             Self::Riello => riello::respond(model, command),
+            #[cfg(feature = "modbus")]
+            Self::ApcModbus => apc_modbus::respond(model, command),
         }
     }
 
@@ -179,6 +192,8 @@ impl Protocol {
             Self::Powercom => return powercom::feed(model, pending, out),
             Self::Riello => return riello::feed(model, pending, out),
             Self::Bcmxcp => return bcmxcp::feed_buffer(model, pending, out),
+            #[cfg(feature = "modbus")]
+            Self::ApcModbus => return apc_modbus::feed(model, pending, out),
             Self::TrippLiteUsb => {
                 // Fixed-size frames, whose checksum may be a CR.
                 while pending.len() >= tripplite_usb::FRAME {

@@ -20,6 +20,8 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, ExitCode, Termination};
 
+#[path = "../apc_modbus.rs"]
+mod apc_modbus;
 #[path = "../apcsmart.rs"]
 mod apcsmart;
 #[path = "../bcmxcp.rs"]
@@ -95,6 +97,10 @@ struct Program {
 
 /// Every program, by the name of its link (C NUT's name where C has the program).
 const PROGRAMS: &[Program] = &[
+    Program {
+        name: "apc_modbus",
+        main: || report(apc_modbus::main),
+    },
     Program {
         name: "apcsmart",
         main: || report(apcsmart::main),
