@@ -3,6 +3,7 @@
 
 pub mod cgi;
 pub mod demo;
+pub mod modbus_bank;
 pub mod sim_script;
 pub mod upsmon;
 pub mod upssched;

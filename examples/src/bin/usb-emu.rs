@@ -9,6 +9,7 @@
 //! usb-emu run --sim tripplite_usb -- /lib/nut/tripplite_usb -s ups -x port=auto -u root -d 1
 //! usb-emu run --sim bcmxcp_usb --set bcmxcp.unit=pw9130 -- /lib/nut/bcmxcp_usb -s ups -x port=auto -u root -d 1
 //! usb-emu run --sim riello_usb --set riello.type=4 -- /lib/nut/riello_usb -s ups -x port=auto -u root -d 1
+//! usb-emu run --sim apc_modbus -- PROGRAM
 //! ```
 //!
 //! `run --sim tripplite_usb` serves a simulated Tripp Lite unit of the older USB protocol
@@ -19,7 +20,11 @@
 //! `--vendor-id 06da` for a Phoenixtec one, which takes its commands by vendor request).
 //! `run --sim riello_usb` serves a simulated Riello GPSER unit (`nut_drivers::sim::riello`,
 //! nut-sim's `--protocol riello` model and its `riello.*` settings) behind the bulk-endpoint
-//! bridge of Riello's USB units (`04b4:5500`).
+//! bridge of Riello's USB units (`04b4:5500`). `run --sim apc_modbus` serves an APC
+//! Smart-UPS (`051d:0003`) speaking Modbus RTU in vendor HID reports (see
+//! `nut_usb_emu::modbus_hid`), answered for now by a small register bank
+//! ([`nut_examples::modbus_bank`]); `--q1-socket PATH` hands its RTU frames to a responder
+//! a test serves there instead (`SocketServer::spawn_responder`).
 //!
 //! `run --q1 BRIDGE` puts a simulated Megatec/Q1 UPS (`nut_drivers::sim`, the `nut-sim`
 //! models: `--protocol`, `--set KEY=VALUE`, `--script FILE`) behind an emulated USB-to-serial
@@ -92,7 +97,8 @@ struct Q1Args {
     q1: Option<String>,
     /// Serve a simulated USB UPS speaking this protocol, as the first device:
     /// tripplite_usb (Tripp Lite's older USB protocol), bcmxcp_usb (Eaton/Powerware
-    /// BCM/XCP) or riello_usb (Riello GPSER).
+    /// BCM/XCP), riello_usb (Riello GPSER) or apc_modbus (APC Smart-UPS, Modbus in HID
+    /// reports).
     #[arg(long, value_name = "PROTOCOL", conflicts_with = "q1")]
     sim: Option<String>,
     /// The simulated UPS's protocol, as nut-sim names them [default: megatec].
@@ -154,10 +160,13 @@ fn setup_q1(
         }
         (None, Some(name)) if name.eq_ignore_ascii_case("bcmxcp_usb") => (Bridge::Bcmxcp, "bcmxcp"),
         (None, Some(name)) if name.eq_ignore_ascii_case("riello_usb") => (Bridge::Riello, "riello"),
+        (None, Some(name)) if name.eq_ignore_ascii_case("apc_modbus") => {
+            (Bridge::ApcModbus, "apc_modbus")
+        }
         (None, Some(name)) => {
             return Err(format!(
-                "unknown simulated device `{name}` (tripplite_usb, bcmxcp_usb, riello_usb)"
-            ))
+            "unknown simulated device `{name}` (tripplite_usb, bcmxcp_usb, riello_usb, apc_modbus)"
+        ))
         }
         (None, None) => return Ok(None),
     };
@@ -169,6 +178,25 @@ fn setup_q1(
     let mut served = None;
     let socket = match &q1.q1_socket {
         Some(path) => std::path::absolute(path).unwrap_or_else(|_| path.clone()),
+        None if bridge == Bridge::ApcModbus => {
+            if !q1.settings.is_empty() || q1.script.is_some() {
+                return Err("apc_modbus takes no --set or --script yet".into());
+            }
+            let path = private("q1.sock")?;
+            // TODO(apc_modbus): serve `nut_drivers::sim::apc_modbus::ApcModbusModel::respond`
+            // here once that model exists; the register bank only stands in for it.
+            let mut bank = nut_examples::modbus_bank::RegisterBank::new(1, 0x0800);
+            let server = SocketServer::spawn_responder(move |adu: &[u8]| bank.respond(adu), &path)
+                .map_err(|e| format!("simulator socket {}: {e}", path.display()))?;
+            use std::os::unix::fs::PermissionsExt;
+            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666));
+            served = Some(Served {
+                model: UpsModel::shared(),
+                steps: Vec::new(),
+                _server: server,
+            });
+            path
+        }
         None => {
             let protocol_name = q1.protocol.as_deref().unwrap_or(default_protocol);
             let protocol = Protocol::from_name(protocol_name)

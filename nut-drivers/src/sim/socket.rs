@@ -27,7 +27,7 @@ use std::os::unix::fs::FileTypeExt;
 use std::os::unix::net::{UnixListener, UnixStream};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -52,6 +52,21 @@ impl SocketServer {
     /// Binds `path` (replacing a socket left there by an earlier run, but no other kind of
     /// file) and starts answering on it.
     pub fn spawn(model: SharedModel, protocol: Protocol, path: &Path) -> io::Result<Self> {
+        Self::spawn_answering(Answerer::Model(model, protocol), path)
+    }
+
+    /// Binds `path` as [`spawn`](Self::spawn) does and answers each request with
+    /// `responder`: the request's bytes in, the answer out (`None`: the device says
+    /// nothing). For devices that are no [`Protocol`] of the model, such as a Modbus unit
+    /// (its RTU frames, CRC included, both ways).
+    pub fn spawn_responder(
+        responder: impl FnMut(&[u8]) -> Option<Vec<u8>> + Send + 'static,
+        path: &Path,
+    ) -> io::Result<Self> {
+        Self::spawn_answering(Answerer::Responder(Arc::new(Mutex::new(responder))), path)
+    }
+
+    fn spawn_answering(answerer: Answerer, path: &Path) -> io::Result<Self> {
         if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_socket()) {
             std::fs::remove_file(path)?;
         }
@@ -61,7 +76,7 @@ impl SocketServer {
         let flag = stop.clone();
         let thread = std::thread::Builder::new()
             .name("nut-sim-socket".into())
-            .spawn(move || accept(listener, model, protocol, &flag))?;
+            .spawn(move || accept(listener, answerer, &flag))?;
         Ok(Self {
             path: path.to_path_buf(),
             stop,
@@ -85,7 +100,29 @@ impl Drop for SocketServer {
     }
 }
 
-fn accept(listener: UnixListener, model: SharedModel, protocol: Protocol, stop: &Arc<AtomicBool>) {
+/// A caller's responder, shared by the connections.
+type SharedResponder = Arc<Mutex<dyn FnMut(&[u8]) -> Option<Vec<u8>> + Send>>;
+
+/// What answers the requests: the model through a protocol, or a responder of the caller's.
+#[derive(Clone)]
+enum Answerer {
+    Model(SharedModel, Protocol),
+    Responder(SharedResponder),
+}
+
+impl Answerer {
+    fn answer(&self, request: &[u8]) -> Vec<u8> {
+        match self {
+            Self::Model(model, protocol) => answer(model, *protocol, request),
+            Self::Responder(responder) => {
+                let mut respond = responder.lock().unwrap_or_else(|e| e.into_inner());
+                respond(request).unwrap_or_default()
+            }
+        }
+    }
+}
+
+fn accept(listener: UnixListener, answerer: Answerer, stop: &Arc<AtomicBool>) {
     let mut clients: Vec<JoinHandle<()>> = Vec::new();
     while !stop.load(Ordering::SeqCst) {
         clients.retain(|c| !c.is_finished());
@@ -103,11 +140,11 @@ fn accept(listener: UnixListener, model: SharedModel, protocol: Protocol, stop: 
                 continue;
             }
         };
-        let (model, flag) = (model.clone(), stop.clone());
+        let (answerer, flag) = (answerer.clone(), stop.clone());
         match std::thread::Builder::new()
             .name("nut-sim-client".into())
             .spawn(move || {
-                if let Err(e) = serve(stream, &model, protocol, &flag) {
+                if let Err(e) = serve(stream, &answerer, &flag) {
                     tracing::debug!(%e, "simulator socket: connection closed");
                 }
             }) {
@@ -138,12 +175,7 @@ pub fn answer(model: &SharedModel, protocol: Protocol, request: &[u8]) -> Vec<u8
 }
 
 /// Serves one connection until the client leaves, sends a bad request or the server stops.
-fn serve(
-    mut stream: UnixStream,
-    model: &SharedModel,
-    protocol: Protocol,
-    stop: &AtomicBool,
-) -> io::Result<()> {
+fn serve(mut stream: UnixStream, answerer: &Answerer, stop: &AtomicBool) -> io::Result<()> {
     stream.set_nonblocking(false)?;
     stream.set_read_timeout(Some(POLL))?;
     stream.set_write_timeout(Some(Duration::from_secs(5)))?;
@@ -164,7 +196,7 @@ fn serve(
                 break;
             }
             let request: Vec<u8> = received.drain(..4 + len).skip(4).collect();
-            let reply = answer(model, protocol, &request);
+            let reply = answerer.answer(&request);
             let n = u32::try_from(reply.len()).unwrap_or(u32::MAX);
             let mut frame = Vec::with_capacity(4 + reply.len());
             frame.extend_from_slice(&n.to_be_bytes());
@@ -257,6 +289,29 @@ mod tests {
         drop(server);
         assert!(!path.exists());
         assert!(UnixStream::connect(&path).is_err());
+    }
+
+    #[test]
+    fn serves_a_responder() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("r.sock");
+        let mut count = 0u8;
+        let server = SocketServer::spawn_responder(
+            move |request: &[u8]| {
+                count += 1;
+                (request != b"quiet").then(|| [request, &[count]].concat())
+            },
+            &path,
+        )
+        .unwrap();
+        let mut client = UnixStream::connect(&path).unwrap();
+        assert_eq!(request(&mut client, b"\x01\x03"), b"\x01\x03\x01");
+        assert_eq!(request(&mut client, b"quiet"), b"");
+        // A second connection shares the responder's state.
+        let mut second = UnixStream::connect(&path).unwrap();
+        assert_eq!(request(&mut second, b"x"), b"x\x03");
+        drop(server);
+        assert!(!path.exists());
     }
 
     #[test]

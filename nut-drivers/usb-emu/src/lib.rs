@@ -7,6 +7,7 @@ pub mod emu;
 pub mod ffi;
 pub mod hex;
 pub mod import;
+pub mod modbus_hid;
 pub mod q1_bridge;
 pub mod q1_client;
 mod requests;

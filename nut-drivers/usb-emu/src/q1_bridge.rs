@@ -18,6 +18,7 @@
 //! | `tripplite_usb` | SET_REPORT (`21 09 0300`), one 8-byte frame: `:`, command, checksum, `\r` | interrupt IN, the 8-byte reply of the latest command |
 //! | `bcmxcp_usb` | SET_DESCRIPTOR (`00 07 0304 0000`) or vendor request `42 0d 0000 0000`, one BCM/XCP command frame | interrupt IN, the reply blocks of the latest command as one stream, 128 bytes a read |
 //! | `riello_usb` | interrupt OUT to `02`, 8-byte packets: `37` and 7 bytes, or `30 + n`, `n` bytes and `'0'`s | interrupt IN, 8-byte packets: count (≤ 7), bytes, zeros |
+//! | `apc_modbus` | interrupt OUT to `01` (or SET_REPORT `21 09 0290`), 64-byte output reports `90`: the RTU frame without CRC, zeros | interrupt IN, 64-byte input reports `89`, the same way |
 //!
 //! `tripplite_usb` is no serial bridge: it is a Tripp Lite unit of the older USB protocol
 //! (C's `tripplite_usb` driver), whose frames go whole to the simulator on the socket
@@ -31,7 +32,10 @@
 //! transfers with libusb-1.0); each frame (`02` to `03`) it receives goes whole to the
 //! simulator (`nut_drivers::sim::riello`), and bytes outside a frame are dropped. A frame
 //! the unit does not answer queues nothing (C's read times out). C opens it as a HID device
-//! (it skips a device without a report descriptor), so it has one.
+//! (it skips a device without a report descriptor), so it has one. Nor is `apc_modbus`: an
+//! APC Smart-UPS speaking Modbus RTU in vendor HID reports ([`crate::modbus_hid`]); each
+//! request it receives goes to the socket as an RTU frame with its CRC, and the RTU frame
+//! that comes back goes out without its CRC (an empty answer: silent).
 //!
 //! The bytes of a SET_REPORT chunk that follow a NUL or the command's `\r` are padding (C's
 //! Ippon code sends whatever its buffer held there). A UPS that says nothing queues nothing
@@ -94,6 +98,9 @@ pub enum Bridge {
     /// A Riello GPSER unit behind its Cypress HID bridge (counted 8-byte packets both ways
     /// on interrupt endpoints): not a `nutdrv_qx` bridge.
     Riello,
+    /// An APC Smart-UPS speaking Modbus RTU in vendor HID reports (64-byte reports both
+    /// ways on interrupt endpoints): not a `nutdrv_qx` bridge.
+    ApcModbus,
 }
 
 /// The ids and strings a bridge has by default: `nutdrv_qx -x port=auto` picks that very
@@ -142,12 +149,12 @@ impl Bridge {
         Self::Armac,
     ];
 
-    /// The bridge of a name (case-insensitive), `tripplite_usb`, `bcmxcp_usb` and
-    /// `riello_usb` included.
+    /// The bridge of a name (case-insensitive), `tripplite_usb`, `bcmxcp_usb`,
+    /// `riello_usb` and `apc_modbus` included.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL
             .into_iter()
-            .chain([Self::TrippLite, Self::Bcmxcp, Self::Riello])
+            .chain([Self::TrippLite, Self::Bcmxcp, Self::Riello, Self::ApcModbus])
             .find(|b| b.name().eq_ignore_ascii_case(name))
     }
 
@@ -169,6 +176,7 @@ impl Bridge {
             Self::TrippLite => "tripplite_usb",
             Self::Bcmxcp => "bcmxcp_usb",
             Self::Riello => "riello_usb",
+            Self::ApcModbus => "apc_modbus",
         }
     }
 
@@ -200,6 +208,12 @@ impl Bridge {
             ),
             Self::Bcmxcp => id(0x0592, 0x0002, None, None),
             Self::Riello => id(0x04b4, 0x5500, None, None),
+            Self::ApcModbus => id(
+                0x051d,
+                0x0003,
+                Some("American Power Conversion"),
+                Some("Smart-UPS SRT 3000 FW:UPS 15.6 / ID=1025"),
+            ),
         }
     }
 
@@ -215,6 +229,7 @@ impl Bridge {
         match self {
             Self::Ippon => vec![ep(0x81, 64)],
             Self::Fuji | Self::Riello => vec![ep(0x81, 8), ep(0x02, 8)],
+            Self::ApcModbus => vec![ep(0x81, 64), ep(0x01, 64)],
             _ => vec![ep(0x81, 8)],
         }
     }
@@ -244,6 +259,12 @@ impl Bridge {
             text = format!(
                 "# A Riello GPSER UPS behind its USB bridge\nvendor-id {vendor:04x}\nproduct-id {product:04x}\nreport-descriptor {}\n",
                 RIELLO_REPORT_DESCRIPTOR
+            );
+        }
+        if self == Self::ApcModbus {
+            text = format!(
+                "# An APC Smart-UPS speaking Modbus RTU in HID reports\nvendor-id {vendor:04x}\nproduct-id {product:04x}\nreport-descriptor {}\nfeature 0c 64\n",
+                crate::modbus_hid::REPORT_DESCRIPTOR
             );
         }
         if let Some(m) = identity.manufacturer {
@@ -284,6 +305,9 @@ impl Bridge {
                     && request == 0x06
                     && kind == crate::descriptors::DT_STRING
                     && self.string_command(index).is_some()
+            }
+            Self::ApcModbus => {
+                set_report && value == (0x0200 | u16::from(crate::modbus_hid::RX_REPORT))
             }
             Self::Fuji | Self::Riello => false,
         }
@@ -413,6 +437,7 @@ pub struct Q1Bridge {
     pub bridge: Bridge,
     client: Q1Client,
     partial: Vec<u8>,
+    modbus: crate::modbus_hid::RequestUnpacker,
     report: Option<Vec<u8>>,
     notes: Vec<String>,
     last_error: Option<String>,
@@ -433,6 +458,7 @@ impl Q1Bridge {
             bridge,
             client: Q1Client::new(socket),
             partial: Vec::new(),
+            modbus: Default::default(),
             report: None,
             notes: Vec::new(),
             last_error: None,
@@ -442,6 +468,7 @@ impl Q1Bridge {
     /// Forgets a half-received command and an unread answer (the device was plugged again).
     pub fn reset(&mut self) {
         self.partial.clear();
+        self.modbus.clear();
         self.report = None;
         self.client.disconnect();
     }
@@ -548,6 +575,10 @@ impl Q1Bridge {
                 data[..n].copy_from_slice(&descriptor[..n]);
                 Step::Done(Ok(n))
             }
+            Bridge::ApcModbus => {
+                self.modbus_out(queue, data);
+                Step::Done(Ok(data.len()))
+            }
             Bridge::Fuji | Bridge::Riello => Step::Done(Err(crate::emu::code::PIPE)),
             Bridge::TrippLite | Bridge::Bcmxcp => {
                 // The unit answers each frame: the latest reply counts.
@@ -573,6 +604,10 @@ impl Q1Bridge {
     ) -> Option<Step> {
         if self.bridge == Bridge::Riello && endpoint == 0x02 {
             self.riello_out(queue, data);
+            return Some(Step::Done(Ok(data.len())));
+        }
+        if self.bridge == Bridge::ApcModbus && endpoint == 0x01 {
+            self.modbus_out(queue, data);
             return Some(Step::Done(Ok(data.len())));
         }
         if self.bridge != Bridge::Fuji || endpoint != 0x02 {
@@ -621,6 +656,45 @@ impl Q1Bridge {
                         queue.push_back(packet);
                     }
                 }
+            }
+        }
+    }
+}
+
+impl Q1Bridge {
+    /// One output report of an APC Modbus unit: each whole request goes to the socket with
+    /// its CRC, and the reply's frame (its CRC taken off) is queued in input reports. Each
+    /// exchange is noted for the transfer log (`apc_modbus request=… reply=…`, frames
+    /// without CRC; `reply=-` when the unit is silent).
+    fn modbus_out(&mut self, queue: &mut VecDeque<Vec<u8>>, report: &[u8]) {
+        use crate::modbus_hid::{crc16, pack, with_crc, TX_REPORT};
+        let Some(request) = self.modbus.push(report) else {
+            return;
+        };
+        let Answer::Said(answer) = self.ask(&with_crc(&request)) else {
+            return;
+        };
+        if answer.is_empty() {
+            self.notes.push(format!(
+                "apc_modbus request={} reply=-",
+                crate::hex::to_compact(&request)
+            ));
+            return;
+        }
+        let (frame, crc) = answer.split_at(answer.len().saturating_sub(2));
+        let note = if crc.len() == 2 && crc16(frame).to_le_bytes() == crc {
+            String::new()
+        } else {
+            " (bad CRC from the socket)".to_owned()
+        };
+        self.notes.push(format!(
+            "apc_modbus request={} reply={}{note}",
+            crate::hex::to_compact(&request),
+            crate::hex::to_compact(frame)
+        ));
+        for packet in pack(TX_REPORT, frame) {
+            if queue.len() < 4096 {
+                queue.push_back(packet);
             }
         }
     }
@@ -714,6 +788,84 @@ mod tests {
         assert_eq!(packets[1], b"\x050132\x03\x00\x00");
         drop(bridge);
         assert_eq!(server.join().unwrap(), [frame.to_vec()]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// An APC Modbus unit's requests are cut out of its output reports (interrupt OUT or
+    /// SET_REPORT), sent with their CRC to a server (here one that echoes them) and the
+    /// answers queued without CRC in input reports 0x89.
+    #[test]
+    fn apc_modbus_reports_both_ways() {
+        use std::io::{Read, Write};
+        let text = Bridge::ApcModbus.device_text(Path::new("/s"), None);
+        assert!(text.contains("vendor-id 051d\nproduct-id 0003\n"), "{text}");
+        assert!(text.contains("06 86 ff 85 89 09 fd"), "{text}");
+        assert_eq!(Bridge::from_name("APC_MODBUS"), Some(Bridge::ApcModbus));
+        assert!(!Bridge::ALL.contains(&Bridge::ApcModbus));
+        assert!(Bridge::ApcModbus.owns((0x21, 0x09, 0x0290, 0)));
+        assert!(!Bridge::ApcModbus.owns((0x21, 0x09, 0x0390, 0)));
+        let endpoints = Bridge::ApcModbus.default_endpoints();
+        assert_eq!(endpoints.len(), 2);
+        assert!(endpoints.iter().all(|e| e.max_packet == 64));
+        let dir = std::env::temp_dir().join(format!("q1-modbus-{}", std::process::id()));
+        let _ = std::fs::create_dir_all(&dir);
+        let path = dir.join("s.sock");
+        let _ = std::fs::remove_file(&path);
+        let listener = std::os::unix::net::UnixListener::bind(&path).unwrap();
+        let server = std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut seen = Vec::new();
+            let mut head = [0u8; 4];
+            while stream.read_exact(&mut head).is_ok() {
+                let mut body = vec![0u8; u32::from_be_bytes(head) as usize];
+                stream.read_exact(&mut body).unwrap();
+                seen.push(body.clone());
+                // The second request gets no answer.
+                let answer = if seen.len() == 2 { Vec::new() } else { body };
+                let mut out = (answer.len() as u32).to_be_bytes().to_vec();
+                out.extend(answer);
+                stream.write_all(&out).unwrap();
+            }
+            seen
+        });
+        let mut bridge = Q1Bridge::new(Bridge::ApcModbus, &path);
+        let mut queue = VecDeque::new();
+        let request = [1u8, 3, 0, 0x80, 0, 4];
+        let mut report = vec![0x90];
+        report.extend_from_slice(&request);
+        report.resize(64, 0);
+        // Another endpoint or report id: not a request.
+        assert_eq!(bridge.interrupt_out(&mut queue, 64, 0x02, &report), None);
+        let mut other = report.clone();
+        other[0] = 0x91;
+        bridge.interrupt_out(&mut queue, 64, 0x01, &other);
+        assert!(queue.is_empty());
+        assert_eq!(
+            bridge.interrupt_out(&mut queue, 64, 0x01, &report),
+            Some(Step::Done(Ok(64)))
+        );
+        assert_eq!(queue.len(), 1);
+        assert_eq!(queue[0][..7], [0x89, 1, 3, 0, 0x80, 0, 4]);
+        assert!(queue[0][7..].iter().all(|&b| b == 0));
+        assert_eq!(
+            bridge.take_notes(),
+            ["apc_modbus request=010300800004 reply=010300800004"]
+        );
+        // By SET_REPORT, and silent.
+        let mut data = report.clone();
+        assert_eq!(
+            bridge.control(&mut queue, 64, (0x21, 0x09, 0x0290, 0), &mut data),
+            Step::Done(Ok(64))
+        );
+        assert_eq!(queue.len(), 1);
+        assert_eq!(
+            bridge.take_notes(),
+            ["apc_modbus request=010300800004 reply=-"]
+        );
+        drop(bridge);
+        let seen = server.join().unwrap();
+        let adu = crate::modbus_hid::with_crc(&request);
+        assert_eq!(seen, [adu.clone(), adu]);
         let _ = std::fs::remove_dir_all(&dir);
     }
 
