@@ -3,7 +3,6 @@
 
 pub mod cgi;
 pub mod demo;
-pub mod modbus_bank;
 pub mod sim_script;
 pub mod upsmon;
 pub mod upssched;

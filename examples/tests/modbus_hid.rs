@@ -90,7 +90,7 @@ mod waiting {
     use nut_driver_api::DriverParams;
     use nut_drivers::sim::socket::SocketServer;
     use nut_drivers::usb::modbus_hid;
-    use nut_examples::modbus_bank::RegisterBank;
+    use crate::support::modbus_bank::RegisterBank;
     use tokio_modbus::prelude::*;
 
     use crate::support::usb_sim::USB_EMU;
@@ -164,9 +164,12 @@ mod waiting {
                         .map(|r| r.unwrap().unwrap());
                     println!("{MARK}second {second:?}");
                 }
-                "bank" => {
-                    let r = ctx.read_holding_registers(0, 4).await.unwrap().unwrap();
-                    println!("{MARK}read 0+4 {r:?}");
+                "model" => {
+                    // ups.model: 16 registers of text at 532 in APC's map.
+                    let r = ctx.read_holding_registers(532, 16).await.unwrap().unwrap();
+                    let bytes: Vec<u8> = r.iter().flat_map(|w| w.to_be_bytes()).collect();
+                    let text = String::from_utf8_lossy(&bytes);
+                    println!("{MARK}model {:?}", text.trim_end_matches(['\0', ' ']));
                 }
                 other => panic!("no scenario {other}"),
             }
@@ -368,11 +371,11 @@ mod waiting {
     }
 
     #[test]
-    fn usb_emu_serves_its_own_register_bank() {
-        let (_, lines) = run("bank", &[]);
+    fn usb_emu_serves_the_simulated_smt750() {
+        let (_, lines) = run("model", &[]);
         assert_eq!(
             lines,
-            ["ids 051d:0003 rx=90 tx=89", "read 0+4 [0, 1, 2, 3]"]
+            ["ids 051d:0003 rx=90 tx=89", "model \"Smart-UPS 750\""]
         );
     }
 }

@@ -22,9 +22,9 @@
 //! nut-sim's `--protocol riello` model and its `riello.*` settings) behind the bulk-endpoint
 //! bridge of Riello's USB units (`04b4:5500`). `run --sim apc_modbus` serves an APC
 //! Smart-UPS (`051d:0003`) speaking Modbus RTU in vendor HID reports (see
-//! `nut_usb_emu::modbus_hid`), answered for now by a small register bank
-//! ([`nut_examples::modbus_bank`]); `--q1-socket PATH` hands its RTU frames to a responder
-//! a test serves there instead (`SocketServer::spawn_responder`).
+//! `nut_usb_emu::modbus_hid`): nut-sim's `--protocol apc_modbus` model, the SMT750i of
+//! `nut_drivers::sim::apc_modbus`, with `--set` and `--script`; `--q1-socket PATH` hands its
+//! RTU frames to a responder a test serves there instead (`SocketServer::spawn_responder`).
 //!
 //! `run --q1 BRIDGE` puts a simulated Megatec/Q1 UPS (`nut_drivers::sim`, the `nut-sim`
 //! models: `--protocol`, `--set KEY=VALUE`, `--script FILE`) behind an emulated USB-to-serial
@@ -41,6 +41,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
+use nut_drivers::sim::apc_modbus::ApcModbusModel;
 use nut_drivers::sim::socket::SocketServer;
 use nut_drivers::sim::{Protocol, SharedModel, UpsModel};
 use nut_usb_emu::q1_bridge::Bridge;
@@ -178,29 +179,7 @@ fn setup_q1(
     let mut served = None;
     let socket = match &q1.q1_socket {
         Some(path) => std::path::absolute(path).unwrap_or_else(|_| path.clone()),
-        None if bridge == Bridge::ApcModbus => {
-            if !q1.settings.is_empty() || q1.script.is_some() {
-                return Err("apc_modbus takes no --set or --script yet".into());
-            }
-            let path = private("q1.sock")?;
-            // TODO(apc_modbus): serve `nut_drivers::sim::apc_modbus::ApcModbusModel::respond`
-            // here once that model exists; the register bank only stands in for it.
-            let mut bank = nut_examples::modbus_bank::RegisterBank::new(1, 0x0800);
-            let server = SocketServer::spawn_responder(move |adu: &[u8]| bank.respond(adu), &path)
-                .map_err(|e| format!("simulator socket {}: {e}", path.display()))?;
-            use std::os::unix::fs::PermissionsExt;
-            let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666));
-            served = Some(Served {
-                model: UpsModel::shared(),
-                steps: Vec::new(),
-                _server: server,
-            });
-            path
-        }
         None => {
-            let protocol_name = q1.protocol.as_deref().unwrap_or(default_protocol);
-            let protocol = Protocol::from_name(protocol_name)
-                .ok_or_else(|| format!("unknown protocol `{protocol_name}`"))?;
             let steps = match &q1.script {
                 Some(path) => {
                     nut_examples::sim_script::load_script(path).map_err(|e| format!("{e:#}"))?
@@ -208,11 +187,22 @@ fn setup_q1(
                 None => Vec::new(),
             };
             let model = UpsModel::shared();
-            nut_examples::sim_script::apply_settings(&model, &q1.settings)
-                .map_err(|e| format!("{e:#}"))?;
             let path = private("q1.sock")?;
-            let server = SocketServer::spawn(model.clone(), protocol, &path)
-                .map_err(|e| format!("simulator socket {}: {e}", path.display()))?;
+            let server = if bridge == Bridge::ApcModbus {
+                // The SMT750i first, so that --set can change what it reports.
+                let mut unit = ApcModbusModel::new(model.clone());
+                nut_examples::sim_script::apply_settings(&model, &q1.settings)
+                    .map_err(|e| format!("{e:#}"))?;
+                SocketServer::spawn_responder(move |adu: &[u8]| unit.respond(adu), &path)
+            } else {
+                let protocol_name = q1.protocol.as_deref().unwrap_or(default_protocol);
+                let protocol = Protocol::from_name(protocol_name)
+                    .ok_or_else(|| format!("unknown protocol `{protocol_name}`"))?;
+                nut_examples::sim_script::apply_settings(&model, &q1.settings)
+                    .map_err(|e| format!("{e:#}"))?;
+                SocketServer::spawn(model.clone(), protocol, &path)
+            }
+            .map_err(|e| format!("simulator socket {}: {e}", path.display()))?;
             // Drivers that drop their privileges must still reach it.
             use std::os::unix::fs::PermissionsExt;
             let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o666));

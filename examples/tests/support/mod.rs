@@ -7,6 +7,7 @@
 
 pub(crate) mod driver;
 pub(crate) mod http;
+pub(crate) mod modbus_bank;
 pub(crate) mod power_failure;
 pub(crate) mod q1_usb;
 pub(crate) mod qx_session;

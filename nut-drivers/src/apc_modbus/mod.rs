@@ -12,8 +12,9 @@
 //! Transports ([`transport`]): `porttype=serial` (Modbus RTU on the line of `port`,
 //! `baudrate` 9600, `parity` N, `databits` 8, `stopbits` 1), `porttype=tcp` (`port` is
 //! `host[:port]` or `[v6]:port`, default port 502), and `porttype=usb` (C's default; RTU
-//! in HID reports, through a stream given with [`ApcModbus::with_usb_opener`]: this build
-//! has none yet and says so). Other options: `slaveid` (1), `response_timeout_ms` (500,
+//! in APC's vendor HID reports, [`crate::usb::modbus_hid`], matched with the USB options as
+//! usbhid-ups does; sets `ups.vendorid`/`ups.productid`; a build without nut-drivers' `usb`
+//! feature says so). Other options: `slaveid` (1), `response_timeout_ms` (500,
 //! 2000 over TCP), `modbus_retries` (3), and the USB matching options (`vendorid`, …).
 //!
 //! Instant commands ([`commands`]): `load.*`, `shutdown.*` and `outlet.group.N.*` (for the
@@ -79,6 +80,8 @@ pub struct ApcModbus {
     last_send: Option<Instant>,
     /// Whether the inventory (and so the outlet groups) has been read.
     inventoried: bool,
+    /// The USB vendor and product ids of the unit, over USB.
+    usb_ids: Option<(u16, u16)>,
 }
 
 impl std::fmt::Debug for ApcModbus {
@@ -114,7 +117,7 @@ impl std::fmt::Display for Failure {
 }
 
 impl ApcModbus {
-    /// A driver for serial and TCP units (`porttype=usb` reports that USB is not built).
+    /// A driver for serial, TCP and (with the `usb` feature) USB units.
     pub fn new() -> Self {
         Self {
             usb_opener: None,
@@ -128,11 +131,13 @@ impl ApcModbus {
             nominals: Nominals::default(),
             last_send: None,
             inventoried: false,
+            usb_ids: None,
         }
     }
 
     /// The same driver with `porttype=usb` going through the byte streams `opener` gives
-    /// (the unit's Modbus RTU frames in its HID reports), over [`rtu_over`].
+    /// instead of the USB unit (a test's in-memory unit, another transport), over
+    /// [`rtu_over`].
     pub fn with_usb_opener(mut self, opener: StreamOpener) -> Self {
         self.usb_opener = Some(opener);
         self
@@ -150,17 +155,40 @@ impl ApcModbus {
             .ok_or_else(|| DriverError::device("not configured"))?;
         let ctx = match (&link, &self.usb_opener) {
             (Link::Usb, Some(opener)) => rtu_over(opener(&self.params)?, self.slave),
-            (Link::Usb, None) => {
-                return Err(DriverError::config(
-                    "porttype=usb: USB support is not built into this build of apc_modbus \
-                     yet; use porttype=serial or porttype=tcp",
-                ))
-            }
+            (Link::Usb, None) => self.connect_usb().await?,
             _ => transport::connect(&link, self.slave, self.timeout).await?,
         };
         self.ctx = Some(ctx);
         self.last_send = None;
         Ok(())
+    }
+
+    /// `porttype=usb`: the unit's Modbus RTU frames in its HID reports
+    /// ([`crate::usb::modbus_hid`]), matched with the USB options as usbhid-ups does.
+    #[cfg(feature = "usb")]
+    async fn connect_usb(&mut self) -> Result<Context, DriverError> {
+        use crate::usb::modbus_hid::{self, ModbusHidError};
+        let mut opened = modbus_hid::open(&self.params).await.map_err(|e| match e {
+            ModbusHidError::NotFound => DriverError::Transport(std::io::Error::new(
+                std::io::ErrorKind::NotFound,
+                e.to_string(),
+            )),
+            ModbusHidError::Matcher(_) => DriverError::config(e),
+            other => DriverError::device(other),
+        })?;
+        // What the unit sent before we came is not an answer (C's modbus_flush).
+        let _ = opened.stream.discard_input().await;
+        self.usb_ids = Some((opened.vendor_id(), opened.product_id()));
+        Ok(rtu_over(opened.stream, self.slave))
+    }
+
+    /// `porttype=usb` in a build without USB (nut-drivers' feature `usb`).
+    #[cfg(not(feature = "usb"))]
+    async fn connect_usb(&mut self) -> Result<Context, DriverError> {
+        Err(DriverError::config(
+            "porttype=usb: this build of apc_modbus has no USB support; \
+             use porttype=serial or porttype=tcp",
+        ))
     }
 
     fn close(&mut self) {
@@ -515,6 +543,10 @@ impl Driver for ApcModbus {
         }
         let _ = state.set("ups.mfr", "American Power Conversion");
         let _ = state.set("device.type", "ups");
+        if let Some((vendor, product)) = self.usb_ids {
+            let _ = state.set("ups.vendorid", &format!("{vendor:04x}"));
+            let _ = state.set("ups.productid", &format!("{product:04x}"));
+        }
         for c in commands::COMMANDS {
             let _ = state.add_cmd(c.name);
         }

@@ -1,6 +1,7 @@
 //! Where the Modbus requests go: `porttype=serial` (RTU on a serial line, through the
 //! project's tokio-serial layer), `porttype=tcp` (Modbus TCP), `porttype=usb` (RTU inside
-//! HID reports; a byte stream plugged in with [`super::ApcModbus::with_usb_opener`]).
+//! HID reports: [`crate::usb::modbus_hid`], or a stream given with
+//! [`super::ApcModbus::with_usb_opener`]).
 //! Framing and CRCs are tokio-modbus's.
 
 use std::io;
@@ -171,8 +172,7 @@ pub async fn connect(link: &Link, slave: u8, timeout: Duration) -> io::Result<Co
         }
         Link::Usb => Err(io::Error::new(
             io::ErrorKind::Unsupported,
-            "porttype=usb: USB support is not built into this build of apc_modbus yet \
-             (use porttype=serial or porttype=tcp)",
+            "porttype=usb goes through usb::modbus_hid, not through this function",
         )),
     }
 }

@@ -157,18 +157,7 @@ pub enum ModbusHidError {
 /// The CRC of a Modbus RTU frame (polynomial 0xA001 reflected, start 0xFFFF); it goes on
 /// the wire low byte first.
 pub fn crc16(bytes: &[u8]) -> u16 {
-    let mut crc: u16 = 0xffff;
-    for &b in bytes {
-        crc ^= u16::from(b);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xa001
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    crc
+    crc::Crc::<u16>::new(&crc::CRC_16_MODBUS).checksum(bytes)
 }
 
 /// `frame` with its CRC appended.

@@ -1,6 +1,6 @@
-//! A small Modbus register bank answering RTU frames: what `usb-emu run --sim apc_modbus`
-//! serves until the `apc_modbus` simulator model takes its place (TODO(apc_modbus):
-//! `nut_drivers::sim::apc_modbus::ApcModbusModel::respond`), and a unit for tests.
+//! A small Modbus register bank answering RTU frames: a unit for the transport tests of
+//! `usb::modbus_hid`, whose registers hold their own addresses (the simulated SMT750i is
+//! `nut_drivers::sim::apc_modbus`).
 //!
 //! It answers function 3 and 4 (read holding / input registers, the same bank), 6 (write
 //! one register) and 16 (write registers) for its slave address; other functions get
@@ -12,16 +12,16 @@ use nut_drivers::usb::modbus_hid::{crc16, with_crc};
 
 /// Holding registers behind one slave address.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RegisterBank {
+pub(crate) struct RegisterBank {
     /// The slave address answered.
-    pub slave: u8,
+    pub(crate) slave: u8,
     /// The registers, from address 0.
-    pub registers: Vec<u16>,
+    pub(crate) registers: Vec<u16>,
 }
 
 impl RegisterBank {
     /// `len` registers for `slave`, each holding its own address.
-    pub fn new(slave: u8, len: u16) -> Self {
+    pub(crate) fn new(slave: u8, len: u16) -> Self {
         Self {
             slave,
             registers: (0..len).collect(),
@@ -29,7 +29,7 @@ impl RegisterBank {
     }
 
     /// The reply to one RTU request (CRC included both ways); `None`: no reply.
-    pub fn respond(&mut self, adu: &[u8]) -> Option<Vec<u8>> {
+    pub(crate) fn respond(&mut self, adu: &[u8]) -> Option<Vec<u8>> {
         let (frame, crc) = adu.split_at(adu.len().checked_sub(2)?);
         if crc != crc16(frame).to_le_bytes() {
             return None;
