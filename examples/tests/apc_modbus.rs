@@ -1,5 +1,6 @@
 //! Tests of the apc_modbus driver against the simulated SMT750i (`nut_drivers::sim::
-//! apc_modbus`) on a pseudo-terminal (Modbus RTU) and over Modbus TCP (`nut-sim --tcp`).
+//! apc_modbus`) on a pseudo-terminal (Modbus RTU), over Modbus TCP (`nut-sim --tcp`) and over
+//! USB (`usb-emu run --sim apc_modbus`: RTU in APC's HID reports).
 //! C NUT 2.8.0 has no apc_modbus, so there is no C program to compare with: the values are
 //! checked against the nut-ddl report of a real SMT750i, and the bytes of every instant
 //! command and SET against APC's published register map (MPAO-98KJ7F): function 16, the
@@ -131,6 +132,48 @@ mod waiting {
         assert_eq!(ours["outlet.group.1.designator"], "Group 1");
         assert_eq!(ours["outlet.group.1.status"], "on");
         assert_eq!(ours["outlet.group.1.timer.shutdown"], "NotActive");
+    }
+
+    /// Over USB (C's default `porttype`: the RTU frames in APC's HID reports, under
+    /// `usb-emu run --sim apc_modbus`, whose unit is the same SMT750i) the driver reports what
+    /// it reports over the serial line, and the unit's USB ids as the nut-ddl report has them.
+    #[test]
+    fn usb_gives_the_serial_values_and_the_units_usb_ids() {
+        let (dir, _model, server) = sim();
+        let serial = as_map(&dump(OURS, dir.path(), server.path(), SERIAL));
+        let state = tempfile::tempdir().unwrap();
+        let usb = as_map(&crate::support::usb_sim::dump(
+            "apc_modbus",
+            OURS,
+            state.path(),
+            &[] as &[&str],
+        ));
+        let mut compared = 0;
+        for (k, v) in &serial {
+            if k.starts_with("driver.parameter.") {
+                continue;
+            }
+            assert_eq!(
+                usb.get(k),
+                Some(v),
+                "{k}: serial {v:?}, USB {:?}",
+                usb.get(k)
+            );
+            compared += 1;
+        }
+        assert!(compared > 40, "{compared} variables");
+        assert_eq!(
+            usb.get("driver.parameter.port").map(String::as_str),
+            Some("auto")
+        );
+        assert_eq!(usb.get("ups.vendorid").map(String::as_str), Some("051d"));
+        assert_eq!(usb.get("ups.productid").map(String::as_str), Some("0003"));
+        if let Some(path) = crate::support::recorded(REPORT) {
+            let recorded = report(&std::fs::read_to_string(path).unwrap());
+            for k in ["ups.vendorid", "ups.productid"] {
+                assert_eq!(usb.get(k), recorded.get(k), "{k}");
+            }
+        }
     }
 
     #[test]

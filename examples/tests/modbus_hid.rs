@@ -87,10 +87,10 @@ mod waiting {
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
+    use crate::support::modbus_bank::RegisterBank;
     use nut_driver_api::DriverParams;
     use nut_drivers::sim::socket::SocketServer;
     use nut_drivers::usb::modbus_hid;
-    use crate::support::modbus_bank::RegisterBank;
     use tokio_modbus::prelude::*;
 
     use crate::support::usb_sim::USB_EMU;
