@@ -1221,7 +1221,7 @@ fn eaton_serial_units_are_found_as_c_finds_them() {
             })
             .collect();
         // A list, in the order C finds them (C prints them as its probes end, ours in
-        // the order given): XCP at once, Q1 after C's SHUT and XCP probes time out.
+        // the order given): XCP at once, Q1 after C's XCP probe has tried every line speed.
         let together = root.then(|| {
             s.spawn(move || {
                 let mut links = DevLinks(Vec::new());
