@@ -6,6 +6,9 @@
 //!   sections (default, `-N`) and parsable lines (`-P`). And, as root, a range of addresses
 //!   that drop every packet (a network namespace routing them to an unread tun device): ours
 //!   must end in about one timeout.
+//! - `-E`: nut-sim's units on pseudo-terminals (the Q1 family, APC Smart, SHUT and XCP) and
+//!   hand-made silent, echoing and noisy ports, each port alone and, as root, a list of
+//!   ports through links in /dev; where ours finds more or less than C, the test says why.
 //!
 //! Without the C programs the tests print a note and pass, unless `NUT_RS_INTEROP=1`.
 
