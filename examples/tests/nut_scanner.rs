@@ -1170,6 +1170,47 @@ impl Drop for DevLinks {
     }
 }
 
+/// A preload library that makes the ioctls setting and clearing modem lines succeed where
+/// the terminal has none (a pseudo-terminal), built with the system's C compiler into
+/// `dir`; `None` (with a note, or a panic under `NUT_RS_INTEROP=1`) without one.
+fn modem_line_shim(dir: &Path) -> Option<std::path::PathBuf> {
+    const SOURCE: &str = r#"
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+int ioctl(int fd, unsigned long request, ...) {
+    static int (*next)(int, unsigned long, ...);
+    va_list args;
+    va_start(args, request);
+    void *arg = va_arg(args, void *);
+    va_end(args);
+    if (!next)
+        next = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+    int r = next(fd, request, arg);
+    if (r < 0 && (request == TIOCMBIS || request == TIOCMBIC))
+        return 0;
+    return r;
+}
+"#;
+    let source = dir.join("modem_lines.c");
+    let library = dir.join("modem_lines.so");
+    fs::write(&source, SOURCE).unwrap();
+    let built = Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&library)
+        .arg(&source)
+        .arg("-ldl")
+        .status()
+        .is_ok_and(|s| s.success());
+    if !built {
+        support::skip_unless_interop(&["cc (a C compiler, for a preload library)"]);
+        return None;
+    }
+    Some(library)
+}
+
 /// `-E` (C's serial scan, which asks for Eaton's SHUT, then XCP, then Q1) on simulated
 /// units: a SHUT unit (`nut-sim --protocol mge-shut`), an XCP unit (`bcmxcp`), a Q1 unit
 /// (`megatec`), and ports where nothing should be found: one silent, one echoing what it
@@ -1182,7 +1223,8 @@ impl Drop for DevLinks {
 /// - the SHUT unit: C 2.8.0's SHUT probe first sets DTR and gives up when it cannot, and a
 ///   pseudo-terminal has no modem lines (TIOCMBIS fails with ENOTTY), so C never sends it
 ///   the sync byte; its XCP and Q1 probes get no answer either. Ours carries on without DTR
-///   and finds it.
+///   and finds it. With a preload library that lets C set the lines (built with `cc`), C
+///   finds it too, and prints what ours prints.
 /// - the noise: C's XCP probe takes any port whose first byte back is `0xAB` for an XCP
 ///   unit; ours reads the whole reply and finds it is not one.
 #[test]
@@ -1208,50 +1250,64 @@ fn eaton_serial_units_are_found_as_c_finds_them() {
     let root = nix::unistd::Uid::effective().is_root();
     // What was scanned (a unit's name, a list of ports), C's run and ours.
     type Both = (String, Run, Run);
-    let (results, list): (Vec<Both>, Option<Both>) = std::thread::scope(|s| {
-        let dir = dir.path();
-        let alone: Vec<_> = names
-            .iter()
-            .map(|name| {
-                s.spawn(move || {
-                    let link = dir.join(name);
-                    let _unit = start_eaton_unit(name, dir, &link);
-                    let port = link.display().to_string();
-                    let c = scan(C_SCANNER, &["-q", "-P", "-E", &port], &[]);
-                    let ours = scan(OURS, &["-q", "-P", "-E", &port], &[]);
-                    ((*name).to_owned(), c, ours)
+    let (results, list, shut_with_dtr): (Vec<Both>, Option<Both>, Option<Both>) =
+        std::thread::scope(|s| {
+            let dir = dir.path();
+            let alone: Vec<_> = names
+                .iter()
+                .map(|name| {
+                    s.spawn(move || {
+                        let link = dir.join(name);
+                        let _unit = start_eaton_unit(name, dir, &link);
+                        let port = link.display().to_string();
+                        let c = scan(C_SCANNER, &["-q", "-P", "-E", &port], &[]);
+                        let ours = scan(OURS, &["-q", "-P", "-E", &port], &[]);
+                        ((*name).to_owned(), c, ours)
+                    })
                 })
-            })
-            .collect();
-        // A list, in the order C finds them (C prints them as its probes end, ours in
-        // the order given): XCP at once, Q1 after C's XCP probe has tried every line speed.
-        let together = root.then(|| {
-            s.spawn(move || {
-                let mut links = DevLinks(Vec::new());
-                let mut units = Vec::new();
-                for name in ["xcp", "q1", "silent"] {
-                    let link = dir.join(format!("list_{name}"));
-                    units.push(start_eaton_unit(name, dir, &link));
-                    let dev = std::path::PathBuf::from(format!(
-                        "/dev/ttyNUTRS{}{name}",
-                        std::process::id()
-                    ));
-                    let _ = fs::remove_file(&dev);
-                    std::os::unix::fs::symlink(&link, &dev).unwrap();
-                    links.0.push(dev);
-                }
-                let ports: Vec<String> = links.0.iter().map(|l| l.display().to_string()).collect();
-                let ports = ports.join(",");
-                let c = scan(C_SCANNER, &["-q", "-E", &ports], &[]);
-                let ours = scan(OURS, &["-q", "-E", &ports], &[]);
-                (ports, c, ours)
-            })
+                .collect();
+            // C with modem lines, on a SHUT unit of its own.
+            let shut_with_dtr = s.spawn(move || {
+                let library = modem_line_shim(dir)?;
+                let link = dir.join("shut_dtr");
+                let _unit = start_eaton_unit("shut", dir, &link);
+                let port = link.display().to_string();
+                let preload = [("LD_PRELOAD", library.to_str().unwrap())];
+                let c = scan(C_SCANNER, &["-q", "-P", "-E", &port], &preload);
+                let ours = scan(OURS, &["-q", "-P", "-E", &port], &[]);
+                Some((port, c, ours))
+            });
+            // A list, in the order C finds them (C prints them as its probes end, ours in
+            // the order given): XCP at once, Q1 after C's XCP probe has tried every line speed.
+            let together = root.then(|| {
+                s.spawn(move || {
+                    let mut links = DevLinks(Vec::new());
+                    let mut units = Vec::new();
+                    for name in ["xcp", "q1", "silent"] {
+                        let link = dir.join(format!("list_{name}"));
+                        units.push(start_eaton_unit(name, dir, &link));
+                        let dev = std::path::PathBuf::from(format!(
+                            "/dev/ttyNUTRS{}{name}",
+                            std::process::id()
+                        ));
+                        let _ = fs::remove_file(&dev);
+                        std::os::unix::fs::symlink(&link, &dev).unwrap();
+                        links.0.push(dev);
+                    }
+                    let ports: Vec<String> =
+                        links.0.iter().map(|l| l.display().to_string()).collect();
+                    let ports = ports.join(",");
+                    let c = scan(C_SCANNER, &["-q", "-E", &ports], &[]);
+                    let ours = scan(OURS, &["-q", "-E", &ports], &[]);
+                    (ports, c, ours)
+                })
+            });
+            (
+                alone.into_iter().map(|h| h.join().unwrap()).collect(),
+                together.map(|h| h.join().unwrap()),
+                shut_with_dtr.join().unwrap(),
+            )
         });
-        (
-            alone.into_iter().map(|h| h.join().unwrap()).collect(),
-            together.map(|h| h.join().unwrap()),
-        )
-    });
     for (name, c, ours) in &results {
         let port = dir.path().join(name);
         let (c_expected, ours_expected) = match name.as_str() {
@@ -1263,6 +1319,11 @@ fn eaton_serial_units_are_found_as_c_finds_them() {
         };
         assert_eq!(c.stdout, c_expected, "{name}: C's output\n{}", c.stderr);
         assert_eq!(ours.stdout, ours_expected, "{name}: ours\n{}", ours.stderr);
+    }
+    if let Some((port, c, ours)) = shut_with_dtr {
+        let expected = line("mge-shut", Path::new(&port));
+        assert_eq!(c.stdout, expected, "C with modem lines\n{}", c.stderr);
+        assert_eq!(ours.stdout, c.stdout, "ours\n{}", ours.stderr);
     }
     match list {
         Some((ports, c, ours)) => {
