@@ -6,6 +6,9 @@
 //!   sections (default, `-N`) and parsable lines (`-P`). And, as root, a range of addresses
 //!   that drop every packet (a network namespace routing them to an unread tun device): ours
 //!   must end in about one timeout.
+//! - `-E`: nut-sim's units on pseudo-terminals (the Q1 family, APC Smart, SHUT and XCP) and
+//!   hand-made silent, echoing and noisy ports, each port alone and, as root, a list of
+//!   ports through links in /dev; where ours finds more or less than C, the test says why.
 //!
 //! Without the C programs the tests print a note and pass, unless `NUT_RS_INTEROP=1`.
 
@@ -930,9 +933,16 @@ fn a_range_that_drops_refuses_and_serves_gives_what_c_gives() {
 
 /// `nut-sim --protocol PROTOCOL` on a pseudo-terminal linked at `link`, once it is there.
 fn simulator(protocol: &str, link: &Path) -> support::Kill {
+    simulator_with(protocol, &[], link)
+}
+
+/// `nut-sim --protocol PROTOCOL ARGS… --link LINK`, once the link is there.
+fn simulator_with(protocol: &str, args: &[&std::ffi::OsStr], link: &Path) -> support::Kill {
     use std::io::BufRead;
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_nut-sim"));
-    cmd.args(["--protocol", protocol, "--link"])
+    cmd.args(["--protocol", protocol])
+        .args(args)
+        .arg("--link")
         .arg(link)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -1021,6 +1031,315 @@ fn serial_devices_are_found_as_c_finds_them() {
             q1.display()
         )
     );
+}
+
+/// A SHUT unit for `nut-sim --protocol mge-shut`: an Eaton identity and a report
+/// descriptor of one empty collection (the scanners read no further than the device
+/// descriptor).
+const SHUT_UNIT: &str = "vendor-id 0463\nproduct-id ffff\nmanufacturer \"EATON\"\n\
+                         product \"Ellipse ECO\"\nreport-descriptor 05 84 09 04 a1 01 c0\n";
+
+/// What a hand-made port does with what it is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Line {
+    /// Nothing (a port with no device, or one that does not answer).
+    Silent,
+    /// Sends it back (a loopback plug, a modem with echo on).
+    Echo,
+    /// Answers anything with the same burst of bytes, starting with XCP's start byte.
+    Noise,
+}
+
+/// A pseudo-terminal linked at `link` whose other side behaves as `line` says, until
+/// dropped.
+struct HandPort {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    slave: fs::File,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl HandPort {
+    fn spawn(line: Line, link: &Path) -> Self {
+        use nix::sys::termios::{cfmakeraw, tcgetattr, tcsetattr, SetArg};
+        use std::io::{Read, Write};
+        use std::sync::atomic::Ordering;
+        let pty = nix::pty::openpty(None, None).unwrap();
+        let mut tio = tcgetattr(&pty.slave).unwrap();
+        cfmakeraw(&mut tio);
+        tcsetattr(&pty.slave, SetArg::TCSANOW, &tio).unwrap();
+        let path = nix::unistd::ttyname(&pty.slave).unwrap();
+        let _ = fs::remove_file(link);
+        std::os::unix::fs::symlink(path, link).unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let mut master = fs::File::from(pty.master);
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 256];
+            while let Ok(n) = master.read(&mut buf) {
+                if n == 0 || flag.load(Ordering::SeqCst) {
+                    return;
+                }
+                let answer = match line {
+                    Line::Silent => Vec::new(),
+                    Line::Echo => buf[..n].to_vec(),
+                    // XCP's start byte, a block number no command has, SHUT's sync byte,
+                    // Q1's '(': never a whole reply of any protocol.
+                    Line::Noise => [0xAB, 0x00, 0x16, b'('].repeat(20),
+                };
+                if master.write_all(&answer).is_err() {
+                    return;
+                }
+            }
+        });
+        Self {
+            stop,
+            slave: fs::File::from(pty.slave),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for HandPort {
+    fn drop(&mut self) {
+        use std::io::Write;
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        // Wakes the thread up (raw mode: the byte goes through at once).
+        let _ = self.slave.write_all(b"\r");
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// One unit of the Eaton serial test, running until dropped: a simulator or a hand-made
+/// port.
+struct EatonUnit {
+    _sim: Option<support::Kill>,
+    _hand: Option<HandPort>,
+}
+
+impl EatonUnit {
+    fn sim(sim: support::Kill) -> Self {
+        Self {
+            _sim: Some(sim),
+            _hand: None,
+        }
+    }
+
+    fn hand(line: Line, link: &Path) -> Self {
+        Self {
+            _sim: None,
+            _hand: Some(HandPort::spawn(line, link)),
+        }
+    }
+}
+
+/// The unit `name` of the Eaton serial test on a port linked at `link`, started.
+fn start_eaton_unit(name: &str, dir: &Path, link: &Path) -> EatonUnit {
+    match name {
+        "shut" => {
+            let device = dir.join(format!(
+                "{}.dev",
+                link.file_name().unwrap().to_string_lossy()
+            ));
+            fs::write(&device, SHUT_UNIT).unwrap();
+            EatonUnit::sim(simulator_with(
+                "mge-shut",
+                &["--device".as_ref(), device.as_os_str()],
+                link,
+            ))
+        }
+        "xcp" => EatonUnit::sim(simulator("bcmxcp", link)),
+        "q1" => EatonUnit::sim(simulator("megatec", link)),
+        "silent" => EatonUnit::hand(Line::Silent, link),
+        "echo" => EatonUnit::hand(Line::Echo, link),
+        "noise" => EatonUnit::hand(Line::Noise, link),
+        other => panic!("no unit {other}"),
+    }
+}
+
+/// Symbolic links `/dev/ttyNUTRS<pid><name>` (C 2.8.0 takes a list of ports only of
+/// `/dev/tty…` names), removed when dropped.
+struct DevLinks(Vec<std::path::PathBuf>);
+
+impl Drop for DevLinks {
+    fn drop(&mut self) {
+        for l in &self.0 {
+            let _ = fs::remove_file(l);
+        }
+    }
+}
+
+/// A preload library that makes the ioctls setting and clearing modem lines succeed where
+/// the terminal has none (a pseudo-terminal), built with the system's C compiler into
+/// `dir`; `None` (with a note, or a panic under `NUT_RS_INTEROP=1`) without one.
+fn modem_line_shim(dir: &Path) -> Option<std::path::PathBuf> {
+    const SOURCE: &str = r#"
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+int ioctl(int fd, unsigned long request, ...) {
+    static int (*next)(int, unsigned long, ...);
+    va_list args;
+    va_start(args, request);
+    void *arg = va_arg(args, void *);
+    va_end(args);
+    if (!next)
+        next = (int (*)(int, unsigned long, ...))dlsym(RTLD_NEXT, "ioctl");
+    int r = next(fd, request, arg);
+    if (r < 0 && (request == TIOCMBIS || request == TIOCMBIC))
+        return 0;
+    return r;
+}
+"#;
+    let source = dir.join("modem_lines.c");
+    let library = dir.join("modem_lines.so");
+    fs::write(&source, SOURCE).unwrap();
+    let built = Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&library)
+        .arg(&source)
+        .arg("-ldl")
+        .status()
+        .is_ok_and(|s| s.success());
+    if !built {
+        support::skip_unless_interop(&["cc (a C compiler, for a preload library)"]);
+        return None;
+    }
+    Some(library)
+}
+
+/// `-E` (C's serial scan, which asks for Eaton's SHUT, then XCP, then Q1) on simulated
+/// units: a SHUT unit (`nut-sim --protocol mge-shut`), an XCP unit (`bcmxcp`), a Q1 unit
+/// (`megatec`), and ports where nothing should be found: one silent, one echoing what it
+/// is sent, one answering everything with line noise. Each port is scanned alone by C and
+/// by ours, all ports at once (C 2.8.0's one-port argument may be any path; a list must be
+/// of `/dev/tty…` names); as root, C and ours also scan a list of ports at once, through
+/// links in /dev.
+///
+/// Where they differ, on purpose:
+/// - the SHUT unit: C 2.8.0's SHUT probe first sets DTR and gives up when it cannot, and a
+///   pseudo-terminal has no modem lines (TIOCMBIS fails with ENOTTY), so C never sends it
+///   the sync byte; its XCP and Q1 probes get no answer either. Ours carries on without DTR
+///   and finds it. With a preload library that lets C set the lines (built with `cc`), C
+///   finds it too, and prints what ours prints.
+/// - the noise: C's XCP probe takes any port whose first byte back is `0xAB` for an XCP
+///   unit; ours reads the whole reply and finds it is not one.
+#[test]
+fn eaton_serial_units_are_found_as_c_finds_them() {
+    if !have(&[C_SCANNER]) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    // C reads "X-Y" as a range of port numbers and refuses the rest: a path for it must not
+    // have a '-'.
+    assert!(
+        !dir.path().to_string_lossy().contains('-'),
+        "{:?}",
+        dir.path()
+    );
+    let names = ["shut", "xcp", "q1", "silent", "echo", "noise"];
+    let line = |driver: &str, port: &Path| {
+        format!(
+            "EATON_SERIAL:driver=\"{driver}\",port=\"{}\"\n",
+            port.display()
+        )
+    };
+    let root = nix::unistd::Uid::effective().is_root();
+    // What was scanned (a unit's name, a list of ports), C's run and ours.
+    type Both = (String, Run, Run);
+    let (results, list, shut_with_dtr): (Vec<Both>, Option<Both>, Option<Both>) =
+        std::thread::scope(|s| {
+            let dir = dir.path();
+            let alone: Vec<_> = names
+                .iter()
+                .map(|name| {
+                    s.spawn(move || {
+                        let link = dir.join(name);
+                        let _unit = start_eaton_unit(name, dir, &link);
+                        let port = link.display().to_string();
+                        let c = scan(C_SCANNER, &["-q", "-P", "-E", &port], &[]);
+                        let ours = scan(OURS, &["-q", "-P", "-E", &port], &[]);
+                        ((*name).to_owned(), c, ours)
+                    })
+                })
+                .collect();
+            // C with modem lines, on a SHUT unit of its own.
+            let shut_with_dtr = s.spawn(move || {
+                let library = modem_line_shim(dir)?;
+                let link = dir.join("shut_dtr");
+                let _unit = start_eaton_unit("shut", dir, &link);
+                let port = link.display().to_string();
+                let preload = [("LD_PRELOAD", library.to_str().unwrap())];
+                let c = scan(C_SCANNER, &["-q", "-P", "-E", &port], &preload);
+                let ours = scan(OURS, &["-q", "-P", "-E", &port], &[]);
+                Some((port, c, ours))
+            });
+            // A list, in the order C finds them (C prints them as its probes end, ours in
+            // the order given): XCP at once, Q1 after C's XCP probe has tried every line speed.
+            let together = root.then(|| {
+                s.spawn(move || {
+                    let mut links = DevLinks(Vec::new());
+                    let mut units = Vec::new();
+                    for name in ["xcp", "q1", "silent"] {
+                        let link = dir.join(format!("list_{name}"));
+                        units.push(start_eaton_unit(name, dir, &link));
+                        let dev = std::path::PathBuf::from(format!(
+                            "/dev/ttyNUTRS{}{name}",
+                            std::process::id()
+                        ));
+                        let _ = fs::remove_file(&dev);
+                        std::os::unix::fs::symlink(&link, &dev).unwrap();
+                        links.0.push(dev);
+                    }
+                    let ports: Vec<String> =
+                        links.0.iter().map(|l| l.display().to_string()).collect();
+                    let ports = ports.join(",");
+                    let c = scan(C_SCANNER, &["-q", "-E", &ports], &[]);
+                    let ours = scan(OURS, &["-q", "-E", &ports], &[]);
+                    (ports, c, ours)
+                })
+            });
+            (
+                alone.into_iter().map(|h| h.join().unwrap()).collect(),
+                together.map(|h| h.join().unwrap()),
+                shut_with_dtr.join().unwrap(),
+            )
+        });
+    for (name, c, ours) in &results {
+        let port = dir.path().join(name);
+        let (c_expected, ours_expected) = match name.as_str() {
+            "shut" => (String::new(), line("mge-shut", &port)),
+            "xcp" => (line("bcmxcp", &port), line("bcmxcp", &port)),
+            "q1" => (line("blazer_ser", &port), line("blazer_ser", &port)),
+            "noise" => (line("bcmxcp", &port), String::new()),
+            _ => (String::new(), String::new()),
+        };
+        assert_eq!(c.stdout, c_expected, "{name}: C's output\n{}", c.stderr);
+        assert_eq!(ours.stdout, ours_expected, "{name}: ours\n{}", ours.stderr);
+    }
+    if let Some((port, c, ours)) = shut_with_dtr {
+        let expected = line("mge-shut", Path::new(&port));
+        assert_eq!(c.stdout, expected, "C with modem lines\n{}", c.stderr);
+        assert_eq!(ours.stdout, c.stdout, "ours\n{}", ours.stderr);
+    }
+    match list {
+        Some((ports, c, ours)) => {
+            let mut found = ports.split(',');
+            let (xcp, q1) = (found.next().unwrap(), found.next().unwrap());
+            let expected = format!(
+                "[nutdev1]\n\tdriver = \"bcmxcp\"\n\tport = \"{xcp}\"\n\
+                 [nutdev2]\n\tdriver = \"blazer_ser\"\n\tport = \"{q1}\"\n"
+            );
+            assert_eq!(c.stdout, expected, "C on {ports}\n{}", c.stderr);
+            assert_eq!(ours.stdout, c.stdout, "ours on {ports}\n{}", ours.stderr);
+        }
+        None => {
+            support::skip_unless_interop(&["root (links in /dev for a list of ports)"]);
+        }
+    }
 }
 
 /// Ours on the host's network, against announcements made here with mdns-sd: one server

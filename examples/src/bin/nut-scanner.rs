@@ -46,8 +46,8 @@ struct Args {
     /// Scan dummy-ups simulation files (.dev, .seq) in the configuration folder.
     #[arg(short = 'n', long = "nut_simulation_scan")]
     simulation: bool,
-    /// Scan serial devices (Megatec/Q1, APC Smart) on these ports: `auto`, `X-Y`, or a
-    /// comma-separated list.
+    /// Scan serial devices (Eaton SHUT and XCP, Megatec/Q1, APC Smart) on these ports:
+    /// `auto`, `X-Y`, or a comma-separated list.
     #[arg(short = 'E', long = "eaton_serial", value_name = "serial ports list")]
     serial: Option<String>,
     /// Limit the amount of scanning threads running simultaneously (default: 512).

@@ -86,7 +86,7 @@ const AUTH_PAUSE: Duration = Duration::from_secs(2);
 /// Tries of one command.
 const MAX_TRY: usize = 3;
 /// The escape character that takes a unit out of its menu.
-const ESC: u8 = 0x1d;
+pub const ESC: u8 = 0x1d;
 
 /// A transport other than the serial line (`bcmxcp_usb`'s): it opens the unit, sends
 /// frames and runs a command's exchange with its own retries.

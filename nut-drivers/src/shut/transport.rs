@@ -80,13 +80,20 @@ impl ShutTransport {
     /// Sends the no-notification sync byte until the unit echoes it (4 tries, 1 s each,
     /// as C does). Returns whether it did.
     pub async fn synchronise(&mut self) -> Result<bool, UsbError> {
+        self.synchronise_with(frame::SYNC_OFF).await
+    }
+
+    /// Sends the sync byte `token` ([`frame::SYNC`], [`frame::SYNC_LIGHT`] or
+    /// [`frame::SYNC_OFF`]: which notifications the unit may send) until the unit echoes it
+    /// (4 tries, 1 s each, as C does). Returns whether it did.
+    pub async fn synchronise_with(&mut self, token: u8) -> Result<bool, UsbError> {
         for attempt in 0..MAX_TRY {
             tracing::debug!("Syncing communication (try {attempt})");
             self.pending.clear();
             let _ = self.port.discard_input();
-            self.send(&[frame::SYNC_OFF]).await?;
+            self.send(&[token]).await?;
             if self.fill(SYNC_TIMEOUT).await? {
-                let echoed = self.pending.first() == Some(&frame::SYNC_OFF);
+                let echoed = self.pending.first() == Some(&token);
                 self.pending.clear();
                 if echoed {
                     return Ok(true);
