@@ -27,6 +27,17 @@ pub fn reply_line(reply: &Response) -> String {
     text.lines().next().unwrap_or_default().to_owned()
 }
 
+/// upscmd's and upsrw's `-t SECONDS` (how long `-w` waits for the result), or C's message
+/// and the exit code 1 when it is not a number that fits.
+pub fn tracking_timeout(value: Option<&str>, io: &mut Stdio<'_>) -> Result<u32, i32> {
+    str_to_uint(value.unwrap_or_default()).map_err(|reason| {
+        io.eprintln(&format!(
+            "Could not convert the provided value for timeout ('-t' option) to unsigned int: {reason}"
+        ));
+        1
+    })
+}
+
 /// C's `str_to_uint(…, 10)`: the whole string must be a number that fits; the error is the
 /// `errno` text C prints.
 pub fn str_to_uint(s: &str) -> Result<u32, &'static str> {

@@ -352,6 +352,20 @@ pub async fn connect(target: &UpsTarget, try_tls: bool) -> Result<Client, Error>
     Client::connect(builder.build()).await
 }
 
+/// upscmd's and upsrw's first operand, connected to ([`connect_operand`]); without one,
+/// `usage` is printed and the exit code is 0, as C's.
+pub async fn connect_first_operand(
+    getopt: &Getopt<'_>,
+    usage: &str,
+    io: &mut Stdio<'_>,
+) -> Result<(UpsTarget, Client), i32> {
+    let Some(operand) = getopt.operands().first() else {
+        io.print(usage);
+        return Err(0);
+    };
+    connect_operand(Some(operand), io).await
+}
+
 /// What upscmd and upsrw do with their UPS operand: split it as C does and connect to it
 /// (no STARTTLS), printing C's message and giving the exit code 1 when either fails.
 pub async fn connect_operand(

@@ -6,12 +6,12 @@ use crate::proto::net::{ErrorCode, Request, Response, VarKind};
 use crate::Client;
 
 use super::auth::{
-    enable_tracking, finish, prompt_password, prompt_username, send_credentials, str_to_uint,
+    enable_tracking, finish, prompt_password, prompt_username, send_credentials, tracking_timeout,
     DEFAULT_TRACKING_TIMEOUT, SMALLBUF,
 };
 use super::common::{
-    c_atoi, c_strerror, connect_operand, prog_name, read_line, server_code, Getopt, Opt, Stdio,
-    NUT_VERSION,
+    c_atoi, c_strerror, connect_first_operand, prog_name, read_line, server_code, Getopt, Opt,
+    Stdio, NUT_VERSION,
 };
 
 fn usage(prog: &str) -> String {
@@ -54,14 +54,9 @@ pub async fn run(args: &[String], io: &mut Stdio<'_>) -> i32 {
             }
             Opt::Flag('p', value) => password = value,
             Opt::Flag('u', value) => username = value,
-            Opt::Flag('t', value) => match str_to_uint(value.as_deref().unwrap_or_default()) {
+            Opt::Flag('t', value) => match tracking_timeout(value.as_deref(), io) {
                 Ok(t) => timeout = t,
-                Err(reason) => {
-                    io.eprintln(&format!(
-                        "Could not convert the provided value for timeout ('-t' option) to unsigned int: {reason}"
-                    ));
-                    return 1;
-                }
+                Err(code) => return code,
             },
             Opt::Flag('w', _) => tracking = true,
             Opt::Flag('V', _) => {
@@ -74,12 +69,7 @@ pub async fn run(args: &[String], io: &mut Stdio<'_>) -> i32 {
             }
         }
     }
-    let operands = getopt.operands();
-    if operands.is_empty() {
-        io.print(&usage(&prog));
-        return 0;
-    }
-    let (target, client) = match connect_operand(operands.first().map(String::as_str), io).await {
+    let (target, client) = match connect_first_operand(&getopt, &usage(&prog), io).await {
         Ok(connected) => connected,
         Err(code) => return code,
     };
