@@ -3,7 +3,6 @@
 
 pub mod cgi;
 pub mod demo;
-pub mod sim_script;
 pub mod upsmon;
 pub mod upssched;
 pub mod usb_import;

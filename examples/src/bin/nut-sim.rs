@@ -61,9 +61,9 @@ use anyhow::bail;
 use clap::Parser;
 use nut_drivers::shut::frame::Setup;
 use nut_drivers::sim::pty::PtyServer;
+use nut_drivers::sim::script::{apply_settings, load_script};
 use nut_drivers::sim::shut::{ControlDevice, ShutPtyServer};
 use nut_drivers::sim::{Protocol, UpsModel};
-use nut_examples::sim_script::{apply_settings, load_script};
 use tokio::io::AsyncBufReadExt;
 
 /// A virtual UPS on a pseudo-terminal.

@@ -182,7 +182,7 @@ fn setup_q1(
         None => {
             let steps = match &q1.script {
                 Some(path) => {
-                    nut_examples::sim_script::load_script(path).map_err(|e| format!("{e:#}"))?
+                    nut_drivers::sim::script::load_script(path).map_err(|e| e.to_string())?
                 }
                 None => Vec::new(),
             };
@@ -191,15 +191,15 @@ fn setup_q1(
             let server = if bridge == Bridge::ApcModbus {
                 // The SMT750i first, so that --set can change what it reports.
                 let mut unit = ApcModbusModel::new(model.clone());
-                nut_examples::sim_script::apply_settings(&model, &q1.settings)
-                    .map_err(|e| format!("{e:#}"))?;
+                nut_drivers::sim::script::apply_settings(&model, &q1.settings)
+                    .map_err(|e| e.to_string())?;
                 SocketServer::spawn_responder(move |adu: &[u8]| unit.respond(adu), &path)
             } else {
                 let protocol_name = q1.protocol.as_deref().unwrap_or(default_protocol);
                 let protocol = Protocol::from_name(protocol_name)
                     .ok_or_else(|| format!("unknown protocol `{protocol_name}`"))?;
-                nut_examples::sim_script::apply_settings(&model, &q1.settings)
-                    .map_err(|e| format!("{e:#}"))?;
+                nut_drivers::sim::script::apply_settings(&model, &q1.settings)
+                    .map_err(|e| e.to_string())?;
                 SocketServer::spawn(model.clone(), protocol, &path)
             }
             .map_err(|e| format!("simulator socket {}: {e}", path.display()))?;

@@ -37,6 +37,7 @@ pub mod powerpanel;
 pub mod pty;
 pub mod q1;
 pub mod riello;
+pub mod script;
 pub mod shut;
 pub mod socket;
 pub mod tripplite_usb;
