@@ -252,8 +252,14 @@ impl Eq for CaseInsensitive {}
 
 impl Hash for CaseInsensitive {
     fn hash<H: Hasher>(&self, state: &mut H) {
-        for b in self.0.bytes() {
-            state.write_u8(b.to_ascii_lowercase());
+        // Lower-cased a chunk at a time: one `write` per chunk, not one per byte (the
+        // server hashes the UPS name of every request).
+        let mut chunk = [0u8; 64];
+        for part in self.0.as_bytes().chunks(chunk.len()) {
+            let lower = &mut chunk[..part.len()];
+            lower.copy_from_slice(part);
+            lower.make_ascii_lowercase();
+            state.write(lower);
         }
         state.write_u8(0xff);
     }
@@ -267,9 +273,14 @@ impl PartialOrd for CaseInsensitive {
 
 impl Ord for CaseInsensitive {
     fn cmp(&self, other: &Self) -> Ordering {
-        let a = self.0.bytes().map(|b| b.to_ascii_lowercase());
-        let b = other.0.bytes().map(|b| b.to_ascii_lowercase());
-        a.cmp(b)
+        let (a, b) = (self.0.as_bytes(), other.0.as_bytes());
+        for (x, y) in a.iter().zip(b) {
+            let (x, y) = (x.to_ascii_lowercase(), y.to_ascii_lowercase());
+            if x != y {
+                return x.cmp(&y);
+            }
+        }
+        a.len().cmp(&b.len())
     }
 }
 
@@ -565,5 +576,23 @@ mod tests {
             .collect();
         let order: Vec<_> = set.iter().map(VarName::as_str).collect();
         assert_eq!(order, ["A", "b", "B_", "c"]);
+    }
+
+    #[test]
+    fn case_insensitive_hash_and_order_span_long_names() {
+        use std::hash::{BuildHasher, RandomState};
+        let long: String = (0..150).map(|i| (b'a' + (i % 26) as u8) as char).collect();
+        let upper = long.to_ascii_uppercase();
+        let hasher = RandomState::new();
+        let hash = |s: &str| hasher.hash_one(CaseInsensitive::new(s));
+        assert_eq!(hash(&long), hash(&upper));
+        assert_ne!(hash(&long), hash(&long[..149]));
+        assert_ne!(hash(&long[..64]), hash(&long[..65]));
+        let ci = CaseInsensitive::new;
+        assert_eq!(ci(&long).cmp(ci(&upper)), Ordering::Equal);
+        assert_eq!(ci("ab").cmp(ci("ABC")), Ordering::Less);
+        assert_eq!(ci("B").cmp(ci("a")), Ordering::Greater);
+        assert_eq!(ci("a_").cmp(ci("A")), Ordering::Greater);
+        assert_eq!(ci("").cmp(ci("")), Ordering::Equal);
     }
 }

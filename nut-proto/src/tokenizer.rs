@@ -582,18 +582,26 @@ pub struct Quoted<'a> {
     value: &'a str,
 }
 
-impl fmt::Display for Quoted<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("\"")?;
+impl Quoted<'_> {
+    /// Writes the quoted word straight to `w`, without the formatting machinery (the
+    /// server quotes a value in every `VAR` reply).
+    pub fn write_to<W: fmt::Write + ?Sized>(&self, w: &mut W) -> fmt::Result {
+        w.write_char('"')?;
         let mut rest = self.value;
         while let Some(pos) = rest.find(['"', '\\', '#']) {
-            f.write_str(&rest[..pos])?;
-            f.write_str("\\")?;
-            f.write_str(&rest[pos..=pos])?;
+            w.write_str(&rest[..pos])?;
+            w.write_char('\\')?;
+            w.write_str(&rest[pos..=pos])?;
             rest = &rest[pos + 1..];
         }
-        f.write_str(rest)?;
-        f.write_str("\"")
+        w.write_str(rest)?;
+        w.write_char('"')
+    }
+}
+
+impl fmt::Display for Quoted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.write_to(f)
     }
 }
 

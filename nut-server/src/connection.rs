@@ -6,11 +6,12 @@
 //! reads into a small buffer that lives only while the bytes are processed. The reply buffer
 //! is dropped when a large reply made it grow.
 
+use std::future::Future as _;
 use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::Duration;
 
 use bytes::BytesMut;
@@ -22,6 +23,7 @@ use tokio::time::{sleep_until, Instant};
 use tokio_rustls::TlsAcceptor;
 use tokio_util::sync::CancellationToken;
 
+use crate::on_wake::OnWake;
 use crate::session::{Outcome, Session};
 use crate::shared::{Shared, Snapshot};
 
@@ -242,42 +244,73 @@ async fn serve_tls<S: AsyncRead + AsyncWrite + Unpin>(
     tracing::debug!(addr = %conn.addr, "disconnect");
 }
 
+/// What woke a plaintext connection.
+enum Event {
+    /// Input was read and handled; the replies are in `conn.out`.
+    Handled(Step),
+    /// The client closed the connection, or it failed.
+    Gone,
+    /// The server is stopping.
+    Cancelled,
+    /// The idle timer fired.
+    Idle,
+}
+
 /// The plaintext part of a session. Returns the TLS acceptor when the client sent STARTTLS.
+///
+/// Each wake-up tries the socket first and handles what it reads in place, from a buffer
+/// that lives only for that wake-up. The shutdown token and the idle timer are polled only
+/// when they woke the task ([`OnWake`]): nearly every wake-up is a request, and polling
+/// them every time cost more than parsing and answering a GET VAR.
 async fn serve_plain(
     conn: &mut Conn,
     stream: &mut TcpStream,
     cancel: &CancellationToken,
 ) -> Option<(TlsAcceptor, bool)> {
-    // Created once, not per request: no timer-wheel insert/remove and no waiter-list
-    // registration for every line a client sends. The idle timer is re-armed lazily.
-    let cancelled = cancel.cancelled();
-    tokio::pin!(cancelled);
-    let idle = sleep_until(conn.deadline);
-    tokio::pin!(idle);
+    let cancelled = std::pin::pin!(cancel.cancelled());
+    let mut cancelled = OnWake::new(cancelled);
+    let idle = std::pin::pin!(sleep_until(conn.deadline));
+    let mut idle = OnWake::new(idle);
     loop {
-        tokio::select! {
-            biased;
-            () = &mut cancelled => return None,
-            () = &mut idle => {
+        let event = std::future::poll_fn(|cx| {
+            if cancelled.is_woken() && cancelled.poll_if_woken(cx).is_ready() {
+                return Poll::Ready(Event::Cancelled);
+            }
+            if idle.is_woken() && idle.poll_if_woken(cx).is_ready() {
+                return Poll::Ready(Event::Idle);
+            }
+            let mut buf = [0u8; READ_CHUNK];
+            let mut buf = ReadBuf::new(&mut buf);
+            match Pin::new(&mut *stream).poll_read(cx, &mut buf) {
+                Poll::Ready(Ok(())) if buf.filled().is_empty() => Poll::Ready(Event::Gone),
+                Poll::Ready(Ok(())) => Poll::Ready(Event::Handled(conn.process(buf.filled()))),
+                Poll::Ready(Err(_)) => Poll::Ready(Event::Gone),
+                Poll::Pending => Poll::Pending,
+            }
+        })
+        .await;
+        let step = match event {
+            Event::Handled(step) => step,
+            Event::Gone | Event::Cancelled => return None,
+            Event::Idle => {
                 if Instant::now() < conn.deadline {
-                    idle.as_mut().reset(conn.deadline);
+                    idle.update(|sleep| sleep.reset(conn.deadline));
                     continue;
                 }
                 tracing::debug!(addr = %conn.addr, "idle client dropped");
                 return None;
             }
-            r = stream.readable() => r.ok()?,
-        }
-        let step = {
-            let mut buf = [0u8; READ_CHUNK];
-            match read_now(stream, &mut buf) {
-                Poll::Ready(Ok(0)) => return None,
-                Poll::Ready(Ok(n)) => conn.process(&buf[..n]),
-                Poll::Pending => continue,
-                Poll::Ready(Err(_)) => return None,
-            }
         };
-        if conn.flush(stream).await.is_err() {
+        // A client that stops reading its replies must not hold the server's shutdown.
+        let mut flush = std::pin::pin!(conn.flush(stream));
+        let flushed = std::future::poll_fn(|cx| {
+            if cancelled.is_woken() && cancelled.poll_if_woken(cx).is_ready() {
+                return Poll::Ready(false);
+            }
+            flush.as_mut().poll(cx).map(|r| r.is_ok())
+        })
+        .await;
+        if !flushed {
             return None;
         }
         match step {
@@ -285,20 +318,6 @@ async fn serve_plain(
             Step::Close => return None,
             Step::StartTls(acceptor, leftover) => return Some((acceptor, leftover)),
         }
-    }
-}
-
-/// Reads what is available without waiting. Unlike `try_read`, a read that does not fill
-/// `buf` clears the socket's readiness (as tokio's `AsyncRead` does on epoll), so the next
-/// wait does not begin with a `recv` that fails with `EAGAIN`. `Pending` means nothing was
-/// there; readiness is then cleared and the caller waits with `readable()`.
-fn read_now(stream: &mut TcpStream, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-    let mut cx = Context::from_waker(futures_util::task::noop_waker_ref());
-    let mut buf = ReadBuf::new(buf);
-    match Pin::new(stream).poll_read(&mut cx, &mut buf) {
-        Poll::Ready(Ok(())) => Poll::Ready(Ok(buf.filled().len())),
-        Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-        Poll::Pending => Poll::Pending,
     }
 }
 
@@ -325,7 +344,12 @@ async fn serve_stream<S: AsyncRead + AsyncWrite + Unpin>(
             },
         };
         let step = conn.process(&buf[..n]);
-        if conn.flush(stream).await.is_err() {
+        let flushed = tokio::select! {
+            biased;
+            () = cancel.cancelled() => false,
+            r = conn.flush(stream) => r.is_ok(),
+        };
+        if !flushed {
             break;
         }
         match step {

@@ -12,6 +12,7 @@ pub mod fuzzing;
 pub mod http;
 #[cfg(feature = "mdns")]
 pub mod mdns;
+mod on_wake;
 mod server;
 mod session;
 mod shared;

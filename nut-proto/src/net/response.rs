@@ -177,7 +177,15 @@ impl Response {
         var: &VarName,
         value: &str,
     ) -> fmt::Result {
-        writeln!(w, "VAR {ups} {var} {}", quote(value))
+        // Piece by piece rather than `writeln!`: this is the reply to nearly every request
+        // a busy server answers.
+        w.write_str("VAR ")?;
+        w.write_str(ups.as_str())?;
+        w.write_char(' ')?;
+        w.write_str(var.as_str())?;
+        w.write_char(' ')?;
+        quote(value).write_to(w)?;
+        w.write_char('\n')
     }
 
     /// `ERR <code>` without extra words.

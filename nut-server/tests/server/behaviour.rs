@@ -1,6 +1,7 @@
 //! Behaviour over time: stale drivers and recovery, idle timeout, MAXCONN, reload, STARTTLS
 //! refusals, bad input that must not hang a session.
 
+use std::io::Write as _;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -73,6 +74,43 @@ async fn idle_clients_are_dropped() {
     .await;
     server.handle().shutdown();
     server.run().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_closes_idle_and_busy_clients() {
+    let dirs = fake_dirs();
+    let (server, addr) = our_server(dirs.config()).await;
+    let (idle, mut busy) = blocking(move || {
+        let mut idle = Client::connect(addr);
+        assert_eq!(idle.ask("NETVER"), ["1.3"]);
+        let mut busy = Client::connect(addr);
+        assert_eq!(busy.ask("NETVER"), ["1.3"]);
+        (idle, busy)
+    })
+    .await;
+    // The busy client keeps requests queued and reads no reply: when the server stops,
+    // its input is never empty and its replies no longer fit in the socket buffers. A
+    // writer thread sends until the connection breaks.
+    let mut writer = busy.stream().try_clone().unwrap();
+    let flood = std::thread::spawn(move || {
+        let burst = b"HELP\nNETVER\n".repeat(64);
+        while writer.write_all(&burst).is_ok() {}
+    });
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let handle = server.handle();
+    handle.shutdown();
+    tokio::time::timeout(Duration::from_secs(10), server.run())
+        .await
+        .expect("the server did not stop with clients connected");
+    blocking(move || {
+        let (mut idle, mut busy) = (idle, busy);
+        assert!(idle.is_closed(), "the idle client was left open");
+        // Whatever replies were in flight, the stream ends.
+        let mut sink = Vec::new();
+        let _ = std::io::Read::read_to_end(busy.stream(), &mut sink);
+        flood.join().unwrap();
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
