@@ -166,7 +166,7 @@ async fn serve(
         run_as.become_user()?;
     }
     // Start-up is over: the program's pages it alone needed leave the resident set.
-    nut_driver_api::process::memory::release_startup_pages();
+    nut_driver_api::process::memory::release_startup_pages_settled();
     // C's rule: a PID file in the background or with -FF; -F (or -D) alone keeps none.
     let _pid_file = if args.background || (args.foreground == 0 && args.debug == 0) {
         Some(PidFile::create(&pid_path)?)

@@ -189,7 +189,7 @@ impl Monitor {
             if !started {
                 // Start-up is over with the first round: its pages can go.
                 started = true;
-                nut_driver_api::process::memory::release_startup_pages();
+                nut_driver_api::process::memory::release_startup_pages_settled();
             }
             let interval = self.core.decider().poll_interval();
             wake = signals.sleep(interval).await;

@@ -174,7 +174,7 @@ fn run(
         .with_socket(!dumping)
         .with_reloads(reload_rx)
         .with_started(|| {
-            memory::release_startup_pages();
+            memory::release_startup_pages_settled();
         });
     if let Some(group) = &config.group {
         let found = nix::unistd::Group::from_name(group)
