@@ -14,7 +14,8 @@
 //!
 //! The alarm keeps the real time (`std::time::Instant`, CLOCK_MONOTONIC): it does not follow
 //! tokio's paused clock (`tokio::time::pause`, `#[tokio::test(start_paused = true)]`), so code
-//! whose tests run on that clock must keep a tokio sleep for them.
+//! whose tests run on that clock must keep a tokio sleep for them: the driver runtime sleeps on
+//! the alarm only when asked ([`with_poll_alarm`](crate::DriverRuntime::with_poll_alarm)).
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
