@@ -1,9 +1,7 @@
 #![doc = include_str!("../README.md")]
-// Unsafe code only where a safe API is missing, each use allowed where it is, with its proof.
-#![deny(unsafe_code)]
+#![forbid(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
-pub mod alarm;
 pub mod c_text;
 #[cfg(feature = "cgi")]
 #[cfg_attr(docsrs, doc(cfg(feature = "cgi")))]

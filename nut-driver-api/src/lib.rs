@@ -3,6 +3,7 @@
 #![deny(unsafe_code)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
+pub mod alarm;
 pub mod cli;
 pub mod config;
 pub mod driver;

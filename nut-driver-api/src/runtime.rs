@@ -20,17 +20,25 @@
 //! Beyond the driver's own commands it handles `driver.exit`, `driver.reload` (close and
 //! re-open the device), `driver.reload-or-exit` (exit if the re-open fails) and
 //! `driver.killpower` (only with the `allow_killpower` flag), as NUT 2.8.1+ drivers do.
+//!
+//! Between polls the runtime sleeps on tokio's timer, which follows tokio's clock (paused
+//! and advanced by tests), or, with [`DriverRuntime::with_poll_alarm`], on an
+//! [`Alarm`](crate::alarm::Alarm), which wakes an idle driver once per poll where tokio's
+//! timer wheel wakes it two or three times. Driver programs (`process::run_driver`, feature
+//! `process`) turn the alarm on.
 
 use std::collections::HashMap;
 use std::io;
+use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
-use tokio::time::{sleep_until, Instant};
+use tokio::time::{sleep_until, Instant, Sleep};
 use tokio_util::sync::CancellationToken;
 
+use crate::alarm::Alarm;
 use crate::cli::VERSION;
 use crate::config::DriverConfig;
 use crate::driver::{Driver, DriverError};
@@ -99,6 +107,7 @@ pub struct DriverRuntime {
     backoff: (Duration, Duration),
     reloads: Option<mpsc::UnboundedReceiver<DriverConfig>>,
     started: Option<Box<dyn FnOnce() + Send>>,
+    poll_alarm: bool,
 }
 
 impl std::fmt::Debug for DriverRuntime {
@@ -136,7 +145,21 @@ impl DriverRuntime {
             backoff: (Duration::from_secs(1), Duration::from_secs(60)),
             reloads: None,
             started: None,
+            poll_alarm: false,
         }
+    }
+
+    /// Sleeps between polls (and between attempts to re-open the device) on an
+    /// [`Alarm`](crate::alarm::Alarm) rather than on tokio's timer: an idle driver then wakes
+    /// once per `pollinterval` on Linux (a `timerfd`), where tokio's timer wheel wakes it two
+    /// or three times (a deadline seconds away is moved down its coarser slots first). Off
+    /// by default, because the alarm keeps the real time: tokio's paused clock
+    /// (`tokio::time::pause`, `#[tokio::test(start_paused = true)]`), on which tests advance
+    /// a runtime through its polls, does not move it. A driver program's `main`
+    /// (`process::run_driver`, feature `process`) turns it on.
+    pub fn with_poll_alarm(mut self, enabled: bool) -> Self {
+        self.poll_alarm = enabled;
+        self
     }
 
     /// Calls `started` once, when start-up is over: the device opened (or first tried), its
@@ -208,6 +231,7 @@ impl DriverRuntime {
             backoff,
             mut reloads,
             started,
+            poll_alarm,
         } = self;
         let mut run = Running {
             driver,
@@ -273,12 +297,14 @@ impl DriverRuntime {
         let mut next_id = 0u64;
         let mut interval = Duration::from_secs(u64::from(run.config.poll_interval.max(1)));
         let mut next_tick = Instant::now() + run.wait_time(interval);
+        let mut tick = Tick::new(poll_alarm, next_tick);
         let mut outcome = RunOutcome::Stopped;
         if let Some(started) = started {
             started();
         }
 
         loop {
+            tick.reset(next_tick);
             let accept_socket = async {
                 match &listener {
                     Some(l) => l.accept().await,
@@ -310,7 +336,7 @@ impl DriverRuntime {
                     }
                     None => reloads = None,
                 },
-                _ = sleep_until(next_tick) => {
+                () = tick.due() => {
                     if run.connected {
                         run.update().await;
                     } else {
@@ -379,6 +405,43 @@ impl DriverRuntime {
         run.driver.close().await;
         drop(listener);
         Ok(outcome)
+    }
+}
+
+/// The poll loop's deadline: tokio's sleep (on tokio's clock) or an [`Alarm`] (on the real
+/// clock, one wake-up). See [`DriverRuntime::with_poll_alarm`].
+enum Tick {
+    Sleep(Pin<Box<Sleep>>),
+    Alarm(Alarm),
+}
+
+impl Tick {
+    fn new(alarm: bool, at: Instant) -> Self {
+        if alarm {
+            Self::Alarm(Alarm::new(at.into_std()))
+        } else {
+            Self::Sleep(Box::pin(sleep_until(at)))
+        }
+    }
+
+    /// Moves the deadline to `at`; nothing is done when it is there already.
+    fn reset(&mut self, at: Instant) {
+        match self {
+            Self::Sleep(sleep) => {
+                if sleep.deadline() != at {
+                    sleep.as_mut().reset(at);
+                }
+            }
+            Self::Alarm(alarm) => alarm.reset(at.into_std()),
+        }
+    }
+
+    /// Waits for the deadline. Cancel-safe.
+    async fn due(&mut self) {
+        match self {
+            Self::Sleep(sleep) => sleep.as_mut().await,
+            Self::Alarm(alarm) => alarm.due().await,
+        }
     }
 }
 

@@ -13,6 +13,7 @@ use nut_driver_api::{
     CancellationToken, DeviceState, Driver, DriverError, DriverInfo, DriverParams, DriverRuntime,
     RunOutcome,
 };
+use tokio::sync::mpsc::{unbounded_channel, UnboundedSender};
 use tokio::task::JoinHandle;
 use tokio::time::timeout;
 
@@ -28,6 +29,8 @@ struct Ctl {
     updates: u32,
     charge: u32,
     shutdowns: u32,
+    /// When each update began, on the real clock.
+    update_times: Vec<std::time::Instant>,
 }
 
 struct Fake(Arc<Mutex<Ctl>>);
@@ -57,6 +60,7 @@ impl Driver for Fake {
     async fn update(&mut self, state: &mut DeviceState) -> Result<(), DriverError> {
         let mut c = self.0.lock().unwrap();
         c.updates += 1;
+        c.update_times.push(std::time::Instant::now());
         match c.failing {
             Some(true) => return Err(std::io::Error::other("port gone").into()),
             Some(false) => return Err(DriverError::device("no answer")),
@@ -105,6 +109,17 @@ struct Running {
 }
 
 fn start(ctl: Ctl, socket: bool, poll: u32, allow_killpower: bool) -> Running {
+    start_with(ctl, socket, poll, allow_killpower, |runtime| runtime)
+}
+
+/// [`start`], with `more` adding to the runtime's settings.
+fn start_with(
+    ctl: Ctl,
+    socket: bool,
+    poll: u32,
+    allow_killpower: bool,
+    more: impl FnOnce(DriverRuntime) -> DriverRuntime,
+) -> Running {
     let ctl = Arc::new(Mutex::new(ctl));
     let dir = tempfile::tempdir().unwrap();
     let mut params = DriverParams::new("fake-port");
@@ -119,6 +134,7 @@ fn start(ctl: Ctl, socket: bool, poll: u32, allow_killpower: bool) -> Running {
         .with_socket(socket)
         .with_in_process(listener)
         .with_backoff(Duration::from_secs(1), Duration::from_secs(4));
+    let runtime = more(runtime);
     let stop = CancellationToken::new();
     let task = tokio::spawn(runtime.run(stop.clone()));
     Running {
@@ -565,4 +581,99 @@ fn c_escaped_is_pconf_encode() {
     assert!(hashes.chars().eq("\\#".repeat(127).chars()));
     let long = c_escaped(&"x".repeat(300));
     assert_eq!(long.len(), 255);
+}
+
+/// A runtime that polls every `poll` seconds on the alarm, and the sender of its reloads.
+fn start_on_the_alarm(poll: u32) -> (Running, UnboundedSender<DriverConfig>) {
+    let (reload_tx, reload_rx) = unbounded_channel();
+    let r = start_with(Ctl::default(), false, poll, false, |runtime| {
+        runtime.with_poll_alarm(true).with_reloads(reload_rx)
+    });
+    (r, reload_tx)
+}
+
+/// The real times of the updates so far.
+fn update_times(r: &Running) -> Vec<std::time::Instant> {
+    r.ctl.lock().unwrap().update_times.clone()
+}
+
+#[tokio::test]
+async fn on_the_alarm_polls_every_pollinterval_in_real_time() {
+    let (r, _reloads) = start_on_the_alarm(1);
+    let mut conn = r.connector.connect().unwrap();
+    dump(&mut conn).await;
+    tokio::time::sleep(Duration::from_millis(3_600)).await;
+    let times = update_times(&r);
+    // The update at start and one per second since.
+    assert!(
+        (4..=5).contains(&times.len()),
+        "{} updates in 3.6 s at pollinterval 1",
+        times.len()
+    );
+    for pair in times.windows(2) {
+        let gap = pair[1] - pair[0];
+        // Never early (the next poll is due a pollinterval after the update ends), and
+        // not much late.
+        assert!(
+            gap >= Duration::from_secs(1) && gap < Duration::from_millis(1_500),
+            "{gap:?} between two polls at pollinterval 1"
+        );
+    }
+    r.stop.cancel();
+    r.task.await.unwrap().unwrap();
+}
+
+#[tokio::test]
+async fn a_reloaded_pollinterval_moves_the_alarm() {
+    let (r, reloads) = start_on_the_alarm(30);
+    let mut conn = r.connector.connect().unwrap();
+    dump(&mut conn).await;
+    assert_eq!(update_times(&r).len(), 1, "the update at start");
+    // 30 s -> 1 s: the next poll comes a second after the reload, not 30 s after start.
+    let reloaded = std::time::Instant::now();
+    reloads
+        .send(r.config.clone().with_poll_interval(1))
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2_600)).await;
+    let times = update_times(&r);
+    assert_eq!(times.len(), 3, "two polls 2.6 s after pollinterval 1");
+    assert!(times[1] - reloaded >= Duration::from_secs(1));
+    // 1 s -> 30 s: the poll due within the second still comes, then none for 30 s.
+    reloads
+        .send(r.config.clone().with_poll_interval(30))
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let after = update_times(&r).len();
+    assert!(
+        (3..=4).contains(&after),
+        "{after} updates: pollinterval 30 polls no more"
+    );
+    let s = dump(&mut conn).await;
+    assert_eq!(s.value("driver.parameter.pollinterval"), Some("30"));
+    r.stop.cancel();
+    r.task.await.unwrap().unwrap();
+}
+
+/// The alarm is the kernel's timer: the paused tokio clock of the other tests does not move
+/// it, where it moves tokio's sleep (which the runtime uses without the alarm).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[tokio::test(start_paused = true)]
+async fn on_the_alarm_polls_by_the_real_clock_not_tokios() {
+    for alarm in [true, false] {
+        let r = start_with(Ctl::default(), false, 10, false, |runtime| {
+            runtime.with_poll_alarm(alarm)
+        });
+        let mut conn = r.connector.connect().unwrap();
+        dump(&mut conn).await;
+        // A minute on tokio's clock, at once in real time.
+        tokio::time::sleep(Duration::from_secs(65)).await;
+        let updates = r.ctl.lock().unwrap().updates;
+        if alarm {
+            assert_eq!(updates, 1, "a tokio minute is no real time for the alarm");
+        } else {
+            assert_eq!(updates, 7, "tokio's sleep follows tokio's clock");
+        }
+        r.stop.cancel();
+        r.task.await.unwrap().unwrap();
+    }
 }

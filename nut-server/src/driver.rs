@@ -5,7 +5,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use nut_client::alarm::Alarm;
+use nut_driver_api::alarm::Alarm;
 use nut_driver_api::link::{DriverEndpoint, LinkError};
 use nut_proto::sock::{DriverMessage, ServerMessage};
 use tokio::sync::mpsc;

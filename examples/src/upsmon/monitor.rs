@@ -10,8 +10,8 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use nut_client::alarm::Alarm;
 use nut_client::monitor::{powerdown_flag as flag, Action, Family, Monitor as Core, Phase};
+use nut_driver_api::alarm::Alarm;
 use nut_proto::config::{ShutdownExit, UpsmonConf};
 use tokio::signal::unix::{signal, Signal, SignalKind};
 

@@ -17,6 +17,9 @@
 //! As in C, the log also goes to syslog (as the program's name) unless `-D` or `-d` is
 //! given, and to syslog alone once the driver is in the background (see [`syslog`]).
 //!
+//! Between polls the driver sleeps on an [`Alarm`](crate::alarm::Alarm)
+//! ([`DriverRuntime::with_poll_alarm`]): an idle driver wakes once per `pollinterval`.
+//!
 //! SIGHUP re-reads ups.conf and the command line, as C 2.8.1+ drivers do, and hands the
 //! result to the runtime, which applies what it can.
 //!
@@ -173,6 +176,8 @@ fn run(
         .with_dump_after(args.dump_after)
         .with_socket(!dumping)
         .with_reloads(reload_rx)
+        // The real clock, not a test's: one wake-up per poll for an idle driver.
+        .with_poll_alarm(true)
         .with_started(|| {
             memory::release_startup_pages_settled();
         });

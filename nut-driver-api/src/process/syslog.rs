@@ -20,8 +20,9 @@
 //! every `upslogx()` message whatever the debug level, so syslog gets info and above by
 //! default, and the debug levels that `-D` asks for.
 //!
-//! The writer is our own rather than libc's `syslog(3)`: the crate forbids unsafe code, and a
-//! test must be able to point it at a socket of its own. Nor is it the `syslog` crate's: its
+//! The writer is our own rather than libc's `syslog(3)`: the crate denies unsafe code (the few
+//! uses it allows, each where it is and with its proof, are for what no safe API offers), and
+//! a test must be able to point it at a socket of its own. Nor is it the `syslog` crate's: its
 //! RFC 3164 lines carry the time in UTC with a zero-padded day (`Mar 05`, where glibc writes
 //! local time and `Mar  5`), and it neither reconnects to a restarted log daemon nor drops
 //! a message the daemon cannot take, so what is left to write here is the socket handling

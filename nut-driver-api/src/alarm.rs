@@ -1,5 +1,6 @@
-//! A one-shot alarm for long, rarely moved deadlines (upsmon's next poll, upsd's next PING
-//! to a driver: seconds away), which wakes the process once when it is due.
+//! A one-shot alarm for long, rarely moved deadlines (a driver's next poll, upsmon's next
+//! poll, upsd's next PING to a driver: seconds away), which wakes the process once when it is
+//! due.
 //!
 //! tokio's timer wheel is built for many short timers: a deadline some seconds away sits in
 //! a coarse level of the wheel and is cascaded to finer ones on its way down, and each
@@ -11,11 +12,16 @@
 //! through an `AsyncFd` constructor tokio has since deprecated, and would bring a second
 //! copy of rustix; nix, already here, has the timerfd.)
 //!
+//! The alarm keeps the real time (`std::time::Instant`, CLOCK_MONOTONIC): it does not follow
+//! tokio's paused clock (`tokio::time::pause`, `#[tokio::test(start_paused = true)]`), so code
+//! whose tests run on that clock must keep a tokio sleep for them: the driver runtime sleeps on
+//! the alarm only when asked ([`with_poll_alarm`](crate::DriverRuntime::with_poll_alarm)).
+//!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
 //! # async fn main() {
 //! use std::time::{Duration, Instant};
-//! use nut_client::alarm::Alarm;
+//! use nut_driver_api::alarm::Alarm;
 //!
 //! let mut alarm = Alarm::new(Instant::now() + Duration::from_millis(10));
 //! alarm.due().await;
@@ -69,8 +75,6 @@ mod imp {
     use tokio::io::unix::AsyncFd;
     use tokio::io::Interest;
 
-    /// The timerfd, or tokio's sleep if the kernel refused one (then nothing is lost but
-    /// the wake-ups).
     /// The timerfd as tokio's `AsyncFd` wants it.
     #[derive(Debug)]
     struct Timer(TimerFd);
@@ -81,6 +85,8 @@ mod imp {
         }
     }
 
+    /// The timerfd, or tokio's sleep if the kernel refused one (then nothing is lost but
+    /// the wake-ups).
     #[derive(Debug)]
     pub(super) struct Inner {
         pub(super) deadline: Instant,
