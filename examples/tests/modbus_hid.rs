@@ -6,6 +6,7 @@
 //!
 //! - Report ids: found on the recorded Smart-UPS SRT 3000 descriptor (shared test data) and
 //!   on the emulated unit's own, which has the same Modbus reports.
+//! - The emulator's copy of the request lengths cuts as `nut_drivers::modbus::frame` does.
 //! - Function 3 reads (a reply of two reports reassembled), 16 and 6 writes (a request of
 //!   two reports), exceptions as errors, a unit that does not answer timing out and
 //!   answering the next request.
@@ -79,6 +80,33 @@ fn report_ids_of_the_recorded_srt_and_of_the_emulated_unit() {
             .any(|r| r.0 == modbus_hid::USAGE_RX && r.1 == 0x90 && r.2 == ReportType::Output),
         "{recorded:x?}"
     );
+}
+
+/// `usb-emu` keeps its own copy of the request lengths (it cannot link nut-drivers): it
+/// must cut requests as `nut_drivers::modbus::frame` does.
+#[test]
+fn the_emulated_unit_cuts_requests_as_the_driver_does() {
+    use nut_drivers::modbus::frame::{request_len, FrameLen};
+    // Every function code at every length, with the byte counts at 6 and 10 set to 3 and
+    // byte 2 (the MEI type of function 2b) 0e or not.
+    for function in 0..=255u8 {
+        for mei in [0x0e, 0] {
+            let bytes = [1, function, mei, 0, 0, 0, 3, 0, 0, 0, 3];
+            for len in 0..=bytes.len() {
+                let ours = match request_len(&bytes[..len]) {
+                    FrameLen::Complete(n) => Some(Ok(n)),
+                    FrameLen::NeedMore => None,
+                    FrameLen::Unknown => Some(Err(())),
+                };
+                assert_eq!(
+                    nut_usb_emu::modbus_hid::request_len(&bytes[..len]),
+                    ours,
+                    "{:02x?}",
+                    &bytes[..len]
+                );
+            }
+        }
+    }
 }
 
 mod waiting {
