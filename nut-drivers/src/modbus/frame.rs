@@ -1,9 +1,23 @@
-//! The length of a Modbus RTU frame (slave address, function code, data; the CRC not
-//! counted) as far as its first bytes tell: fixed by the function code, or given by a byte
-//! count inside the frame.
+//! Modbus RTU frames: their CRC, and their length (slave address, function code, data; the
+//! CRC not counted) as far as their first bytes tell: fixed by the function code, or given
+//! by a byte count inside the frame.
 //!
 //! "Incomplete is not invalid": [`FrameLen::NeedMore`] when the bytes so far do not tell
 //! yet, [`FrameLen::Unknown`] when the function code never will.
+
+/// The CRC of a Modbus RTU frame (polynomial 0xA001 reflected, start 0xFFFF); it goes on
+/// the wire low byte first.
+pub fn crc16(bytes: &[u8]) -> u16 {
+    crc::Crc::<u16>::new(&crc::CRC_16_MODBUS).checksum(bytes)
+}
+
+/// `frame` with its CRC appended.
+pub fn with_crc(frame: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(frame.len() + 2);
+    out.extend_from_slice(frame);
+    out.extend_from_slice(&crc16(frame).to_le_bytes());
+    out
+}
 
 /// How long a frame (slave address, function code, data; no CRC) is, as far as its first
 /// bytes tell.
@@ -93,6 +107,13 @@ fn device_identification_len(bytes: &[u8]) -> FrameLen {
 mod tests {
     use super::*;
     use FrameLen::{Complete, NeedMore, Unknown};
+
+    #[test]
+    fn crc_of_a_known_frame() {
+        // Read 10 holding registers from 0 of slave 1: `01 03 00 00 00 0a c5 cd`.
+        assert_eq!(crc16(&[1, 3, 0, 0, 0, 0x0a]), 0xcdc5);
+        assert_eq!(with_crc(&[1, 3, 0, 0, 0, 0x0a])[6..], [0xc5, 0xcd]);
+    }
 
     #[test]
     fn incomplete_frames_need_more() {

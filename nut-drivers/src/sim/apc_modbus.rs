@@ -19,10 +19,7 @@
 //! other loads too; the battery voltage is the model's scaled to the recorded 26.84 V).
 
 use super::{SharedModel, UpsModel};
-use crate::modbus::frame::FrameLen;
-
-/// CRC of Modbus RTU frames (the crate tokio-modbus computes it with).
-const CRC: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_MODBUS);
+use crate::modbus::frame::{crc16, with_crc, FrameLen};
 
 /// Modbus exception codes the unit answers.
 const ILLEGAL_FUNCTION: u8 = 1;
@@ -470,12 +467,7 @@ pub fn write(m: &mut UpsModel, addr: u16, words: &[u16]) -> Result<(), u8> {
 
 /// The reply frame for `pdu` from `slave`.
 fn frame(slave: u8, pdu: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(pdu.len() + 3);
-    out.push(slave);
-    out.extend_from_slice(pdu);
-    let crc = CRC.checksum(&out);
-    out.extend_from_slice(&crc.to_le_bytes());
-    out
+    with_crc(&[&[slave], pdu].concat())
 }
 
 /// The length of the request frame at the start of `buf`, its CRC included, when it can be
@@ -503,7 +495,7 @@ pub fn respond(m: &mut UpsModel, adu: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let (body, crc) = adu.split_at(adu.len() - 2);
-    if CRC.checksum(body).to_le_bytes() != crc {
+    if crc16(body).to_le_bytes() != crc {
         tracing::debug!("simulator: bad CRC in {adu:02x?}");
         return None;
     }
@@ -596,7 +588,7 @@ mod tests {
         assert_eq!(&reply[3..11], b"UPS 09.8");
         // CRC of the reply checks.
         let (body, crc) = reply.split_at(reply.len() - 2);
-        assert_eq!(CRC.checksum(body).to_le_bytes(), crc);
+        assert_eq!(crc16(body).to_le_bytes(), crc);
     }
 
     #[test]

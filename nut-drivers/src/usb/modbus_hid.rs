@@ -44,7 +44,7 @@ use std::time::Duration;
 use nut_driver_api::DriverParams;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
-pub use crate::modbus::frame::{request_len, response_len, FrameLen};
+pub use crate::modbus::frame::{crc16, request_len, response_len, with_crc, FrameLen};
 
 use super::hid::{DescriptorError, ReportDescriptor};
 use super::matcher::{same_device, MatcherError, UsbMatcher};
@@ -154,20 +154,6 @@ pub enum ModbusHidError {
     /// The report descriptor has no Modbus reports.
     #[error("No Modbus USB report descriptor found")]
     NoModbusReports,
-}
-
-/// The CRC of a Modbus RTU frame (polynomial 0xA001 reflected, start 0xFFFF); it goes on
-/// the wire low byte first.
-pub fn crc16(bytes: &[u8]) -> u16 {
-    crc::Crc::<u16>::new(&crc::CRC_16_MODBUS).checksum(bytes)
-}
-
-/// `frame` with its CRC appended.
-pub fn with_crc(frame: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(frame.len() + 2);
-    out.extend_from_slice(frame);
-    out.extend_from_slice(&crc16(frame).to_le_bytes());
-    out
 }
 
 /// Cuts `frame` into the reports that carry it: each `report_id` and 63 bytes of the frame,
