@@ -6,6 +6,7 @@
 //!
 //! - Report ids: found on the recorded Smart-UPS SRT 3000 descriptor (shared test data) and
 //!   on the emulated unit's own, which has the same Modbus reports.
+//! - The emulator's copy of the request lengths cuts as `nut_drivers::modbus::frame` does.
 //! - Function 3 reads (a reply of two reports reassembled), 16 and 6 writes (a request of
 //!   two reports), exceptions as errors, a unit that does not answer timing out and
 //!   answering the next request.
@@ -81,9 +82,36 @@ fn report_ids_of_the_recorded_srt_and_of_the_emulated_unit() {
     );
 }
 
+/// `usb-emu` keeps its own copy of the request lengths (it cannot link nut-drivers): it
+/// must cut requests as `nut_drivers::modbus::frame` does.
+#[test]
+fn the_emulated_unit_cuts_requests_as_the_driver_does() {
+    use nut_drivers::modbus::frame::{request_len, FrameLen};
+    // Every function code at every length, with the byte counts at 6 and 10 set to 3 and
+    // byte 2 (the MEI type of function 2b) 0e or not.
+    for function in 0..=255u8 {
+        for mei in [0x0e, 0] {
+            let bytes = [1, function, mei, 0, 0, 0, 3, 0, 0, 0, 3];
+            for len in 0..=bytes.len() {
+                let ours = match request_len(&bytes[..len]) {
+                    FrameLen::Complete(n) => Some(Ok(n)),
+                    FrameLen::NeedMore => None,
+                    FrameLen::Unknown => Some(Err(())),
+                };
+                assert_eq!(
+                    nut_usb_emu::modbus_hid::request_len(&bytes[..len]),
+                    ours,
+                    "{:02x?}",
+                    &bytes[..len]
+                );
+            }
+        }
+    }
+}
+
 mod waiting {
     use std::path::Path;
-    use std::process::{Command, Output, Stdio};
+    use std::process::{Command, Stdio};
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
 
@@ -176,37 +204,55 @@ mod waiting {
         });
     }
 
-    /// The unit as the test serves it: a register bank of 256 registers (each holding its
-    /// address), every request seen, and silence for the first `silent` requests.
+    /// What a scenario run against the served unit left: the child's result lines, the RTU
+    /// frames the unit got, and the emulator's transfer log.
     struct Served {
-        _server: SocketServer,
-        seen: Arc<Mutex<Vec<Vec<u8>>>>,
+        lines: Vec<String>,
+        seen: Vec<Vec<u8>>,
+        transfers: Vec<String>,
     }
 
-    fn serve(socket: &Path, silent: usize) -> Served {
+    /// Runs `scenario` under `usb-emu run --sim apc_modbus --q1-socket` against a register
+    /// bank the test serves on the socket: 256 registers (each holding its address), every
+    /// request seen, and silence for the first `silent` requests.
+    fn run_served(scenario: &str, silent: usize) -> Served {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("ups.sock");
+        let log = dir.path().join("usb.log");
         let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = Arc::clone(&seen);
+        let requests = Arc::clone(&seen);
         let mut bank = RegisterBank::new(1, 256);
-        let server = SocketServer::spawn_responder(
+        let _server = SocketServer::spawn_responder(
             move |adu: &[u8]| {
-                let mut log = log.lock().unwrap();
-                log.push(adu.to_vec());
-                if log.len() <= silent {
+                let mut requests = requests.lock().unwrap();
+                requests.push(adu.to_vec());
+                if requests.len() <= silent {
                     return None;
                 }
                 bank.respond(adu)
             },
-            socket,
+            &socket,
         )
         .unwrap();
+        let lines = run(
+            scenario,
+            &[
+                "--q1-socket".as_ref(),
+                socket.as_os_str(),
+                "--log".as_ref(),
+                log.as_os_str(),
+            ],
+        );
+        let seen = seen.lock().unwrap().clone();
         Served {
-            _server: server,
+            lines,
             seen,
+            transfers: transfers(&log),
         }
     }
 
     /// Runs the child scenario under `usb-emu run --sim apc_modbus <emu>`.
-    fn run(scenario: &str, emu: &[&std::ffi::OsStr]) -> (Output, Vec<String>) {
+    fn run(scenario: &str, emu: &[&std::ffi::OsStr]) -> Vec<String> {
         let exe = std::env::current_exe().unwrap();
         let mut c = Command::new(USB_EMU);
         c.args(["run", "--sim", "apc_modbus"])
@@ -234,7 +280,7 @@ mod waiting {
             text,
             String::from_utf8_lossy(&output.stderr)
         );
-        (output, lines)
+        lines
     }
 
     /// The transfer log's lines without their time.
@@ -248,19 +294,11 @@ mod waiting {
 
     #[test]
     fn tokio_modbus_reads_and_writes_registers() {
-        let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("ups.sock");
-        let log = dir.path().join("usb.log");
-        let served = serve(&socket, 0);
-        let (_, lines) = run(
-            "registers",
-            &[
-                "--q1-socket".as_ref(),
-                socket.as_os_str(),
-                "--log".as_ref(),
-                log.as_os_str(),
-            ],
-        );
+        let Served {
+            lines,
+            seen,
+            transfers: t,
+        } = run_served("registers", 0);
         assert_eq!(
             lines,
             [
@@ -274,14 +312,12 @@ mod waiting {
             ]
         );
         // The socket got RTU frames with their CRC.
-        let seen = served.seen.lock().unwrap().clone();
         assert_eq!(seen.len(), 9);
         assert_eq!(seen[0], modbus_hid::with_crc(&[1, 3, 0, 0, 0, 4]));
         assert_eq!(seen[2][..6], [1, 0x10, 0, 10, 0, 2]);
         assert_eq!(seen[3], modbus_hid::with_crc(&[1, 6, 0, 12, 0, 7]));
         assert_eq!(seen[5].len(), 7 + 80 + 2);
 
-        let t = transfers(&log);
         let unit = "dev1 051d:0003 ";
         // The report descriptor is read (for the report ids).
         assert!(
@@ -341,20 +377,12 @@ mod waiting {
 
     #[test]
     fn a_unit_that_does_not_answer_times_out() {
-        let dir = tempfile::tempdir().unwrap();
-        let socket = dir.path().join("ups.sock");
-        let log = dir.path().join("usb.log");
-        let served = serve(&socket, 1);
         let start = Instant::now();
-        let (_, lines) = run(
-            "silent",
-            &[
-                "--q1-socket".as_ref(),
-                socket.as_os_str(),
-                "--log".as_ref(),
-                log.as_os_str(),
-            ],
-        );
+        let Served {
+            lines,
+            seen,
+            transfers,
+        } = run_served("silent", 1);
         assert!(start.elapsed() < Duration::from_secs(30));
         assert_eq!(lines.len(), 3, "{lines:?}");
         let ms: u64 = lines[1]
@@ -364,15 +392,15 @@ mod waiting {
             .unwrap_or_else(|| panic!("{lines:?}"));
         assert!((500..2000).contains(&ms), "{ms}");
         assert_eq!(lines[2], "second Ok([3])");
-        assert_eq!(served.seen.lock().unwrap().len(), 2);
-        assert!(transfers(&log)
+        assert_eq!(seen.len(), 2);
+        assert!(transfers
             .iter()
             .any(|l| l.ends_with("apc_modbus request=010300000001 reply=-")));
     }
 
     #[test]
     fn usb_emu_serves_the_simulated_smt750() {
-        let (_, lines) = run("model", &[]);
+        let lines = run("model", &[]);
         assert_eq!(
             lines,
             ["ids 051d:0003 rx=90 tx=89", "model \"Smart-UPS 750\""]

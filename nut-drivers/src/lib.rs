@@ -15,6 +15,8 @@ pub mod dummy;
 pub mod liebert_esp2;
 #[cfg(feature = "serial")]
 pub mod mge_utalk;
+#[cfg(any(feature = "usb", feature = "modbus"))]
+pub mod modbus;
 #[cfg(feature = "serial")]
 pub mod powercom;
 #[cfg(feature = "serial")]

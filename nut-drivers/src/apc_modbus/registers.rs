@@ -480,12 +480,17 @@ pub fn cause_text(value: u64) -> &'static str {
         .unwrap_or("Unknown")
 }
 
-/// The first entry of `map` whose bit is set in `value`.
-fn first_set(map: &[(u64, &'static str)], value: u64) -> Option<&'static str> {
-    map.iter().find(|(bit, _)| value & bit != 0).map(|e| e.1)
+/// The first entry, in the order of `maps` and then of each map, whose bit is set in
+/// `value`.
+fn first_set(maps: &[&[(u64, &'static str)]], value: u64) -> Option<&'static str> {
+    maps.iter()
+        .flat_map(|map| map.iter())
+        .find(|(bit, _)| value & bit != 0)
+        .map(|e| e.1)
 }
 
-const TEST_RESULTS: [(u64, &str); 6] = [
+/// The result bits of both the battery test and the calibration.
+const RESULTS: [(u64, &str); 6] = [
     (1 << 0, "Pending"),
     (1 << 1, "InProgress"),
     (1 << 2, "Passed"),
@@ -493,39 +498,28 @@ const TEST_RESULTS: [(u64, &str); 6] = [
     (1 << 4, "Refused"),
     (1 << 5, "Aborted"),
 ];
-/// C's shared test status table: the results, then the source and modifier bits.
-const TEST_STATUS: [(u64, &str); 11] = [
-    (1 << 0, "Pending"),
-    (1 << 1, "InProgress"),
-    (1 << 2, "Passed"),
-    (1 << 3, "Failed"),
-    (1 << 4, "Refused"),
-    (1 << 5, "Aborted"),
-    (1 << 7, "LocalUser"),
+/// Who started it (printed after `Source: `).
+const SOURCES: [(u64, &str); 3] = [
+    (1 << 6, "Protocol"),
+    (1 << 7, "LocalUI"),
     (1 << 8, "Internal"),
+];
+/// The modifier bits of both (printed after `Modifier: `).
+const MODIFIERS: [(u64, &str); 3] = [
     (1 << 9, "InvalidState"),
     (1 << 10, "InternalFault"),
     (1 << 11, "StateOfChargeNotAcceptable"),
 ];
-const SOURCES: [(u64, &str); 3] = [
-    (1 << 6, "Source: Protocol"),
-    (1 << 7, "Source: LocalUI"),
-    (1 << 8, "Source: Internal"),
+/// The modifier bits of the calibration alone.
+const CAL_MODIFIERS: [(u64, &str); 4] = [
+    (1 << 12, "LoadChange"),
+    (1 << 13, "ACInputNotAcceptable"),
+    (1 << 14, "LoadTooLow"),
+    (1 << 15, "OverChargeInProgress"),
 ];
-const TEST_MODIFIERS: [(u64, &str); 3] = [
-    (1 << 9, "Modifier: InvalidState"),
-    (1 << 10, "Modifier: InternalFault"),
-    (1 << 11, "Modifier: StateOfChargeNotAcceptable"),
-];
-const CAL_MODIFIERS: [(u64, &str); 7] = [
-    (1 << 9, "Modifier: InvalidState"),
-    (1 << 10, "Modifier: InternalFault"),
-    (1 << 11, "Modifier: StateOfChargeNotAcceptable"),
-    (1 << 12, "Modifier: LoadChange"),
-    (1 << 13, "Modifier: ACInputNotAcceptable"),
-    (1 << 14, "Modifier: LoadTooLow"),
-    (1 << 15, "Modifier: OverChargeInProgress"),
-];
+/// C's shared test status table names two of the source bits its own way (and not the
+/// first): it is [`RESULTS`], these, then [`MODIFIERS`].
+const TEST_STATUS_SOURCES: [(u64, &str); 2] = [(1 << 7, "LocalUser"), (1 << 8, "Internal")];
 
 /// The battery test result (ReplaceBatteryTestStatus_BF): result, source and modifier,
 /// joined by `, ` (`None` when no bit is set, as C's table says).
@@ -533,26 +527,31 @@ pub fn test_result_text(value: u64) -> String {
     let result = if value == 0 {
         Some("None")
     } else {
-        first_set(&TEST_STATUS, value)
+        first_set(&[&RESULTS, &TEST_STATUS_SOURCES, &MODIFIERS], value)
     };
-    join([
+    join(
         result,
-        first_set(&SOURCES, value),
-        first_set(&TEST_MODIFIERS, value),
-    ])
+        first_set(&[&SOURCES], value),
+        first_set(&[&MODIFIERS], value),
+    )
 }
 
 /// The runtime calibration result (RunTimeCalibrationStatus_BF), as
 /// [`test_result_text`] (empty when no bit is set: C's table has no entry for 0).
 pub fn calibration_text(value: u64) -> String {
-    join([
-        first_set(&TEST_RESULTS, value),
-        first_set(&SOURCES, value),
-        first_set(&CAL_MODIFIERS, value),
-    ])
+    join(
+        first_set(&[&RESULTS], value),
+        first_set(&[&SOURCES], value),
+        first_set(&[&MODIFIERS, &CAL_MODIFIERS], value),
+    )
 }
 
-fn join(parts: [Option<&str>; 3]) -> String {
+fn join(result: Option<&str>, source: Option<&str>, modifier: Option<&str>) -> String {
+    let parts = [
+        result.map(str::to_owned),
+        source.map(|s| format!("Source: {s}")),
+        modifier.map(|m| format!("Modifier: {m}")),
+    ];
     parts.into_iter().flatten().collect::<Vec<_>>().join(", ")
 }
 

@@ -19,9 +19,7 @@
 //! other loads too; the battery voltage is the model's scaled to the recorded 26.84 V).
 
 use super::{SharedModel, UpsModel};
-
-/// CRC of Modbus RTU frames (the crate tokio-modbus computes it with).
-const CRC: crc::Crc<u16> = crc::Crc::<u16>::new(&crc::CRC_16_MODBUS);
+use crate::modbus::frame::{crc16, with_crc, FrameLen};
 
 /// Modbus exception codes the unit answers.
 const ILLEGAL_FUNCTION: u8 = 1;
@@ -469,20 +467,19 @@ pub fn write(m: &mut UpsModel, addr: u16, words: &[u16]) -> Result<(), u8> {
 
 /// The reply frame for `pdu` from `slave`.
 fn frame(slave: u8, pdu: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(pdu.len() + 3);
-    out.push(slave);
-    out.extend_from_slice(pdu);
-    let crc = CRC.checksum(&out);
-    out.extend_from_slice(&crc.to_le_bytes());
-    out
+    with_crc(&[&[slave], pdu].concat())
 }
 
-/// The length of the request frame at the start of `buf`, when it can be told.
+/// The length of the request frame at the start of `buf`, its CRC included, when it can be
+/// told; only for functions 3, 4, 6 and 16 ([`feed`] takes a frame of any other function as
+/// it stands).
 pub fn request_len(buf: &[u8]) -> Option<usize> {
-    match buf.get(1)? {
-        3 | 4 | 6 => Some(8),
-        16 => Some(9 + usize::from(*buf.get(6)?)),
-        _ => None,
+    if !matches!(buf.get(1)?, 3 | 4 | 6 | 16) {
+        return None;
+    }
+    match crate::modbus::frame::request_len(buf) {
+        FrameLen::Complete(n) => Some(n + 2),
+        FrameLen::NeedMore | FrameLen::Unknown => None,
     }
 }
 
@@ -498,7 +495,7 @@ pub fn respond(m: &mut UpsModel, adu: &[u8]) -> Option<Vec<u8>> {
         return None;
     }
     let (body, crc) = adu.split_at(adu.len() - 2);
-    if CRC.checksum(body).to_le_bytes() != crc {
+    if crc16(body).to_le_bytes() != crc {
         tracing::debug!("simulator: bad CRC in {adu:02x?}");
         return None;
     }
@@ -591,7 +588,20 @@ mod tests {
         assert_eq!(&reply[3..11], b"UPS 09.8");
         // CRC of the reply checks.
         let (body, crc) = reply.split_at(reply.len() - 2);
-        assert_eq!(CRC.checksum(body).to_le_bytes(), crc);
+        assert_eq!(crc16(body).to_le_bytes(), crc);
+    }
+
+    #[test]
+    fn request_lengths_count_the_crc_for_the_served_functions() {
+        assert_eq!(request_len(&req(&[3, 0, 0, 0, 27])), Some(8));
+        assert_eq!(request_len(&[1, 4]), Some(8));
+        assert_eq!(request_len(&[1, 6]), Some(8));
+        assert_eq!(request_len(&[1, 16, 0x02, 0x04, 0, 1]), None);
+        assert_eq!(request_len(&[1, 16, 0x02, 0x04, 0, 1, 2]), Some(11));
+        // Other functions, and too few bytes to tell.
+        assert_eq!(request_len(&[1, 1, 0, 0, 0, 1]), None);
+        assert_eq!(request_len(&[1, 0x2b, 0x0e]), None);
+        assert_eq!(request_len(&[1]), None);
     }
 
     #[test]

@@ -44,6 +44,8 @@ use std::time::Duration;
 use nut_driver_api::DriverParams;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
+pub use crate::modbus::frame::{crc16, request_len, response_len, with_crc, FrameLen};
+
 use super::hid::{DescriptorError, ReportDescriptor};
 use super::matcher::{same_device, MatcherError, UsbMatcher};
 use super::transport::{
@@ -152,107 +154,6 @@ pub enum ModbusHidError {
     /// The report descriptor has no Modbus reports.
     #[error("No Modbus USB report descriptor found")]
     NoModbusReports,
-}
-
-/// The CRC of a Modbus RTU frame (polynomial 0xA001 reflected, start 0xFFFF); it goes on
-/// the wire low byte first.
-pub fn crc16(bytes: &[u8]) -> u16 {
-    crc::Crc::<u16>::new(&crc::CRC_16_MODBUS).checksum(bytes)
-}
-
-/// `frame` with its CRC appended.
-pub fn with_crc(frame: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(frame.len() + 2);
-    out.extend_from_slice(frame);
-    out.extend_from_slice(&crc16(frame).to_le_bytes());
-    out
-}
-
-/// How long a frame (slave address, function code, data; no CRC) is, as far as its first
-/// bytes tell.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FrameLen {
-    /// This many bytes.
-    Complete(usize),
-    /// More bytes are needed to tell.
-    NeedMore,
-    /// The function code does not say (unknown function).
-    Unknown,
-}
-
-/// The length of a request frame (host to unit) starting `bytes`, without CRC.
-pub fn request_len(bytes: &[u8]) -> FrameLen {
-    let Some(&function) = bytes.get(1) else {
-        return FrameLen::NeedMore;
-    };
-    let counted = |at: usize, fixed: usize| {
-        bytes.get(at).map_or(FrameLen::NeedMore, |&n| {
-            FrameLen::Complete(fixed + usize::from(n))
-        })
-    };
-    match function {
-        0x01..=0x06 => FrameLen::Complete(6),
-        0x07 | 0x0b | 0x0c | 0x11 => FrameLen::Complete(2),
-        0x08 => FrameLen::Complete(6),
-        0x0f | 0x10 => counted(6, 7),
-        0x16 => FrameLen::Complete(8),
-        0x17 => counted(10, 11),
-        0x18 => FrameLen::Complete(4),
-        0x2b => match bytes.get(2) {
-            None => FrameLen::NeedMore,
-            Some(0x0e) => FrameLen::Complete(5),
-            Some(_) => FrameLen::Unknown,
-        },
-        _ => FrameLen::Unknown,
-    }
-}
-
-/// The length of a reply frame (unit to host) starting `bytes`, without CRC.
-pub fn response_len(bytes: &[u8]) -> FrameLen {
-    let Some(&function) = bytes.get(1) else {
-        return FrameLen::NeedMore;
-    };
-    let counted = |at: usize, fixed: usize| {
-        bytes.get(at).map_or(FrameLen::NeedMore, |&n| {
-            FrameLen::Complete(fixed + usize::from(n))
-        })
-    };
-    match function {
-        0x80..=0xff => FrameLen::Complete(3),
-        0x01..=0x04 | 0x0c | 0x11 | 0x14 | 0x15 | 0x17 => counted(2, 3),
-        0x05 | 0x06 | 0x08 | 0x0b | 0x0f | 0x10 => FrameLen::Complete(6),
-        0x07 => FrameLen::Complete(3),
-        0x16 => FrameLen::Complete(8),
-        0x18 => match (bytes.get(2), bytes.get(3)) {
-            (Some(&hi), Some(&lo)) => {
-                FrameLen::Complete(4 + usize::from(u16::from_be_bytes([hi, lo])))
-            }
-            _ => FrameLen::NeedMore,
-        },
-        0x2b => device_identification_len(bytes),
-        _ => FrameLen::Unknown,
-    }
-}
-
-/// Read Device Identification (`2b 0e`): a 8-byte head, then `count` objects of id, length
-/// and value.
-fn device_identification_len(bytes: &[u8]) -> FrameLen {
-    match bytes.get(2) {
-        None => return FrameLen::NeedMore,
-        Some(0x0e) => {}
-        Some(_) => return FrameLen::Unknown,
-    }
-    let Some(&count) = bytes.get(7) else {
-        return FrameLen::NeedMore;
-    };
-    let mut at = 8usize;
-    for _ in 0..count {
-        let Some(&len) = bytes.get(at + 1) else {
-            return FrameLen::NeedMore;
-        };
-        at += 2 + usize::from(len);
-    }
-    FrameLen::Complete(at)
 }
 
 /// Cuts `frame` into the reports that carry it: each `report_id` and 63 bytes of the frame,

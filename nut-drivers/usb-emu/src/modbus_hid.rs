@@ -42,6 +42,7 @@ pub fn with_crc(frame: &[u8]) -> Vec<u8> {
     out
 }
 
+// A copy of `nut_drivers::modbus::frame::request_len` (canonical), which this crate cannot link.
 /// The length of a request frame (no CRC) from its first bytes: `Some(Ok(n))`, `None` when
 /// more bytes are needed, `Some(Err(()))` for a function code of unknown length.
 pub fn request_len(bytes: &[u8]) -> Option<Result<usize, ()>> {

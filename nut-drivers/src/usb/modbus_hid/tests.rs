@@ -222,34 +222,6 @@ fn client(u: &Shared) -> client::Context {
 }
 
 #[test]
-fn crc_of_a_known_frame() {
-    // Read 10 holding registers from 0 of slave 1: `01 03 00 00 00 0a c5 cd`.
-    assert_eq!(with_crc(&[1, 3, 0, 0, 0, 0x0a])[6..], [0xc5, 0xcd]);
-}
-
-#[test]
-fn lengths_by_function() {
-    assert_eq!(request_len(&[1]), FrameLen::NeedMore);
-    assert_eq!(request_len(&[1, 3, 0, 0, 0, 1]), FrameLen::Complete(6));
-    assert_eq!(request_len(&[1, 0x10, 0, 0, 0, 2]), FrameLen::NeedMore);
-    assert_eq!(
-        request_len(&[1, 0x10, 0, 0, 0, 2, 4]),
-        FrameLen::Complete(11)
-    );
-    assert_eq!(request_len(&[1, 0x2b, 0x0e]), FrameLen::Complete(5));
-    assert_eq!(request_len(&[1, 0x42]), FrameLen::Unknown);
-    assert_eq!(response_len(&[1, 3]), FrameLen::NeedMore);
-    assert_eq!(response_len(&[1, 3, 4]), FrameLen::Complete(7));
-    assert_eq!(response_len(&[1, 0x83]), FrameLen::Complete(3));
-    assert_eq!(response_len(&[1, 0x10]), FrameLen::Complete(6));
-    assert_eq!(response_len(&[1, 0x18, 0, 2]), FrameLen::Complete(6));
-    // Device identification: head, then one object of 3 bytes.
-    let id = [1, 0x2b, 0x0e, 1, 1, 0, 0, 1, 0, 3, b'A', b'P', b'C'];
-    assert_eq!(response_len(&id[..9]), FrameLen::NeedMore);
-    assert_eq!(response_len(&id), FrameLen::Complete(13));
-}
-
-#[test]
 fn pack_and_unpack() {
     // A short frame: one report, zero-padded.
     let reports = pack(0x90, &[1, 3, 0, 0, 0, 2]);
