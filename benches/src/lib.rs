@@ -3,8 +3,10 @@
 
 pub mod calibrate;
 pub mod compare;
+pub mod figure;
 pub mod footprint;
 pub mod load;
+pub mod rounds;
 pub mod servers;
 pub mod snmp_scale;
 pub mod web_load;
