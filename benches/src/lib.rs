@@ -3,6 +3,7 @@
 
 pub mod calibrate;
 pub mod compare;
+pub mod contend;
 pub mod figure;
 pub mod footprint;
 pub mod load;

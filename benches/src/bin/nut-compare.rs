@@ -1,5 +1,6 @@
 //! `nut-compare`: every load case against C upsd and against ours, side by side, over one C
-//! dummy-ups driver, in one or more rounds; prints a markdown table.
+//! dummy-ups driver, in one or more rounds, optionally under competing CPU load; prints a
+//! markdown table.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -8,6 +9,7 @@ use anyhow::{bail, Context as _};
 use clap::Parser;
 use nut_benches::calibrate;
 use nut_benches::compare::{self, Case, CompareConfig, Outcome};
+use nut_benches::contend::{self, SpinnerCount, Spinners};
 use nut_benches::figure::Verdict;
 use nut_benches::load;
 use nut_benches::rounds;
@@ -89,7 +91,17 @@ struct Args {
     /// rounds, ours in even ones); the table shows each figure's median and min–max.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
     rounds: u32,
+    /// Busy processes competing for the CPU during the whole comparison (and --ceiling),
+    /// at this program's niceness: a number, or `cores` for one per CPU.
+    #[arg(long, default_value = "0", value_name = "N|cores")]
+    contend: SpinnerCount,
+    /// Be one of the busy processes of --contend, dying with process PID (internal).
+    #[arg(long = SPIN_ARG.trim_start_matches('-'), hide = true, value_name = "PID")]
+    spin: Option<u32>,
 }
+
+/// The hidden argument that makes this program a busy process of `--contend`.
+const SPIN_ARG: &str = "--spin";
 
 fn default_ours(embedded: bool) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
@@ -98,6 +110,10 @@ fn default_ours(embedded: bool) -> anyhow::Result<PathBuf> {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(parent) = args.spin {
+        contend::spin(parent);
+        return Ok(());
+    }
     if args.vars < MIN_VARS {
         bail!("--vars must be at least {MIN_VARS}");
     }
@@ -159,6 +175,12 @@ fn main() -> anyhow::Result<()> {
     .context("starting the C dummy-ups driver")?;
     eprintln!("sandbox: {}", sandbox.path().display());
     let rt = load::runtime(args.threads)?;
+    // From the main thread: the spinners die when the thread that started them ends.
+    let spinners = Spinners::start(&std::env::current_exe()?, SPIN_ARG, args.contend.resolve())
+        .context("starting the busy processes of --contend")?;
+    if !spinners.is_empty() {
+        eprintln!("busy processes (--contend): {:?}", spinners.pids());
+    }
 
     let mut figures = vec![Vec::new(); cfg.cases.len()];
     for round in 1..=args.rounds {
@@ -241,6 +263,12 @@ fn main() -> anyhow::Result<()> {
              (min–max), ours vs C: ratio of the medians)",
             args.rounds
         ));
+    }
+    if !spinners.is_empty() {
+        let report = spinners
+            .report()
+            .context("reading the busy processes' CPU time")?;
+        header.push_str(&format!(", competing load: {report}"));
     }
     println!("{header}\n");
     print!("{}", compare::markdown(&rows));
