@@ -2,18 +2,23 @@
 //! one C dummy-ups driver, and a markdown table of the figures with the ratio.
 //!
 //! Each case gets a fresh upsd process of each kind (so memory and CPU figures start from the
-//! same state); C's runs first, then ours.
+//! same state). A case yields [`Figure`]s per round; [`crate::rounds`] turns the rounds'
+//! figures into [`Row`]s and [`markdown`] into the table.
 
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::io;
 use std::time::Duration;
 
+use crate::figure::{Better, Cell, Figure, Judge, Unit, Verdict};
 use crate::load::{
     connect_burst, idle_hold, maxconn_check, request_load, Burst, BurstReport, IdleHold,
     IdleReport, MaxConnCheck, MaxConnReport, Millis, Outcomes, RequestLoad, RequestReport, Target,
     Workload,
 };
 use crate::servers::{Sandbox, UpsdProcess, UpsdSpec};
+
+/// The metric of the throughput rows of GET VAR and LIST VAR.
+pub const THROUGHPUT: &str = "requests/s";
 
 /// One case of the comparison.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,37 +123,6 @@ pub enum Outcome {
     Failed(String),
 }
 
-/// Whether a figure meets its target.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Verdict {
-    /// Target met.
-    Met,
-    /// Target missed.
-    Missed,
-    /// No target, or nothing to judge.
-    None,
-}
-
-impl Verdict {
-    fn of(met: Option<bool>) -> Self {
-        match met {
-            Some(true) => Self::Met,
-            Some(false) => Self::Missed,
-            None => Self::None,
-        }
-    }
-}
-
-impl fmt::Display for Verdict {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Met => "met",
-            Self::Missed => "**missed**",
-            Self::None => "",
-        })
-    }
-}
-
 /// One line of the table.
 #[derive(Debug, Clone)]
 pub struct Row {
@@ -250,62 +224,58 @@ async fn measure(
     Ok(outcome.unwrap_or_else(|e| Outcome::Failed(e.to_string())))
 }
 
-/// The table rows comparing C's outcome with ours for one case.
-pub fn rows(case: Case, cfg: &CompareConfig, c: &Outcome, ours: &Outcome) -> Vec<Row> {
-    let mut rows = match (c, ours) {
-        (Outcome::Failed(_), Outcome::Failed(_)) => vec![row(
+/// The figures of one case in one round, comparing C's outcome with ours.
+pub fn figures(case: Case, c: &Outcome, ours: &Outcome) -> Vec<Figure> {
+    match (c, ours) {
+        (Outcome::Failed(c), Outcome::Failed(o)) => vec![Figure::given(
             "outcome",
-            brief(c),
-            brief(ours),
-            String::new(),
+            Cell::Failed(c.clone()),
+            Cell::Failed(o.clone()),
+            Better::NoRatio,
             "",
             Some(false),
         )],
         // One side failed: show the other side's figures, judge only what needs no ratio.
-        (Outcome::Failed(_), _) => one_sided(case, cfg, ours, c, true),
-        (_, Outcome::Failed(_)) => one_sided(case, cfg, c, ours, false),
-        (Outcome::Requests(c), Outcome::Requests(o)) => request_rows(case, c, o),
-        (Outcome::Idle(c), Outcome::Idle(o)) => idle_rows(c, o),
-        (Outcome::Burst(c), Outcome::Burst(o)) => burst_rows(c, o),
-        (Outcome::MaxConn(c), Outcome::MaxConn(o)) => maxconn_rows(c, o),
+        (Outcome::Failed(why), _) => one_sided(case, ours, why, true),
+        (_, Outcome::Failed(why)) => one_sided(case, c, why, false),
+        (Outcome::Requests(c), Outcome::Requests(o)) => request_figures(case, c, o),
+        (Outcome::Idle(c), Outcome::Idle(o)) => idle_figures(c, o),
+        (Outcome::Burst(c), Outcome::Burst(o)) => burst_figures(c, o),
+        (Outcome::MaxConn(c), Outcome::MaxConn(o)) => maxconn_figures(c, o),
         _ => unreachable!("both sides ran the same case"),
-    };
-    if let Some(first) = rows.first_mut() {
-        first.case = case_title(case, cfg);
     }
-    rows
 }
 
-/// Rows for a case that only one side completed: `ran` is that side's outcome.
-fn one_sided(
-    case: Case,
-    cfg: &CompareConfig,
-    ran: &Outcome,
-    failed: &Outcome,
-    ours_ran: bool,
-) -> Vec<Row> {
-    let mut rows = rows(case, cfg, ran, ran);
-    for (i, r) in rows.iter_mut().enumerate() {
-        let blank = if i == 0 { brief(failed) } else { String::new() };
-        r.ratio.clear();
+/// Figures of a case that only one side completed: `ran` is that side's outcome, `why` the
+/// other's failure.
+fn one_sided(case: Case, ran: &Outcome, why: &str, ours_ran: bool) -> Vec<Figure> {
+    let mut figures = figures(case, ran, ran);
+    for (i, f) in figures.iter_mut().enumerate() {
+        let blank = if i == 0 {
+            Cell::Failed(why.to_owned())
+        } else {
+            Cell::Blank
+        };
         if ours_ran {
-            r.c = blank;
-            if r.target.contains("× C") {
-                r.verdict = Verdict::None;
+            f.c = blank;
+            if matches!(f.judge, Judge::TimesC(_)) {
+                f.verdict = Verdict::None;
             }
         } else {
-            r.ours = blank;
-            r.verdict = if i == 0 {
+            f.ours = blank;
+            f.clean = true;
+            f.verdict = if i == 0 {
                 Verdict::Missed
             } else {
                 Verdict::None
             };
         }
     }
-    rows
+    figures
 }
 
-fn case_title(case: Case, cfg: &CompareConfig) -> String {
+/// The title of `case`'s first row.
+pub fn case_title(case: Case, cfg: &CompareConfig) -> String {
     match case {
         Case::GetVar => format!("GET VAR, {} clients", cfg.clients),
         Case::ListVar => format!("LIST VAR, {} clients", cfg.clients),
@@ -315,48 +285,12 @@ fn case_title(case: Case, cfg: &CompareConfig) -> String {
     }
 }
 
-fn brief(outcome: &Outcome) -> String {
-    match outcome {
-        Outcome::Failed(e) => format!("failed: {e}"),
-        _ => "ran".to_owned(),
-    }
+fn text(s: impl Into<String>) -> Cell {
+    Cell::Text(s.into())
 }
 
-fn row(
-    metric: &str,
-    c: String,
-    ours: String,
-    ratio: String,
-    target: &str,
-    met: Option<bool>,
-) -> Row {
-    Row {
-        case: String::new(),
-        metric: metric.to_owned(),
-        c,
-        ours,
-        ratio,
-        target: target.to_owned(),
-        verdict: Verdict::of(met),
-    }
-}
-
-/// `ours / c` as "N×" (more is better).
-fn times_more(c: f64, ours: f64) -> String {
-    if c > 0.0 {
-        format!("{:.2}×", ours / c)
-    } else {
-        String::new()
-    }
-}
-
-/// `c / ours` as "N× lower" (less is better).
-fn times_less(c: Duration, ours: Duration) -> String {
-    if ours.is_zero() || c.is_zero() {
-        String::new()
-    } else {
-        format!("{:.2}× lower", c.as_secs_f64() / ours.as_secs_f64())
-    }
+fn count(n: usize) -> Cell {
+    Cell::Num(n as f64, Unit::Count)
 }
 
 fn errors(report: &RequestReport) -> String {
@@ -377,260 +311,274 @@ fn outcomes(outcomes: &Outcomes) -> String {
         .join(", ")
 }
 
-fn request_rows(case: Case, c: &RequestReport, o: &RequestReport) -> Vec<Row> {
+fn request_figures(case: Case, c: &RequestReport, o: &RequestReport) -> Vec<Figure> {
     let (target, ratio_needed) = match case {
         Case::ListVar => ("≥ 40× C", 40.0),
         _ => ("≥ 1.3× C", 1.3),
     };
     let clean = o.errors.is_empty() && o.requests > 0;
-    let mut rows = vec![
-        row(
-            "requests/s",
-            format!("{:.0}", c.rate()),
-            format!("{:.0}", o.rate()),
-            times_more(c.rate(), o.rate()),
+    let list = case == Case::ListVar;
+    let mut figures = vec![
+        Figure::judged(
+            THROUGHPUT,
+            Cell::Num(c.rate(), Unit::Rate),
+            Cell::Num(o.rate(), Unit::Rate),
+            Better::More,
             target,
-            Some(clean && c.rate() > 0.0 && o.rate() >= ratio_needed * c.rate()),
+            Judge::TimesC(ratio_needed),
+            clean,
         ),
-        {
-            let p50_target = case == Case::ListVar;
-            row(
+        if list {
+            Figure::judged(
                 "latency p50",
-                Millis(c.latency.p50).to_string(),
-                Millis(o.latency.p50).to_string(),
-                times_less(c.latency.p50, o.latency.p50),
-                if p50_target { "< 1 ms" } else { "" },
-                p50_target.then_some(clean && o.latency.p50 < Duration::from_millis(1)),
+                Cell::millis(c.latency.p50),
+                Cell::millis(o.latency.p50),
+                Better::Less,
+                "< 1 ms",
+                Judge::Below(0.001),
+                clean,
+            )
+        } else {
+            Figure::given(
+                "latency p50",
+                Cell::millis(c.latency.p50),
+                Cell::millis(o.latency.p50),
+                Better::Less,
+                "",
+                None,
             )
         },
-        row(
+        Figure::given(
             "latency p99",
-            Millis(c.latency.p99).to_string(),
-            Millis(o.latency.p99).to_string(),
-            times_less(c.latency.p99, o.latency.p99),
+            Cell::millis(c.latency.p99),
+            Cell::millis(o.latency.p99),
+            Better::Less,
             "",
             None,
         ),
     ];
     if let (Some(cc), Some(oc)) = (c.cpu_per_request(), o.cpu_per_request()) {
-        rows.push(row(
+        figures.push(Figure::given(
             "server CPU per request",
-            format!("{:.1} µs", cc.as_secs_f64() * 1e6),
-            format!("{:.1} µs", oc.as_secs_f64() * 1e6),
-            times_less(cc, oc),
+            Cell::micros(cc),
+            Cell::micros(oc),
+            Better::Less,
             "",
             None,
         ));
     }
     if let (Some(cc), Some(oc)) = (c.client_cpu_per_request(), o.client_cpu_per_request()) {
-        rows.push(row(
+        figures.push(Figure::given(
             "load generator CPU per request",
-            format!("{:.1} µs", cc.as_secs_f64() * 1e6),
-            format!("{:.1} µs", oc.as_secs_f64() * 1e6),
-            String::new(),
+            Cell::micros(cc),
+            Cell::micros(oc),
+            Better::NoRatio,
             "",
             None,
         ));
     }
-    rows.push(row(
+    figures.push(Figure::given(
         "variables / bytes per reply",
-        format!("{} / {}", c.items_per_reply, c.bytes_per_reply),
-        format!("{} / {}", o.items_per_reply, o.bytes_per_reply),
-        String::new(),
-        if case == Case::ListVar {
-            "20 variables"
-        } else {
-            ""
-        },
-        (case == Case::ListVar).then_some(o.items_per_reply == 20 && c.items_per_reply == 20),
+        text(format!("{} / {}", c.items_per_reply, c.bytes_per_reply)),
+        text(format!("{} / {}", o.items_per_reply, o.bytes_per_reply)),
+        Better::NoRatio,
+        if list { "20 variables" } else { "" },
+        list.then_some(o.items_per_reply == 20 && c.items_per_reply == 20),
     ));
-    rows.push(row(
+    figures.push(Figure::given(
         "clients stopped by an error",
-        errors(c),
-        errors(o),
-        String::new(),
+        text(errors(c)),
+        text(errors(o)),
+        Better::NoRatio,
         "0",
         Some(o.errors.is_empty()),
     ));
-    rows
+    figures
 }
 
-fn idle_rows(c: &IdleReport, o: &IdleReport) -> Vec<Row> {
+fn idle_figures(c: &IdleReport, o: &IdleReport) -> Vec<Figure> {
     let held = |r: &IdleReport| {
         if r.open_failures.is_empty() {
-            format!("{} of {}", r.held, r.requested)
+            text(format!("{} of {}", r.held, r.requested))
         } else {
-            format!(
+            text(format!(
                 "{} of {} ({})",
                 r.held,
                 r.requested,
                 outcomes(&r.open_failures)
-            )
+            ))
         }
     };
     let bytes = |r: &IdleReport| {
         r.bytes_per_client()
-            .map_or_else(|| "n/a".to_owned(), |b| format!("{b:.0} B"))
+            .map_or_else(|| text("n/a"), |b| Cell::Num(b, Unit::Bytes))
     };
     let probe_clean = o.probe.errors.is_empty() && o.probe.requests > 0;
     vec![
-        row(
+        Figure::given(
             "idle clients held",
             held(c),
             held(o),
-            String::new(),
+            Better::NoRatio,
             "all",
             Some(o.held == o.requested),
         ),
-        row(
+        Figure::given(
             "time to open them",
-            Millis(c.open_time).to_string(),
-            Millis(o.open_time).to_string(),
-            times_less(c.open_time, o.open_time),
+            Cell::millis(c.open_time),
+            Cell::millis(o.open_time),
+            Better::Less,
             "",
             None,
         ),
-        row(
+        Figure::judged(
             "probe GET VAR p50",
-            Millis(c.probe.latency.p50).to_string(),
-            Millis(o.probe.latency.p50).to_string(),
-            times_less(c.probe.latency.p50, o.probe.latency.p50),
+            Cell::millis(c.probe.latency.p50),
+            Cell::millis(o.probe.latency.p50),
+            Better::Less,
             "well under 0.5 ms",
-            Some(probe_clean && o.probe.latency.p50 < Duration::from_micros(250)),
+            Judge::Below(0.000_250),
+            probe_clean,
         ),
-        row(
+        Figure::judged(
             "probe GET VAR p99",
-            Millis(c.probe.latency.p99).to_string(),
-            Millis(o.probe.latency.p99).to_string(),
-            times_less(c.probe.latency.p99, o.probe.latency.p99),
+            Cell::millis(c.probe.latency.p99),
+            Cell::millis(o.probe.latency.p99),
+            Better::Less,
             "< 0.5 ms",
-            Some(probe_clean && o.probe.latency.p99 < Duration::from_micros(500)),
+            Judge::Below(0.000_500),
+            probe_clean,
         ),
-        row(
+        Figure::judged(
             "server memory per idle client",
             bytes(c),
             bytes(o),
-            String::new(),
+            Better::NoRatio,
             "≤ 2048 B",
-            Some(o.bytes_per_client().is_some_and(|b| b <= 2048.0)),
+            Judge::AtMost(2048.0),
+            true,
         ),
-        row(
+        Figure::given(
             "sampled idle clients answered after",
-            format!("{} of {}", c.sample_answered, c.sample_size),
-            format!("{} of {}", o.sample_answered, o.sample_size),
-            String::new(),
+            text(format!("{} of {}", c.sample_answered, c.sample_size)),
+            text(format!("{} of {}", o.sample_answered, o.sample_size)),
+            Better::NoRatio,
             "all",
             Some(o.sample_answered == o.sample_size),
         ),
     ]
 }
 
-fn burst_rows(c: &BurstReport, o: &BurstReport) -> Vec<Row> {
+fn burst_figures(c: &BurstReport, o: &BurstReport) -> Vec<Figure> {
     let answered = |r: &BurstReport| {
         if r.failures.is_empty() {
-            format!("{} of {}", r.answered, r.clients)
+            text(format!("{} of {}", r.answered, r.clients))
         } else {
-            format!(
+            text(format!(
                 "{} of {} ({})",
                 r.answered,
                 r.clients,
                 outcomes(&r.failures)
-            )
+            ))
         }
     };
     let all = |r: &BurstReport| {
         r.all_answered_in()
-            .map_or_else(|| "not all".to_owned(), |d| Millis(d).to_string())
+            .map_or_else(|| text("not all"), Cell::millis)
     };
     vec![
-        row(
+        Figure::given(
             "clients answered",
             answered(c),
             answered(o),
-            String::new(),
+            Better::NoRatio,
             "all",
             Some(o.answered == o.clients),
         ),
-        row(
+        Figure::given(
             "time until all answered",
             all(c),
             all(o),
-            match (c.all_answered_in(), o.all_answered_in()) {
-                (Some(cd), Some(od)) => times_less(cd, od),
-                _ => String::new(),
-            },
+            Better::Less,
             "",
             None,
         ),
-        row(
+        Figure::given(
             "time to answer p50 / p99",
-            format!("{} / {}", Millis(c.latency.p50), Millis(c.latency.p99)),
-            format!("{} / {}", Millis(o.latency.p50), Millis(o.latency.p99)),
-            String::new(),
+            text(format!(
+                "{} / {}",
+                Millis(c.latency.p50),
+                Millis(c.latency.p99)
+            )),
+            text(format!(
+                "{} / {}",
+                Millis(o.latency.p50),
+                Millis(o.latency.p99)
+            )),
+            Better::NoRatio,
             "",
             None,
         ),
-        row(
+        Figure::judged(
             "clients stalled ≥ 1 s",
-            c.stalled.to_string(),
-            o.stalled.to_string(),
-            String::new(),
+            count(c.stalled),
+            count(o.stalled),
+            Better::NoRatio,
             "0 (no stalls)",
-            Some(o.stalled == 0 && o.answered == o.clients),
+            Judge::AtMost(0.0),
+            o.answered == o.clients,
         ),
     ]
 }
 
-fn maxconn_rows(c: &MaxConnReport, o: &MaxConnReport) -> Vec<Row> {
+fn maxconn_figures(c: &MaxConnReport, o: &MaxConnReport) -> Vec<Figure> {
     let admitted = |r: &MaxConnReport| match &r.admission_stop {
-        None => format!("{}", r.admitted),
-        Some(why) => format!("{} (then {why})", r.admitted),
+        None => text(format!("{}", r.admitted)),
+        Some(why) => text(format!("{} (then {why})", r.admitted)),
     };
     let served_extra = |r: &MaxConnReport| r.extra.get("answered").copied().unwrap_or(0);
     let fresh = |r: &MaxConnReport| match &r.fresh_after_release {
-        Ok(d) => Millis(*d).to_string(),
-        Err(e) => format!("failed: {e}"),
+        Ok(d) => Cell::millis(*d),
+        Err(e) => text(format!("failed: {e}")),
+    };
+    let still = |r: &MaxConnReport| {
+        text(format!(
+            "{} of {} (max {})",
+            r.still_served,
+            r.admitted,
+            Millis(r.still_served_latency.max)
+        ))
     };
     vec![
-        row(
+        Figure::given(
             "clients admitted one by one",
             admitted(c),
             admitted(o),
-            String::new(),
+            Better::NoRatio,
             "MAXCONN",
             Some(o.admitted == o.maxconn),
         ),
-        row(
+        Figure::given(
             "extra clients: outcome",
-            outcomes(&c.extra),
-            outcomes(&o.extra),
-            String::new(),
+            text(outcomes(&c.extra)),
+            text(outcomes(&o.extra)),
+            Better::NoRatio,
             "none served",
             Some(served_extra(o) == 0),
         ),
-        row(
+        Figure::given(
             "admitted clients still served",
-            format!(
-                "{} of {} (max {})",
-                c.still_served,
-                c.admitted,
-                Millis(c.still_served_latency.max)
-            ),
-            format!(
-                "{} of {} (max {})",
-                o.still_served,
-                o.admitted,
-                Millis(o.still_served_latency.max)
-            ),
-            String::new(),
+            still(c),
+            still(o),
+            Better::NoRatio,
             "all",
             Some(o.admitted > 0 && o.still_served == o.admitted),
         ),
-        row(
+        Figure::given(
             "new client once all left",
             fresh(c),
             fresh(o),
-            String::new(),
+            Better::NoRatio,
             "served",
             Some(o.fresh_after_release.is_ok()),
         ),
@@ -688,12 +636,15 @@ mod tests {
         }
     }
 
+    fn table(case: Case, c: &Outcome, ours: &Outcome) -> Vec<Row> {
+        let title = case_title(case, &CompareConfig::default());
+        crate::rounds::rows(&title, &[figures(case, c, ours)])
+    }
+
     #[test]
     fn list_var_verdicts() {
-        let cfg = CompareConfig::default();
-        let rows = rows(
+        let rows = table(
             Case::ListVar,
-            &cfg,
             &Outcome::Requests(report(1_000, 44_000)),
             &Outcome::Requests(report(50_000, 800)),
         );
@@ -703,14 +654,18 @@ mod tests {
         assert_eq!(rows[1].verdict, Verdict::Met);
         let table = markdown(&rows);
         assert!(table.contains("| requests/s | 1000 | 50000 | 50.00× | ≥ 40× C | met |"));
+        assert!(
+            table.contains("| latency p50 | 44.0 ms | 0.800 ms | 55.00× lower | < 1 ms | met |")
+        );
+        assert!(
+            table.contains("| server CPU per request | 500.0 µs | 10.0 µs | 50.00× lower |  |  |")
+        );
     }
 
     #[test]
     fn a_failed_side_is_reported() {
-        let cfg = CompareConfig::default();
-        let rows = rows(
+        let rows = table(
             Case::GetVar,
-            &cfg,
             &Outcome::Requests(report(1_000, 100)),
             &Outcome::Failed("start: no such file".into()),
         );
@@ -718,6 +673,37 @@ mod tests {
         assert!(rows[0].ours.contains("no such file"));
         assert_eq!(rows[0].c, "1000");
         assert!(rows.iter().skip(1).all(|r| r.verdict == Verdict::None));
+        assert!(rows.iter().skip(1).all(|r| r.ours.is_empty()));
+    }
+
+    #[test]
+    fn a_failed_c_leaves_ours_judged_without_ratios() {
+        let rows = table(
+            Case::ListVar,
+            &Outcome::Failed("start: no such file".into()),
+            &Outcome::Requests(report(50_000, 800)),
+        );
+        assert_eq!(rows[0].c, "failed: start: no such file");
+        assert_eq!(rows[0].ours, "50000");
+        assert_eq!(rows[0].ratio, "");
+        assert_eq!(rows[0].verdict, Verdict::None);
+        assert_eq!(rows[1].c, "");
+        assert_eq!(rows[1].verdict, Verdict::Met);
+    }
+
+    #[test]
+    fn both_failed() {
+        let rows = table(
+            Case::Idle,
+            &Outcome::Failed("a".into()),
+            &Outcome::Failed("b".into()),
+        );
+        assert_eq!(rows.len(), 1);
+        assert_eq!(
+            (rows[0].c.as_str(), rows[0].ours.as_str()),
+            ("failed: a", "failed: b")
+        );
+        assert_eq!(rows[0].verdict, Verdict::Missed);
     }
 
     #[test]

@@ -3,8 +3,11 @@
 
 pub mod calibrate;
 pub mod compare;
+pub mod contend;
+pub mod figure;
 pub mod footprint;
 pub mod load;
+pub mod rounds;
 pub mod servers;
 pub mod snmp_scale;
 pub mod web_load;

@@ -1,5 +1,6 @@
 //! `nut-compare`: every load case against C upsd and against ours, side by side, over one C
-//! dummy-ups driver; prints a markdown table.
+//! dummy-ups driver, in one or more rounds, optionally under competing CPU load; prints a
+//! markdown table.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -7,8 +8,11 @@ use std::time::Duration;
 use anyhow::{bail, Context as _};
 use clap::Parser;
 use nut_benches::calibrate;
-use nut_benches::compare::{self, Case, CompareConfig, Outcome, Verdict};
+use nut_benches::compare::{self, Case, CompareConfig, Outcome};
+use nut_benches::contend::{self, SpinnerCount, Spinners};
+use nut_benches::figure::Verdict;
 use nut_benches::load;
+use nut_benches::rounds;
 use nut_benches::servers::{Sandbox, SandboxConfig, UpsdSpec, MIN_VARS};
 
 /// Compare our upsd with C NUT's under load: GET VAR and LIST VAR throughput, idle clients,
@@ -83,7 +87,21 @@ struct Args {
     /// generator.
     #[arg(long)]
     ceiling: bool,
+    /// Run every case this many times, alternating which server goes first (C in odd
+    /// rounds, ours in even ones); the table shows each figure's median and min–max.
+    #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..))]
+    rounds: u32,
+    /// Busy processes competing for the CPU during the whole comparison (and --ceiling),
+    /// at this program's niceness: a number, or `cores` for one per CPU.
+    #[arg(long, default_value = "0", value_name = "N|cores")]
+    contend: SpinnerCount,
+    /// Be one of the busy processes of --contend, dying with process PID (internal).
+    #[arg(long = SPIN_ARG.trim_start_matches('-'), hide = true, value_name = "PID")]
+    spin: Option<u32>,
 }
+
+/// The hidden argument that makes this program a busy process of `--contend`.
+const SPIN_ARG: &str = "--spin";
 
 fn default_ours(embedded: bool) -> anyhow::Result<PathBuf> {
     let exe = std::env::current_exe()?;
@@ -92,6 +110,10 @@ fn default_ours(embedded: bool) -> anyhow::Result<PathBuf> {
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if let Some(parent) = args.spin {
+        contend::spin(parent);
+        return Ok(());
+    }
     if args.vars < MIN_VARS {
         bail!("--vars must be at least {MIN_VARS}");
     }
@@ -153,24 +175,54 @@ fn main() -> anyhow::Result<()> {
     .context("starting the C dummy-ups driver")?;
     eprintln!("sandbox: {}", sandbox.path().display());
     let rt = load::runtime(args.threads)?;
-
-    let mut rows = Vec::new();
-    for &case in &cfg.cases {
-        let c = if args.ours_only {
-            Outcome::Failed("not run (--ours-only)".to_owned())
-        } else {
-            eprintln!("{}: C upsd …", case.name());
-            compare::run_case(&rt, &sandbox, &c_spec, case, &cfg)
-        };
-        let ours = match &ours_spec {
-            Some(spec) => {
-                eprintln!("{}: ours …", case.name());
-                compare::run_case(&rt, &sandbox, spec, case, &cfg)
-            }
-            None => Outcome::Failed("not run (--c-only)".to_owned()),
-        };
-        rows.extend(compare::rows(case, &cfg, &c, &ours));
+    // From the main thread: the spinners die when the thread that started them ends.
+    let spinners = Spinners::start(&std::env::current_exe()?, SPIN_ARG, args.contend.resolve())
+        .context("starting the busy processes of --contend")?;
+    if !spinners.is_empty() {
+        eprintln!("busy processes (--contend): {:?}", spinners.pids());
     }
+
+    let mut figures = vec![Vec::new(); cfg.cases.len()];
+    for round in 1..=args.rounds {
+        let label = |case: Case| {
+            if args.rounds == 1 {
+                case.name().to_owned()
+            } else {
+                format!("{}, round {round}/{}", case.name(), args.rounds)
+            }
+        };
+        for (i, &case) in cfg.cases.iter().enumerate() {
+            let run_c = || {
+                if args.ours_only {
+                    Outcome::Failed("not run (--ours-only)".to_owned())
+                } else {
+                    eprintln!("{}: C upsd …", label(case));
+                    compare::run_case(&rt, &sandbox, &c_spec, case, &cfg)
+                }
+            };
+            let run_ours = || match &ours_spec {
+                Some(spec) => {
+                    eprintln!("{}: ours …", label(case));
+                    compare::run_case(&rt, &sandbox, spec, case, &cfg)
+                }
+                None => Outcome::Failed("not run (--c-only)".to_owned()),
+            };
+            let (c, ours) = if round % 2 == 1 {
+                let c = run_c();
+                (c, run_ours())
+            } else {
+                let ours = run_ours();
+                (run_c(), ours)
+            };
+            figures[i].push(compare::figures(case, &c, &ours));
+        }
+    }
+    let rows: Vec<_> = cfg
+        .cases
+        .iter()
+        .zip(&figures)
+        .flat_map(|(&case, rounds)| rounds::rows(&compare::case_title(case, &cfg), rounds))
+        .collect();
 
     let calibration = if args.ceiling && cfg.cases.contains(&Case::GetVar) {
         let program = std::env::current_exe()?.with_file_name("nut-bench-ceiling");
@@ -189,9 +241,9 @@ fn main() -> anyhow::Result<()> {
 
     let loadavg = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
     let cpus = std::thread::available_parallelism().map_or(0, |n| n.get());
-    println!(
+    let mut header = format!(
         "nut-compare: {} clients, {:.1} s per run after {:.1} s warm-up, {} variables, \
-         {cpus} CPUs, load average {}, open-file limit {soft}\n",
+         {cpus} CPUs, load average {}, open-file limit {soft}",
         cfg.clients,
         cfg.duration.as_secs_f64(),
         cfg.warmup.as_secs_f64(),
@@ -202,7 +254,37 @@ fn main() -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(" "),
     );
+    if args.threads > 1 {
+        header.push_str(&format!(", {} load generator threads", args.threads));
+    }
+    if args.rounds > 1 {
+        header.push_str(&format!(
+            ", {} rounds (C first in odd rounds, ours in even ones; each figure: median \
+             (min–max), ours vs C: ratio of the medians)",
+            args.rounds
+        ));
+    }
+    if !spinners.is_empty() {
+        let report = spinners
+            .report()
+            .context("reading the busy processes' CPU time")?;
+        header.push_str(&format!(", competing load: {report}"));
+    }
+    println!("{header}\n");
     print!("{}", compare::markdown(&rows));
+    if args.rounds > 1 {
+        println!();
+        for (&case, rounds) in cfg.cases.iter().zip(&figures) {
+            if matches!(case, Case::GetVar | Case::ListVar) {
+                println!(
+                    "{} {} ratios (ours / C) by round: {}",
+                    compare::case_title(case, &cfg),
+                    compare::THROUGHPUT,
+                    rounds::format_ratios(&rounds::ratios_by_round(rounds, compare::THROUGHPUT))
+                );
+            }
+        }
+    }
     let missed = rows.iter().filter(|r| r.verdict == Verdict::Missed).count();
     println!("\n{missed} target(s) missed");
     print!("{calibration}");

@@ -23,7 +23,9 @@ pub use cases::{
     Workload,
 };
 pub use conn::{Conn, LoadError, ReplyShape};
-pub use stats::{cpu_time, rss_bytes, thread_cpu_time, Latencies, LatencySummary, Millis};
+pub use stats::{
+    cpu_time, niceness, rss_bytes, thread_cpu_time, Latencies, LatencySummary, Millis,
+};
 
 /// A tokio runtime for the load generator: a current-thread runtime for `threads <= 1`
 /// (the default: it leaves the most CPU to the server under test), else a multi-thread one.

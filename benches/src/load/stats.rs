@@ -123,29 +123,39 @@ pub fn thread_cpu_time() -> io::Result<Duration> {
     stat_cpu_time("/proc/thread-self/stat")
 }
 
+/// Niceness of process `pid` (field 19 of `/proc/<pid>/stat`).
+pub fn niceness(pid: u32) -> io::Result<i32> {
+    stat_field(&format!("/proc/{pid}/stat"), 19)
+}
+
 /// The CPU time in a `stat` file of `/proc`.
 fn stat_cpu_time(path: &str) -> io::Result<Duration> {
     let stat = fs::read_to_string(path)?;
-    // The command name (field 2) may hold spaces; the fields after it are plain numbers.
-    let after_name = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest)
-        .ok_or_else(|| io::Error::other("malformed /proc/<pid>/stat"))?;
-    let fields: Vec<&str> = after_name.split_whitespace().collect();
-    // Fields 14 (utime) and 15 (stime), counted from 1 with the name as field 2.
-    let ticks = |i: usize| -> io::Result<u64> {
-        fields
-            .get(i - 3)
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| io::Error::other("malformed /proc/<pid>/stat"))
-    };
-    let total = ticks(14)? + ticks(15)?;
+    // Fields 14 (utime) and 15 (stime).
+    let total = field::<u64>(&stat, 14)? + field::<u64>(&stat, 15)?;
     let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
         .ok()
         .flatten()
         .filter(|&hz| hz > 0)
         .unwrap_or(100) as u64;
     Ok(Duration::from_nanos(total * 1_000_000_000 / hz))
+}
+
+/// Field `i` (counted from 1) of the `stat` file of `/proc` at `path`.
+fn stat_field<T: std::str::FromStr>(path: &str, i: usize) -> io::Result<T> {
+    field(&fs::read_to_string(path)?, i)
+}
+
+/// Field `i` (counted from 1, with the command name as field 2) of a `stat` file's text.
+fn field<T: std::str::FromStr>(stat: &str, i: usize) -> io::Result<T> {
+    let malformed = || io::Error::other("malformed /proc/<pid>/stat");
+    // The command name (field 2) may hold spaces; the fields after it are plain numbers.
+    let (_, after_name) = stat.rsplit_once(')').ok_or_else(malformed)?;
+    after_name
+        .split_whitespace()
+        .nth(i.checked_sub(3).ok_or_else(malformed)?)
+        .and_then(|v| v.parse().ok())
+        .ok_or_else(malformed)
 }
 
 #[cfg(test)]
@@ -174,6 +184,8 @@ mod tests {
         assert!(rss_bytes(pid).unwrap() > 0);
         cpu_time(pid).unwrap();
         assert!(thread_cpu_time().unwrap() <= cpu_time(pid).unwrap());
+        let nice = niceness(pid).unwrap();
+        assert!((-20..=19).contains(&nice));
     }
 
     #[test]
