@@ -225,6 +225,10 @@ fn main() -> anyhow::Result<()> {
         .collect();
 
     let calibration = if args.ceiling && cfg.cases.contains(&Case::GetVar) {
+        // The last server run left C's driver spinning (see `Sandbox::restart_driver`).
+        sandbox
+            .restart_driver()
+            .context("restarting the C dummy-ups driver")?;
         let program = std::env::current_exe()?.with_file_name("nut-bench-ceiling");
         let load = load::RequestLoad {
             workload: load::Workload::GetVar,
