@@ -68,6 +68,11 @@ fn validate_name(kind: &'static str, s: &str) -> Result<(), NameError> {
     if s.len() > MAX_WORD_LEN {
         return Err(NameError::TooLong { kind });
     }
+    // Names are ASCII: check bytes, and decode characters only to name a bad one.
+    let name_byte = |b: u8| (b'!'..=b'~').contains(&b) && !matches!(b, b'"' | b'\\' | b'#' | b'=');
+    if s.bytes().all(name_byte) {
+        return Ok(());
+    }
     if let Some(ch) = s.chars().find(|&c| !is_name_char(c)) {
         return Err(NameError::InvalidChar {
             kind,

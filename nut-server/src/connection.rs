@@ -279,8 +279,9 @@ async fn serve_plain(
             if idle.is_woken() && idle.poll_if_woken(cx).is_ready() {
                 return Poll::Ready(Event::Idle);
             }
-            let mut buf = [0u8; READ_CHUNK];
-            let mut buf = ReadBuf::new(&mut buf);
+            // Uninitialised: zeroing 512 bytes on every request showed in profiles.
+            let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); READ_CHUNK];
+            let mut buf = ReadBuf::uninit(&mut buf);
             match Pin::new(&mut *stream).poll_read(cx, &mut buf) {
                 Poll::Ready(Ok(())) if buf.filled().is_empty() => Poll::Ready(Event::Gone),
                 Poll::Ready(Ok(())) => Poll::Ready(Event::Handled(conn.process(buf.filled()))),
