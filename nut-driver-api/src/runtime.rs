@@ -23,7 +23,7 @@
 //!
 //! Between polls the runtime sleeps on tokio's timer, which follows tokio's clock (paused
 //! and advanced by tests), or, with [`DriverRuntime::with_poll_alarm`], on an
-//! [`Alarm`](crate::alarm::Alarm), which wakes an idle driver once per poll where tokio's
+//! [`Alarm`], which wakes an idle driver once per poll where tokio's
 //! timer wheel wakes it two or three times. Driver programs (`process::run_driver`, feature
 //! `process`) turn the alarm on.
 
@@ -150,7 +150,7 @@ impl DriverRuntime {
     }
 
     /// Sleeps between polls (and between attempts to re-open the device) on an
-    /// [`Alarm`](crate::alarm::Alarm) rather than on tokio's timer: an idle driver then wakes
+    /// [`Alarm`] rather than on tokio's timer: an idle driver then wakes
     /// once per `pollinterval` on Linux (a `timerfd`), where tokio's timer wheel wakes it two
     /// or three times (a deadline seconds away is moved down its coarser slots first). Off
     /// by default, because the alarm keeps the real time: tokio's paused clock
