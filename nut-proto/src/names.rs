@@ -103,6 +103,11 @@ macro_rules! name_type {
                 Ok(Self(name.into_boxed_str()))
             }
 
+            /// Checks `name` as [`new`](Self::new) does, without making a name of it.
+            pub fn validate(name: &str) -> Result<(), NameError> {
+                validate_name(Self::KIND, name)
+            }
+
             /// The name as it was spelled when it was made.
             pub fn as_str(&self) -> &str {
                 &self.0

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use bytes::BytesMut;
-use nut_proto::names::{UpsName, Value};
+use nut_proto::names::{UpsName, Value, VarName};
 use nut_proto::net::{
     ClientEntry, Command, ErrorCode, ListQuery, ListReply, RangeEntry, Request, RequestError,
     Response, UpsEntry, VarEntry, VarKind, VarType, HELP_TEXT, PROTOCOL_VERSION,
@@ -47,6 +47,41 @@ impl Drop for Session {
             dev.logout(self.conn_id);
         }
     }
+}
+
+/// `GET VAR` answered straight from the request's words, without a [`Request`] (which
+/// would make both names, two allocations): only a well-formed request whose answer is a
+/// plain `VAR` line. Anything else (an error, `server.*`, the status of a UPS in FSD) returns
+/// `false` untouched and takes the general way, which answers it as C does.
+fn get_var_plain<S: AsRef<str>>(snap: &Snapshot, args: &[S], out: &mut BytesMut) -> bool {
+    let [sub, ups, var] = args else {
+        return false;
+    };
+    let (sub, ups, var) = (sub.as_ref(), ups.as_ref(), var.as_ref());
+    if !sub.eq_ignore_ascii_case("VAR")
+        || UpsName::validate(ups).is_err()
+        || VarName::validate(var).is_err()
+        || var
+            .get(..7)
+            .is_some_and(|p| p.eq_ignore_ascii_case("server."))
+    {
+        return false;
+    }
+    let Some(dev) = snap.device_named(ups) else {
+        return false;
+    };
+    let link = dev.read();
+    if link.unavailable(snap.config.maxage).is_some() {
+        return false;
+    }
+    let Some(v) = link.state.get(var) else {
+        return false;
+    };
+    if dev.fsd() && var.eq_ignore_ascii_case("ups.status") {
+        return false;
+    }
+    let _ = Response::write_var_words(out, ups, var, v.value().as_str());
+    true
 }
 
 fn reply(out: &mut BytesMut, response: &Response) {
@@ -157,6 +192,9 @@ impl Session {
                 return Outcome::Continue;
             }
         };
+        if command == Command::Get && get_var_plain(snap, args, out) {
+            return Outcome::Continue;
+        }
         if command.requires_auth() {
             if self.username.is_none() {
                 err(out, ErrorCode::UsernameRequired);

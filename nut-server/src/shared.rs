@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 
-use nut_proto::names::UpsName;
+use nut_proto::names::{CaseInsensitive, UpsName};
 
 use crate::config::{DeviceConfig, ServerConfig};
 use crate::device::Device;
@@ -41,6 +41,13 @@ impl Snapshot {
     /// The device called `name` (ignoring case).
     pub(crate) fn device(&self, name: &UpsName) -> Option<&Arc<Device>> {
         self.index.get(name).map(|&i| &self.devices[i])
+    }
+
+    /// [`device`](Self::device) by a request's word (any spelling), without making a name.
+    pub(crate) fn device_named(&self, name: &str) -> Option<&Arc<Device>> {
+        self.index
+            .get(CaseInsensitive::new(name))
+            .map(|&i| &self.devices[i])
     }
 
     /// The configuration of the device called `name` (ignoring case).

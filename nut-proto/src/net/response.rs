@@ -177,12 +177,34 @@ impl Response {
         var: &VarName,
         value: &str,
     ) -> fmt::Result {
+        Self::write_var_words(w, ups.as_str(), var.as_str(), value)
+    }
+
+    /// [`Response::write_var`] from the words of the request, for a server that answers
+    /// GET VAR without making names of them. `ups` and `var` must be valid names (checked
+    /// with [`UpsName::validate`] and [`VarName::validate`]): they are written as they are.
+    ///
+    /// ```
+    /// use nut_proto::names::{UpsName, VarName};
+    /// use nut_proto::net::Response;
+    ///
+    /// assert!(UpsName::validate("ups").is_ok() && VarName::validate("ups.id").is_ok());
+    /// let mut line = String::new();
+    /// Response::write_var_words(&mut line, "ups", "ups.id", "a#b").unwrap();
+    /// assert_eq!(line, "VAR ups ups.id \"a\\#b\"\n");
+    /// ```
+    pub fn write_var_words<W: fmt::Write + ?Sized>(
+        w: &mut W,
+        ups: &str,
+        var: &str,
+        value: &str,
+    ) -> fmt::Result {
         // Piece by piece rather than `writeln!`: this is the reply to nearly every request
         // a busy server answers.
         w.write_str("VAR ")?;
-        w.write_str(ups.as_str())?;
+        w.write_str(ups)?;
         w.write_char(' ')?;
-        w.write_str(var.as_str())?;
+        w.write_str(var)?;
         w.write_char(' ')?;
         quote(value).write_to(w)?;
         w.write_char('\n')
