@@ -30,8 +30,10 @@ struct Args {
     /// Runs of each daemon, alternately C and ours.
     #[arg(long, default_value_t = 5)]
     runs: usize,
-    /// Seconds each daemon is left alone before counting.
-    #[arg(long, default_value_t = 3.0)]
+    /// Seconds each daemon is left alone before counting: past start-up, which for ours
+    /// ends with giving back its start-up pages 5 s after it starts serving
+    /// (`nut_driver_api::process::memory::SETTLE`).
+    #[arg(long, default_value_t = 8.0)]
     settle: f64,
     /// Seconds its wake-ups are counted.
     #[arg(long, default_value_t = 10.0)]

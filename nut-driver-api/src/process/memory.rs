@@ -23,33 +23,37 @@ use std::time::Duration;
 pub const SETTLE: Duration = Duration::from_secs(5);
 
 /// [`release_startup_pages`] now, and once more after [`SETTLE`] from a task on the current
-/// tokio runtime (one wake-up in the daemon's life). Must be called within a tokio runtime.
+/// tokio runtime. The wait is an [`Alarm`](crate::alarm::Alarm): one wake-up in the daemon's
+/// life, where tokio's timer would take three. Must be called within a tokio runtime.
 pub fn release_startup_pages_settled() {
     release_startup_pages();
     tokio::spawn(async {
-        tokio::time::sleep(SETTLE).await;
+        crate::alarm::Alarm::new(std::time::Instant::now() + SETTLE)
+            .due()
+            .await;
         release_startup_pages();
     });
 }
 
-/// Unmaps, in this process, the read-only file pages of its own program (`/proc/self/exe`)
-/// that hold no private data, and returns how many bytes were resident in them. Nothing
-/// is lost: such a page is the file's content, which the kernel maps again from the page
-/// cache when the code or constant on it is next used. Writable mappings and any mapping
-/// holding a private (anonymous) page, such as relocated read-only data, are left alone.
+/// Unmaps, in this process, the read-only file pages of its program and of the shared
+/// libraries it loaded that hold no private data, and returns how many bytes were resident
+/// in them. Nothing is lost: such a page is the file's content, which the kernel maps again
+/// from the page cache when the code or constant on it is next used. Writable mappings and
+/// any mapping holding a private (anonymous) page, such as relocated read-only data, are
+/// left alone.
+///
+/// The libraries count as much as the program: an idle driver kept 0.9 MB of libraries
+/// only start-up used (the user database's `libnss_systemd`, the dynamic loader, `libm`).
 ///
 /// Linux only; elsewhere, or when `/proc` cannot be read, it does nothing and returns 0.
 pub fn release_startup_pages() -> u64 {
-    let (Ok(exe), Ok(smaps)) = (
-        fs::read_link("/proc/self/exe"),
-        fs::read_to_string("/proc/self/smaps"),
-    ) else {
+    let Ok(smaps) = fs::read_to_string("/proc/self/smaps") else {
         return 0;
     };
-    let exe = exe.to_string_lossy();
     let mut released = 0;
     for mapping in mappings(&smaps) {
-        if mapping.path != exe || !mapping.releasable() {
+        // A file's mapping (not `[vdso]`, `[heap]` or an anonymous one).
+        if !mapping.path.starts_with('/') || !mapping.releasable() {
             continue;
         }
         if imp::dont_need(mapping.start, mapping.end - mapping.start) {
