@@ -10,6 +10,7 @@
 //! daemon that splits into processes (upsmon's privileged parent and unprivileged child) is
 //! measured as the sum of the process started and its children.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io;
 use std::path::{Path, PathBuf};
@@ -54,17 +55,38 @@ pub struct Idle {
 
 /// Context switches (voluntary and not) of every live thread of process `pid`, summed.
 pub fn context_switches(pid: u32) -> io::Result<u64> {
-    let mut total = 0;
+    Ok(thread_switches(pid)?.values().sum())
+}
+
+/// Context switches (voluntary and not) of each live thread of process `pid`, by thread id.
+pub fn thread_switches(pid: u32) -> io::Result<BTreeMap<u64, u64>> {
+    let mut threads = BTreeMap::new();
     for task in fs::read_dir(format!("/proc/{pid}/task"))? {
-        let text = match fs::read_to_string(task?.path().join("status")) {
+        let task = task?;
+        let Some(tid) = task.file_name().to_str().and_then(|t| t.parse().ok()) else {
+            continue;
+        };
+        let text = match fs::read_to_string(task.path().join("status")) {
             Ok(text) => text,
             // The thread ended after the listing.
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
             Err(e) => return Err(e),
         };
-        total += switches_in_status(&text);
+        threads.insert(tid, switches_in_status(&text));
     }
-    Ok(total)
+    Ok(threads)
+}
+
+/// Switches between two [`thread_switches`] readings: each thread alive at the end counts
+/// what it did since the first reading (all of it if it started since). A thread that
+/// ended in between is left out: a sum over live threads would count its whole past as
+/// negative (a tokio blocking-pool thread that ends 10 s after start-up made an idle
+/// driver look as if it slept more than it did).
+fn switches_between(before: &BTreeMap<u64, u64>, after: &BTreeMap<u64, u64>) -> u64 {
+    after
+        .iter()
+        .map(|(tid, &n)| n.saturating_sub(before.get(tid).copied().unwrap_or(0)))
+        .sum()
 }
 
 /// The two context-switch counters of a `/proc/…/status` text, summed.
@@ -83,20 +105,23 @@ fn switches_in_status(text: &str) -> u64 {
 pub fn measure_idle(pid: u32, settle: Duration, window: Duration) -> io::Result<Idle> {
     thread::sleep(settle);
     let pids = family(pid)?;
-    let switches = |pids: &[u32]| -> io::Result<u64> {
-        pids.iter()
-            .map(|&p| context_switches(p))
-            .sum::<io::Result<u64>>()
+    let switches = |pids: &[u32]| -> io::Result<Vec<BTreeMap<u64, u64>>> {
+        pids.iter().map(|&p| thread_switches(p)).collect()
     };
     let before = switches(&pids)?;
     thread::sleep(window);
     let after = switches(&pids)?;
+    let switched: u64 = before
+        .iter()
+        .zip(&after)
+        .map(|(b, a)| switches_between(b, a))
+        .sum();
     Ok(Idle {
         rss: pids
             .iter()
             .map(|&p| rss_bytes(p))
             .sum::<io::Result<u64>>()?,
-        wakeups_per_sec: after.saturating_sub(before) as f64 / window.as_secs_f64(),
+        wakeups_per_sec: switched as f64 / window.as_secs_f64(),
     })
 }
 
@@ -310,6 +335,15 @@ pub const TABLE_HEAD: &str = "| figure | C, median (min–max) | ours, median (m
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_thread_that_ended_in_the_window_is_left_out() {
+        let before = BTreeMap::from([(10, 100), (11, 40)]);
+        // Thread 11 ended, 12 started: 10 switched 2 times, 12 switched 3 times.
+        let after = BTreeMap::from([(10, 102), (12, 3)]);
+        assert_eq!(switches_between(&before, &after), 5);
+        assert_eq!(switches_between(&after, &after), 0);
+    }
 
     #[test]
     fn counts_both_kinds_of_switch() {

@@ -121,8 +121,9 @@ impl DummyUps {
 
     /// Reads the file and starts a pass from its first line.
     async fn start_pass(&mut self) -> Result<(), DriverError> {
-        let text = tokio::fs::read(&self.path)
-            .await
+        // A small local file, read on the runtime's thread as C reads it: tokio's file API
+        // would start a blocking-pool thread, which then lingers for 10 s.
+        let text = std::fs::read(&self.path)
             .map_err(|e| DriverError::device(cant_open(&self.path, &e)))?;
         self.loaded = self.modified().await;
         self.steps = parse_steps(&text);
@@ -307,7 +308,7 @@ impl Driver for DummyUps {
             return result;
         }
         self.path = params.resolve_path(&params.port);
-        if let Err(e) = tokio::fs::metadata(&self.path).await {
+        if let Err(e) = std::fs::metadata(&self.path) {
             return Err(DriverError::config(cant_open(&self.path, &e)));
         }
         Ok(())
