@@ -67,21 +67,55 @@ fn get_var_plain<S: AsRef<str>>(snap: &Snapshot, args: &[S], out: &mut BytesMut)
     {
         return false;
     }
+    matches!(
+        write_device_var(snap, ups, var, false, out),
+        VarReply::Written
+    )
+}
+
+/// What [`write_device_var`] did.
+enum VarReply {
+    /// It wrote the `VAR` line.
+    Written,
+    /// It wrote nothing: the answer is this error.
+    Err(ErrorCode),
+    /// It wrote nothing: the variable is the status of a UPS in FSD, and it was not asked
+    /// to write that.
+    FsdStatus,
+}
+
+/// The success reply to `GET VAR` for a device's own variable (not `server.*`): looks the
+/// UPS up, checks that it can answer and has the variable, and writes the `VAR` line with
+/// `ups` and `var` as they are (valid names). The status of a UPS in FSD, whose value takes
+/// `FSD ` in front (a new value, formatted), is written only if `fsd_status` says so.
+fn write_device_var(
+    snap: &Snapshot,
+    ups: &str,
+    var: &str,
+    fsd_status: bool,
+    out: &mut BytesMut,
+) -> VarReply {
     let Some(dev) = snap.device_named(ups) else {
-        return false;
+        return VarReply::Err(ErrorCode::UnknownUps);
     };
     let link = dev.read();
-    if link.unavailable(snap.config.maxage).is_some() {
-        return false;
+    if let Some(code) = link.unavailable(snap.config.maxage) {
+        return VarReply::Err(code);
     }
     let Some(v) = link.state.get(var) else {
-        return false;
+        return VarReply::Err(ErrorCode::VarNotSupported);
     };
     if dev.fsd() && var.eq_ignore_ascii_case("ups.status") {
-        return false;
+        if !fsd_status {
+            return VarReply::FsdStatus;
+        }
+        // Cut as a `Value` is: the prefix may take it past the longest word.
+        let value = Value::lossy(&format!("FSD {}", v.value()));
+        let _ = Response::write_var_words(out, ups, var, value.as_str());
+    } else {
+        let _ = Response::write_var_words(out, ups, var, v.value().as_str());
     }
-    let _ = Response::write_var_words(out, ups, var, v.value().as_str());
-    true
+    VarReply::Written
 }
 
 fn reply(out: &mut BytesMut, response: &Response) {
@@ -307,20 +341,9 @@ impl Session {
                     }
                     return Outcome::Continue;
                 }
-                let Some(dev) = self.available(snap, &ups, out) else {
-                    return Outcome::Continue;
-                };
-                let link = dev.read();
-                match link.state.get(name) {
-                    None => err(out, ErrorCode::VarNotSupported),
-                    Some(v) if dev.fsd() && name.eq_ignore_ascii_case("ups.status") => {
-                        let value = Value::lossy(&format!("FSD {}", v.value()));
-                        reply(out, &Response::Var { ups, var, value });
-                    }
-                    // Without copying the value into a `Response`.
-                    Some(v) => {
-                        let _ = Response::write_var(out, &ups, &var, v.value().as_str());
-                    }
+                // With `fsd_status`, `FsdStatus` does not come back.
+                if let VarReply::Err(code) = write_device_var(snap, ups.as_str(), name, true, out) {
+                    err(out, code);
                 }
             }
             Request::GetType { ups, var } => {
