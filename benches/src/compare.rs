@@ -312,13 +312,37 @@ fn outcomes(outcomes: &Outcomes) -> String {
 }
 
 fn request_figures(case: Case, c: &RequestReport, o: &RequestReport) -> Vec<Figure> {
-    let (target, ratio_needed) = match case {
-        Case::ListVar => ("≥ 40× C", 40.0),
-        _ => ("≥ 1.3× C", 1.3),
-    };
     let clean = o.errors.is_empty() && o.requests > 0;
     let list = case == Case::ListVar;
-    let mut figures = vec![
+    let p50 = if list {
+        Figure::judged(
+            "latency p50",
+            Cell::millis(c.latency.p50),
+            Cell::millis(o.latency.p50),
+            Better::Less,
+            "< 1 ms",
+            Judge::Below(0.001),
+            clean,
+        )
+    } else {
+        Figure::given(
+            "latency p50",
+            Cell::millis(c.latency.p50),
+            Cell::millis(o.latency.p50),
+            Better::Less,
+            "",
+            None,
+        )
+    };
+    let p99 = Figure::given(
+        "latency p99",
+        Cell::millis(c.latency.p99),
+        Cell::millis(o.latency.p99),
+        Better::Less,
+        "",
+        None,
+    );
+    let throughput = |target: &str, ratio_needed: f64| {
         Figure::judged(
             THROUGHPUT,
             Cell::Num(c.rate(), Unit::Rate),
@@ -327,36 +351,15 @@ fn request_figures(case: Case, c: &RequestReport, o: &RequestReport) -> Vec<Figu
             target,
             Judge::TimesC(ratio_needed),
             clean,
-        ),
-        if list {
-            Figure::judged(
-                "latency p50",
-                Cell::millis(c.latency.p50),
-                Cell::millis(o.latency.p50),
-                Better::Less,
-                "< 1 ms",
-                Judge::Below(0.001),
-                clean,
-            )
-        } else {
-            Figure::given(
-                "latency p50",
-                Cell::millis(c.latency.p50),
-                Cell::millis(o.latency.p50),
-                Better::Less,
-                "",
-                None,
-            )
-        },
-        Figure::given(
-            "latency p99",
-            Cell::millis(c.latency.p99),
-            Cell::millis(o.latency.p99),
-            Better::Less,
-            "",
-            None,
-        ),
-    ];
+        )
+    };
+    let throughput = if list {
+        throughput("≥ 40× C", 40.0)
+    } else {
+        // Issue #18: GET VAR at least as fast as C, with no worse latency.
+        throughput("≥ 1.0× C, p50 and p99 ≤ C", 1.0).and_no_worse_than_c(&[&p50, &p99])
+    };
+    let mut figures = vec![throughput, p50, p99];
     if let (Some(cc), Some(oc)) = (c.cpu_per_request(), o.cpu_per_request()) {
         figures.push(Figure::given(
             "server CPU per request",
@@ -660,6 +663,30 @@ mod tests {
         assert!(
             table.contains("| server CPU per request | 500.0 µs | 10.0 µs | 50.00× lower |  |  |")
         );
+    }
+
+    #[test]
+    fn get_var_verdicts() {
+        let get_var = |rate, p50_us| {
+            let mut r = report(rate, p50_us);
+            r.workload = Workload::GetVar;
+            r.items_per_reply = 1;
+            Outcome::Requests(r)
+        };
+        let c = get_var(1_000, 100);
+        // As fast as C, with the same latency: met.
+        let rows = table(Case::GetVar, &c, &get_var(1_000, 100));
+        assert_eq!(rows[0].case, "GET VAR, 50 clients");
+        assert_eq!(rows[0].verdict, Verdict::Met);
+        assert!(markdown(&rows)
+            .contains("| requests/s | 1000 | 1000 | 1.00× | ≥ 1.0× C, p50 and p99 ≤ C | met |"));
+        // Faster, but with a worse p50 and p99: missed.
+        let rows = table(Case::GetVar, &c, &get_var(2_000, 110));
+        assert_eq!(rows[0].ratio, "2.00×");
+        assert_eq!(rows[0].verdict, Verdict::Missed);
+        // Better latency, but below C's throughput: missed.
+        let rows = table(Case::GetVar, &c, &get_var(999, 50));
+        assert_eq!(rows[0].verdict, Verdict::Missed);
     }
 
     #[test]

@@ -143,6 +143,16 @@ impl Better {
             _ => String::new(),
         }
     }
+
+    /// Whether `ours` is no worse than `c`: at least C's where more is better, at most
+    /// where less is; `None` for [`Better::NoRatio`].
+    pub fn no_worse(self, c: f64, ours: f64) -> Option<bool> {
+        match self {
+            Self::More => Some(ours >= c),
+            Self::Less => Some(ours <= c),
+            Self::NoRatio => None,
+        }
+    }
 }
 
 /// How a figure's target is judged.
@@ -192,6 +202,10 @@ pub struct Figure {
     pub clean: bool,
     /// The verdict of this round alone.
     pub verdict: Verdict,
+    /// Figures of the same case (their metrics) that must be no worse than C's
+    /// ([`Better::no_worse`]) for this one's target to be met (see
+    /// [`Figure::and_no_worse_than_c`]).
+    pub no_worse_than_c: Vec<String>,
 }
 
 impl Figure {
@@ -218,6 +232,7 @@ impl Figure {
             judge,
             clean,
             verdict: Verdict::of(Some(met)),
+            no_worse_than_c: Vec::new(),
         }
     }
 
@@ -239,7 +254,26 @@ impl Figure {
             judge: Judge::Given,
             clean: true,
             verdict: Verdict::of(met),
+            no_worse_than_c: Vec::new(),
         }
+    }
+
+    /// This figure's target also requires each of `others` (figures of the same round) to be
+    /// no worse than C's: a met verdict becomes a miss where one is worse or lacks a number.
+    /// Their metrics are kept, so that several rounds judge them on the medians too
+    /// ([`crate::rounds::rows`]).
+    pub fn and_no_worse_than_c(mut self, others: &[&Self]) -> Self {
+        if self.verdict == Verdict::Met && !others.iter().all(|f| f.no_worse() == Some(true)) {
+            self.verdict = Verdict::Missed;
+        }
+        self.no_worse_than_c = others.iter().map(|f| f.metric.clone()).collect();
+        self
+    }
+
+    /// Whether ours is no worse than C's in this round ([`Better::no_worse`]); `None`
+    /// without both numbers or without a direction.
+    pub fn no_worse(&self) -> Option<bool> {
+        self.better.no_worse(self.c.num()?, self.ours.num()?)
     }
 
     /// The ratio column of this round alone.
@@ -284,6 +318,14 @@ mod tests {
             Some(false)
         );
         assert_eq!(Judge::TimesC(1.3).holds(None, Some(130.0)), None);
+        assert_eq!(
+            Judge::TimesC(1.0).holds(Some(100.0), Some(100.0)),
+            Some(true)
+        );
+        assert_eq!(
+            Judge::TimesC(1.0).holds(Some(100.0), Some(99.0)),
+            Some(false)
+        );
         assert_eq!(Judge::Below(1.0).holds(None, Some(1.0)), Some(false));
         assert_eq!(Judge::AtMost(1.0).holds(None, Some(1.0)), Some(true));
         assert_eq!(Judge::Given.holds(Some(1.0), Some(1.0)), None);
@@ -305,5 +347,54 @@ mod tests {
         assert_eq!(fig(true).verdict, Verdict::Met);
         assert_eq!(fig(false).verdict, Verdict::Missed);
         assert_eq!(fig(true).ratio(), "2.00×");
+    }
+
+    #[test]
+    fn no_worse_than_c() {
+        assert_eq!(Better::More.no_worse(100.0, 100.0), Some(true));
+        assert_eq!(Better::More.no_worse(100.0, 99.0), Some(false));
+        assert_eq!(Better::Less.no_worse(0.002, 0.002), Some(true));
+        assert_eq!(Better::Less.no_worse(0.002, 0.003), Some(false));
+        assert_eq!(Better::NoRatio.no_worse(1.0, 1.0), None);
+
+        let latency = |c_ms: f64, ours_ms: Option<f64>| {
+            Figure::given(
+                "latency p99",
+                Cell::Num(c_ms / 1e3, Unit::Millis),
+                ours_ms.map_or(Cell::Blank, |ms| Cell::Num(ms / 1e3, Unit::Millis)),
+                Better::Less,
+                "",
+                None,
+            )
+        };
+        let throughput = |ours, others: &[&Figure]| {
+            Figure::judged(
+                "requests/s",
+                Cell::Num(100.0, Unit::Rate),
+                Cell::Num(ours, Unit::Rate),
+                Better::More,
+                "≥ 1.0× C",
+                Judge::TimesC(1.0),
+                true,
+            )
+            .and_no_worse_than_c(others)
+        };
+        let (faster, same, slower) = (
+            latency(2.0, Some(1.0)),
+            latency(2.0, Some(2.0)),
+            latency(2.0, Some(3.0)),
+        );
+        let unmeasured = latency(2.0, None);
+        assert_eq!(throughput(100.0, &[&faster, &same]).verdict, Verdict::Met);
+        assert_eq!(
+            throughput(100.0, &[&faster, &slower]).verdict,
+            Verdict::Missed
+        );
+        assert_eq!(throughput(100.0, &[&unmeasured]).verdict, Verdict::Missed);
+        assert_eq!(throughput(99.0, &[&faster]).verdict, Verdict::Missed);
+        assert_eq!(
+            throughput(100.0, &[&faster, &same]).no_worse_than_c,
+            ["latency p99", "latency p99"]
+        );
     }
 }

@@ -10,6 +10,9 @@
 //! * a round in which ours failed is a miss;
 //! * a numeric target (ratio to C, a limit) is judged on the medians, and missed if ours
 //!   did not run cleanly (client errors, …) in any round;
+//! * a target that also needs other figures no worse than C's
+//!   ([`Figure::and_no_worse_than_c`]) is missed where one of their medians is worse than
+//!   C's, or missing;
 //! * anything else is missed if it was missed in any round, met if it was met in one.
 
 use crate::compare::Row;
@@ -72,14 +75,30 @@ pub fn rows(title: &str, rounds: &[Vec<Figure>]) -> Vec<Row> {
             metrics.push(&figure.metric);
         }
     }
+    let figures_of = |metric: &str| -> Vec<Option<&Figure>> {
+        rounds
+            .iter()
+            .map(|figures| figures.iter().find(|f| f.metric == metric))
+            .collect()
+    };
     let mut rows: Vec<Row> = metrics
         .into_iter()
         .map(|metric| {
-            let by_round: Vec<Option<&Figure>> = rounds
+            let by_round = figures_of(metric);
+            let mut row = row(metric, &by_round);
+            let first = by_round
                 .iter()
-                .map(|figures| figures.iter().find(|f| f.metric == metric))
-                .collect();
-            row(metric, &by_round)
+                .flatten()
+                .next()
+                .expect("a figure of the metric");
+            let others_no_worse = first
+                .no_worse_than_c
+                .iter()
+                .all(|other| no_worse_on_medians(&figures_of(other)) == Some(true));
+            if row.verdict == Verdict::Met && !others_no_worse {
+                row.verdict = Verdict::Missed;
+            }
+            row
         })
         .collect();
     if let Some(first) = rows.first_mut() {
@@ -114,6 +133,15 @@ fn row(metric: &str, by_round: &[Option<&Figure>]) -> Row {
         target: first.target.clone(),
         verdict: verdict(&present, c_median, ours_median),
     }
+}
+
+/// Whether ours is no worse than C's on the medians of a metric's figures (`None`: not
+/// measured that round); `None` without both medians.
+fn no_worse_on_medians(by_round: &[Option<&Figure>]) -> Option<bool> {
+    let first = by_round.iter().flatten().next()?;
+    let c: Vec<&Cell> = by_round.iter().flatten().map(|f| &f.c).collect();
+    let ours: Vec<&Cell> = by_round.iter().flatten().map(|f| &f.ours).collect();
+    first.better.no_worse(median(&c)?, median(&ours)?)
 }
 
 /// The median of the numbers among `cells`.
@@ -223,6 +251,20 @@ mod tests {
             Judge::TimesC(1.3),
             true,
         )
+    }
+
+    /// GET VAR's throughput judged as issue #18 asks: at least C's, with p99 no worse.
+    fn throughput_no_slower(c: f64, ours: f64, p99: &Figure) -> Figure {
+        Figure::judged(
+            "requests/s",
+            rate(c),
+            rate(ours),
+            Better::More,
+            "≥ 1.0× C, p99 ≤ C",
+            Judge::TimesC(1.0),
+            true,
+        )
+        .and_no_worse_than_c(&[p99])
     }
 
     fn p99(c_ms: f64, ours_ms: f64) -> Figure {
@@ -398,6 +440,33 @@ mod tests {
         );
         assert_eq!(differ[0].ours, "round 1: 100 of 100; round 2: 98 of 100");
         assert_eq!(differ[0].verdict, Verdict::Missed);
+    }
+
+    #[test]
+    fn other_figures_no_worse_than_c_are_judged_on_the_medians() {
+        let round = |ours: f64, p99_ours_ms: f64| {
+            let p99 = p99(2.0, p99_ours_ms);
+            vec![throughput_no_slower(1000.0, ours, &p99), p99]
+        };
+        // p99 medians 2.0 vs 1.5: no worse, though round 2's p99 (3.0 ms) was.
+        let rows_met = rows(
+            "GET VAR",
+            &[round(1100.0, 1.0), round(1200.0, 3.0), round(1000.0, 1.5)],
+        );
+        assert_eq!(rows_met[0].target, "≥ 1.0× C, p99 ≤ C");
+        assert_eq!(rows_met[0].verdict, Verdict::Met);
+        // Throughput met on the medians (1100 / 1000), p99 worse on them (2.5 vs 2.0 ms).
+        let rows_missed = rows(
+            "GET VAR",
+            &[round(1100.0, 2.5), round(1200.0, 3.0), round(1000.0, 1.0)],
+        );
+        assert_eq!(rows_missed[0].ratio, "1.10×");
+        assert_eq!(rows_missed[0].verdict, Verdict::Missed);
+        // The latency row itself has no target of its own.
+        assert_eq!(rows_missed[1].verdict, Verdict::None);
+        // Throughput missed (below C) whatever the latency.
+        let slower = rows("GET VAR", &[round(900.0, 1.0)]);
+        assert_eq!(slower[0].verdict, Verdict::Missed);
     }
 
     #[test]
