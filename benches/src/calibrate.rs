@@ -1,7 +1,8 @@
 //! Calibration of the GET VAR comparison: the same closed-loop load against
-//! `nut-bench-ceiling`, a fixed-reply epoll server that does nothing but one `read` and one
-//! `write` per request. Its throughput is the most any upsd can reach on this machine with
-//! this load generator, so a target above it cannot be shown here whatever the server does.
+//! `nut-bench-ceiling`, a fixed-reply server that does nothing but one `read` and one `write`
+//! per request, waiting in epoll and in poll(2) in turn. The better of the two is the most any
+//! upsd can reach on this machine with this load generator, so a target above it cannot be
+//! shown here whatever the server does.
 
 use std::io;
 use std::net::{SocketAddr, TcpStream};
@@ -24,10 +25,15 @@ impl Drop for Ceiling {
     }
 }
 
-/// Starts the ceiling server at `program` with `threads` threads on a free port, answering
-/// for `ups` and `var`, and waits until it accepts connections.
+/// How the ceiling server waits for requests (its `--wait`).
+pub const WAITS: [&str; 2] = ["epoll", "poll"];
+
+/// Starts the ceiling server at `program` with `threads` threads waiting in `wait` (one of
+/// [`WAITS`]) on a free port, answering for `ups` and `var`, and waits until it accepts
+/// connections.
 fn start(
     program: &Path,
+    wait: &str,
     threads: usize,
     ups: &str,
     var: &str,
@@ -39,6 +45,8 @@ fn start(
             &addr.to_string(),
             "--threads",
             &threads.to_string(),
+            "--wait",
+            wait,
         ])
         .args(["--ups", ups, "--var", var])
         .stdin(Stdio::null())
@@ -58,16 +66,18 @@ fn start(
     Ok((ceiling, addr))
 }
 
-/// Runs `load` (a GET VAR load) against a ceiling server with `threads` threads.
+/// Runs `load` (a GET VAR load) against a ceiling server with `threads` threads waiting in
+/// `wait`.
 pub fn run(
     rt: &tokio::runtime::Runtime,
     program: &Path,
+    wait: &str,
     threads: usize,
     ups: &str,
     var: &str,
     load: &RequestLoad,
 ) -> io::Result<RequestReport> {
-    let (ceiling, addr) = start(program, threads, ups, var)?;
+    let (ceiling, addr) = start(program, wait, threads, ups, var)?;
     let target = Target::new(addr, ups, var).map_err(io::Error::other)?;
     let cfg = RequestLoad {
         workload: Workload::GetVar,
@@ -79,7 +89,8 @@ pub fn run(
 }
 
 /// The calibration table in markdown: the GET VAR `load` against the ceiling server at
-/// `program` with each of `threads` threads (progress on stderr).
+/// `program` waiting in each of [`WAITS`] with each of `threads` threads (progress on
+/// stderr).
 pub fn table(
     rt: &tokio::runtime::Runtime,
     program: &Path,
@@ -90,20 +101,23 @@ pub fn table(
 ) -> io::Result<String> {
     let mut out = String::from(
         "\nCalibration: the same GET VAR load against nut-bench-ceiling (fixed reply, one \
-         read and one write per request, no parsing)\n\n| threads | requests/s | p50 | p99 | \
-         server CPU per request | load generator CPU per request |\n| ---: | ---: | ---: | \
-         ---: | ---: | ---: |\n",
+         read and one write per request, no parsing)\n\n| waits in | threads | requests/s | \
+         p50 | p99 | server CPU per request | load generator CPU per request |\n| --- | ---: | \
+         ---: | ---: | ---: | ---: | ---: |\n",
     );
-    for &n in threads {
-        eprintln!("get-var: ceiling, {n} thread(s) …");
-        let report = run(rt, program, n, ups, var, load)?;
+    for (wait, &n) in WAITS
+        .iter()
+        .flat_map(|w| threads.iter().map(move |n| (w, n)))
+    {
+        eprintln!("get-var: ceiling, {wait}, {n} thread(s) …");
+        let report = run(rt, program, wait, n, ups, var, load)?;
         let micros = |d: Option<Duration>| {
             d.map_or("?".to_owned(), |d| {
                 format!("{:.1} µs", d.as_secs_f64() * 1e6)
             })
         };
         out.push_str(&format!(
-            "| {n} | {:.0} | {:.3} ms | {:.3} ms | {} | {} |\n",
+            "| {wait} | {n} | {:.0} | {:.3} ms | {:.3} ms | {} | {} |\n",
             report.rate(),
             report.latency.p50.as_secs_f64() * 1e3,
             report.latency.p99.as_secs_f64() * 1e3,

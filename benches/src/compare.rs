@@ -359,7 +359,26 @@ fn request_figures(case: Case, c: &RequestReport, o: &RequestReport) -> Vec<Figu
         // Issue #18: GET VAR at least as fast as C, with no worse latency.
         throughput("≥ 1.0× C, p50 and p99 ≤ C", 1.0).and_no_worse_than_c(&[&p50, &p99])
     };
-    let mut figures = vec![throughput, p50, p99];
+    // The shape around the median: two servers with the same mean can have very different
+    // medians (a tight hump against two humps, fast and slow).
+    let spread = |name: &'static str, c: Duration, o: Duration| {
+        Figure::given(
+            name,
+            Cell::millis(c),
+            Cell::millis(o),
+            Better::Less,
+            "",
+            None,
+        )
+    };
+    let mut figures = vec![
+        throughput,
+        p50,
+        p99,
+        spread("latency p10", c.latency.p10, o.latency.p10),
+        spread("latency p90", c.latency.p90, o.latency.p90),
+        spread("latency mean", c.latency.mean, o.latency.mean),
+    ];
     if let (Some(cc), Some(oc)) = (c.cpu_per_request(), o.cpu_per_request()) {
         figures.push(Figure::given(
             "server CPU per request",
@@ -629,6 +648,7 @@ mod tests {
                 p99: Duration::from_micros(p50_us * 2),
                 max: Duration::from_micros(p50_us * 3),
                 mean: Duration::from_micros(p50_us),
+                ..LatencySummary::default()
             },
             items_per_reply: 20,
             bytes_per_reply: 700,

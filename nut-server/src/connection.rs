@@ -75,7 +75,7 @@ impl Conn {
     }
 
     /// Feeds `input` to the tokenizer and the session; replies go to `self.out`.
-    fn process(&mut self, input: &[u8]) -> Step {
+    pub(crate) fn process(&mut self, input: &[u8]) -> Step {
         self.process_observed(input, |_| {})
     }
 
@@ -127,18 +127,65 @@ impl Conn {
         if !self.out.is_empty() {
             w.write_all(&self.out).await?;
             w.flush().await?;
-            if self.out.capacity() > KEEP_OUT {
-                self.out = BytesMut::new();
-            } else {
-                self.out.clear();
-            }
+            self.replies_written();
         }
         Ok(())
     }
+
+    /// Writes the replies to a non-blocking socket as far as it takes them. `Ok(true)` when
+    /// all are written, `Ok(false)` when the rest waits for the socket to drain.
+    pub(crate) fn write_nonblocking(&mut self, mut w: impl io::Write) -> io::Result<bool> {
+        while !self.out.is_empty() {
+            match w.write(&self.out) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => bytes::Buf::advance(&mut self.out, n),
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.replies_written();
+        Ok(true)
+    }
+
+    /// The replies are out: keeps the buffer for the next ones unless a large reply grew it.
+    fn replies_written(&mut self) {
+        if self.out.capacity() > KEEP_OUT {
+            self.out = BytesMut::new();
+        } else {
+            self.out.clear();
+        }
+    }
+
+    /// When the client, silent since, is dropped.
+    pub(crate) fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// The session's connection number, for log lines.
+    pub(crate) fn conn_id(&self) -> u64 {
+        self.session.conn_id()
+    }
+
+    /// The client's address, for log lines.
+    pub(crate) fn addr(&self) -> &str {
+        &self.addr
+    }
 }
 
-/// Decrements the active-connection counter when the task ends.
-struct ActiveGuard(Arc<Shared>);
+/// Counts a connection as active while it lives.
+pub(crate) struct ActiveGuard(Arc<Shared>);
+
+impl ActiveGuard {
+    /// Counts one more active connection.
+    pub(crate) fn new(shared: &Arc<Shared>) -> Self {
+        shared
+            .counters
+            .active
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        Self(Arc::clone(shared))
+    }
+}
 
 impl Drop for ActiveGuard {
     fn drop(&mut self) {
@@ -158,11 +205,7 @@ pub(crate) async fn serve(
     permit: Option<OwnedSemaphorePermit>,
 ) {
     let _permit = permit;
-    shared
-        .counters
-        .active
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let _active = ActiveGuard(Arc::clone(&shared));
+    let _active = ActiveGuard::new(&shared);
     let mut conn = Conn::new(shared, peer.ip().to_string());
     tracing::debug!(addr = %conn.addr, conn_id = conn.session.conn_id(), "connect");
     let mut stream = stream;
@@ -188,11 +231,7 @@ pub(crate) async fn serve_io<S: AsyncRead + AsyncWrite + Unpin>(
     peer: String,
     cancel: CancellationToken,
 ) {
-    shared
-        .counters
-        .active
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-    let _active = ActiveGuard(Arc::clone(&shared));
+    let _active = ActiveGuard::new(&shared);
     let mut conn = Conn::new(shared, peer);
     tracing::debug!(addr = %conn.addr, conn_id = conn.session.conn_id(), "connect (stream)");
     let Some((acceptor, leftover)) = serve_stream(&mut conn, &mut stream, &cancel).await else {
@@ -207,7 +246,7 @@ pub(crate) async fn serve_io<S: AsyncRead + AsyncWrite + Unpin>(
 }
 
 /// The handshake and the session after STARTTLS.
-async fn serve_tls<S: AsyncRead + AsyncWrite + Unpin>(
+pub(crate) async fn serve_tls<S: AsyncRead + AsyncWrite + Unpin>(
     mut conn: Conn,
     stream: S,
     acceptor: TlsAcceptor,

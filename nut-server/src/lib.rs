@@ -13,6 +13,7 @@ pub mod http;
 #[cfg(feature = "mdns")]
 pub mod mdns;
 mod on_wake;
+mod poller;
 mod server;
 mod session;
 mod shared;

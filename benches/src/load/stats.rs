@@ -47,7 +47,9 @@ impl Latencies {
         let at = |q: f64| Duration::from_nanos(self.0.value_at_quantile(q));
         LatencySummary {
             count: self.count(),
+            p10: at(0.10),
             p50: at(0.50),
+            p90: at(0.90),
             p99: at(0.99),
             max: Duration::from_nanos(self.0.max()),
             mean: Duration::from_nanos(self.0.mean() as u64),
@@ -60,8 +62,12 @@ impl Latencies {
 pub struct LatencySummary {
     /// Number of samples.
     pub count: u64,
+    /// 10th percentile.
+    pub p10: Duration,
     /// Median.
     pub p50: Duration,
+    /// 90th percentile.
+    pub p90: Duration,
     /// 99th percentile.
     pub p99: Duration,
     /// Largest sample.

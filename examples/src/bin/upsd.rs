@@ -128,8 +128,8 @@ const THREADS_ENV: &str = "NUT_RS_THREADS";
 /// runtime: no work stealing, no waking of idle workers); `NUT_RS_THREADS=N` uses a
 /// multi-thread runtime with N workers. Unset (or 0), it is one worker per CPU but one, so
 /// that the drivers and the rest of the machine keep a CPU: a single thread on 2 CPUs, where
-/// it also answers GET VAR faster (about 0.9× C upsd's throughput against 0.7× with two
-/// workers, with the load generator on the same CPUs; see benches/).
+/// it also answers GET VAR faster (see benches/). On one thread, the first 64 plaintext
+/// clients are served by the server's poll(2) thread (`ServerBuilder::poll_clients`).
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     let threads = match std::env::var(THREADS_ENV) {
         Ok(v) => v

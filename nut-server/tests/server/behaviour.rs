@@ -55,12 +55,13 @@ async fn stale_driver_is_detected_and_recovers_after_restart() {
     server.run().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn idle_clients_are_dropped() {
+both_ways!(idle_clients_are_dropped: idle_clients_are_dropped_on_the_poll_thread, idle_clients_are_dropped_on_tasks);
+
+async fn idle_clients_are_dropped(serving: Serving) {
     let dirs = fake_dirs();
     let mut config = dirs.config();
     config.idle_timeout = Duration::from_millis(500);
-    let (server, addr) = our_server(config).await;
+    let (server, addr) = our_server_serving(config, serving).await;
     blocking(move || {
         let mut idle = Client::connect(addr);
         assert!(idle.is_closed(), "the idle client was not dropped");
@@ -76,10 +77,11 @@ async fn idle_clients_are_dropped() {
     server.run().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn shutdown_closes_idle_and_busy_clients() {
+both_ways!(shutdown_closes_idle_and_busy_clients: shutdown_closes_idle_and_busy_clients_on_the_poll_thread, shutdown_closes_idle_and_busy_clients_on_tasks);
+
+async fn shutdown_closes_idle_and_busy_clients(serving: Serving) {
     let dirs = fake_dirs();
-    let (server, addr) = our_server(dirs.config()).await;
+    let (server, addr) = our_server_serving(dirs.config(), serving).await;
     let (idle, mut busy) = blocking(move || {
         let mut idle = Client::connect(addr);
         assert_eq!(idle.ask("NETVER"), ["1.3"]);
@@ -113,12 +115,13 @@ async fn shutdown_closes_idle_and_busy_clients() {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn maxconn_holds_extra_clients_back() {
+both_ways!(maxconn_holds_extra_clients_back: maxconn_holds_extra_clients_back_on_the_poll_thread, maxconn_holds_extra_clients_back_on_tasks);
+
+async fn maxconn_holds_extra_clients_back(serving: Serving) {
     let dirs = fake_dirs();
     let mut config = dirs.config();
     config.maxconn = Some(2);
-    let (server, addr) = our_server(config).await;
+    let (server, addr) = our_server_serving(config, serving).await;
     blocking(move || {
         let mut a = Client::connect(addr);
         let mut b = Client::connect(addr);
@@ -332,10 +335,11 @@ async fn listen_lines_that_fail_are_left_out_as_c_2_8_0_does() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_input_never_hangs_a_session() {
+both_ways!(bad_input_never_hangs_a_session: bad_input_never_hangs_a_session_on_the_poll_thread, bad_input_never_hangs_a_session_on_tasks);
+
+async fn bad_input_never_hangs_a_session(serving: Serving) {
     let dirs = fake_dirs();
-    let (server, addr) = our_server(dirs.config()).await;
+    let (server, addr) = our_server_serving(dirs.config(), serving).await;
     blocking(move || {
         let mut c = Client::connect(addr);
         // A line over the hard limit gets no reply, the session goes on.
@@ -358,4 +362,46 @@ async fn bad_input_never_hangs_a_session() {
     .await;
     server.handle().shutdown();
     server.run().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_past_the_poll_threads_limit_are_served_by_tasks() {
+    let dirs = fake_dirs();
+    let (server, addr) = our_server_polling(dirs.config(), 2).await;
+    let handle = server.handle();
+    let stats = handle.clone();
+    blocking(move || {
+        // The first two go to the poll thread, the others to tasks; all are answered alike,
+        // in any order of turns.
+        let mut clients: Vec<Client> = (0..5).map(|_| Client::connect(addr)).collect();
+        for round in 0..3 {
+            for (i, c) in clients.iter_mut().enumerate().rev() {
+                assert_eq!(c.ask("NETVER"), ["1.3"], "client {i}, round {round}");
+                assert_eq!(
+                    c.ask("GET VAR nosuch ups.status"),
+                    ["ERR UNKNOWN-UPS"],
+                    "client {i}, round {round}"
+                );
+            }
+        }
+        assert_eq!(stats.stats().active, 5);
+        // Leaving frees the thread's places: the clients that take them are answered too.
+        for mut c in clients.drain(..2) {
+            assert_eq!(c.ask("LOGOUT"), ["OK Goodbye"]);
+            assert!(c.is_closed());
+        }
+        wait_for("two clients gone", || {
+            (stats.stats().active == 3).then_some(())
+        });
+        clients.extend((0..3).map(|_| Client::connect(addr)));
+        for (i, c) in clients.iter_mut().enumerate() {
+            assert_eq!(c.ask("NETVER"), ["1.3"], "client {i} after the others left");
+        }
+        assert_eq!(stats.stats().active, 6);
+    })
+    .await;
+    handle.shutdown();
+    tokio::time::timeout(Duration::from_secs(10), server.run())
+        .await
+        .expect("the server did not stop");
 }

@@ -227,12 +227,13 @@ fn fixture_text(file: &Path) -> String {
     text
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sessions_replay_against_our_server() {
+both_ways!(sessions_replay_against_our_server: sessions_replay_against_our_server_on_the_poll_thread, sessions_replay_against_our_server_on_tasks);
+
+async fn sessions_replay_against_our_server(serving: Serving) {
     for file in fixtures() {
         let text = fixture_text(&file);
         let (dirs, _a, _b) = setup(free_port());
-        let (server, addr) = our_server(dirs.config()).await;
+        let (server, addr) = our_server_serving(dirs.config(), serving).await;
         let steps = parse(&text);
         let actual = tokio::task::spawn_blocking(move || {
             wait_ready(addr);

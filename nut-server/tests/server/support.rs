@@ -246,8 +246,53 @@ pub(crate) const USERS: &str =
 [sec]\n password = secpw\n upsmon secondary\n\
 [limited]\n password = lpw\n instcmds = test.battery.start\n";
 
-/// Starts our server with `config` on a listener of its own; returns it and its address.
+/// Which of the server's two ways of serving plaintext clients a test uses.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Serving {
+    /// The thread that waits in poll(2), as upsd on a current-thread runtime does.
+    PollThread,
+    /// A tokio task per client, as on a multi-thread runtime or past the thread's limit.
+    Tasks,
+}
+
+/// Two tests of `async fn $body(serving: Serving)`: plaintext clients on the poll thread,
+/// then on tasks.
+macro_rules! both_ways {
+    ($body:ident: $on_poll_thread:ident, $on_tasks:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $on_poll_thread() {
+            $body(Serving::PollThread).await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $on_tasks() {
+            $body(Serving::Tasks).await;
+        }
+    };
+}
+pub(crate) use both_ways;
+
+/// Starts our server with `config` on a listener of its own, its plaintext clients on the
+/// poll thread (as upsd serves them on a small machine); returns it and its address.
 pub(crate) async fn our_server(config: ServerConfig) -> (Server, SocketAddr) {
+    our_server_serving(config, Serving::PollThread).await
+}
+
+/// [`our_server`], serving plaintext clients the way `serving` says.
+pub(crate) async fn our_server_serving(
+    config: ServerConfig,
+    serving: Serving,
+) -> (Server, SocketAddr) {
+    let limit = match serving {
+        Serving::PollThread => 64,
+        Serving::Tasks => 0,
+    };
+    our_server_polling(config, limit).await
+}
+
+/// [`our_server`] with up to `limit` plaintext clients on the poll thread and any others on
+/// tasks.
+pub(crate) async fn our_server_polling(config: ServerConfig, limit: usize) -> (Server, SocketAddr) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let mut config = config;
@@ -255,6 +300,7 @@ pub(crate) async fn our_server(config: ServerConfig) -> (Server, SocketAddr) {
     let server = Server::builder()
         .config(config)
         .listener(listener)
+        .poll_clients(limit)
         .start()
         .await
         .unwrap();
