@@ -405,3 +405,40 @@ async fn clients_past_the_poll_threads_limit_are_served_by_tasks() {
         .await
         .expect("the server did not stop");
 }
+
+both_ways!(replies_wait_for_a_reader_that_lags: replies_wait_for_a_reader_that_lags_on_the_poll_thread, replies_wait_for_a_reader_that_lags_on_tasks);
+
+/// A client that sends far more requests than the socket buffers hold before it reads any
+/// reply: the server stops reading while its replies wait, and every reply arrives, in order.
+async fn replies_wait_for_a_reader_that_lags(serving: Serving) {
+    // About 8 MB of replies: more than the socket buffers take.
+    const REQUESTS: usize = 200_000;
+    let dirs = fake_dirs();
+    let (server, addr) = our_server_serving(dirs.config(), serving).await;
+    blocking(move || {
+        let mut c = Client::connect(addr);
+        let help = c.ask("HELP");
+        let mut writer = c.stream().try_clone().unwrap();
+        let flood = std::thread::spawn(move || {
+            for i in 0..REQUESTS {
+                let line = if i % 2 == 0 { "NETVER\n" } else { "HELP\n" };
+                writer.write_all(line.as_bytes()).unwrap();
+            }
+        });
+        // Long enough for the replies to fill the socket buffers.
+        std::thread::sleep(Duration::from_millis(500));
+        for i in 0..REQUESTS {
+            let got = c.line();
+            if i % 2 == 0 {
+                assert_eq!(got.as_deref(), Some("1.3"), "reply {i}");
+            } else {
+                assert_eq!(got.as_ref(), help.first(), "reply {i}");
+            }
+        }
+        flood.join().unwrap();
+        assert_eq!(c.ask("NETVER"), ["1.3"]);
+    })
+    .await;
+    server.handle().shutdown();
+    server.run().await;
+}
