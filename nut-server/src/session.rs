@@ -51,8 +51,8 @@ impl Drop for Session {
 
 /// `GET VAR` answered straight from the request's words, without a [`Request`] (which
 /// would make both names, two allocations): only a well-formed request whose answer is a
-/// plain `VAR` line. Anything else (an error, `server.*`, the status of a UPS in FSD) returns
-/// `false` untouched and takes the general way, which answers it as C does.
+/// `VAR` line. Anything else (an error, `server.*`) returns `false` untouched and takes the
+/// general way, which answers it as C does.
 fn get_var_plain<S: AsRef<str>>(snap: &Snapshot, args: &[S], out: &mut BytesMut) -> bool {
     let [sub, ups, var] = args else {
         return false;
@@ -67,55 +67,33 @@ fn get_var_plain<S: AsRef<str>>(snap: &Snapshot, args: &[S], out: &mut BytesMut)
     {
         return false;
     }
-    matches!(
-        write_device_var(snap, ups, var, false, out),
-        VarReply::Written
-    )
-}
-
-/// What [`write_device_var`] did.
-enum VarReply {
-    /// It wrote the `VAR` line.
-    Written,
-    /// It wrote nothing: the answer is this error.
-    Err(ErrorCode),
-    /// It wrote nothing: the variable is the status of a UPS in FSD, and it was not asked
-    /// to write that.
-    FsdStatus,
+    write_device_var(snap, ups, var, out).is_ok()
 }
 
 /// The success reply to `GET VAR` for a device's own variable (not `server.*`): looks the
 /// UPS up, checks that it can answer and has the variable, and writes the `VAR` line with
-/// `ups` and `var` as they are (valid names). The status of a UPS in FSD, whose value takes
-/// `FSD ` in front (a new value, formatted), is written only if `fsd_status` says so.
+/// `ups` and `var` as they are (valid names); the status of a UPS in FSD takes `FSD ` in
+/// front. Writes nothing and returns the error otherwise.
 fn write_device_var(
     snap: &Snapshot,
     ups: &str,
     var: &str,
-    fsd_status: bool,
     out: &mut BytesMut,
-) -> VarReply {
-    let Some(dev) = snap.device_named(ups) else {
-        return VarReply::Err(ErrorCode::UnknownUps);
-    };
+) -> Result<(), ErrorCode> {
+    let dev = snap.device_named(ups).ok_or(ErrorCode::UnknownUps)?;
     let link = dev.read();
     if let Some(code) = link.unavailable(snap.config.maxage) {
-        return VarReply::Err(code);
+        return Err(code);
     }
-    let Some(v) = link.state.get(var) else {
-        return VarReply::Err(ErrorCode::VarNotSupported);
-    };
+    let v = link.state.get(var).ok_or(ErrorCode::VarNotSupported)?;
     if dev.fsd() && var.eq_ignore_ascii_case("ups.status") {
-        if !fsd_status {
-            return VarReply::FsdStatus;
-        }
         // Cut as a `Value` is: the prefix may take it past the longest word.
         let value = Value::lossy(&format!("FSD {}", v.value()));
         let _ = Response::write_var_words(out, ups, var, value.as_str());
     } else {
         let _ = Response::write_var_words(out, ups, var, v.value().as_str());
     }
-    VarReply::Written
+    Ok(())
 }
 
 fn reply(out: &mut BytesMut, response: &Response) {
@@ -341,8 +319,7 @@ impl Session {
                     }
                     return Outcome::Continue;
                 }
-                // With `fsd_status`, `FsdStatus` does not come back.
-                if let VarReply::Err(code) = write_device_var(snap, ups.as_str(), name, true, out) {
+                if let Err(code) = write_device_var(snap, ups.as_str(), name, out) {
                     err(out, code);
                 }
             }
